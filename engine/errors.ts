@@ -1,0 +1,42 @@
+/** One problem of one input record: which record, which field, what was expected and what came. */
+export interface RecordProblem {
+  /** 0-based position of the record in the input. */
+  record: number;
+  /** How an operator finds the record: its position and, when present, 記号/番号. */
+  recordLabel: string;
+  /** Field path, e.g. `birthDate`. */
+  path: string;
+  /** The field's name as printed on the document, e.g. 生年月日. */
+  label: string;
+  /** What was expected and what was received. */
+  message: string;
+}
+
+/** The fixed set of failure kinds; only the edges (CLI, HTTP) map them to exit codes and statuses. */
+export type PrintErrorCode =
+  | 'INVALID_INPUT' // the records (or the file holding them) are wrong: fix the input
+  | 'UNKNOWN_LAYOUT' // no layout with that id
+  | 'SETUP' // the machine lacks Chromium, poppler or a pinned font, or a font's checksum differs
+  | 'RENDER'; // Chromium or the PDF step failed
+
+/** The one error type of the engine. */
+export class PrintError extends Error {
+  readonly code: PrintErrorCode;
+  readonly problems: readonly RecordProblem[];
+
+  constructor(
+    code: PrintErrorCode,
+    message: string,
+    options: { problems?: readonly RecordProblem[]; cause?: unknown } = {},
+  ) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'PrintError';
+    this.code = code;
+    this.problems = options.problems ?? [];
+  }
+}
+
+/** Formats a problem as one line an operator can act on. */
+export function describeProblem(p: RecordProblem): string {
+  return `${p.recordLabel}: ${p.label} (${p.path}): ${p.message}`;
+}

@@ -1,0 +1,60 @@
+import Handlebars from 'handlebars';
+import type { Layout } from '../layouts/layouts.ts';
+import type { PrintValues } from '../format/print-values.ts';
+
+/** A layout's sides compiled once: each turns one record's printed values into that page's inner HTML. */
+export interface CompiledLayout {
+  layout: Layout;
+  sides: { id: string; render: (values: PrintValues) => string }[];
+}
+
+/**
+ * Compiles a layout's side templates. Handlebars escapes every value, so a name holding markup prints as
+ * text; strict mode makes a template that names a value the engine does not provide fail loudly.
+ */
+export function compileLayout(layout: Layout): CompiledLayout {
+  const hb = Handlebars.create();
+  return {
+    layout,
+    sides: layout.sideTemplates.map((side) => {
+      const template = hb.compile(side.source, { strict: true, noEscape: false });
+      return { id: side.id, render: (values: PrintValues) => template(values) };
+    }),
+  };
+}
+
+/** The page geometry every document gets from the engine, whatever the layout's CSS says. */
+function sheetCss(layout: Layout): string {
+  const { widthMm: w, heightMm: h } = layout.page;
+  return [
+    `@page{size:${w}mm ${h}mm;margin:0}`,
+    'html,body{margin:0;padding:0;background:#fff}',
+    // Each page is a fixed box that never grows or spills into the next record's page.
+    `.sheet{position:relative;box-sizing:border-box;width:${w}mm;height:${h}mm;overflow:hidden;break-after:page;-webkit-print-color-adjust:exact;print-color-adjust:exact}`,
+    '.sheet:last-child{break-after:auto}',
+  ].join('\n');
+}
+
+/**
+ * One HTML document holding every page of a chunk of records, in order: for each record, each side.
+ * Pages are tagged with their record's position so the engine can map problems back to records.
+ */
+export function buildDocument(compiled: CompiledLayout, records: readonly PrintValues[], fontFaces: string): string {
+  const { layout } = compiled;
+  const pages: string[] = [];
+  for (const values of records) {
+    for (const side of compiled.sides) {
+      pages.push(`<section class="sheet side-${side.id}" data-record="${values.index}" data-side="${side.id}">${side.render(values)}</section>`);
+    }
+  }
+  return `<!doctype html>
+<html lang="ja"><head><meta charset="utf-8"><title>${Handlebars.escapeExpression(layout.name)}</title>
+<style>
+${fontFaces}
+${sheetCss(layout)}
+${layout.css}
+</style></head>
+<body>
+${pages.join('\n')}
+</body></html>`;
+}

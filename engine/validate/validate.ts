@@ -1,0 +1,88 @@
+import { PrintError, type RecordProblem } from '../errors.ts';
+import { FIELDS, isFieldName, type FieldName } from '../records/fields.ts';
+import { recordSchema, type InsuranceRecord } from '../records/schema.ts';
+import type { Layout } from '../layouts/layouts.ts';
+import { crossFieldProblems } from './rules.ts';
+
+/** A problem before it is tied to its record: the field and what is wrong with it. */
+export interface FieldProblem {
+  path: FieldName | string;
+  message: string;
+}
+
+/** How a record is named in messages: its 1-based position and, when present, 記号 and 番号. */
+export function recordLabel(index: number, raw: unknown): string {
+  const r = (typeof raw === 'object' && raw !== null ? raw : {}) as Record<string, unknown>;
+  const ids = [
+    typeof r.symbol === 'string' && r.symbol ? `記号 ${r.symbol}` : '',
+    typeof r.number === 'string' && r.number ? `番号 ${r.number}` : '',
+  ].filter(Boolean);
+  return `record ${index + 1}${ids.length ? ` (${ids.join(' ')})` : ''}`;
+}
+
+/** A value as shown in a message: JSON, shortened. */
+export function shown(value: unknown): string {
+  if (value === undefined) return 'nothing';
+  const s = JSON.stringify(value) ?? String(value);
+  return s.length > 60 ? `${s.slice(0, 57)}...` : s;
+}
+
+/** Checks one record against the contract and `layout`; returns every problem found, none when valid. */
+export function checkRecord(raw: unknown, layout: Layout): { record?: InsuranceRecord; problems: FieldProblem[] } {
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    return { problems: [{ path: '(record)', message: `expected an object of fields, received ${shown(raw)}` }] };
+  }
+  const input = raw as Record<string, unknown>;
+  const problems: FieldProblem[] = [];
+  for (const field of layout.required) {
+    const v = input[field];
+    if (v === undefined || v === null || (typeof v === 'string' && v.trim() === '')) {
+      problems.push({ path: field, message: `required by layout ${layout.id}: expected ${FIELDS[field].expected}, received ${shown(v)}` });
+    }
+  }
+  const parsed = recordSchema.safeParse(input);
+  if (!parsed.success) {
+    const seen = new Set(problems.map((p) => p.path));
+    for (const issue of parsed.error.issues) {
+      if (issue.code === 'unrecognized_keys') {
+        for (const key of issue.keys) {
+          problems.push({ path: key, message: 'unknown field: not in the record contract (check its spelling and case)' });
+        }
+        continue;
+      }
+      const field = String(issue.path[0]);
+      if (seen.has(field) || !isFieldName(field)) continue;
+      seen.add(field);
+      problems.push({ path: field, message: `expected ${FIELDS[field].expected}, received ${shown(input[field])}` });
+    }
+    return { problems };
+  }
+  if (problems.length) return { problems };
+  problems.push(...crossFieldProblems(parsed.data, layout.scheme));
+  return problems.length ? { problems } : { record: parsed.data, problems };
+}
+
+/**
+ * Validates every record for `layout`. Returns the typed records when all are valid; otherwise throws an
+ * INVALID_INPUT PrintError listing every problem of every record, so nothing of the batch is printed.
+ */
+export function validateRecords(raws: readonly unknown[], layout: Layout): InsuranceRecord[] {
+  const records: InsuranceRecord[] = [];
+  const all: RecordProblem[] = [];
+  raws.forEach((raw, index) => {
+    const { record, problems } = checkRecord(raw, layout);
+    if (record) records.push(record);
+    for (const p of problems) {
+      const label = isFieldName(p.path) ? FIELDS[p.path].label : p.path;
+      all.push({ record: index, recordLabel: recordLabel(index, raw), path: p.path, label, message: p.message });
+    }
+  });
+  if (raws.length === 0) {
+    throw new PrintError('INVALID_INPUT', 'the input holds no records');
+  }
+  if (all.length) {
+    const bad = new Set(all.map((p) => p.record)).size;
+    throw new PrintError('INVALID_INPUT', `${bad} of ${raws.length} records are invalid (${all.length} problems); nothing was printed`, { problems: all });
+  }
+  return records;
+}
