@@ -1,6 +1,6 @@
 /** One problem of one input record: which record, which field, what was expected and what came. */
 export interface RecordProblem {
-  /** 0-based position of the record in the input. */
+  /** 1-based position of the record in the input, as in messages and output file names. */
   record: number;
   /** How an operator finds the record: its position and, when present, 記号/番号. */
   recordLabel: string;

@@ -27,7 +27,7 @@ export interface EngineOptions {
 
 const DEFAULTS: EngineOptions = { tabs: 2, chunkSize: 100, timeoutMs: 120_000, layoutsDir: LAYOUTS_DIR, env: process.env };
 
-/** Where each input record's pages are in the output, 1-based and inclusive. */
+/** Where each input record's pages are in the output: record and pages 1-based, pages inclusive. */
 export interface RecordPages {
   record: number;
   firstPage: number;
@@ -126,7 +126,7 @@ export class Engine {
 
     const overflow: RecordProblem[] = printed.flatMap((c) =>
       c.overflowing.map((o) => ({
-        record: o.record,
+        record: o.record + 1,
         recordLabel: recordLabel(o.record, raws[o.record]),
         path: o.field,
         label: isFieldName(o.field) ? FIELDS[o.field].label : o.field,
@@ -147,8 +147,13 @@ export class Engine {
       layout: layout.id,
       pdf,
       pageCount: values.length * sides,
-      records: values.map((v) => ({ record: v.index, firstPage: v.index * sides + 1, lastPage: (v.index + 1) * sides })),
+      records: values.map((v) => ({ record: v.index + 1, firstPage: v.index * sides + 1, lastPage: (v.index + 1) * sides })),
     };
+  }
+
+  /** The operating-system process id of the browser, for supervision and measurement. */
+  browserPid(): number | undefined {
+    return this.browser.process()?.pid;
   }
 
   /** Closes the browser and the asset server. */

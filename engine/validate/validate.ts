@@ -74,7 +74,7 @@ export function validateRecords(raws: readonly unknown[], layout: Layout): Insur
     if (record) records.push(record);
     for (const p of problems) {
       const label = isFieldName(p.path) ? FIELDS[p.path].label : p.path;
-      all.push({ record: index, recordLabel: recordLabel(index, raw), path: p.path, label, message: p.message });
+      all.push({ record: index + 1, recordLabel: recordLabel(index, raw), path: p.path, label, message: p.message });
     }
   });
   if (raws.length === 0) {

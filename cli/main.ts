@@ -1,0 +1,84 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import { renderCommand } from './render-command.ts';
+import { layoutsCommand } from './layouts-command.ts';
+import { benchCommand } from './bench-command.ts';
+import { serveCommand } from './serve-command.ts';
+import { reportError, UsageError, EXIT } from './report.ts';
+
+type Values = Record<string, string | boolean | undefined>;
+
+interface Command {
+  summary: string;
+  usage: string;
+  options: NonNullable<ParseArgsConfig['options']>;
+  positionals?: boolean;
+  run: (values: Values, positionals: string[]) => Promise<number>;
+}
+
+/** The commands of interfaces.md that exist so far, with their options. */
+const COMMANDS: Record<string, Command> = {
+  render: {
+    summary: 'render every record of a file to one PDF, or to one PNG per page',
+    usage: 'render --layout ID --data FILE --out PATH [--format pdf|png] [--dpi N] [--quiet]',
+    options: {
+      layout: { type: 'string' },
+      data: { type: 'string' },
+      out: { type: 'string' },
+      format: { type: 'string', default: 'pdf' },
+      dpi: { type: 'string', default: '300' },
+      quiet: { type: 'boolean', default: false },
+    },
+    run: (v) => renderCommand(v),
+  },
+  layouts: {
+    summary: 'list the layouts with page size and sides',
+    usage: 'layouts [--json]',
+    options: { json: { type: 'boolean', default: false } },
+    run: (v) => layoutsCommand(v),
+  },
+  bench: {
+    summary: 'measure throughput: render N generated records and print cards/s, pages/s and memory',
+    usage: 'bench [--layout ID] [--records N] [--format pdf|png] [--tabs N] [--chunk N]',
+    options: {
+      layout: { type: 'string', default: 'kokuho-card' },
+      records: { type: 'string', default: '1000' },
+      format: { type: 'string', default: 'pdf' },
+      tabs: { type: 'string' },
+      chunk: { type: 'string' },
+    },
+    run: (v) => benchCommand(v),
+  },
+  serve: {
+    summary: 'run the print service (what `npm start` runs)',
+    usage: 'serve [--port N] [--host ADDRESS]',
+    options: { port: { type: 'string' }, host: { type: 'string' } },
+    run: (v) => serveCommand(v),
+  },
+};
+
+function help(): string {
+  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${c.usage.padEnd(88)}\n      ${c.summary}`);
+  return `usage: shikaku-print <command> [options]\n\ncommands:\n${lines.join('\n')}\n`;
+}
+
+/** Runs the command line `argv` (without node and script) and returns the exit status. */
+export async function main(argv: string[]): Promise<number> {
+  const [name, ...rest] = argv;
+  if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
+    process.stdout.write(help());
+    return name === undefined ? EXIT.invalid : EXIT.ok;
+  }
+  const command = COMMANDS[name];
+  try {
+    if (!command) throw new UsageError(`unknown command "${name}"\n\n${help()}`);
+    let parsed;
+    try {
+      parsed = parseArgs({ args: rest, options: command.options, allowPositionals: command.positionals ?? false, strict: true });
+    } catch (err) {
+      throw new UsageError(`${(err as Error).message}\nusage: shikaku-print ${command.usage}`);
+    }
+    return await command.run(parsed.values as Values, parsed.positionals);
+  } catch (err) {
+    return reportError(err);
+  }
+}

@@ -1,0 +1,26 @@
+import { UsageError } from './report.ts';
+
+/** A required string option, or a UsageError naming it. */
+export function requireOption(values: Record<string, unknown>, name: string, usage: string): string {
+  const v = values[name];
+  if (typeof v !== 'string' || v === '') throw new UsageError(`--${name} is required\nusage: shikaku-print ${usage}`);
+  return v;
+}
+
+/** A whole-number option within [min, max], or a UsageError saying what was expected. */
+export function intOption(values: Record<string, unknown>, name: string, min: number, max: number): number | undefined {
+  const v = values[name];
+  if (v === undefined) return undefined;
+  const n = Number(v);
+  if (typeof v !== 'string' || !/^\d+$/.test(v) || n < min || n > max) {
+    throw new UsageError(`--${name} expects a whole number from ${min} to ${max}, received "${String(v)}"`);
+  }
+  return n;
+}
+
+/** The output format option: pdf or png. */
+export function formatOption(values: Record<string, unknown>): 'pdf' | 'png' {
+  const v = values.format;
+  if (v !== 'pdf' && v !== 'png') throw new UsageError(`--format expects pdf or png, received "${String(v)}"`);
+  return v;
+}

@@ -1,0 +1,56 @@
+import {
+  Engine, getLayout, loadLayouts, readRecordsFile, validateRecords, rasterizePdf, writePdfOutput, writePngOutput,
+  type RenderProgress,
+} from '../engine/index.ts';
+import { requireOption, intOption, formatOption } from './options.ts';
+import { EXIT } from './report.ts';
+
+const USAGE = 'render --layout ID --data FILE --out PATH [--format pdf|png] [--dpi N] [--quiet]';
+
+/** `render`: records file in, PDF (or a folder of PNGs) and its manifest out; nothing out when any record is bad. */
+export async function renderCommand(values: Record<string, unknown>): Promise<number> {
+  const layoutId = requireOption(values, 'layout', USAGE);
+  const data = requireOption(values, 'data', USAGE);
+  const out = requireOption(values, 'out', USAGE);
+  const format = formatOption(values);
+  const dpi = intOption(values, 'dpi', 50, 1200) ?? 300;
+  const quiet = values.quiet === true;
+
+  // Everything that can be checked without a browser is checked first, so bad input fails in a moment.
+  const layout = getLayout(loadLayouts(), layoutId);
+  const raws = readRecordsFile(data);
+  validateRecords(raws, layout);
+
+  const started = Date.now();
+  const engine = await Engine.start();
+  try {
+    const result = await engine.renderPdf(layoutId, raws, quiet ? undefined : progressPrinter());
+    if (format === 'pdf') {
+      writePdfOutput(result, out);
+    } else {
+      const pngs = await rasterizePdf(result.pdf, result.pageCount, layout.page, dpi);
+      writePngOutput(result, pngs, out, dpi);
+    }
+    if (!quiet) {
+      const secs = (Date.now() - started) / 1000;
+      process.stderr.write(
+        `wrote ${out}: ${result.records.length} records, ${result.pageCount} pages (${layout.id}, ${format}) in ${secs.toFixed(1)} s, ${(result.records.length / secs).toFixed(1)} records/s\n`,
+      );
+    }
+    return EXIT.ok;
+  } finally {
+    await engine.close();
+  }
+}
+
+/** Progress on stderr: a line at each tenth of a long run. */
+function progressPrinter(): (p: RenderProgress) => void {
+  let shown = 0;
+  return ({ recordsDone, recordsTotal }) => {
+    const tenth = Math.floor((recordsDone / recordsTotal) * 10);
+    if (recordsTotal >= 500 && tenth > shown) {
+      shown = tenth;
+      process.stderr.write(`  ${recordsDone}/${recordsTotal} records rendered\n`);
+    }
+  };
+}

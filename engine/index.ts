@@ -1,0 +1,20 @@
+// The engine's one face: what the CLI, the server and the tests may use. Everything else is private.
+export { Engine, summarizeLayout } from './render.ts';
+export type { EngineOptions, RenderResult, RenderProgress, RecordPages, LayoutSummary } from './render.ts';
+export { PrintError, describeProblem } from './errors.ts';
+export type { PrintErrorCode, RecordProblem } from './errors.ts';
+export { loadLayouts, loadSamples, getLayout, LAYOUTS_DIR } from './layouts/layouts.ts';
+export type { Layout } from './layouts/layouts.ts';
+export { validateRecords } from './validate/validate.ts';
+export type { InsuranceRecord } from './records/schema.ts';
+export { FIELDS } from './records/fields.ts';
+export { readRecordsFile, parseRecords, formatOfPath } from './records/read.ts';
+export type { RecordFormat } from './records/read.ts';
+export { rasterizePdf, pixelsFor } from './png/rasterize.ts';
+export { writePdfOutput, writePngOutput, pngName } from './output/write.ts';
+export type { Manifest } from './output/write.ts';
+export { toWareki, formatWareki } from './format/wareki.ts';
+export { insurerCheckDigit, isValidInsurerNumber } from './format/insurer-number.ts';
+export { parseIsoDate, ageOn } from './format/dates.ts';
+export { verifyFonts, readPinnedFonts } from './fonts/fonts.ts';
+export { chromiumPath, CHROMIUM_ARGS } from './browser/chromium.ts';
