@@ -1,0 +1,89 @@
+import { describe, expect, it } from 'vitest';
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { pageCount } from './helpers/poppler.ts';
+
+const BIN = new URL('../bin/shikaku-print.js', import.meta.url).pathname;
+const SAMPLES = new URL('../layouts/kokuho-card/samples.json', import.meta.url).pathname;
+const SJIS_CSV = new URL('./fixtures/records-sjis.csv', import.meta.url).pathname;
+const dir = mkdtempSync(join(tmpdir(), 'shikaku-cli-'));
+
+async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  try {
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [BIN, ...args], { encoding: 'utf8' });
+    return { code: 0, stdout, stderr };
+  } catch (err) {
+    const e = err as { code: number; stdout: string; stderr: string };
+    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
+  }
+}
+
+describe('shikaku-print CLI', () => {
+  it('lists the layouts with page size and sides', async () => {
+    const { code, stdout } = await cli('layouts');
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/kokuho-card\s+85\.6 × 53\.98 mm\s+front, back/);
+    const json = JSON.parse((await cli('layouts', '--json')).stdout) as { id: string; sides: string[] }[];
+    expect(json.find((l) => l.id === 'kokuho-card')?.sides).toEqual(['front', 'back']);
+  });
+
+  it('renders a PDF with a manifest giving each record its pages', async () => {
+    const out = join(dir, 'cards.pdf');
+    const { code, stderr } = await cli('render', '--layout', 'kokuho-card', '--data', SAMPLES, '--out', out);
+    expect(code, stderr).toBe(0);
+    expect(pageCount(out)).toBe(6);
+    const manifest = JSON.parse(readFileSync(`${out}.manifest.json`, 'utf8'));
+    expect(manifest).toMatchObject({ layout: 'kokuho-card', format: 'pdf', pageCount: 6 });
+    expect(manifest.records).toEqual([
+      { record: 1, pages: [1, 2] },
+      { record: 2, pages: [3, 4] },
+      { record: 3, pages: [5, 6] },
+    ]);
+  });
+
+  it('renders a Shift_JIS CSV to one PNG per page named NNNN-P.png', async () => {
+    const out = join(dir, 'png');
+    const { code, stderr } = await cli('render', '--layout', 'kokuho-card', '--data', SJIS_CSV, '--out', out, '--format', 'png', '--dpi', '150');
+    expect(code, stderr).toBe(0);
+    expect(readdirSync(out).sort()).toEqual(['0001-1.png', '0001-2.png', '0002-1.png', '0002-2.png']);
+    const png = readFileSync(join(out, '0002-1.png'));
+    expect([png.readUInt32BE(16), png.readUInt32BE(20)]).toEqual([506, 319]); // 85.60 × 53.98 mm at 150 dpi
+    expect(JSON.parse(readFileSync(`${out}.manifest.json`, 'utf8')).records[1]).toEqual({ record: 2, pages: [3, 4], files: ['0002-1.png', '0002-2.png'] });
+  });
+
+  it('exits 2 on bad records, naming each record and field, and writes nothing', async () => {
+    const records = JSON.parse(readFileSync(SAMPLES, 'utf8'));
+    records[1].birthDate = '1954-02-30';
+    records[2].branch = '7';
+    const data = join(dir, 'bad.json');
+    writeFileSync(data, JSON.stringify(records));
+    const out = join(dir, 'bad.pdf');
+    const { code, stderr } = await cli('render', '--layout', 'kokuho-card', '--data', data, '--out', out);
+    expect(code).toBe(2);
+    expect(stderr).toContain('2 of 3 records are invalid (2 problems); nothing was printed');
+    expect(stderr).toContain('record 2 (記号 出雲12 番号 0034568): 生年月日 (birthDate): expected a calendar date YYYY-MM-DD, 1873-01-01 or later, received "1954-02-30"');
+    expect(stderr).toContain('record 3 (記号 出雲7 番号 0101010): 枝番 (branch): expected exactly 2 digits, 00 to 99, received "7"');
+    expect(existsSync(out)).toBe(false);
+    expect(existsSync(`${out}.manifest.json`)).toBe(false);
+  });
+
+  it('exits 2 for an unknown layout or a missing option, saying what is wrong', async () => {
+    const unknown = await cli('render', '--layout', 'nope', '--data', SAMPLES, '--out', join(dir, 'x.pdf'));
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('unknown layout "nope"; layouts: kokuho-card');
+    const missing = await cli('render', '--layout', 'kokuho-card', '--data', SAMPLES);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('--out is required');
+  });
+
+  it('exits 2 for a data file that is not valid JSON', async () => {
+    const data = join(dir, 'broken.json');
+    writeFileSync(data, '[{"name": "山田"');
+    const { code, stderr } = await cli('render', '--layout', 'kokuho-card', '--data', data, '--out', join(dir, 'y.pdf'));
+    expect(code).toBe(2);
+    expect(stderr).toContain('broken.json is not valid JSON');
+  });
+});

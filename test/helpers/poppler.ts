@@ -1,0 +1,65 @@
+// Reads PDFs the way a print shop would, with poppler-utils: page boxes, fonts, text and pixels.
+import { execFileSync } from 'node:child_process';
+
+const run = (cmd: string, args: string[]) => execFileSync(cmd, args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+
+/** Every page's MediaBox and TrimBox in points, from pdfinfo -box. */
+export function pageBoxes(pdf: string): { media: number[]; trim: number[] }[] {
+  const pages = Number(/Pages:\s+(\d+)/.exec(run('pdfinfo', [pdf]))?.[1]);
+  const info = run('pdfinfo', ['-box', '-f', '1', '-l', String(pages), pdf]);
+  const box = (name: string) => [...info.matchAll(new RegExp(`Page\\s+\\d+ ${name}:\\s+([\\d.]+)\\s+([\\d.]+)\\s+([\\d.]+)\\s+([\\d.]+)`, 'g'))].map((m) => m.slice(1, 5).map(Number));
+  const media = box('MediaBox');
+  const trim = box('TrimBox');
+  return media.map((m, i) => ({ media: m, trim: trim[i] ?? [] }));
+}
+
+/** The number of pages. */
+export function pageCount(pdf: string): number {
+  return Number(/Pages:\s+(\d+)/.exec(run('pdfinfo', [pdf]))?.[1]);
+}
+
+/** The fonts table of pdffonts: name, type, embedded. */
+export function fonts(pdf: string): { name: string; type: string; embedded: boolean }[] {
+  return run('pdffonts', [pdf])
+    .split('\n')
+    .slice(2)
+    .filter((l) => l.trim())
+    .map((l) => {
+      const m = /^(\S+)\s+(.+?)\s{2,}(\S+)\s+(yes|no)\s+(yes|no)\s+(yes|no)/.exec(l);
+      if (!m) throw new Error(`cannot read pdffonts line: ${l}`);
+      return { name: m[1] ?? '', type: m[2] ?? '', embedded: m[4] === 'yes' };
+    });
+}
+
+/** The text of one page (1-based), in reading order. */
+export function pageText(pdf: string, page: number): string {
+  return run('pdftotext', ['-f', String(page), '-l', String(page), '-layout', pdf, '-']);
+}
+
+/** One page rasterized to 8-bit grey at `dpi`: width, height and one byte per pixel (0 black). */
+export function greyPage(pdf: string, page: number, dpi: number): { width: number; height: number; pixels: Buffer } {
+  const out = execFileSync('pdftoppm', ['-f', String(page), '-l', String(page), '-r', String(dpi), '-gray', pdf], { maxBuffer: 256 * 1024 * 1024 });
+  // PGM: "P5\n<w> <h>\n255\n" then the pixels.
+  const header = /^P5\s+(\d+)\s+(\d+)\s+255\s/.exec(out.subarray(0, 40).toString('latin1'));
+  if (!header) throw new Error('pdftoppm did not write a PGM');
+  const width = Number(header[1]);
+  const height = Number(header[2]);
+  return { width, height, pixels: out.subarray(header[0].length) };
+}
+
+/** Horizontal runs of dark pixels at least `minPx` long: lines and borders, with their row and extent. */
+export function horizontalRuns(img: { width: number; height: number; pixels: Buffer }, minPx: number): { y: number; x: number; length: number }[] {
+  const runs: { y: number; x: number; length: number }[] = [];
+  for (let y = 0; y < img.height; y++) {
+    let start = -1;
+    for (let x = 0; x <= img.width; x++) {
+      const dark = x < img.width && (img.pixels[y * img.width + x] ?? 255) < 128;
+      if (dark && start < 0) start = x;
+      if (!dark && start >= 0) {
+        if (x - start >= minPx) runs.push({ y, x: start, length: x - start });
+        start = -1;
+      }
+    }
+  }
+  return runs;
+}
