@@ -1,11 +1,23 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { Engine, getLayout, loadLayouts, loadSamples, rasterizePdf } from '../engine/index.ts';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Engine, getLayout, loadLayouts, loadSamples, rasterizePdf, type Layout } from '../engine/index.ts';
 import { intOption, formatOption } from './options.ts';
 import { EXIT } from './report.ts';
 
+/** `count` records made from the layout's samples, each with its own 番号. */
+function benchRecords(layout: Layout, count: number): Record<string, unknown>[] {
+  const samples = loadSamples(layout) as Record<string, unknown>[];
+  return Array.from({ length: count }, (_, i) => ({ ...samples[i % samples.length], number: String(i).padStart(7, '0') }));
+}
+
 /**
- * `bench`: throughput of the whole engine on generated records (the layout's samples, renumbered), from
- * browser start to finished PDF (and PNGs with --format png). Prints figures; asserts nothing.
+ * `bench`: throughput on generated records (the layout's samples, renumbered). By default the engine in
+ * this process, from browser start to finished PDF (and PNGs with --format png); with --cli, the
+ * `render` command as an operator runs it, from process start to files written. Prints figures; asserts
+ * nothing.
  */
 export async function benchCommand(values: Record<string, unknown>): Promise<number> {
   const layout = getLayout(loadLayouts(), String(values.layout));
@@ -13,8 +25,8 @@ export async function benchCommand(values: Record<string, unknown>): Promise<num
   const tabs = intOption(values, 'tabs', 1, 16);
   const chunkSize = intOption(values, 'chunk', 1, 10_000);
   const format = formatOption(values);
-  const samples = loadSamples(layout) as Record<string, unknown>[];
-  const records = Array.from({ length: count }, (_, i) => ({ ...samples[i % samples.length], number: String(i).padStart(7, '0') }));
+  const records = benchRecords(layout, count);
+  if (values.cli === true) return benchCli(layout, records, format);
 
   const t0 = performance.now();
   const engine = await Engine.start({ ...(tabs ? { tabs } : {}), ...(chunkSize ? { chunkSize } : {}) });
@@ -48,6 +60,34 @@ export async function benchCommand(values: Record<string, unknown>): Promise<num
   } finally {
     memory.stop();
     await engine.close();
+  }
+}
+
+/** Runs `shikaku-print render` on the records in a child process and times it end to end. */
+function benchCli(layout: Layout, records: Record<string, unknown>[], format: 'pdf' | 'png'): number {
+  const dir = mkdtempSync(join(tmpdir(), 'shikaku-bench-'));
+  try {
+    const data = join(dir, 'records.json');
+    const out = join(dir, format === 'pdf' ? 'out.pdf' : 'out');
+    writeFileSync(data, JSON.stringify(records));
+    const bin = fileURLToPath(new URL('../bin/shikaku-print.js', import.meta.url));
+    const t0 = performance.now();
+    execFileSync(process.execPath, [bin, 'render', '--layout', layout.id, '--data', data, '--out', out, '--format', format, '--quiet'], { stdio: 'inherit' });
+    const secs = (performance.now() - t0) / 1000;
+    const pages = records.length * layout.sides.length;
+    const size = format === 'pdf' ? `${(statSync(out).size / 1024 / 1024).toFixed(2)} MiB` : `${readdirSync(out).length} files`;
+    const lines = [
+      `command           shikaku-print render --layout ${layout.id} --format ${format} (${layout.sides.length} sides)`,
+      `records           ${records.length}`,
+      `pages             ${pages}`,
+      `wall time         ${secs.toFixed(2)} s (process start to files written)`,
+      `throughput        ${(records.length / secs).toFixed(1)} records/s, ${(pages / secs).toFixed(1)} pages/s`,
+      `output            ${size}`,
+    ];
+    process.stdout.write(`${lines.join('\n')}\n`);
+    return EXIT.ok;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 

@@ -38,13 +38,14 @@ const COMMANDS: Record<string, Command> = {
   },
   bench: {
     summary: 'measure throughput: render N generated records and print cards/s, pages/s and memory',
-    usage: 'bench [--layout ID] [--records N] [--format pdf|png] [--tabs N] [--chunk N]',
+    usage: 'bench [--layout ID] [--records N] [--format pdf|png] [--tabs N] [--chunk N] [--cli]',
     options: {
       layout: { type: 'string', default: 'kokuho-card' },
       records: { type: 'string', default: '1000' },
       format: { type: 'string', default: 'pdf' },
       tabs: { type: 'string' },
       chunk: { type: 'string' },
+      cli: { type: 'boolean', default: false },
     },
     run: (v) => benchCommand(v),
   },

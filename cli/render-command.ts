@@ -1,6 +1,6 @@
 import {
-  Engine, getLayout, loadLayouts, readRecordsFile, validateRecords, rasterizePdf, writePdfOutput, writePngOutput,
-  type RenderProgress,
+  Engine, getLayout, loadLayouts, readRecordsFile, validateRecords, writePdfOutput, writePngOutput,
+  type RenderProgress, type PdfSink,
 } from '../engine/index.ts';
 import { requireOption, intOption, formatOption } from './options.ts';
 import { EXIT } from './report.ts';
@@ -24,18 +24,12 @@ export async function renderCommand(values: Record<string, unknown>): Promise<nu
   const started = Date.now();
   const engine = await Engine.start();
   try {
-    const result = await engine.renderPdf(layoutId, raws, quiet ? undefined : progressPrinter());
-    if (format === 'pdf') {
-      writePdfOutput(result, out);
-    } else {
-      const pngs = await rasterizePdf(result.pdf, result.pageCount, layout.page, dpi);
-      writePngOutput(result, pngs, out, dpi);
-    }
+    const produce = (sink: PdfSink) => engine.render(layoutId, raws, sink, quiet ? undefined : progressPrinter());
+    const manifest = format === 'pdf' ? await writePdfOutput(out, produce) : await writePngOutput(out, dpi, layout.page, produce);
     if (!quiet) {
       const secs = (Date.now() - started) / 1000;
-      process.stderr.write(
-        `wrote ${out}: ${result.records.length} records, ${result.pageCount} pages (${layout.id}, ${format}) in ${secs.toFixed(1)} s, ${(result.records.length / secs).toFixed(1)} records/s\n`,
-      );
+      const n = manifest.records.length;
+      process.stderr.write(`wrote ${out}: ${n} records, ${manifest.pageCount} pages (${layout.id}, ${format}) in ${secs.toFixed(1)} s, ${(n / secs).toFixed(1)} records/s\n`);
     }
     return EXIT.ok;
   } finally {

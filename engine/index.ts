@@ -1,6 +1,7 @@
 // The engine's one face: what the CLI, the server and the tests may use. Everything else is private.
 export { Engine, summarizeLayout } from './render.ts';
-export type { EngineOptions, RenderResult, RenderProgress, RecordPages, LayoutSummary } from './render.ts';
+export type { EngineOptions, RenderResult, RenderSummary, RenderProgress, RecordPages, LayoutSummary } from './render.ts';
+export type { PdfSink } from './pdf/pdf-writer.ts';
 export { PrintError, describeProblem } from './errors.ts';
 export type { PrintErrorCode, RecordProblem } from './errors.ts';
 export { loadLayouts, loadSamples, getLayout, LAYOUTS_DIR } from './layouts/layouts.ts';

@@ -4,14 +4,14 @@ import type { Browser } from 'puppeteer-core';
 import { PrintError, type RecordProblem } from './errors.ts';
 import { loadLayouts, getLayout, LAYOUTS_DIR, type Layout } from './layouts/layouts.ts';
 import { validateRecords, recordLabel } from './validate/validate.ts';
-import { toPrintValues } from './format/print-values.ts';
+import { toPrintValues, type PrintValues } from './format/print-values.ts';
 import { FIELDS, isFieldName } from './records/fields.ts';
 import { compileLayout, buildDocument, type CompiledLayout } from './template/document.ts';
 import { verifyFonts, fontFaceCss, writeFontconfig } from './fonts/fonts.ts';
 import { AssetServer } from './browser/asset-server.ts';
 import { launchChromium } from './browser/chromium.ts';
-import { TabPool } from './browser/tab-pool.ts';
-import { finishPdf } from './pdf/finish.ts';
+import { TabPool, type PrintedChunk } from './browser/tab-pool.ts';
+import { PdfWriter, type PdfSink } from './pdf/pdf-writer.ts';
 
 /** Tuning of an engine; every field has a default that suits a 2-core machine. */
 export interface EngineOptions {
@@ -34,12 +34,16 @@ export interface RecordPages {
   lastPage: number;
 }
 
-/** A finished PDF and its page map. */
-export interface RenderResult {
+/** What a render produced: the page map of the PDF written to the sink. */
+export interface RenderSummary {
   layout: string;
-  pdf: Uint8Array;
   pageCount: number;
   records: RecordPages[];
+}
+
+/** A render held in memory, for small requests. */
+export interface RenderResult extends RenderSummary {
+  pdf: Uint8Array;
 }
 
 /** Progress of a render, reported after each chunk. */
@@ -102,53 +106,59 @@ export class Engine {
   }
 
   /**
-   * Renders every record with `layoutId` into one PDF, records in input order, each record's sides
-   * together. Throws INVALID_INPUT listing every problem when any record is invalid or does not fit its
-   * boxes; then nothing is returned for any record.
+   * Renders every record with `layoutId` into one PDF written to `sink`: records in input order, each
+   * record's sides together. Chunks of records print in parallel tabs and are written in order as they
+   * finish. Throws INVALID_INPUT listing every problem when any record is invalid or does not fit its
+   * boxes; the sink may then hold part of a PDF, which the caller discards.
    */
-  async renderPdf(layoutId: string, raws: readonly unknown[], onProgress?: (p: RenderProgress) => void): Promise<RenderResult> {
+  async render(layoutId: string, raws: readonly unknown[], sink: PdfSink, onProgress?: (p: RenderProgress) => void): Promise<RenderSummary> {
     const layout = getLayout(this.layouts, layoutId);
-    const records = validateRecords(raws, layout);
-    const values = records.map((r, i) => toPrintValues(r, i));
+    const values = validateRecords(raws, layout).map((r, i) => toPrintValues(r, i));
     const compiled = this.compile(layout);
-    const chunks: (typeof values)[] = [];
+    const sides = layout.sides.length;
+    const chunks: PrintValues[][] = [];
     for (let i = 0; i < values.length; i += this.options.chunkSize) chunks.push(values.slice(i, i + this.options.chunkSize));
 
+    const writer = new PdfWriter(sink, layout.page);
+    const problems: RecordProblem[] = [];
+    const ready = new Map<number, PrintedChunk>();
+    let nextToWrite = 0;
+    let writing = Promise.resolve();
     let done = 0;
-    const printed = await Promise.all(
-      chunks.map(async (chunk) => {
-        const result = await this.tabs.print(buildDocument(compiled, chunk, this.fontFaces));
-        done += chunk.length;
-        onProgress?.({ recordsDone: done, recordsTotal: values.length });
-        return result;
-      }),
-    );
 
-    const overflow: RecordProblem[] = printed.flatMap((c) =>
-      c.overflowing.map((o) => ({
-        record: o.record + 1,
-        recordLabel: recordLabel(o.record, raws[o.record]),
-        path: o.field,
-        label: isFieldName(o.field) ? FIELDS[o.field].label : o.field,
-        message: 'too long for its box on the document: shorten it (text is never cut off)',
-      })),
-    );
-    if (overflow.length) {
-      throw new PrintError('INVALID_INPUT', `${overflow.length} field(s) do not fit their boxes; nothing was printed`, { problems: overflow });
+    await forEachLimited(chunks, this.options.tabs, async (chunk, i) => {
+      const printed = await this.tabs.print(buildDocument(compiled, chunk, this.fontFaces), problems.length > 0);
+      problems.push(...printed.overflowing.map((o) => overflowProblem(o.record, o.field, raws)));
+      ready.set(i, printed);
+      // Write finished chunks in input order; a chunk that finishes early waits for its predecessors.
+      for (let c = ready.get(nextToWrite); c; c = ready.get(nextToWrite)) {
+        ready.delete(nextToWrite);
+        const pages = (chunks[nextToWrite]?.length ?? 0) * sides;
+        nextToWrite++;
+        if (problems.length === 0) writing = writing.then(() => writer.addChunk(c.pdf, pages));
+      }
+      await writing;
+      done += chunk.length;
+      onProgress?.({ recordsDone: done, recordsTotal: values.length });
+    });
+    await writing;
+    if (problems.length) {
+      problems.sort((a, b) => a.record - b.record);
+      throw new PrintError('INVALID_INPUT', `${problems.length} field(s) do not fit their boxes; nothing was printed`, { problems });
     }
-
-    const sides = layout.sides.length;
-    const pdf = await finishPdf(
-      printed.map((c, i) => ({ bytes: c.pdf, expectedPages: (chunks[i]?.length ?? 0) * sides })),
-      layout.page,
-      { title: layout.name, subject: `${layout.id}: ${values.length} records` },
-    );
+    writer.finish({ title: layout.name, subject: `${layout.id}: ${values.length} records` });
     return {
       layout: layout.id,
-      pdf,
-      pageCount: values.length * sides,
+      pageCount: writer.pageCount,
       records: values.map((v) => ({ record: v.index + 1, firstPage: v.index * sides + 1, lastPage: (v.index + 1) * sides })),
     };
+  }
+
+  /** `render` into memory, for small requests. */
+  async renderPdf(layoutId: string, raws: readonly unknown[], onProgress?: (p: RenderProgress) => void): Promise<RenderResult> {
+    const parts: Uint8Array[] = [];
+    const summary = await this.render(layoutId, raws, (b) => parts.push(b), onProgress);
+    return { ...summary, pdf: Buffer.concat(parts) };
   }
 
   /** The operating-system process id of the browser, for supervision and measurement. */
@@ -171,6 +181,34 @@ export class Engine {
     }
     return c;
   }
+}
+
+function overflowProblem(index: number, field: string, raws: readonly unknown[]): RecordProblem {
+  return {
+    record: index + 1,
+    recordLabel: recordLabel(index, raws[index]),
+    path: field,
+    label: isFieldName(field) ? FIELDS[field].label : field,
+    message: 'too long for its box on the document: shorten it (text is never cut off)',
+  };
+}
+
+/** Runs `fn` over `items` with at most `limit` at a time; the first failure stops new work and is thrown. */
+async function forEachLimited<T>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  let failure: { error: unknown } | undefined;
+  const worker = async () => {
+    while (next < items.length && !failure) {
+      const i = next++;
+      try {
+        await fn(items[i] as T, i);
+      } catch (error) {
+        failure ??= { error };
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+  if (failure) throw failure.error;
 }
 
 /** A layout's public facts. */

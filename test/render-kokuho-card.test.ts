@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Engine, loadLayouts, getLayout, loadSamples, rasterizePdf, PrintError } from '../engine/index.ts';
@@ -39,6 +40,10 @@ describe('kokuho-card PDF', () => {
       const others = samples.filter((_, j) => j !== i).map((s) => String(s.number));
       for (const n of others) expect(front).not.toContain(n);
     });
+  });
+
+  it('is a structurally valid PDF (qpdf --check)', () => {
+    expect(execFileSync('qpdf', ['--check', pdfPath], { encoding: 'utf8' })).toContain('No syntax or stream encoding errors found');
   });
 
   it('makes every page box exactly 85.60 × 53.98 mm (242.65 × 153.01 pt)', () => {

@@ -36,8 +36,11 @@ export class TabPool {
     return pool;
   }
 
-  /** Loads `html` in a free tab, checks its fonts and boxes, and prints it to PDF. */
-  async print(html: string): Promise<PrintedChunk> {
+  /**
+   * Loads `html` in a free tab, checks its fonts and boxes, and prints it to PDF. With `checkOnly` (a batch
+   * already known to fail) it only checks the boxes, so every problem is still found at less cost.
+   */
+  async print(html: string, checkOnly = false): Promise<PrintedChunk> {
     const page = await this.acquire();
     const doc = this.assets.publish(html);
     try {
@@ -47,7 +50,7 @@ export class TabPool {
         throw new PrintError('RENDER', `pinned font(s) failed to load in Chromium: ${fontErrors.join(', ')}`);
       }
       const overflowing = (await page.evaluate(OVERFLOWING_FIELDS)) as OverflowingField[];
-      if (overflowing.length) return { pdf: new Uint8Array(), overflowing };
+      if (overflowing.length || checkOnly) return { pdf: new Uint8Array(), overflowing };
       const pdf = await page.pdf({
         preferCSSPageSize: true,
         printBackground: true,

@@ -1,7 +1,9 @@
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readdirSync, renameSync, rmSync, statSync, writeFileSync, writeSync, mkdtempSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { PrintError } from '../errors.ts';
-import type { RenderResult } from '../render.ts';
+import type { RenderSummary } from '../render.ts';
+import type { PdfSink } from '../pdf/pdf-writer.ts';
+import { rasterizePdfFile } from '../png/rasterize.ts';
 
 /** The file name of one page's PNG: record number from 0001, page from 1 (interfaces.md). */
 export function pngName(record: number, page: number): string {
@@ -20,13 +22,10 @@ export interface Manifest {
   records: { record: number; pages: [number, number]; files?: string[] }[];
 }
 
-function writeAtomically(path: string, data: Uint8Array | string): void {
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
-  writeFileSync(tmp, data);
-  renameSync(tmp, path);
-}
+/** Produces a PDF into a sink: the engine's render, bound to its layout and records. */
+export type PdfProducer = (sink: PdfSink) => Promise<RenderSummary>;
 
-function manifestOf(result: RenderResult, format: 'pdf' | 'png', output: string, dpi?: number): Manifest {
+function manifestOf(result: RenderSummary, format: 'pdf' | 'png', output: string, dpi?: number): Manifest {
   return {
     layout: result.layout,
     format,
@@ -42,11 +41,37 @@ function manifestOf(result: RenderResult, format: 'pdf' | 'png', output: string,
   };
 }
 
-/** Writes the PDF and then its manifest, each by rename, so a reader never sees a half-written file. */
-export function writePdfOutput(result: RenderResult, out: string): Manifest {
-  const manifest = manifestOf(result, 'pdf', out);
-  writeAtomically(out, result.pdf);
-  writeAtomically(`${out}.manifest.json`, `${JSON.stringify(manifest, null, 2)}\n`);
+function writeManifest(out: string, manifest: Manifest): void {
+  const path = `${out}.manifest.json`;
+  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
+  writeFileSync(tmp, `${JSON.stringify(manifest, null, 2)}\n`);
+  renameSync(tmp, path);
+}
+
+/** Streams the PDF into a file at `path`; on failure the file is removed. */
+async function produceToFile(path: string, produce: PdfProducer): Promise<RenderSummary> {
+  const fd = openSync(path, 'w');
+  try {
+    const summary = await produce((bytes) => void writeSync(fd, bytes));
+    closeSync(fd);
+    return summary;
+  } catch (err) {
+    closeSync(fd);
+    rmSync(path, { force: true });
+    throw err;
+  }
+}
+
+/**
+ * Writes the PDF beside `out` and renames it into place, then the manifest: a reader never sees a
+ * half-written file, and a failed render leaves nothing.
+ */
+export async function writePdfOutput(out: string, produce: PdfProducer): Promise<Manifest> {
+  const tmp = join(dirname(out), `.${basename(out)}.${process.pid}.tmp`);
+  const summary = await produceToFile(tmp, produce);
+  const manifest = manifestOf(summary, 'pdf', out);
+  renameSync(tmp, out);
+  writeManifest(out, manifest);
   return manifest;
 }
 
@@ -54,27 +79,28 @@ export function writePdfOutput(result: RenderResult, out: string): Manifest {
  * Writes one PNG per page into the folder `out` (built aside and renamed into place) and the manifest
  * beside it. An existing `out` is replaced only when it holds nothing but page PNGs of an earlier run.
  */
-export function writePngOutput(result: RenderResult, pngs: readonly Buffer[], out: string, dpi: number): Manifest {
-  const manifest = manifestOf(result, 'png', out, dpi);
+export async function writePngOutput(out: string, dpi: number, page: { widthMm: number; heightMm: number }, produce: PdfProducer): Promise<Manifest> {
   if (existsSync(out)) {
     if (!statSync(out).isDirectory()) throw new PrintError('INVALID_INPUT', `--out ${out} is a file; PNG output needs a folder`);
     const foreign = readdirSync(out).filter((f) => !PNG_NAME.test(f));
-    if (foreign.length) {
-      throw new PrintError('INVALID_INPUT', `--out ${out} holds other files (${foreign.slice(0, 3).join(', ')}); give an empty or new folder`);
+    if (foreign.length) throw new PrintError('INVALID_INPUT', `--out ${out} holds other files (${foreign.slice(0, 3).join(', ')}); give an empty or new folder`);
+  }
+  const work = mkdtempSync(join(dirname(out), `.${basename(out)}.`));
+  try {
+    const pdf = join(work, 'document.pdf');
+    const summary = await produceToFile(pdf, produce);
+    const manifest = manifestOf(summary, 'png', out, dpi);
+    const pngs = await rasterizePdfFile(pdf, summary.pageCount, page, dpi, work);
+    rmSync(pdf);
+    for (const r of manifest.records) {
+      r.files?.forEach((file, i) => renameSync(pngs[r.pages[0] - 1 + i] as string, join(work, file)));
     }
+    rmSync(out, { recursive: true, force: true });
+    renameSync(work, out);
+    writeManifest(out, manifest);
+    return manifest;
+  } catch (err) {
+    rmSync(work, { recursive: true, force: true });
+    throw err;
   }
-  const tmp = join(dirname(out), `.${basename(out)}.${process.pid}.tmp`);
-  rmSync(tmp, { recursive: true, force: true });
-  mkdirSync(tmp, { recursive: true });
-  for (const r of manifest.records) {
-    r.files?.forEach((file, i) => {
-      const png = pngs[r.pages[0] - 1 + i];
-      if (!png) throw new PrintError('RENDER', `page ${r.pages[0] + i} has no PNG`);
-      writeFileSync(join(tmp, file), png);
-    });
-  }
-  rmSync(out, { recursive: true, force: true });
-  renameSync(tmp, out);
-  writeAtomically(`${out}.manifest.json`, `${JSON.stringify(manifest, null, 2)}\n`);
-  return manifest;
 }

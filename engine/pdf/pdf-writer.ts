@@ -1,0 +1,134 @@
+import { PDFContext, PDFDocument, PDFHexString, PDFName, PDFObjectCopier, PDFRef, type PDFObject, type PDFPage } from 'pdf-lib';
+import { PrintError } from '../errors.ts';
+
+/** Millimetres to PDF points. */
+export function mmToPt(mm: number): number {
+  return (mm / 25.4) * 72;
+}
+
+/** The page size to set on every page, in millimetres. */
+export interface PageSizeMm {
+  widthMm: number;
+  heightMm: number;
+}
+
+/** Fixed document information: no dates, so the same input gives the same bytes. */
+export interface DocumentInfo {
+  title: string;
+  subject: string;
+}
+
+/** Where the PDF's bytes go, in order: a file or memory. */
+export type PdfSink = (bytes: Uint8Array) => void;
+
+// Objects 1 to 3 are written last but numbered first, so every page can name its parent from the start.
+const CATALOG = PDFRef.of(1);
+const PAGES = PDFRef.of(2);
+const INFO = PDFRef.of(3);
+const FIRST_FREE = 4;
+const latin1 = (s: string) => Buffer.from(s, 'latin1');
+
+/**
+ * Writes one PDF from Chromium's chunk PDFs as they come, in order, without holding the whole document:
+ * each chunk's pages are copied with their fonts and content into fresh object numbers and written out at
+ * once, so a 300,000-card run needs the memory of one chunk, not of the file.
+ *
+ * Every page is made exactly the layout's size. Chromium rounds the page it prints (85.60 × 53.98 mm comes
+ * out 242.88 × 153.12 pt instead of 242.65 × 153.01 pt) but lays the content out at the exact CSS size from
+ * the top-left corner; so each page's content is moved down by the excess height, keeping its top-left
+ * fixed, and Media, Crop, Trim and Bleed boxes are set to the exact size. No dates and no random file id
+ * are written, so equal input gives byte-identical files.
+ */
+export class PdfWriter {
+  private offset = 0;
+  private readonly objectOffsets: number[] = [];
+  private readonly pageRefs: PDFRef[] = [];
+  private nextObject = FIRST_FREE;
+  private readonly width: number;
+  private readonly height: number;
+
+  constructor(private readonly sink: PdfSink, size: PageSizeMm) {
+    this.width = mmToPt(size.widthMm);
+    this.height = mmToPt(size.heightMm);
+    // The binary comment marks the file as binary for transfer programs (PDF 32000-1, 7.5.2).
+    this.emit(Buffer.concat([latin1('%PDF-1.7\n%'), Buffer.from([0xe2, 0xe3, 0xcf, 0xd3]), latin1('\n')]));
+  }
+
+  /** Pages written so far. */
+  get pageCount(): number {
+    return this.pageRefs.length;
+  }
+
+  /** Appends every page of one chunk; the chunk must hold exactly `expectedPages` pages. */
+  async addChunk(bytes: Uint8Array, expectedPages: number): Promise<void> {
+    const src = await PDFDocument.load(bytes, { updateMetadata: false });
+    if (src.getPageCount() !== expectedPages) {
+      // A page more or less means some record's content spilled over a page break: never ship that.
+      throw new PrintError('RENDER', `a chunk printed ${src.getPageCount()} pages, expected ${expectedPages}`);
+    }
+    const dest = PDFContext.create();
+    dest.largestObjectNumber = this.nextObject - 1;
+    const copier = PDFObjectCopier.for(src.context, dest);
+    for (const page of src.getPages()) {
+      this.fitPage(page);
+      const leaf = copier.copy(page.node);
+      leaf.set(PDFName.of('Parent'), PAGES);
+      this.pageRefs.push(dest.register(leaf));
+    }
+    for (const [ref, object] of dest.enumerateIndirectObjects()) this.writeObject(ref, object);
+    this.nextObject = dest.largestObjectNumber + 1;
+  }
+
+  /** Writes the page tree, catalog, document information and cross-reference table. */
+  finish(info: DocumentInfo): void {
+    const ctx = PDFContext.create();
+    const kids = this.pageRefs.map((r) => `${r.objectNumber} 0 R`).join(' ');
+    this.writeRaw(PAGES, latin1(`<< /Type /Pages /Count ${this.pageRefs.length} /Kids [${kids}] >>`));
+    this.writeObject(CATALOG, ctx.obj({ Type: 'Catalog', Pages: PAGES, Lang: PDFHexString.fromText('ja') }));
+    this.writeObject(
+      INFO,
+      ctx.obj({
+        Title: PDFHexString.fromText(info.title),
+        Subject: PDFHexString.fromText(info.subject),
+        Creator: PDFHexString.fromText('shikaku-print'),
+        Producer: PDFHexString.fromText('shikaku-print (Chromium, pdf-lib)'),
+      }),
+    );
+    const size = Math.max(this.nextObject, FIRST_FREE);
+    const xrefAt = this.offset;
+    const rows = ['xref', `0 ${size}`, '0000000000 65535 f '];
+    for (let n = 1; n < size; n++) {
+      const at = this.objectOffsets[n];
+      rows.push(at === undefined ? '0000000000 65535 f ' : `${String(at).padStart(10, '0')} 00000 n `);
+    }
+    this.emit(latin1(`${rows.join('\n')}\ntrailer\n<< /Size ${size} /Root 1 0 R /Info 3 0 R >>\nstartxref\n${xrefAt}\n%%EOF\n`));
+  }
+
+  private fitPage(page: PDFPage): void {
+    const { y, height } = page.getMediaBox();
+    const excess = y + height - this.height;
+    if (Math.abs(excess) > 1e-6) page.translateContent(0, -excess);
+    page.setMediaBox(0, 0, this.width, this.height);
+    page.setCropBox(0, 0, this.width, this.height);
+    page.setBleedBox(0, 0, this.width, this.height);
+    page.setTrimBox(0, 0, this.width, this.height);
+  }
+
+  private writeObject(ref: PDFRef, object: PDFObject): void {
+    const body = new Uint8Array(object.sizeInBytes());
+    object.copyBytesInto(body, 0);
+    this.writeRaw(ref, body);
+  }
+
+  private writeRaw(ref: PDFRef, body: Uint8Array): void {
+    this.objectOffsets[ref.objectNumber] = this.offset;
+    this.emit(latin1(`${ref.objectNumber} 0 obj\n`));
+    this.emit(body);
+    this.emit(latin1('\nendobj\n'));
+  }
+
+  private emit(bytes: Uint8Array): void {
+    this.sink(bytes);
+    this.offset += bytes.length;
+  }
+}
