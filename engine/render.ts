@@ -8,6 +8,7 @@ import { toPrintValues, type PrintValues } from './format/print-values.ts';
 import { FIELDS, isFieldName } from './records/fields.ts';
 import { compileLayout, buildDocument, type CompiledLayout } from './template/document.ts';
 import { verifyFonts, fontFaceCss, writeFontconfig } from './fonts/fonts.ts';
+import { pinnedCoverage } from './fonts/glyph-coverage.ts';
 import { AssetServer } from './browser/asset-server.ts';
 import { launchChromium } from './browser/chromium.ts';
 import { TabPool, type PrintedChunk } from './browser/tab-pool.ts';
@@ -113,7 +114,8 @@ export class Engine {
    */
   async render(layoutId: string, raws: readonly unknown[], sink: PdfSink, onProgress?: (p: RenderProgress) => void): Promise<RenderSummary> {
     const layout = getLayout(this.layouts, layoutId);
-    const values = validateRecords(raws, layout).map((r, i) => toPrintValues(r, i));
+    const coverage = pinnedCoverage();
+    const values = validateRecords(raws, layout, coverage).map((r, i) => toPrintValues(r, i, coverage));
     const compiled = this.compile(layout);
     const sides = layout.sides.length;
     const chunks: PrintValues[][] = [];

@@ -1,6 +1,7 @@
 import type { Browser, Page } from 'puppeteer-core';
 import { PrintError } from '../errors.ts';
 import type { AssetServer } from './asset-server.ts';
+import { FIT_FIELDS } from './fit-fields.ts';
 
 /** A box whose text did not fit, found in the rendered document. */
 export interface OverflowingField {
@@ -49,6 +50,7 @@ export class TabPool {
       if (fontErrors.length) {
         throw new PrintError('RENDER', `pinned font(s) failed to load in Chromium: ${fontErrors.join(', ')}`);
       }
+      await page.evaluate(FIT_FIELDS);
       const overflowing = (await page.evaluate(OVERFLOWING_FIELDS)) as OverflowingField[];
       if (overflowing.length || checkOnly) return { pdf: new Uint8Array(), overflowing };
       const pdf = await page.pdf({
@@ -86,8 +88,8 @@ const FAILED_FONTS = `document.fonts.ready.then(() =>
   [...document.fonts].filter((f) => f.status === 'error').map((f) => f.family))`;
 
 /**
- * Every element marked `data-field` is a fixed box; text wider or taller than its box would be cut off by
- * the page, so it is reported instead of printed. Answers [{record, field}].
+ * Every element marked `data-field` is a fixed box; text still wider or taller than its box after fitting
+ * would be cut off by the page, so it is reported instead of printed. Answers [{record, field}].
  */
 const OVERFLOWING_FIELDS = `[...document.querySelectorAll('[data-field]')]
   .filter((el) => el.scrollWidth > el.clientWidth + 0.5 || el.scrollHeight > el.clientHeight + 0.5)

@@ -1,6 +1,27 @@
 import type { InsuranceRecord } from '../records/schema.ts';
 import { parseIsoDate } from './dates.ts';
 import { formatWareki, toWareki, eraYearText } from './wareki.ts';
+import { fontForText, type GlyphCoverage } from '../fonts/glyph-coverage.ts';
+
+const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+
+/**
+ * Text that must be set wholly in IPAmj Mincho, because only that face has the right glyph for one of its
+ * variation sequences. Templates print it like any value: it follows Handlebars' SafeString protocol
+ * (`toHTML`), escaping its own text and marking it with the class the engine's stylesheet sets in IPAmj.
+ */
+export class MjText {
+  constructor(readonly text: string) {}
+  toHTML(): string {
+    return `<span class="glyph-mj">${this.text.replace(/[&<>"']/g, (c) => HTML_ESCAPES[c] ?? c)}</span>`;
+  }
+  toString(): string {
+    return this.text;
+  }
+}
+
+/** A printed text value: plain, or set in the MJ face. */
+export type PrintedText = string | MjText;
 
 /** A date as the templates print it: whole (令和8年7月31日) or in parts for boxed forms. */
 export interface PrintedDate {
@@ -15,21 +36,21 @@ export interface PrintedDate {
 export interface PrintValues {
   index: number;
   insurerNumber: string;
-  insurerName: string;
-  prefecture: string;
-  insurerAddress: string;
-  symbol: string;
+  insurerName: PrintedText;
+  prefecture: PrintedText;
+  insurerAddress: PrintedText;
+  symbol: PrintedText;
   number: string;
   branch: string;
-  name: string;
-  nameKana: string;
+  name: PrintedText;
+  nameKana: PrintedText;
   /** 性別 as printed in its box: 男, 女, or 裏面参照 when the holder asked for it on the back. */
   sex: string;
   /** The 備考 line for sexOnBack: 戸籍上の性別は男 (or 女). */
   sexRemark: string;
   birthDate: PrintedDate | null;
-  householderName: string;
-  address: string;
+  householderName: PrintedText;
+  address: PrintedText;
   qualifiedDate: PrintedDate | null;
   issueDate: PrintedDate | null;
   expiryDate: PrintedDate | null;
@@ -38,7 +59,7 @@ export interface PrintValues {
   copayRate: string;
   relationship: string;
   specialCare: boolean;
-  remarks: string;
+  remarks: PrintedText;
 }
 
 function printedDate(iso: string | undefined): PrintedDate | null {
@@ -50,23 +71,28 @@ function printedDate(iso: string | undefined): PrintedDate | null {
 }
 
 /** Turns a validated record into the values its template prints. */
-export function toPrintValues(r: InsuranceRecord, index: number): PrintValues {
+export function toPrintValues(r: InsuranceRecord, index: number, coverage: GlyphCoverage): PrintValues {
+  const text = (value: string | undefined): PrintedText => {
+    if (value === undefined) return '';
+    const verdict = fontForText(value, coverage);
+    return 'font' in verdict && verdict.font === 'mj' ? new MjText(value) : value;
+  };
   return {
     index,
     insurerNumber: r.insurerNumber ?? '',
-    insurerName: r.insurerName ?? '',
-    prefecture: r.prefecture ?? '',
-    insurerAddress: r.insurerAddress ?? '',
-    symbol: r.symbol ?? '',
+    insurerName: text(r.insurerName),
+    prefecture: text(r.prefecture),
+    insurerAddress: text(r.insurerAddress),
+    symbol: text(r.symbol),
     number: r.number ?? '',
     branch: r.branch ?? '',
-    name: r.name ?? '',
-    nameKana: r.nameKana ?? '',
+    name: text(r.name),
+    nameKana: text(r.nameKana),
     sex: r.sexOnBack ? '裏面参照' : (r.sex ?? ''),
     sexRemark: r.sexOnBack && r.sex ? `戸籍上の性別は${r.sex}` : '',
     birthDate: printedDate(r.birthDate),
-    householderName: r.householderName ?? '',
-    address: r.address ?? '',
+    householderName: text(r.householderName),
+    address: text(r.address),
     qualifiedDate: printedDate(r.qualifiedDate),
     issueDate: printedDate(r.issueDate),
     expiryDate: printedDate(r.expiryDate),
@@ -74,6 +100,6 @@ export function toPrintValues(r: InsuranceRecord, index: number): PrintValues {
     copayRate: r.copayRate === undefined ? '' : String(r.copayRate),
     relationship: r.relationship ?? '',
     specialCare: r.specialCare ?? false,
-    remarks: r.remarks ?? '',
+    remarks: text(r.remarks),
   };
 }

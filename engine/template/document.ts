@@ -32,6 +32,8 @@ function sheetCss(layout: Layout): string {
     // Each page is a fixed box that never grows or spills into the next record's page.
     `.sheet{position:relative;box-sizing:border-box;width:${w}mm;height:${h}mm;overflow:hidden;break-after:page;-webkit-print-color-adjust:exact;print-color-adjust:exact}`,
     '.sheet:last-child{break-after:auto}',
+    // Text whose variation sequences only IPAmj Mincho draws is set wholly in it (engine/format/print-values.ts).
+    '.glyph-mj{font-family:"ipamj-mincho"!important}',
   ].join('\n');
 }
 

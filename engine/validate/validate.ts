@@ -1,8 +1,9 @@
 import { PrintError, type RecordProblem } from '../errors.ts';
-import { FIELDS, isFieldName, type FieldName } from '../records/fields.ts';
+import { FIELDS, FIELD_NAMES, isFieldName, type FieldName } from '../records/fields.ts';
 import { recordSchema, type InsuranceRecord } from '../records/schema.ts';
 import type { Layout } from '../layouts/layouts.ts';
 import { crossFieldProblems } from './rules.ts';
+import { fontForText, pinnedCoverage, type GlyphCoverage } from '../fonts/glyph-coverage.ts';
 
 /** A problem before it is tied to its record: the field and what is wrong with it. */
 export interface FieldProblem {
@@ -27,8 +28,23 @@ export function shown(value: unknown): string {
   return s.length > 60 ? `${s.slice(0, 57)}...` : s;
 }
 
+/** The fields whose text is printed as it is, and so must be drawn by the pinned fonts. */
+export const PRINTED_TEXT_FIELDS = FIELD_NAMES.filter((f) => FIELDS[f].kind === 'string' && f !== 'portalUrl');
+
+/** Every printed character must have its own glyph in a pinned font: never a box or a look-alike. */
+function glyphProblems(r: InsuranceRecord, coverage: GlyphCoverage): FieldProblem[] {
+  const out: FieldProblem[] = [];
+  for (const field of PRINTED_TEXT_FIELDS) {
+    const value = r[field];
+    if (typeof value !== 'string') continue;
+    const verdict = fontForText(value, coverage);
+    if ('missing' in verdict) out.push({ path: field, message: `${verdict.missing} ${verdict.reason}` });
+  }
+  return out;
+}
+
 /** Checks one record against the contract and `layout`; returns every problem found, none when valid. */
-export function checkRecord(raw: unknown, layout: Layout): { record?: InsuranceRecord; problems: FieldProblem[] } {
+export function checkRecord(raw: unknown, layout: Layout, coverage: GlyphCoverage = pinnedCoverage()): { record?: InsuranceRecord; problems: FieldProblem[] } {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     return { problems: [{ path: '(record)', message: `expected an object of fields, received ${shown(raw)}` }] };
   }
@@ -58,19 +74,19 @@ export function checkRecord(raw: unknown, layout: Layout): { record?: InsuranceR
     return { problems };
   }
   if (problems.length) return { problems };
-  problems.push(...crossFieldProblems(parsed.data, layout.scheme));
+  problems.push(...crossFieldProblems(parsed.data, layout.scheme), ...glyphProblems(parsed.data, coverage));
   return problems.length ? { problems } : { record: parsed.data, problems };
 }
 
 /**
- * Validates every record for `layout`. Returns the typed records when all are valid; otherwise throws an
+ * Validates every record for `layout`, its printed characters included. Returns the typed records when all are valid; otherwise throws an
  * INVALID_INPUT PrintError listing every problem of every record, so nothing of the batch is printed.
  */
-export function validateRecords(raws: readonly unknown[], layout: Layout): InsuranceRecord[] {
+export function validateRecords(raws: readonly unknown[], layout: Layout, coverage: GlyphCoverage = pinnedCoverage()): InsuranceRecord[] {
   const records: InsuranceRecord[] = [];
   const all: RecordProblem[] = [];
   raws.forEach((raw, index) => {
-    const { record, problems } = checkRecord(raw, layout);
+    const { record, problems } = checkRecord(raw, layout, coverage);
     if (record) records.push(record);
     for (const p of problems) {
       const label = isFieldName(p.path) ? FIELDS[p.path].label : p.path;
