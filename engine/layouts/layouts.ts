@@ -14,7 +14,8 @@ const layoutFileSchema = z.strictObject({
   scheme: z.enum(['kokuho', 'kouki', 'kenpo']),
   page: z.strictObject({ widthMm: z.number().positive(), heightMm: z.number().positive() }),
   sides: z.array(z.strictObject({ id: z.string().min(1), name: z.string().min(1), template: z.string().min(1) })).min(1),
-  style: z.string().min(1),
+  document: z.enum(['card', 'notice']),
+  styles: z.array(z.string().min(1)).min(1),
   required: z.array(z.enum(FIELD_NAMES as [FieldName, ...FieldName[]])),
   samples: z.string().min(1),
 });
@@ -22,7 +23,10 @@ const layoutFileSchema = z.strictObject({
 /** A layout's description file, `layouts/<id>/layout.json`. */
 export type LayoutFile = z.infer<typeof layoutFileSchema>;
 
-/** A layout as the engine uses it: its description plus the text of its templates and CSS. */
+/**
+ * A layout as the engine uses it: its description plus the text of its templates and CSS. Paths in
+ * layout.json are relative to the layout's folder; `../_shared/` holds what several layouts share.
+ */
 export interface Layout extends LayoutFile {
   dir: string;
   /** Template source per side, in print order. */
@@ -50,7 +54,7 @@ export function loadLayout(dir: string): Layout {
     ...desc,
     dir,
     sideTemplates: desc.sides.map((s) => ({ id: s.id, name: s.name, source: read(s.template) })),
-    css: read(desc.style),
+    css: desc.styles.map(read).join('\n'),
   };
 }
 
