@@ -58,6 +58,8 @@ export interface PrintValues {
   /** 負担割合 as the digit before 割, or empty when not printed. */
   copayRate: string;
   relationship: string;
+  /** 本人（被保険者） or 家族（被扶養者）, as the 健康保険 card prints it. */
+  relationshipLabel: string;
   specialCare: boolean;
   remarks: PrintedText;
 }
@@ -99,6 +101,7 @@ export function toPrintValues(r: InsuranceRecord, index: number, coverage: Glyph
     effectiveDate: printedDate(r.effectiveDate),
     copayRate: r.copayRate === undefined ? '' : String(r.copayRate),
     relationship: r.relationship ?? '',
+    relationshipLabel: { 本人: '本人（被保険者）', 家族: '家族（被扶養者）', '': '' }[r.relationship ?? ''],
     specialCare: r.specialCare ?? false,
     remarks: text(r.remarks),
   };

@@ -20,6 +20,9 @@ export function crossFieldProblems(r: InsuranceRecord, scheme: Scheme): FieldPro
       add('insurerNumber', `expected ${want} digits for ${schemeName(scheme)}, received "${r.insurerNumber}" (${r.insurerNumber.length} digits)`);
     }
   }
+  if (scheme === 'kouki' && r.insurerNumber !== undefined && r.insurerNumber.length === 8 && !r.insurerNumber.startsWith('39')) {
+    add('insurerNumber', `expected a 後期高齢者医療 number starting with 39 (法別番号), received "${r.insurerNumber}"`);
+  }
   if (scheme === 'kouki' && r.number !== undefined && !/^\d{8}$/.test(r.number)) {
     add('number', `expected exactly 8 digits (被保険者番号), received "${r.number}"`);
   }
