@@ -115,7 +115,8 @@ export class Engine {
   async render(layoutId: string, raws: readonly unknown[], sink: PdfSink, onProgress?: (p: RenderProgress) => void): Promise<RenderSummary> {
     const layout = getLayout(this.layouts, layoutId);
     const coverage = pinnedCoverage();
-    const values = validateRecords(raws, layout, coverage).map((r, i) => toPrintValues(r, i, coverage));
+    const qrCode = layout.document === 'notice';
+    const values = validateRecords(raws, layout, coverage).map((r, i) => toPrintValues(r, i, coverage, { qrCode }));
     const compiled = this.compile(layout);
     const sides = layout.sides.length;
     const chunks: PrintValues[][] = [];

@@ -2,6 +2,7 @@ import type { InsuranceRecord } from '../records/schema.ts';
 import { parseIsoDate } from './dates.ts';
 import { formatWareki, toWareki, eraYearText } from './wareki.ts';
 import { fontForText, type GlyphCoverage } from '../fonts/glyph-coverage.ts';
+import { qrCodeSvg, type TrustedHtml } from './qr-code.ts';
 
 const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
@@ -62,7 +63,14 @@ export interface PrintValues {
   relationshipLabel: string;
   specialCare: boolean;
   remarks: PrintedText;
+  /** 加入者情報: the last 4 digits of the My Number, or null when it is not registered. */
+  myNumberLast4: string | null;
+  /** The QR code to the My Number portal (notices only; null on cards). */
+  portalQr: TrustedHtml | null;
 }
+
+/** The My Number portal, the QR code's target when a record names none (records.md). */
+export const DEFAULT_PORTAL_URL = 'https://myna.go.jp/';
 
 function printedDate(iso: string | undefined): PrintedDate | null {
   if (iso === undefined) return null;
@@ -73,7 +81,7 @@ function printedDate(iso: string | undefined): PrintedDate | null {
 }
 
 /** Turns a validated record into the values its template prints. */
-export function toPrintValues(r: InsuranceRecord, index: number, coverage: GlyphCoverage): PrintValues {
+export function toPrintValues(r: InsuranceRecord, index: number, coverage: GlyphCoverage, options: { qrCode: boolean }): PrintValues {
   const text = (value: string | undefined): PrintedText => {
     if (value === undefined) return '';
     const verdict = fontForText(value, coverage);
@@ -104,5 +112,7 @@ export function toPrintValues(r: InsuranceRecord, index: number, coverage: Glyph
     relationshipLabel: { 本人: '本人（被保険者）', 家族: '家族（被扶養者）', '': '' }[r.relationship ?? ''],
     specialCare: r.specialCare ?? false,
     remarks: text(r.remarks),
+    myNumberLast4: r.myNumberLast4 ?? null,
+    portalQr: options.qrCode ? qrCodeSvg(r.portalUrl ?? DEFAULT_PORTAL_URL) : null,
   };
 }

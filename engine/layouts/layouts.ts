@@ -1,5 +1,5 @@
 import { readFileSync, readdirSync, existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { PrintError } from '../errors.ts';
@@ -16,6 +16,7 @@ const layoutFileSchema = z.strictObject({
   sides: z.array(z.strictObject({ id: z.string().min(1), name: z.string().min(1), template: z.string().min(1) })).min(1),
   document: z.enum(['card', 'notice']),
   styles: z.array(z.string().min(1)).min(1),
+  partials: z.array(z.string().regex(/\.hbs$/)).default([]),
   required: z.array(z.enum(FIELD_NAMES as [FieldName, ...FieldName[]])),
   samples: z.string().min(1),
 });
@@ -31,6 +32,8 @@ export interface Layout extends LayoutFile {
   dir: string;
   /** Template source per side, in print order. */
   sideTemplates: { id: string; name: string; source: string }[];
+  /** Handlebars partials by name (the file name without .hbs), e.g. `{{> notice-strip}}`. */
+  partialSources: Record<string, string>;
   css: string;
 }
 
@@ -54,6 +57,7 @@ export function loadLayout(dir: string): Layout {
     ...desc,
     dir,
     sideTemplates: desc.sides.map((s) => ({ id: s.id, name: s.name, source: read(s.template) })),
+    partialSources: Object.fromEntries(desc.partials.map((p) => [basename(p, '.hbs'), read(p)])),
     css: desc.styles.map(read).join('\n'),
   };
 }

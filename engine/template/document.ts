@@ -14,6 +14,7 @@ export interface CompiledLayout {
  */
 export function compileLayout(layout: Layout): CompiledLayout {
   const hb = Handlebars.create();
+  for (const [name, source] of Object.entries(layout.partialSources)) hb.registerPartial(name, source);
   return {
     layout,
     sides: layout.sideTemplates.map((side) => {

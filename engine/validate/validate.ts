@@ -52,7 +52,8 @@ export function checkRecord(raw: unknown, layout: Layout, coverage: GlyphCoverag
   const problems: FieldProblem[] = [];
   for (const field of layout.required) {
     const v = input[field];
-    if (v === undefined || v === null || (typeof v === 'string' && v.trim() === '')) {
+    const nullable = FIELDS[field].kind === 'nullable-string';
+    if (v === undefined || (v === null && !nullable) || (typeof v === 'string' && v.trim() === '')) {
       problems.push({ path: field, message: `required by layout ${layout.id}: expected ${FIELDS[field].expected}, received ${shown(v)}` });
     }
   }
@@ -74,7 +75,7 @@ export function checkRecord(raw: unknown, layout: Layout, coverage: GlyphCoverag
     return { problems };
   }
   if (problems.length) return { problems };
-  problems.push(...crossFieldProblems(parsed.data, layout.scheme), ...glyphProblems(parsed.data, coverage));
+  problems.push(...crossFieldProblems(parsed.data, layout.scheme, layout.document), ...glyphProblems(parsed.data, coverage));
   return problems.length ? { problems } : { record: parsed.data, problems };
 }
 
