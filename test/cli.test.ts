@@ -26,6 +26,8 @@ describe('shikaku-print CLI', () => {
     const { code, stdout } = await cli('layouts');
     expect(code).toBe(0);
     expect(stdout).toMatch(/kokuho-card\s+85\.6 × 53\.98 mm\s+front, back/);
+    expect(stdout).toMatch(/kokuho-notice\s+210 × 297 mm\s+page/);
+    for (const id of ['kouki-card', 'kenpo-card', 'kenpo-notice']) expect(stdout).toContain(id);
     const json = JSON.parse((await cli('layouts', '--json')).stdout) as { id: string; sides: string[] }[];
     expect(json.find((l) => l.id === 'kokuho-card')?.sides).toEqual(['front', 'back']);
   });
@@ -73,7 +75,7 @@ describe('shikaku-print CLI', () => {
   it('exits 2 for an unknown layout or a missing option, saying what is wrong', async () => {
     const unknown = await cli('render', '--layout', 'nope', '--data', SAMPLES, '--out', join(dir, 'x.pdf'));
     expect(unknown.code).toBe(2);
-    expect(unknown.stderr).toContain('unknown layout "nope"; layouts: kokuho-card');
+    expect(unknown.stderr).toContain('unknown layout "nope"; layouts: kenpo-card, kenpo-notice, kokuho-card, kokuho-notice, kouki-card');
     const missing = await cli('render', '--layout', 'kokuho-card', '--data', SAMPLES);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('--out is required');
@@ -85,5 +87,21 @@ describe('shikaku-print CLI', () => {
     const { code, stderr } = await cli('render', '--layout', 'kokuho-card', '--data', data, '--out', join(dir, 'y.pdf'));
     expect(code).toBe(2);
     expect(stderr).toContain('broken.json is not valid JSON');
+  });
+});
+
+describe('every layout through the CLI', () => {
+  it.each(['kouki-card', 'kenpo-card', 'kokuho-notice', 'kenpo-notice'])('renders %s from its samples as PDF and as PNG', async (id) => {
+    const data = new URL(`../layouts/${id}/samples.json`, import.meta.url).pathname;
+    const records = JSON.parse(readFileSync(data, 'utf8')) as unknown[];
+    const sides = id.endsWith('card') ? 2 : 1;
+    const pdf = join(dir, `${id}.pdf`);
+    const r1 = await cli('render', '--layout', id, '--data', data, '--out', pdf);
+    expect(r1.code, r1.stderr).toBe(0);
+    expect(pageCount(pdf)).toBe(records.length * sides);
+    const png = join(dir, `${id}-png`);
+    const r2 = await cli('render', '--layout', id, '--data', data, '--out', png, '--format', 'png', '--dpi', '100');
+    expect(r2.code, r2.stderr).toBe(0);
+    expect(readdirSync(png)).toHaveLength(records.length * sides);
   });
 });

@@ -1,5 +1,8 @@
 // Reads PDFs the way a print shop would, with poppler-utils: page boxes, fonts, text and pixels.
 import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 const run = (cmd: string, args: string[]) => execFileSync(cmd, args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
 
@@ -62,4 +65,45 @@ export function horizontalRuns(img: { width: number; height: number; pixels: Buf
     }
   }
   return runs;
+}
+
+/** The text inside a rectangle of a page, in millimetres from the top-left corner. */
+export function textIn(pdf: string, page: number, rect: { x: number; y: number; w: number; h: number }): string {
+  const pt = (mm: number) => String(Math.round((mm / 25.4) * 72));
+  return run('pdftotext', ['-f', String(page), '-l', String(page), '-x', pt(rect.x), '-y', pt(rect.y), '-W', pt(rect.w), '-H', pt(rect.h), '-layout', pdf, '-']);
+}
+
+/** Dark pixels inside a rectangle of a grey image, in pixels. */
+export function darkPixels(img: { width: number; height: number; pixels: Buffer }, x: number, y: number, w: number, h: number): number {
+  let n = 0;
+  for (let yy = Math.max(0, y); yy < Math.min(img.height, y + h); yy++) {
+    for (let xx = Math.max(0, x); xx < Math.min(img.width, x + w); xx++) if ((img.pixels[yy * img.width + xx] ?? 255) < 160) n++;
+  }
+  return n;
+}
+
+/** What zbarimg decodes from a page rasterized at 300 dpi: one line per symbol, "QR-Code:<text>". */
+export function decodeBarcodes(pdf: string, page: number): string[] {
+  const dir = mkdtempSync(join(tmpdir(), 'shikaku-zbar-'));
+  try {
+    execFileSync('pdftoppm', ['-f', String(page), '-l', String(page), '-r', '300', '-gray', '-png', '-singlefile', pdf, join(dir, 'page')]);
+    return execFileSync('zbarimg', ['-q', join(dir, 'page.png')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim().split('\n');
+  } catch {
+    return []; // zbarimg exits 4 when it finds no symbol
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Each word pdftotext finds on a page, with its box in points from the top-left corner. */
+export function wordBoxes(pdf: string, page: number): { text: string; xMin: number; yMin: number; xMax: number; yMax: number }[] {
+  const xml = run('pdftotext', ['-f', String(page), '-l', String(page), '-bbox', pdf, '-']);
+  return [...xml.matchAll(/<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)<\/word>/g)].map((m) => ({
+    xMin: Number(m[1]), yMin: Number(m[2]), xMax: Number(m[3]), yMax: Number(m[4]), text: m[5] ?? '',
+  }));
+}
+
+/** The text of one page (1-based) in the order the PDF draws it, which is the document's order. */
+export function pageTextInOrder(pdf: string, page: number): string {
+  return run('pdftotext', ['-f', String(page), '-l', String(page), '-raw', pdf, '-']);
 }
