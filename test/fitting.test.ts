@@ -59,3 +59,18 @@ describe('fitting names and addresses into their boxes', () => {
     expect(fonts(plain).map((f) => f.name.replace(/^[A-Z]{6}\+/, ''))).not.toContain('IPAmjMincho');
   });
 });
+
+describe('Japanese line breaking in a wrapped address', () => {
+  it('never starts a line with 、 。 」 or ）, nor ends one with 「 or （', async () => {
+    // Long enough to wrap at every size; closing punctuation all along, so any break falls next to one.
+    const address = '島根県出雲市今市町、「北」一丁目、二番地。「出雲」ハイツ（東）、三〇一号室、西側、「裏」棟、（仮）';
+    const pdf = await renderToFile([{ ...sample, address }], 'kinsoku.pdf');
+    const lines = pageText(pdf, 1).split('\n').map((l) => l.trim()).filter(Boolean);
+    const at = lines.findIndex((l) => l.includes('島根県出雲市今市町'));
+    expect(at).toBeGreaterThanOrEqual(0);
+    const wrapped = lines[at + 1]!;
+    expect(flat(lines[at]! + wrapped)).toContain(flat(address));
+    expect(wrapped).not.toMatch(/^[、。」）]/);
+    expect(lines[at]).not.toMatch(/[「（]$/);
+  });
+});

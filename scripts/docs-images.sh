@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# Regenerates docs/<layout>-<page>.png: each page of each layout, from the layout's first sample record,
+# through the same `render` command operators use. Cards at 300 dpi, A4 at 100 dpi.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+mkdir -p docs
+for dir in layouts/*/; do
+  id=$(basename "$dir")
+  [ -f "$dir/layout.json" ] || continue
+  node -e 'const r = require(process.argv[1]); require("fs").writeFileSync(process.argv[2], JSON.stringify([r[0]]))' "$PWD/$dir/samples.json" "$work/$id.json"
+  dpi=300
+  case "$id" in *notice) dpi=100 ;; esac
+  node bin/shikaku-print.js render --layout "$id" --data "$work/$id.json" --out "$work/$id" --format png --dpi "$dpi" --quiet
+  for png in "$work/$id"/0001-*.png; do
+    page=${png##*-}
+    cp "$png" "docs/$id-${page}"
+  done
+done
+ls -la docs
