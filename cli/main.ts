@@ -3,6 +3,7 @@ import { renderCommand } from './render-command.ts';
 import { layoutsCommand } from './layouts-command.ts';
 import { benchCommand } from './bench-command.ts';
 import { serveCommand } from './serve-command.ts';
+import { goldenCommand, diffCommand } from './qa-commands.ts';
 import { reportError, UsageError, EXIT } from './report.ts';
 
 type Values = Record<string, string | boolean | undefined>;
@@ -48,6 +49,19 @@ const COMMANDS: Record<string, Command> = {
       cli: { type: 'boolean', default: false },
     },
     run: (v) => benchCommand(v),
+  },
+  golden: {
+    summary: "check every layout's golden cases pixel by pixel and write a report (exit 1 on any difference); --update rewrites them",
+    usage: 'golden [--update] [--layout ID] [--report DIR]',
+    options: { update: { type: 'boolean', default: false }, layout: { type: 'string' }, report: { type: 'string', default: 'golden-report' } },
+    run: (v) => goldenCommand(v),
+  },
+  diff: {
+    summary: 'compare two proofs (PDF or PNG) page by page and write a report (exit 1 when they differ)',
+    usage: 'diff REFERENCE CANDIDATE [--dpi N] [--report DIR] [--mask PAGE:X,Y,W,H ...]',
+    options: { dpi: { type: 'string', default: '300' }, report: { type: 'string', default: 'diff-report' }, mask: { type: 'string', multiple: true } },
+    positionals: true,
+    run: (v, p) => diffCommand(v, p),
   },
   serve: {
     summary: 'run the print service (what `npm start` runs)',

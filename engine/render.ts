@@ -164,6 +164,11 @@ export class Engine {
     return { ...summary, pdf: Buffer.concat(parts) };
   }
 
+  /** The browser's product and version, e.g. "Chrome/156.0.8078.79" (goldens record it). */
+  browserVersion(): Promise<string> {
+    return this.browser.version();
+  }
+
   /** The operating-system process id of the browser, for supervision and measurement. */
   browserPid(): number | undefined {
     return this.browser.process()?.pid;

@@ -1,43 +1,9 @@
-// Reads PDFs the way a print shop would, with poppler-utils: page boxes, fonts, text and pixels.
+// Test-only readings of rendered pages (pixels and word boxes); the print-shop readings live in qa/poppler.ts.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+
+export { pageBoxes, pageCount, fonts, pageText, pageTextInOrder, decodeBarcodes } from '../../qa/poppler.ts';
 
 const run = (cmd: string, args: string[]) => execFileSync(cmd, args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-
-/** Every page's MediaBox and TrimBox in points, from pdfinfo -box. */
-export function pageBoxes(pdf: string): { media: number[]; trim: number[] }[] {
-  const pages = Number(/Pages:\s+(\d+)/.exec(run('pdfinfo', [pdf]))?.[1]);
-  const info = run('pdfinfo', ['-box', '-f', '1', '-l', String(pages), pdf]);
-  const box = (name: string) => [...info.matchAll(new RegExp(`Page\\s+\\d+ ${name}:\\s+([\\d.]+)\\s+([\\d.]+)\\s+([\\d.]+)\\s+([\\d.]+)`, 'g'))].map((m) => m.slice(1, 5).map(Number));
-  const media = box('MediaBox');
-  const trim = box('TrimBox');
-  return media.map((m, i) => ({ media: m, trim: trim[i] ?? [] }));
-}
-
-/** The number of pages. */
-export function pageCount(pdf: string): number {
-  return Number(/Pages:\s+(\d+)/.exec(run('pdfinfo', [pdf]))?.[1]);
-}
-
-/** The fonts table of pdffonts: name, type, embedded. */
-export function fonts(pdf: string): { name: string; type: string; embedded: boolean }[] {
-  return run('pdffonts', [pdf])
-    .split('\n')
-    .slice(2)
-    .filter((l) => l.trim())
-    .map((l) => {
-      const m = /^(\S+)\s+(.+?)\s{2,}(\S+)\s+(yes|no)\s+(yes|no)\s+(yes|no)/.exec(l);
-      if (!m) throw new Error(`cannot read pdffonts line: ${l}`);
-      return { name: m[1] ?? '', type: m[2] ?? '', embedded: m[4] === 'yes' };
-    });
-}
-
-/** The text of one page (1-based), in reading order. */
-export function pageText(pdf: string, page: number): string {
-  return run('pdftotext', ['-f', String(page), '-l', String(page), '-layout', pdf, '-']);
-}
 
 /** One page rasterized to 8-bit grey at `dpi`: width, height and one byte per pixel (0 black). */
 export function greyPage(pdf: string, page: number, dpi: number): { width: number; height: number; pixels: Buffer } {
@@ -82,28 +48,10 @@ export function darkPixels(img: { width: number; height: number; pixels: Buffer 
   return n;
 }
 
-/** What zbarimg decodes from a page rasterized at 300 dpi: one line per symbol, "QR-Code:<text>". */
-export function decodeBarcodes(pdf: string, page: number): string[] {
-  const dir = mkdtempSync(join(tmpdir(), 'shikaku-zbar-'));
-  try {
-    execFileSync('pdftoppm', ['-f', String(page), '-l', String(page), '-r', '300', '-gray', '-png', '-singlefile', pdf, join(dir, 'page')]);
-    return execFileSync('zbarimg', ['-q', join(dir, 'page.png')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim().split('\n');
-  } catch {
-    return []; // zbarimg exits 4 when it finds no symbol
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
 /** Each word pdftotext finds on a page, with its box in points from the top-left corner. */
 export function wordBoxes(pdf: string, page: number): { text: string; xMin: number; yMin: number; xMax: number; yMax: number }[] {
   const xml = run('pdftotext', ['-f', String(page), '-l', String(page), '-bbox', pdf, '-']);
   return [...xml.matchAll(/<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)<\/word>/g)].map((m) => ({
     xMin: Number(m[1]), yMin: Number(m[2]), xMax: Number(m[3]), yMax: Number(m[4]), text: m[5] ?? '',
   }));
-}
-
-/** The text of one page (1-based) in the order the PDF draws it, which is the document's order. */
-export function pageTextInOrder(pdf: string, page: number): string {
-  return run('pdftotext', ['-f', String(page), '-l', String(page), '-raw', pdf, '-']);
 }

@@ -1,0 +1,167 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CHROMIUM_ARGS, rasterizePdf, readPinnedFonts, type Engine, type Layout } from '../engine/index.ts';
+import { compareImages, EXACT } from './compare.ts';
+import { decodePng, encodePng } from './png.ts';
+import { decodeBarcodes, fonts, pageBoxes, pageCount, pageText } from './poppler.ts';
+import type { Report, ReportPage } from './report.ts';
+
+/** Where the approved goldens live: golden/<layout>/<case>/record.json and page-N.png. */
+export const GOLDEN_DIR = resolve(fileURLToPath(import.meta.url), '../../golden');
+
+/** Cards at a card printer's 300 dpi; A4 notices at 150 dpi. */
+export function goldenDpi(layout: Layout): number {
+  return layout.document === 'card' ? 300 : 150;
+}
+
+/** How a check runs. */
+export interface GoldenOptions {
+  goldenDir: string;
+  /** Rewrite the goldens from this render (refused under CI). */
+  update: boolean;
+  /** Under CI a missing golden is a failure and nothing is written. */
+  ci: boolean;
+  /** Check only this layout. */
+  layout?: string;
+}
+
+/** What made the goldens: the check says plainly when it runs somewhere else. */
+export interface GoldenEnvironment {
+  chromium: string;
+  chromiumArgs: string[];
+  poppler: string;
+  fonts: { name: string; sha256: string }[];
+}
+
+const PORTAL_DEFAULT = 'https://myna.go.jp/';
+const flat = (s: string) => s.replace(/\s+/g, '');
+
+/** This machine's rendering environment. */
+export async function currentEnvironment(engine: Engine): Promise<GoldenEnvironment> {
+  // pdftoppm -v prints its version on stderr.
+  const poppler = spawnSync('pdftoppm', ['-v'], { encoding: 'utf8' });
+  return {
+    chromium: await engine.browserVersion(),
+    chromiumArgs: [...CHROMIUM_ARGS],
+    poppler: `${poppler.stderr}${poppler.stdout}`.split('\n')[0] ?? '',
+    fonts: readPinnedFonts().map((f) => ({ name: f.name, sha256: f.sha256 })),
+  };
+}
+
+function environmentNotes(recorded: GoldenEnvironment | undefined, now: GoldenEnvironment): string[] {
+  if (!recorded) return ['No environment is recorded with the goldens.'];
+  const out: string[] = [];
+  if (recorded.chromium !== now.chromium) out.push(`Different environment: goldens were made with ${recorded.chromium}, this machine runs ${now.chromium}.`);
+  if (recorded.chromiumArgs.join(' ') !== now.chromiumArgs.join(' ')) out.push('Different environment: the Chromium flags differ from those the goldens were made with.');
+  if (recorded.poppler !== now.poppler) out.push(`Different environment: goldens were rasterized by ${recorded.poppler}, this machine has ${now.poppler}.`);
+  if (JSON.stringify(recorded.fonts) !== JSON.stringify(now.fonts)) out.push('Different environment: the pinned fonts differ from those the goldens were made with.');
+  return out.length ? out : [`Same environment as the goldens: ${now.chromium}, ${now.poppler}.`];
+}
+
+/** The meaning of a rendered case, checked before its pixels: pages, size, fonts, key text, QR code. */
+function meaningProblems(pdf: string, layout: Layout, record: Record<string, unknown>): string[] {
+  const out: string[] = [];
+  const pages = pageCount(pdf);
+  if (pages !== layout.sides.length) out.push(`${pages} pages, expected ${layout.sides.length}`);
+  const w = (layout.page.widthMm / 25.4) * 72;
+  const h = (layout.page.heightMm / 25.4) * 72;
+  for (const [i, b] of pageBoxes(pdf).entries()) {
+    if (Math.abs((b.media[2] ?? 0) - w) > 0.01 || Math.abs((b.media[3] ?? 0) - h) > 0.01) out.push(`page ${i + 1} is ${b.media[2]} × ${b.media[3]} pt, expected ${w.toFixed(2)} × ${h.toFixed(2)} pt`);
+  }
+  for (const f of fonts(pdf)) {
+    if (!f.embedded || f.type !== 'CID TrueType') out.push(`font ${f.name} is ${f.type}${f.embedded ? '' : ', not embedded'}`);
+  }
+  const text = flat(pageText(pdf, 1));
+  for (const field of ['name', 'number', 'insurerNumber']) {
+    const value = record[field];
+    if (typeof value === 'string' && !text.includes(flat(value))) out.push(`page 1 does not show ${field} ${JSON.stringify(value)}`);
+  }
+  if (layout.document === 'notice') {
+    const want = `QR-Code:${typeof record.portalUrl === 'string' ? record.portalUrl : PORTAL_DEFAULT}`;
+    const got = decodeBarcodes(pdf, 1);
+    if (got.join() !== want) out.push(`QR code decodes as ${JSON.stringify(got)}, expected ${want}`);
+  }
+  return out;
+}
+
+/**
+ * Renders every golden case through the engine (the same render as the CLI and the service), checks its
+ * meaning, then compares each page pixel for pixel with the approved PNG under the exact rule. With
+ * `update`, writes the PNGs and the environment instead of failing on a difference.
+ */
+export async function checkGoldens(engine: Engine, options: GoldenOptions): Promise<Report> {
+  if (options.update && options.ci) throw new Error('refusing to update goldens under CI: goldens change only by a person running `golden --update`');
+  const envFile = join(options.goldenDir, 'environment.json');
+  const recorded = existsSync(envFile) ? (JSON.parse(readFileSync(envFile, 'utf8')) as GoldenEnvironment) : undefined;
+  const now = await currentEnvironment(engine);
+  const notes = options.update ? [] : environmentNotes(recorded, now);
+  const pages: ReportPage[] = [];
+  const work = mkdtempSync(join(tmpdir(), 'shikaku-golden-'));
+  let cases = 0;
+  try {
+    for (const layout of engine.layouts.values()) {
+      if (options.layout && layout.id !== options.layout) continue;
+      const layoutDir = join(options.goldenDir, layout.id);
+      const caseIds = existsSync(layoutDir) ? readdirSync(layoutDir, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort() : [];
+      if (caseIds.length === 0) notes.push(`${layout.id}: no golden cases in ${layoutDir}`);
+      // Two cases at a time (the engine's two tabs); pages are reported in case order.
+      for (let i = 0; i < caseIds.length; i += 2) {
+        const batch = caseIds.slice(i, i + 2);
+        cases += batch.length;
+        const results = await Promise.all(batch.map((id) => checkCase(engine, layout, join(layoutDir, id), `${layout.id} / ${id}`, work, options)));
+        for (const r of results) pages.push(...r);
+      }
+    }
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+  if (options.update) writeFileSync(envFile, `${JSON.stringify(now, null, 2)}\n`);
+  const ok = pages.length > 0 && pages.every((p) => p.status === 'same' || p.status === 'written') && !notes.some((n) => n.includes('no golden cases'));
+  notes.unshift(`${cases} cases, ${pages.length} pages${options.update ? ' (goldens rewritten)' : ''}.`);
+  return { title: 'shikaku-print golden check', ok, notes, pages };
+}
+
+async function checkCase(engine: Engine, layout: Layout, dir: string, title: string, work: string, options: GoldenOptions): Promise<ReportPage[]> {
+  const record = JSON.parse(readFileSync(join(dir, 'record.json'), 'utf8')) as Record<string, unknown>;
+  let pdf: Uint8Array;
+  try {
+    pdf = (await engine.renderPdf(layout.id, [record])).pdf;
+  } catch (err) {
+    return [{ title, status: 'different', diffPixels: 0, regionMm: null, notes: [`render failed: ${(err as Error).message}`] }];
+  }
+  const pdfPath = join(work, `${layout.id}-${title.replace(/\W+/g, '_')}.pdf`);
+  writeFileSync(pdfPath, pdf);
+  const meaning = meaningProblems(pdfPath, layout, record);
+  const dpi = goldenDpi(layout);
+  const pngs = await rasterizePdf(pdf, layout.sides.length, layout.page, dpi);
+  const pxToMm = 25.4 / dpi;
+  return pngs.map((actualPng, i): ReportPage => {
+    const pageTitle = `${title} / page ${i + 1}`;
+    const file = join(dir, `page-${i + 1}.png`);
+    const notes = i === 0 ? meaning.map((m) => `meaning: ${m}`) : [];
+    if (options.update && meaning.length === 0) {
+      writeFileSync(file, actualPng);
+      return { title: pageTitle, status: 'written', diffPixels: 0, regionMm: null, notes };
+    }
+    if (!existsSync(file)) {
+      return { title: pageTitle, status: 'missing', diffPixels: 0, regionMm: null, notes: [...notes, `no golden at ${file}: run \`npx shikaku-print golden --update\` and commit it after looking at it`], images: { actual: actualPng } };
+    }
+    if (options.update) return { title: pageTitle, status: 'different', diffPixels: 0, regionMm: null, notes: [...notes, 'not written: its meaning checks fail'], images: { actual: actualPng } };
+    const expectedPng = readFileSync(file);
+    const c = compareImages(decodePng(expectedPng), decodePng(actualPng), EXACT);
+    if (c.sizeMismatch) notes.push(`size ${c.sizeMismatch.actual.join(' × ')} px, golden ${c.sizeMismatch.expected.join(' × ')} px`);
+    const status = c.same && notes.length === 0 ? 'same' : 'different';
+    const regionMm = c.region ? { x: c.region.x * pxToMm, y: c.region.y * pxToMm, width: c.region.width * pxToMm, height: c.region.height * pxToMm } : null;
+    return {
+      title: pageTitle,
+      status,
+      diffPixels: c.diffPixels,
+      regionMm,
+      notes,
+      ...(status === 'same' ? {} : { images: { expected: expectedPng, actual: actualPng, ...(c.diff ? { diff: encodePng(c.diff) } : {}) } }),
+    };
+  });
+}

@@ -1,0 +1,10 @@
+// The QA tools' one face: the pixel comparator, golden check, proof diff and their report.
+export { compareImages, maskImage, EXACT } from './compare.ts';
+export type { RgbaImage, PixelRect, CompareRule, Comparison } from './compare.ts';
+export { decodePng, encodePng } from './png.ts';
+export { checkGoldens, currentEnvironment, goldenDpi, GOLDEN_DIR } from './golden.ts';
+export type { GoldenOptions, GoldenEnvironment } from './golden.ts';
+export { diffProofs, parseMask } from './proof-diff.ts';
+export type { Mask } from './proof-diff.ts';
+export { writeReport } from './report.ts';
+export type { Report, ReportPage } from './report.ts';

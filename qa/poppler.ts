@@ -1,0 +1,66 @@
+// Reads PDFs the way a print shop would, with poppler-utils and zbar-tools from Debian (installed by
+// scripts/setup.sh): page boxes, fonts, text and barcodes. Used by the golden check and the tests.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const run = (cmd: string, args: string[]) => execFileSync(cmd, args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+
+/** Every page's MediaBox and TrimBox in points, from pdfinfo -box. */
+export function pageBoxes(pdf: string): { media: number[]; trim: number[] }[] {
+  const pages = Number(/Pages:\s+(\d+)/.exec(run('pdfinfo', [pdf]))?.[1]);
+  const info = run('pdfinfo', ['-box', '-f', '1', '-l', String(pages), pdf]);
+  const box = (name: string) => [...info.matchAll(new RegExp(`Page\\s+\\d+ ${name}:\\s+([\\d.]+)\\s+([\\d.]+)\\s+([\\d.]+)\\s+([\\d.]+)`, 'g'))].map((m) => m.slice(1, 5).map(Number));
+  const media = box('MediaBox');
+  const trim = box('TrimBox');
+  return media.map((m, i) => ({ media: m, trim: trim[i] ?? [] }));
+}
+
+/** The number of pages. */
+export function pageCount(pdf: string): number {
+  return Number(/Pages:\s+(\d+)/.exec(run('pdfinfo', [pdf]))?.[1]);
+}
+
+/** The fonts table of pdffonts: name, type, embedded. */
+export function fonts(pdf: string): { name: string; type: string; embedded: boolean }[] {
+  return run('pdffonts', [pdf])
+    .split('\n')
+    .slice(2)
+    .filter((l) => l.trim())
+    .map((l) => {
+      const m = /^(\S+)\s+(.+?)\s{2,}(\S+)\s+(yes|no)\s+(yes|no)\s+(yes|no)/.exec(l);
+      if (!m) throw new Error(`cannot read pdffonts line: ${l}`);
+      return { name: m[1] ?? '', type: m[2] ?? '', embedded: m[4] === 'yes' };
+    });
+}
+
+/** The text of one page (1-based), in reading order. */
+export function pageText(pdf: string, page: number): string {
+  return run('pdftotext', ['-f', String(page), '-l', String(page), '-layout', pdf, '-']);
+}
+
+/** What zbarimg decodes from a page rasterized at 300 dpi: one line per symbol, "QR-Code:<text>". */
+export function decodeBarcodes(pdf: string, page: number): string[] {
+  const dir = mkdtempSync(join(tmpdir(), 'shikaku-zbar-'));
+  try {
+    execFileSync('pdftoppm', ['-f', String(page), '-l', String(page), '-r', '300', '-gray', '-png', '-singlefile', pdf, join(dir, 'page')]);
+    return execFileSync('zbarimg', ['-q', join(dir, 'page.png')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim().split('\n');
+  } catch {
+    return []; // zbarimg exits 4 when it finds no symbol
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The text of one page (1-based) in the order the PDF draws it, which is the document's order. */
+export function pageTextInOrder(pdf: string, page: number): string {
+  return run('pdftotext', ['-f', String(page), '-l', String(page), '-raw', pdf, '-']);
+}
+
+/** Every page of any PDF rasterized to PNG at `dpi` into `dir`; the files in page order. */
+export function rasterizeAll(pdf: string, dpi: number, dir: string): string[] {
+  execFileSync('pdftoppm', ['-r', String(dpi), '-png', pdf, join(dir, 'p')]);
+  const pageOf = (f: string) => Number(/-(\d+)\.png$/.exec(f)?.[1]);
+  return readdirSync(dir).filter((f) => /^p-\d+\.png$/.test(f)).sort((a, b) => pageOf(a) - pageOf(b)).map((f) => join(dir, f));
+}

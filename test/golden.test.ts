@@ -1,0 +1,111 @@
+// The golden check: every layout's cases match their approved images, and the check fails, showing
+// where, when the output really changes.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Engine, LAYOUTS_DIR } from '../engine/index.ts';
+import { checkGoldens, writeReport, GOLDEN_DIR, type Report } from '../qa/index.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'shikaku-golden-test-'));
+let engine: Engine;
+
+beforeAll(async () => {
+  engine = await Engine.start();
+});
+afterAll(async () => {
+  await engine?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const failures = (r: Report) => r.pages.filter((p) => p.status !== 'same').map((p) => `${p.title}: ${p.status} ${p.diffPixels} ${p.notes.join('; ')}`);
+
+/** A copy of one golden case in a fresh golden folder, with `change` applied to its record. */
+function goldenCopy(layout: string, caseId: string, change: (record: Record<string, unknown>) => void = () => undefined): string {
+  const root = mkdtempSync(join(dir, 'golden-'));
+  cpSync(join(GOLDEN_DIR, layout, caseId), join(root, layout, caseId), { recursive: true });
+  cpSync(join(GOLDEN_DIR, 'environment.json'), join(root, 'environment.json'));
+  const file = join(root, layout, caseId, 'record.json');
+  const record = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+  change(record);
+  writeFileSync(file, JSON.stringify(record));
+  return root;
+}
+
+describe('golden check', () => {
+  it('finds every layout\'s golden cases the same as approved, on the machine that made them', async () => {
+    const report = await checkGoldens(engine, { goldenDir: GOLDEN_DIR, update: false, ci: true });
+    writeReport(join(dir, 'report'), report);
+    expect(failures(report)).toEqual([]);
+    expect(report.ok).toBe(true);
+    expect(report.pages.length).toBeGreaterThanOrEqual(28);
+    expect(report.notes.join('\n')).toMatch(/17 cases, 28 pages/);
+  });
+
+  it('fails on one changed digit of a record and shows the region of the 番号', async () => {
+    const root = goldenCopy('kokuho-card', 'under-70', (r) => void (r.number = '0034568'));
+    const report = await checkGoldens(engine, { goldenDir: root, update: false, ci: true, layout: 'kokuho-card' });
+    expect(report.ok).toBe(false);
+    const [front, back] = report.pages;
+    expect(front!.status).toBe('different');
+    expect(front!.diffPixels).toBeGreaterThan(0);
+    expect(back!.status).toBe('same');
+    // The 番号 value sits at about x 45–65 mm, y 12–17 mm on the card.
+    expect(front!.regionMm!.x).toBeGreaterThan(40);
+    expect(front!.regionMm!.x + front!.regionMm!.width).toBeLessThan(70);
+    expect(front!.regionMm!.y).toBeGreaterThan(11);
+    expect(front!.regionMm!.y + front!.regionMm!.height).toBeLessThan(18);
+    const html = readFileSync(writeReport(join(root, 'report'), report), 'utf8');
+    expect(html).toContain('kokuho-card / under-70 / page 1: different');
+    expect(html).toContain('data:image/png;base64,');
+    expect(JSON.parse(readFileSync(join(root, 'report', 'summary.json'), 'utf8')).ok).toBe(false);
+  });
+
+  it('fails when a layout\'s CSS moves text by 0.05 mm', async () => {
+    const layouts = mkdtempSync(join(dir, 'layouts-'));
+    cpSync(LAYOUTS_DIR, layouts, { recursive: true });
+    const css = join(layouts, '_shared', 'card.css');
+    const before = readFileSync(css, 'utf8');
+    const after = before.replace('.side-front { padding: 2.2mm 3mm 2mm 3mm; }', '.side-front { padding: 2.25mm 3mm 2mm 3mm; }');
+    expect(after).not.toBe(before);
+    writeFileSync(css, after);
+    const moved = await Engine.start({ layoutsDir: layouts, tabs: 1 });
+    try {
+      const report = await checkGoldens(moved, { goldenDir: goldenCopy('kokuho-card', 'under-70'), update: false, ci: true, layout: 'kokuho-card' });
+      expect(report.ok).toBe(false);
+      expect(report.pages[0]!.status).toBe('different');
+      expect(report.pages[0]!.diffPixels).toBeGreaterThan(100);
+      expect(report.pages[1]!.status).toBe('same');
+    } finally {
+      await moved.close();
+    }
+  });
+
+  it('under CI treats a missing golden as a failure and writes nothing', async () => {
+    const root = goldenCopy('kouki-card', 'rate-1');
+    rmSync(join(root, 'kouki-card', 'rate-1', 'page-2.png'));
+    const report = await checkGoldens(engine, { goldenDir: root, update: false, ci: true, layout: 'kouki-card' });
+    expect(report.ok).toBe(false);
+    expect(report.pages[1]).toMatchObject({ status: 'missing' });
+    expect(existsSync(join(root, 'kouki-card', 'rate-1', 'page-2.png'))).toBe(false);
+    await expect(checkGoldens(engine, { goldenDir: root, update: true, ci: true })).rejects.toThrow(/refusing to update goldens under CI/);
+  });
+
+  it('says plainly when it runs in another environment than the goldens were made in', async () => {
+    const root = goldenCopy('kouki-card', 'rate-1');
+    const envFile = join(root, 'environment.json');
+    writeFileSync(envFile, JSON.stringify({ ...JSON.parse(readFileSync(envFile, 'utf8')), chromium: 'Chrome/1.0' }));
+    const report = await checkGoldens(engine, { goldenDir: root, update: false, ci: true, layout: 'kouki-card' });
+    expect(report.notes.join('\n')).toMatch(/Different environment: goldens were made with Chrome\/1\.0, this machine runs Chrome\//);
+  });
+
+  it('rewrites goldens only with update, outside CI', async () => {
+    const root = goldenCopy('kenpo-card', 'honnin', (r) => void (r.number = '46'));
+    const file = join(root, 'kenpo-card', 'honnin', 'page-1.png');
+    const old = readFileSync(file);
+    const report = await checkGoldens(engine, { goldenDir: root, update: true, ci: false, layout: 'kenpo-card' });
+    expect(report.pages.map((p) => p.status)).toEqual(['written', 'written']);
+    expect(readFileSync(file).equals(old)).toBe(false);
+    expect((await checkGoldens(engine, { goldenDir: root, update: false, ci: true, layout: 'kenpo-card' })).ok).toBe(true);
+  });
+});
