@@ -1,12 +1,14 @@
 // The engine's one face: what the CLI, the server and the tests may use. Everything else is private.
 export { Engine, summarizeLayout } from './render.ts';
-export type { EngineOptions, RenderResult, RenderSummary, RenderProgress, RecordPages, LayoutSummary } from './render.ts';
+export type { EngineOptions, RenderResult, RenderSummary, RenderProgress, RecordPages, LayoutSummary, RestartReason } from './render.ts';
+export { PdfWriter } from './pdf/pdf-writer.ts';
 export type { PdfSink } from './pdf/pdf-writer.ts';
+export { decodeText } from './records/read.ts';
 export { PrintError, describeProblem } from './errors.ts';
 export type { PrintErrorCode, RecordProblem } from './errors.ts';
 export { loadLayouts, loadSamples, getLayout, LAYOUTS_DIR } from './layouts/layouts.ts';
 export type { Layout } from './layouts/layouts.ts';
-export { validateRecords } from './validate/validate.ts';
+export { validateRecords, triageRecords } from './validate/validate.ts';
 export type { InsuranceRecord } from './records/schema.ts';
 export { FIELDS } from './records/fields.ts';
 export { readRecordsFile, parseRecords, formatOfPath } from './records/read.ts';

@@ -10,7 +10,8 @@ import { compileLayout, buildDocument, type CompiledLayout } from './template/do
 import { verifyFonts, fontFaceCss, writeFontconfig } from './fonts/fonts.ts';
 import { pinnedCoverage } from './fonts/glyph-coverage.ts';
 import { AssetServer } from './browser/asset-server.ts';
-import { launchChromium } from './browser/chromium.ts';
+import { launchChromium, killChromium } from './browser/chromium.ts';
+import { EventEmitter } from 'node:events';
 import { TabPool, type PrintedChunk } from './browser/tab-pool.ts';
 import { PdfWriter, type PdfSink } from './pdf/pdf-writer.ts';
 
@@ -24,9 +25,31 @@ export interface EngineOptions {
   timeoutMs: number;
   layoutsDir: string;
   env: NodeJS.ProcessEnv;
+  /** Chunks one browser prints before it is replaced by a fresh one (memory hygiene). */
+  restartAfter: number;
+  /** Tries of one chunk; between tries the browser is killed and started again. */
+  attempts: number;
 }
 
-const DEFAULTS: EngineOptions = { tabs: 2, chunkSize: 100, timeoutMs: 120_000, layoutsDir: LAYOUTS_DIR, env: process.env };
+const DEFAULTS: EngineOptions = {
+  tabs: 2,
+  chunkSize: 100,
+  timeoutMs: 120_000,
+  layoutsDir: LAYOUTS_DIR,
+  env: process.env,
+  restartAfter: 2000,
+  attempts: 3,
+};
+
+/** One running browser with its tabs. */
+interface BrowserSession {
+  browser: Browser;
+  tabs: TabPool;
+  printed: number;
+}
+
+/** Why the engine replaced its browser. */
+export type RestartReason = 'crashed' | 'failed' | 'scheduled';
 
 /** Where each input record's pages are in the output: record and pages 1-based, pages inclusive. */
 export interface RecordPages {
@@ -69,14 +92,17 @@ export interface LayoutSummary {
  */
 export class Engine {
   private readonly compiled = new Map<string, CompiledLayout>();
+  /** Emits 'restart' (reason: RestartReason) whenever the browser is replaced. */
+  readonly events = new EventEmitter();
+  private session: BrowserSession | undefined;
+  private restarting: Promise<void> | undefined;
+  private closed = false;
 
   private constructor(
     readonly layouts: Map<string, Layout>,
-    private readonly browser: Browser,
     private readonly assets: AssetServer,
-    private readonly tabs: TabPool,
     private readonly fontFaces: string,
-    private readonly fontconfigDir: string,
+    private readonly fontconfig: string,
     private readonly options: EngineOptions,
   ) {}
 
@@ -87,17 +113,75 @@ export class Engine {
     const fonts = verifyFonts();
     const fontconfig = writeFontconfig(fonts);
     const assets = new AssetServer(fonts);
-    let browser: Browser | undefined;
+    const engine = new Engine(layouts, assets, fontFaceCss(fonts), fontconfig, opts);
     try {
       await assets.start();
-      browser = await launchChromium(fontconfig, opts.env);
-      const tabs = await TabPool.open(browser, assets, opts.tabs, opts.timeoutMs);
-      return new Engine(layouts, browser, assets, tabs, fontFaceCss(fonts), dirname(fontconfig), opts);
+      engine.session = await engine.launch();
+      return engine;
     } catch (err) {
-      await browser?.close().catch(() => undefined);
-      await assets.close();
-      rmSync(dirname(fontconfig), { recursive: true, force: true });
+      await engine.close();
       throw err;
+    }
+  }
+
+  /** Whether a browser is up and not being replaced: the service's readiness. */
+  isReady(): boolean {
+    return !this.closed && this.restarting === undefined && this.session?.browser.connected === true;
+  }
+
+  private async launch(): Promise<BrowserSession> {
+    const browser = await launchChromium(this.fontconfig, this.options.env);
+    try {
+      const session: BrowserSession = { browser, tabs: await TabPool.open(browser, this.assets, this.options.tabs, this.options.timeoutMs), printed: 0 };
+      // A browser that dies between renders is replaced at once, so readiness comes back without traffic.
+      browser.once('disconnected', () => {
+        if (!this.closed && this.session === session) void this.replace(session, 'crashed').catch(() => undefined);
+      });
+      return session;
+    } catch (err) {
+      await killChromium(browser);
+      throw err;
+    }
+  }
+
+  /**
+   * Replaces the browser of `old` (once, however many renders saw it fail). A failed or crashed browser is
+   * killed with every process it started; a scheduled replacement lets the old one finish its prints.
+   */
+  private async replace(old: BrowserSession, reason: RestartReason): Promise<void> {
+    if (this.session !== old) return this.restarting;
+    if (!this.restarting) {
+      this.restarting = (async () => {
+        if (reason !== 'scheduled') await killChromium(old.browser);
+        this.session = await this.launch();
+        this.events.emit('restart', reason);
+        if (reason === 'scheduled') void old.tabs.whenIdle().then(() => killChromium(old.browser));
+      })().finally(() => {
+        this.restarting = undefined;
+      });
+    }
+    return this.restarting;
+  }
+
+  /**
+   * Prints one chunk, surviving the browser: when Chromium crashes, hangs past the time limit or fails,
+   * it is killed and started again and the chunk printed anew, up to `attempts` tries.
+   */
+  private async printChunk(html: string, checkOnly: boolean): Promise<PrintedChunk> {
+    for (let attempt = 1; ; attempt++) {
+      if (this.restarting) await this.restarting.catch(() => undefined);
+      const session = this.session;
+      if (!session || this.closed) throw new PrintError('RENDER', 'the engine is closed');
+      try {
+        const printed = await session.tabs.print(html, checkOnly);
+        if (++session.printed === this.options.restartAfter) void this.replace(session, 'scheduled').catch(() => undefined);
+        return printed;
+      } catch (cause) {
+        if (attempt >= this.options.attempts || this.closed) {
+          throw new PrintError('RENDER', `Chromium failed ${attempt} times on one chunk: ${(cause as Error).message}`, { cause });
+        }
+        await this.replace(session, 'failed').catch(() => undefined);
+      }
     }
   }
 
@@ -130,7 +214,7 @@ export class Engine {
     let done = 0;
 
     await forEachLimited(chunks, this.options.tabs, async (chunk, i) => {
-      const printed = await this.tabs.print(buildDocument(compiled, chunk, this.fontFaces), problems.length > 0);
+      const printed = await this.printChunk(buildDocument(compiled, chunk, this.fontFaces), problems.length > 0);
       problems.push(...printed.overflowing.map((o) => overflowProblem(o.record, o.field, raws)));
       ready.set(i, printed);
       // Write finished chunks in input order; a chunk that finishes early waits for its predecessors.
@@ -165,20 +249,28 @@ export class Engine {
   }
 
   /** The browser's product and version, e.g. "Chrome/156.0.8078.79" (goldens record it). */
-  browserVersion(): Promise<string> {
-    return this.browser.version();
+  async browserVersion(): Promise<string> {
+    if (this.restarting) await this.restarting;
+    if (!this.session) throw new PrintError('RENDER', 'no browser is running');
+    return this.session.browser.version();
   }
 
   /** The operating-system process id of the browser, for supervision and measurement. */
   browserPid(): number | undefined {
-    return this.browser.process()?.pid;
+    return this.session?.browser.process()?.pid;
   }
 
-  /** Closes the browser and the asset server. */
+  /** Closes the browser (and every process it started) and the asset server. */
   async close(): Promise<void> {
-    await this.browser.close().catch(() => undefined);
+    this.closed = true;
+    await this.restarting?.catch(() => undefined);
+    if (this.session) {
+      await this.session.browser.close().catch(() => undefined);
+      await killChromium(this.session.browser);
+    }
+    this.session = undefined;
     await this.assets.close();
-    rmSync(this.fontconfigDir, { recursive: true, force: true });
+    rmSync(dirname(this.fontconfig), { recursive: true, force: true });
   }
 
   private compile(layout: Layout): CompiledLayout {

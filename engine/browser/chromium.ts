@@ -45,9 +45,29 @@ export async function launchChromium(fontconfigFile: string, env: NodeJS.Process
       headless: true,
       args: [...CHROMIUM_ARGS],
       env: { ...env, FONTCONFIG_FILE: fontconfigFile },
-      protocolTimeout: 120_000,
+      protocolTimeout: 180_000,
     });
   } catch (cause) {
     throw new PrintError('SETUP', `Chromium at ${executablePath} did not start: ${(cause as Error).message}`, { cause });
   }
+}
+
+/**
+ * Kills a browser and every process it started: Chromium leads its own process group (puppeteer starts it
+ * detached), so one signal to the group leaves no orphaned renderer behind; Node reaps the leader.
+ */
+export async function killChromium(browser: Browser): Promise<void> {
+  const pid = browser.process()?.pid;
+  if (pid !== undefined) {
+    try {
+      process.kill(-pid, 'SIGKILL');
+    } catch {
+      try {
+        process.kill(pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+  }
+  await browser.close().catch(() => undefined);
 }

@@ -22,6 +22,8 @@ export interface PrintedChunk {
 export class TabPool {
   private readonly idle: Page[] = [];
   private readonly waiting: ((page: Page) => void)[] = [];
+  private inFlight = 0;
+  private idleWaiters: (() => void)[] = [];
 
   private constructor(private readonly assets: AssetServer, private readonly timeoutMs: number) {}
 
@@ -42,6 +44,7 @@ export class TabPool {
    * already known to fail) it only checks the boxes, so every problem is still found at less cost.
    */
   async print(html: string, checkOnly = false): Promise<PrintedChunk> {
+    this.inFlight++;
     const page = await this.acquire();
     const doc = this.assets.publish(html);
     try {
@@ -64,7 +67,13 @@ export class TabPool {
     } finally {
       doc.withdraw();
       this.release(page);
+      if (--this.inFlight === 0) for (const w of this.idleWaiters.splice(0)) w();
     }
+  }
+
+  /** Resolves once no print is running or waiting in this pool. */
+  whenIdle(): Promise<void> {
+    return this.inFlight === 0 ? Promise.resolve() : new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
   private acquire(): Promise<Page> {

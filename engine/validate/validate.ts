@@ -103,3 +103,21 @@ export function validateRecords(raws: readonly unknown[], layout: Layout, covera
   }
   return records;
 }
+
+/**
+ * Sorts records into the valid and the rejected, without throwing: for batch jobs, which print every
+ * valid record and account for each rejected one with its problems.
+ */
+export function triageRecords(raws: readonly unknown[], layout: Layout, coverage: GlyphCoverage = pinnedCoverage()): { valid: number[]; problems: RecordProblem[] } {
+  const valid: number[] = [];
+  const problems: RecordProblem[] = [];
+  raws.forEach((raw, index) => {
+    const result = checkRecord(raw, layout, coverage);
+    if (result.record) valid.push(index);
+    for (const p of result.problems) {
+      const label = isFieldName(p.path) ? FIELDS[p.path].label : p.path;
+      problems.push({ record: index + 1, recordLabel: recordLabel(index, raw), path: p.path, label, message: p.message });
+    }
+  });
+  return { valid, problems };
+}
