@@ -3,7 +3,11 @@ import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { AddressInfo } from 'node:net';
+import pino from 'pino';
 import { Engine, getLayout, loadLayouts, loadSamples, rasterizePdf, type Layout } from '../engine/index.ts';
+import { startServer, SERVE_DEFAULTS } from '../server/index.ts';
+import { runLoad } from '../server/load-test.ts';
 import { intOption, formatOption } from './options.ts';
 import { EXIT } from './report.ts';
 
@@ -27,6 +31,7 @@ export async function benchCommand(values: Record<string, unknown>): Promise<num
   const format = formatOption(values);
   const records = benchRecords(layout, count);
   if (values.cli === true) return benchCli(layout, records, format);
+  if (values.http === true) return benchHttp(layout, intOption(values, 'seconds', 1, 600) ?? 10);
 
   const t0 = performance.now();
   const engine = await Engine.start({ ...(tabs ? { tabs } : {}), ...(chunkSize ? { chunkSize } : {}) });
@@ -88,6 +93,34 @@ function benchCli(layout: Layout, records: Record<string, unknown>[], format: 'p
     return EXIT.ok;
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * Starts the service on a loopback port and measures single-card renders at 1, 4 and 16 clients, then at
+ * 64, past the queue limit, where it must answer 429 rather than let latency grow.
+ */
+async function benchHttp(layout: Layout, seconds: number): Promise<number> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'shikaku-load-'));
+  const log = pino({ level: 'warn' }, pino.destination(2));
+  const service = await startServer({ port: 0, host: '127.0.0.1', apiKeys: ['load'], dataDir, log });
+  try {
+    const base = `http://127.0.0.1:${(service.server.address() as AddressInfo).port}`;
+    while ((await fetch(`${base}/readyz`)).status !== 200) await new Promise((r) => setTimeout(r, 200));
+    const headers = { authorization: 'Bearer load', 'content-type': 'application/json' };
+    const body = JSON.stringify(benchRecords(layout, 1)[0]);
+    await runLoad(base, headers, body, 2, 2); // warm-up
+    process.stdout.write(`single-card renders (${layout.id}, PDF) against ${base}, ${seconds} s per level; queue: ${SERVE_DEFAULTS.maxWaiting} waiting + 2 running\n`);
+    process.stdout.write(`${'clients'.padEnd(9)}${'req/s'.padEnd(9)}${'p50 ms'.padEnd(9)}${'p99 ms'.padEnd(9)}${'max ms'.padEnd(9)}${'200'.padEnd(8)}refused\n`);
+    for (const clients of [1, 4, 16, 64]) {
+      const f = await runLoad(base, headers, body, clients, seconds);
+      const refused = Object.entries(f.refused).map(([status, n]) => `${n}×${status}`).join(' ') || '-';
+      process.stdout.write(`${String(clients).padEnd(9)}${f.requestsPerSecond.toFixed(1).padEnd(9)}${f.p50Ms.toFixed(0).padEnd(9)}${f.p99Ms.toFixed(0).padEnd(9)}${f.maxMs.toFixed(0).padEnd(9)}${String(f.ok).padEnd(8)}${refused}\n`);
+    }
+    return EXIT.ok;
+  } finally {
+    await service.close();
+    rmSync(dataDir, { recursive: true, force: true });
   }
 }
 

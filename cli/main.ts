@@ -39,7 +39,7 @@ const COMMANDS: Record<string, Command> = {
   },
   bench: {
     summary: 'measure throughput: render N generated records and print cards/s, pages/s and memory',
-    usage: 'bench [--layout ID] [--records N] [--format pdf|png] [--tabs N] [--chunk N] [--cli]',
+    usage: 'bench [--layout ID] [--records N] [--format pdf|png] [--tabs N] [--chunk N] [--cli | --http [--seconds N]]',
     options: {
       layout: { type: 'string', default: 'kokuho-card' },
       records: { type: 'string', default: '1000' },
@@ -47,6 +47,8 @@ const COMMANDS: Record<string, Command> = {
       tabs: { type: 'string' },
       chunk: { type: 'string' },
       cli: { type: 'boolean', default: false },
+      http: { type: 'boolean', default: false },
+      seconds: { type: 'string' },
     },
     run: (v) => benchCommand(v),
   },
