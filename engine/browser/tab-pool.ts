@@ -34,6 +34,9 @@ export class TabPool {
       const page = await browser.newPage();
       page.setDefaultTimeout(timeoutMs);
       await page.emulateMediaType('print');
+      // No script of a document ever runs (the engine's own checks run through DevTools, not the page);
+      // with the documents' Content-Security-Policy this is two locks on the same door.
+      await page.setJavaScriptEnabled(false);
       pool.idle.push(page);
     }
     return pool;
