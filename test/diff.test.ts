@@ -1,24 +1,13 @@
 // QA's proof diff: `shikaku-print diff REFERENCE CANDIDATE`, on PDFs and PNGs.
 import { beforeAll, describe, expect, it } from 'vitest';
-import { execFile } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
+import { cli } from './helpers/cli.ts';
 
-const BIN = new URL('../bin/shikaku-print.js', import.meta.url).pathname;
 const SAMPLES = new URL('../layouts/kokuho-card/samples.json', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'shikaku-diff-test-'));
 
-async function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [BIN, ...args], { encoding: 'utf8' });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
 
 const reference = join(dir, 'reference.pdf');
 const changed = join(dir, 'changed.pdf');
