@@ -124,9 +124,9 @@ export class Engine {
     }
   }
 
-  /** Whether a browser is up and not being replaced: the service's readiness. */
+  /** Whether a browser is up to print: the service's readiness (false from a crash until its replacement runs). */
   isReady(): boolean {
-    return !this.closed && this.restarting === undefined && this.session?.browser.connected === true;
+    return !this.closed && this.session?.browser.connected === true;
   }
 
   private async launch(): Promise<BrowserSession> {

@@ -48,6 +48,8 @@ describe('service resilience', () => {
     try {
       const res = await fetch(`${svc.base}/v1/jobs?layout=kokuho-card`, { method: 'POST', headers: json, body: JSON.stringify(records(400)) });
       const { id } = (await res.json()) as { id: string };
+      const early = await fetch(`${svc.base}/v1/jobs/${id}/result`, { headers: AUTH });
+      expect(early.status).toBe(409);
       while ((await progress(svc.base, id)) < 100) await new Promise((r) => setTimeout(r, 100));
       const pid = svc.engine()!.browserPid()!;
       process.kill(pid, 'SIGKILL');
