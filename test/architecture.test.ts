@@ -1,0 +1,40 @@
+// The folders are the architecture: dependencies point one way, and other modules reach the engine only
+// through its face, engine/index.ts.
+import { describe, expect, it } from 'vitest';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = resolve(fileURLToPath(import.meta.url), '../..');
+
+function sources(dir: string): string[] {
+  return readdirSync(join(root, dir)).flatMap((name) => {
+    const path = join(dir, name);
+    return statSync(join(root, path)).isDirectory() ? sources(path) : path.endsWith('.ts') ? [path] : [];
+  });
+}
+
+/** Every relative import of a file, as a path from the repository root. */
+function imports(file: string): string[] {
+  const text = readFileSync(join(root, file), 'utf8');
+  return [...text.matchAll(/from '(\.[^']+)'/g)].map((m) => relative(root, resolve(root, dirname(file), m[1]!)));
+}
+
+const allowed: Record<string, string[]> = {
+  engine: ['engine'],
+  qa: ['qa', 'engine'],
+  server: ['server', 'engine'],
+  cli: ['cli', 'engine', 'server', 'qa'],
+};
+
+describe('architecture', () => {
+  it.each(Object.keys(allowed))('%s/ imports only what it may', (folder) => {
+    const wrong = sources(folder).flatMap((f) => imports(f).filter((i) => !allowed[folder]!.includes(i.split('/')[0]!)).map((i) => `${f} → ${i}`));
+    expect(wrong).toEqual([]);
+  });
+
+  it.each(['qa', 'server', 'cli'])('%s/ reaches the engine only through engine/index.ts', (folder) => {
+    const wrong = sources(folder).flatMap((f) => imports(f).filter((i) => i.startsWith('engine/') && i !== 'engine/index.ts').map((i) => `${f} → ${i}`));
+    expect(wrong).toEqual([]);
+  });
+});
