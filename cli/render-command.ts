@@ -24,7 +24,7 @@ export async function renderCommand(values: Record<string, unknown>): Promise<nu
   const started = Date.now();
   const engine = await Engine.start();
   try {
-    const produce = (sink: PdfSink) => engine.render(layoutId, raws, sink, quiet ? undefined : progressPrinter());
+    const produce = (sink: PdfSink) => engine.render(layoutId, raws, sink, quiet ? {} : { onProgress: progressPrinter() });
     const manifest = format === 'pdf' ? await writePdfOutput(out, produce) : await writePngOutput(out, dpi, layout.page, produce);
     if (!quiet) {
       const secs = (Date.now() - started) / 1000;

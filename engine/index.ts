@@ -1,6 +1,6 @@
 // The engine's one face: what the CLI, the server and the tests may use. Everything else is private.
 export { Engine, summarizeLayout } from './render.ts';
-export type { EngineOptions, RenderResult, RenderSummary, RenderProgress, RecordPages, LayoutSummary, RestartReason } from './render.ts';
+export type { EngineOptions, RenderOptions, RenderResult, RenderSummary, RenderProgress, RecordPages, LayoutSummary, RestartReason } from './render.ts';
 export { PdfWriter } from './pdf/pdf-writer.ts';
 export type { PdfSink } from './pdf/pdf-writer.ts';
 export { decodeText } from './records/read.ts';

@@ -76,6 +76,13 @@ export interface RenderProgress {
   recordsTotal: number;
 }
 
+/** What a caller may attach to a render. */
+export interface RenderOptions {
+  onProgress?: (p: RenderProgress) => void;
+  /** Cancels the render: no further chunk is started (one already in Chromium finishes). */
+  signal?: AbortSignal;
+}
+
 /** What a layout offers, for listings. */
 export interface LayoutSummary {
   id: string;
@@ -196,7 +203,8 @@ export class Engine {
    * finish. Throws INVALID_INPUT listing every problem when any record is invalid or does not fit its
    * boxes; the sink may then hold part of a PDF, which the caller discards.
    */
-  async render(layoutId: string, raws: readonly unknown[], sink: PdfSink, onProgress?: (p: RenderProgress) => void): Promise<RenderSummary> {
+  async render(layoutId: string, raws: readonly unknown[], sink: PdfSink, options: RenderOptions = {}): Promise<RenderSummary> {
+    const { onProgress, signal } = options;
     const layout = getLayout(this.layouts, layoutId);
     const coverage = pinnedCoverage();
     const qrCode = layout.document === 'notice';
@@ -214,6 +222,7 @@ export class Engine {
     let done = 0;
 
     await forEachLimited(chunks, this.options.tabs, async (chunk, i) => {
+      if (signal?.aborted) throw new PrintError('RENDER', 'the render was cancelled');
       const printed = await this.printChunk(buildDocument(compiled, chunk, this.fontFaces), problems.length > 0);
       problems.push(...printed.overflowing.map((o) => overflowProblem(o.record, o.field, raws)));
       ready.set(i, printed);
@@ -242,9 +251,9 @@ export class Engine {
   }
 
   /** `render` into memory, for small requests. */
-  async renderPdf(layoutId: string, raws: readonly unknown[], onProgress?: (p: RenderProgress) => void): Promise<RenderResult> {
+  async renderPdf(layoutId: string, raws: readonly unknown[], options: RenderOptions = {}): Promise<RenderResult> {
     const parts: Uint8Array[] = [];
-    const summary = await this.render(layoutId, raws, (b) => parts.push(b), onProgress);
+    const summary = await this.render(layoutId, raws, (b) => parts.push(b), options);
     return { ...summary, pdf: Buffer.concat(parts) };
   }
 

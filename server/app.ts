@@ -81,8 +81,8 @@ export function createApp(ctx: AppContext): express.Express {
       const png = req.accepts(['application/pdf', 'image/png']) === 'image/png';
       const page = Number(req.query.page ?? 1);
       const stop = ctx.metrics.renderSeconds.startTimer({ kind: 'sync' });
-      const body = await ctx.queue.run(async () => {
-        const result = await engine.renderPdf(layout.id, records);
+      const body = await ctx.queue.run(async (signal) => {
+        const result = await engine.renderPdf(layout.id, records, { signal });
         ctx.metrics.pages.inc({ layout: layout.id }, result.pageCount);
         if (!png) return Buffer.from(result.pdf);
         if (!Number.isInteger(page) || page < 1 || page > result.pageCount) {

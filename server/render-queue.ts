@@ -18,33 +18,45 @@ export class RenderTimeoutError extends Error {
  */
 export class RenderQueue {
   private running = 0;
-  private readonly waiting: (() => void)[] = [];
+  private readonly waiting: { start: () => void; abandoned: boolean }[] = [];
 
   constructor(private readonly concurrency: number, private readonly maxWaiting: number, private readonly timeLimitMs: number) {}
 
   /** Renders waiting for their turn. */
   get depth(): number {
-    return this.waiting.length;
+    return this.waiting.filter((w) => !w.abandoned).length;
   }
 
   /**
    * Runs `task` in its turn. Throws QueueFullError when too many wait, RenderTimeoutError when the task's
-   * turn and run together pass the time limit (the task is then abandoned and its result dropped).
+   * turn and run together pass the time limit. A task whose time runs out while it waits never starts; one
+   * that is running is told through its AbortSignal, and its result is dropped.
    */
-  async run<T>(task: () => Promise<T>): Promise<T> {
-    if (this.running >= this.concurrency && this.waiting.length >= this.maxWaiting) throw new QueueFullError(1);
+  async run<T>(task: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    if (this.running >= this.concurrency && this.depth >= this.maxWaiting) throw new QueueFullError(1);
+    const abort = new AbortController();
     let timer: NodeJS.Timeout | undefined;
+    let entry: { start: () => void; abandoned: boolean } | undefined;
     const limit = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new RenderTimeoutError(this.timeLimitMs)), this.timeLimitMs);
+      timer = setTimeout(() => {
+        if (entry) entry.abandoned = true;
+        abort.abort();
+        reject(new RenderTimeoutError(this.timeLimitMs));
+      }, this.timeLimitMs);
     });
     const turn = (async () => {
-      if (this.running >= this.concurrency) await new Promise<void>((resolve) => this.waiting.push(resolve));
+      if (this.running >= this.concurrency) {
+        await new Promise<void>((start) => {
+          entry = { start, abandoned: false };
+          this.waiting.push(entry);
+        });
+      }
       this.running++;
       try {
-        return await task();
+        return await task(abort.signal);
       } finally {
         this.running--;
-        this.waiting.shift()?.();
+        this.startNext();
       }
     })();
     turn.catch(() => undefined); // a task abandoned at its time limit may still fail later
@@ -52,6 +64,13 @@ export class RenderQueue {
       return await Promise.race([turn, limit]);
     } finally {
       clearTimeout(timer);
+    }
+  }
+
+  /** Starts the next waiting task, dropping those whose time ran out while they waited. */
+  private startNext(): void {
+    for (let next = this.waiting.shift(); next; next = this.waiting.shift()) {
+      if (!next.abandoned) return next.start();
     }
   }
 }
