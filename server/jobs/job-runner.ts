@@ -86,6 +86,9 @@ export class JobRunner {
     job.state = 'done';
     job.done = job.plan.reduce((sum, c) => sum + c.length, 0);
     this.store.save(job);
+    // The chunks are in result.pdf now; dropped only after the job is saved done, so a restart in between
+    // never finds a job that needs chunks it no longer has.
+    this.store.dropChunks(job.id);
     this.log.info({ job: job.id, printed: job.done, rejected: new Set(job.rejections.map((r) => r.record)).size }, 'job done');
   }
 

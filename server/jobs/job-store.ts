@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** A record a job did not print, and why. */
@@ -76,6 +76,11 @@ export class JobStore {
 
   chunkPath(id: string, n: number): string {
     return join(this.dir(id), 'chunks', `${String(n).padStart(6, '0')}.pdf`);
+  }
+
+  /** Removes the printed chunks of a finished job. */
+  dropChunks(id: string): void {
+    rmSync(join(this.dir(id), 'chunks'), { recursive: true, force: true });
   }
 
   resultPath(id: string): string {
