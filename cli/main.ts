@@ -74,7 +74,7 @@ const COMMANDS: Record<string, Command> = {
 };
 
 function help(): string {
-  const lines = Object.entries(COMMANDS).map(([name, c]) => `  ${c.usage.padEnd(88)}\n      ${c.summary}`);
+  const lines = Object.entries(COMMANDS).map(([, c]) => `  ${c.usage.padEnd(88)}\n      ${c.summary}`);
   return `usage: shikaku-print <command> [options]\n\ncommands:\n${lines.join('\n')}\n`;
 }
 

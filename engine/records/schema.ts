@@ -5,6 +5,7 @@ import { isValidInsurerNumber } from '../format/insurer-number.ts';
 // Characters that have no place in a printed field: C0/C1 controls and line or paragraph separators.
 // Names are never Unicode-normalised: NFC would turn CJK compatibility ideographs (U+F900…) into other
 // code points, which is a different character in a resident register.
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const PRINTABLE = /^[^\u0000-\u001f\u007f-\u009f\u2028\u2029]*$/u;
 const text = z.string().trim().min(1).regex(PRINTABLE);
 const isoDate = z.string().refine((s) => {
