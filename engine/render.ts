@@ -1,6 +1,5 @@
 import { rmSync } from 'node:fs';
 import { dirname } from 'node:path';
-import type { Browser } from 'puppeteer-core';
 import { PrintError, type RecordProblem } from './errors.ts';
 import { loadLayouts, getLayout, LAYOUTS_DIR, type Layout } from './layouts/layouts.ts';
 import { validateRecords, recordLabel } from './validate/validate.ts';
@@ -10,9 +9,9 @@ import { compileLayout, buildDocument, type CompiledLayout } from './template/do
 import { verifyFonts, fontFaceCss, writeFontconfig } from './fonts/fonts.ts';
 import { pinnedCoverage } from './fonts/glyph-coverage.ts';
 import { AssetServer } from './browser/asset-server.ts';
-import { launchChromium, killChromium } from './browser/chromium.ts';
-import { EventEmitter } from 'node:events';
-import { TabPool, type PrintedChunk } from './browser/tab-pool.ts';
+import { BrowserSupervisor } from './browser/supervisor.ts';
+import type { PrintedChunk } from './browser/tab-pool.ts';
+import type { EventEmitter } from 'node:events';
 import { PdfWriter, type PdfSink } from './pdf/pdf-writer.ts';
 
 /** Tuning of an engine; every field has a default that suits a 2-core machine. */
@@ -41,15 +40,7 @@ const DEFAULTS: EngineOptions = {
   attempts: 3,
 };
 
-/** One running browser with its tabs. */
-interface BrowserSession {
-  browser: Browser;
-  tabs: TabPool;
-  printed: number;
-}
-
-/** Why the engine replaced its browser. */
-export type RestartReason = 'crashed' | 'failed' | 'scheduled';
+export type { RestartReason } from './browser/supervisor.ts';
 
 /** Where each input record's pages are in the output: record and pages 1-based, pages inclusive. */
 export interface RecordPages {
@@ -99,19 +90,20 @@ export interface LayoutSummary {
  */
 export class Engine {
   private readonly compiled = new Map<string, CompiledLayout>();
-  /** Emits 'restart' (reason: RestartReason) whenever the browser is replaced. */
-  readonly events = new EventEmitter();
-  private session: BrowserSession | undefined;
-  private restarting: Promise<void> | undefined;
-  private closed = false;
 
   private constructor(
     readonly layouts: Map<string, Layout>,
     private readonly assets: AssetServer,
+    private readonly browser: BrowserSupervisor,
     private readonly fontFaces: string,
     private readonly fontconfig: string,
     private readonly options: EngineOptions,
   ) {}
+
+  /** Emits 'restart' (RestartReason) whenever the browser is replaced. */
+  get events(): EventEmitter {
+    return this.browser;
+  }
 
   /** Checks fonts and layouts, then starts the browser. */
   static async start(options: Partial<EngineOptions> = {}): Promise<Engine> {
@@ -120,10 +112,11 @@ export class Engine {
     const fonts = verifyFonts();
     const fontconfig = writeFontconfig(fonts);
     const assets = new AssetServer(fonts);
-    const engine = new Engine(layouts, assets, fontFaceCss(fonts), fontconfig, opts);
+    const browser = new BrowserSupervisor(assets, fontconfig, opts);
+    const engine = new Engine(layouts, assets, browser, fontFaceCss(fonts), fontconfig, opts);
     try {
       await assets.start();
-      engine.session = await engine.launch();
+      await browser.start();
       return engine;
     } catch (err) {
       await engine.close();
@@ -131,65 +124,9 @@ export class Engine {
     }
   }
 
-  /** Whether a browser is up to print: the service's readiness (false from a crash until its replacement runs). */
+  /** Whether a browser is up to print: the service's readiness. */
   isReady(): boolean {
-    return !this.closed && this.session?.browser.connected === true;
-  }
-
-  private async launch(): Promise<BrowserSession> {
-    const browser = await launchChromium(this.fontconfig, this.options.env);
-    try {
-      const session: BrowserSession = { browser, tabs: await TabPool.open(browser, this.assets, this.options.tabs, this.options.timeoutMs), printed: 0 };
-      // A browser that dies between renders is replaced at once, so readiness comes back without traffic.
-      browser.once('disconnected', () => {
-        if (!this.closed && this.session === session) void this.replace(session, 'crashed').catch(() => undefined);
-      });
-      return session;
-    } catch (err) {
-      await killChromium(browser);
-      throw err;
-    }
-  }
-
-  /**
-   * Replaces the browser of `old` (once, however many renders saw it fail). A failed or crashed browser is
-   * killed with every process it started; a scheduled replacement lets the old one finish its prints.
-   */
-  private async replace(old: BrowserSession, reason: RestartReason): Promise<void> {
-    if (this.session !== old) return this.restarting;
-    if (!this.restarting) {
-      this.restarting = (async () => {
-        if (reason !== 'scheduled') await killChromium(old.browser);
-        this.session = await this.launch();
-        this.events.emit('restart', reason);
-        if (reason === 'scheduled') void old.tabs.whenIdle().then(() => killChromium(old.browser));
-      })().finally(() => {
-        this.restarting = undefined;
-      });
-    }
-    return this.restarting;
-  }
-
-  /**
-   * Prints one chunk, surviving the browser: when Chromium crashes, hangs past the time limit or fails,
-   * it is killed and started again and the chunk printed anew, up to `attempts` tries.
-   */
-  private async printChunk(html: string, checkOnly: boolean): Promise<PrintedChunk> {
-    for (let attempt = 1; ; attempt++) {
-      if (this.restarting) await this.restarting.catch(() => undefined);
-      const session = this.session;
-      if (!session || this.closed) throw new PrintError('RENDER', 'the engine is closed');
-      try {
-        const printed = await session.tabs.print(html, checkOnly);
-        if (++session.printed === this.options.restartAfter) void this.replace(session, 'scheduled').catch(() => undefined);
-        return printed;
-      } catch (cause) {
-        if (attempt >= this.options.attempts || this.closed) {
-          throw new PrintError('RENDER', `Chromium failed ${attempt} times on one chunk: ${(cause as Error).message}`, { cause });
-        }
-        await this.replace(session, 'failed').catch(() => undefined);
-      }
-    }
+    return this.browser.isReady();
   }
 
   /** The layouts with their page size, sides and required fields. */
@@ -223,7 +160,7 @@ export class Engine {
 
     await forEachLimited(chunks, this.options.tabs, async (chunk, i) => {
       if (signal?.aborted) throw new PrintError('RENDER', 'the render was cancelled');
-      const printed = await this.printChunk(buildDocument(compiled, chunk, this.fontFaces), problems.length > 0);
+      const printed = await this.browser.print(buildDocument(compiled, chunk, this.fontFaces), problems.length > 0);
       problems.push(...printed.overflowing.map((o) => overflowProblem(o.record, o.field, raws)));
       ready.set(i, printed);
       // Write finished chunks in input order; a chunk that finishes early waits for its predecessors.
@@ -258,26 +195,18 @@ export class Engine {
   }
 
   /** The browser's product and version, e.g. "Chrome/156.0.8078.79" (goldens record it). */
-  async browserVersion(): Promise<string> {
-    if (this.restarting) await this.restarting;
-    if (!this.session) throw new PrintError('RENDER', 'no browser is running');
-    return this.session.browser.version();
+  browserVersion(): Promise<string> {
+    return this.browser.version();
   }
 
   /** The operating-system process id of the browser, for supervision and measurement. */
   browserPid(): number | undefined {
-    return this.session?.browser.process()?.pid;
+    return this.browser.pid();
   }
 
   /** Closes the browser (and every process it started) and the asset server. */
   async close(): Promise<void> {
-    this.closed = true;
-    await this.restarting?.catch(() => undefined);
-    if (this.session) {
-      await this.session.browser.close().catch(() => undefined);
-      await killChromium(this.session.browser);
-    }
-    this.session = undefined;
+    await this.browser.close();
     await this.assets.close();
     rmSync(dirname(this.fontconfig), { recursive: true, force: true });
   }
