@@ -80,44 +80,43 @@ export function checkRecord(raw: unknown, layout: Layout, coverage: GlyphCoverag
 }
 
 /**
- * Validates every record for `layout`, its printed characters included. Returns the typed records when all are valid; otherwise throws an
- * INVALID_INPUT PrintError listing every problem of every record, so nothing of the batch is printed.
- */
-export function validateRecords(raws: readonly unknown[], layout: Layout, coverage: GlyphCoverage = pinnedCoverage()): InsuranceRecord[] {
-  const records: InsuranceRecord[] = [];
-  const all: RecordProblem[] = [];
-  raws.forEach((raw, index) => {
-    const { record, problems } = checkRecord(raw, layout, coverage);
-    if (record) records.push(record);
-    for (const p of problems) {
-      const label = isFieldName(p.path) ? FIELDS[p.path].label : p.path;
-      all.push({ record: index + 1, recordLabel: recordLabel(index, raw), path: p.path, label, message: p.message });
-    }
-  });
-  if (raws.length === 0) {
-    throw new PrintError('INVALID_INPUT', 'the input holds no records');
-  }
-  if (all.length) {
-    const bad = new Set(all.map((p) => p.record)).size;
-    throw new PrintError('INVALID_INPUT', `${bad} of ${raws.length} records are invalid (${all.length} problems); nothing was printed`, { problems: all });
-  }
-  return records;
-}
-
-/**
  * Sorts records into the valid and the rejected, without throwing: for batch jobs, which print every
- * valid record and account for each rejected one with its problems.
+ * valid record and account for each rejected one with its problems. `valid` holds the 0-based input
+ * positions of the valid records, `records` those records, typed.
  */
-export function triageRecords(raws: readonly unknown[], layout: Layout, coverage: GlyphCoverage = pinnedCoverage()): { valid: number[]; problems: RecordProblem[] } {
+export function triageRecords(
+  raws: readonly unknown[],
+  layout: Layout,
+  coverage: GlyphCoverage = pinnedCoverage(),
+): { valid: number[]; records: InsuranceRecord[]; problems: RecordProblem[] } {
   const valid: number[] = [];
+  const records: InsuranceRecord[] = [];
   const problems: RecordProblem[] = [];
   raws.forEach((raw, index) => {
     const result = checkRecord(raw, layout, coverage);
-    if (result.record) valid.push(index);
+    if (result.record) {
+      valid.push(index);
+      records.push(result.record);
+    }
     for (const p of result.problems) {
       const label = isFieldName(p.path) ? FIELDS[p.path].label : p.path;
       problems.push({ record: index + 1, recordLabel: recordLabel(index, raw), path: p.path, label, message: p.message });
     }
   });
-  return { valid, problems };
+  return { valid, records, problems };
+}
+
+/**
+ * Validates every record for `layout`, its printed characters included. Returns the typed records when all
+ * are valid; otherwise throws an INVALID_INPUT PrintError listing every problem of every record, so nothing
+ * of the batch is printed.
+ */
+export function validateRecords(raws: readonly unknown[], layout: Layout, coverage: GlyphCoverage = pinnedCoverage()): InsuranceRecord[] {
+  if (raws.length === 0) throw new PrintError('INVALID_INPUT', 'the input holds no records');
+  const { records, problems } = triageRecords(raws, layout, coverage);
+  if (problems.length) {
+    const bad = new Set(problems.map((p) => p.record)).size;
+    throw new PrintError('INVALID_INPUT', `${bad} of ${raws.length} records are invalid (${problems.length} problems); nothing was printed`, { problems });
+  }
+  return records;
 }
