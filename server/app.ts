@@ -106,11 +106,9 @@ export function createApp(ctx: AppContext): express.Express {
       const raws = parseRecords(req.body as Buffer, format, 'the body');
       if (raws.length === 0) throw new PrintError('INVALID_INPUT', 'the body holds no records');
       const { valid, problems } = triageRecords(raws, layout);
-      const plan: number[][] = [];
-      for (let i = 0; i < valid.length; i += 100) plan.push(valid.slice(i, i + 100));
       const rejections = problems.map((p) => ({ record: p.record, path: p.path, message: `${p.label}: ${p.message}` }));
       ctx.metrics.rejections.inc({ reason: 'invalid' }, new Set(problems.map((p) => p.record)).size);
-      const job = ctx.jobs.create(layout.id, raws, plan, rejections);
+      const job = ctx.jobs.create(layout.id, raws, valid, rejections);
       ctx.runner.enqueue(job.id);
       ctx.log.info({ reqId: res.locals.requestId, job: job.id, layout: layout.id, records: raws.length, rejected: new Set(problems.map((p) => p.record)).size }, 'job accepted');
       res.status(202).location(`/v1/jobs/${job.id}`).json({ id: job.id, url: `/v1/jobs/${job.id}`, state: job.state, records: raws.length });

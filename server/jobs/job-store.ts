@@ -27,6 +27,9 @@ export interface Job {
 
 const ID = /^[0-9a-f]{24}$/;
 
+/** Records per chunk of a job: one engine document, kept on disk once printed. */
+export const JOB_CHUNK_RECORDS = 100;
+
 /**
  * Jobs on disk: `<data>/jobs/<id>/` holds job.json, records.json (the input, as received), chunks/<n>.pdf
  * as they are printed, then result.pdf and manifest.json. Every file is written aside and renamed, so a
@@ -40,8 +43,10 @@ export class JobStore {
     mkdirSync(this.root, { recursive: true });
   }
 
-  /** Writes a new job and its records; answers the job. */
-  create(layout: string, records: unknown[], plan: number[][], rejections: Rejection[]): Job {
+  /** Writes a new job and its records, planning the valid ones (0-based positions) into chunks; answers the job. */
+  create(layout: string, records: unknown[], valid: number[], rejections: Rejection[]): Job {
+    const plan: number[][] = [];
+    for (let i = 0; i < valid.length; i += JOB_CHUNK_RECORDS) plan.push(valid.slice(i, i + JOB_CHUNK_RECORDS));
     const id = randomBytes(12).toString('hex');
     const now = new Date().toISOString();
     const job: Job = { id, layout, state: 'queued', createdAt: now, updatedAt: now, total: records.length, done: 0, plan, rejections };
