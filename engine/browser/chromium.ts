@@ -1,6 +1,18 @@
 import { existsSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 import puppeteer, { type Browser } from 'puppeteer-core';
 import { PrintError } from '../errors.ts';
+import { OWNER_ENV, makeOwnedTempDir, ownerMarker } from './orphans.ts';
+
+/** The script puppeteer runs in Chromium's place, so that Chromium dies with this process (see its comment). */
+const LAUNCHER = fileURLToPath(new URL('./chromium-launcher.sh', import.meta.url));
+
+/** util-linux's setpriv, which the launcher execs; essential in Debian, so missing only on an odd machine. */
+const SETPRIV = '/usr/bin/setpriv';
+
+/** Each browser's own profile folder, removed when the browser is killed. */
+const profiles = new WeakMap<Browser, string>();
 
 /** The system Chromium: CHROME_PATH when set, else Debian's /usr/bin/chromium. */
 export function chromiumPath(env: NodeJS.ProcessEnv = process.env): string {
@@ -30,7 +42,13 @@ export const CHROMIUM_ARGS = [
   '--mute-audio',
 ] as const;
 
-/** Launches the system Chromium with the pinned fontconfig; a missing binary is a SETUP error saying how to install it. */
+/**
+ * Launches the system Chromium with the pinned fontconfig; a missing binary is a SETUP error saying how to
+ * install it. Chromium runs through the launcher, so it dies when this process does, even by SIGKILL (the
+ * kernel ties that to the thread that spawned it: launch from the main thread, not a worker). Its
+ * environment carries this process's owner marker and its profile is a folder of ours, so that whatever
+ * outlives us anyway is found by the next start's sweepOrphans().
+ */
 export async function launchChromium(fontconfigFile: string, env: NodeJS.ProcessEnv = process.env): Promise<Browser> {
   const executablePath = chromiumPath(env);
   if (!existsSync(executablePath)) {
@@ -39,22 +57,36 @@ export async function launchChromium(fontconfigFile: string, env: NodeJS.Process
       `Chromium not found at ${executablePath}: run \`npm run setup\` (it runs apt-get install chromium), or set CHROME_PATH to a Chromium binary`,
     );
   }
+  if (!existsSync(SETPRIV)) {
+    throw new PrintError('SETUP', `setpriv not found at ${SETPRIV}: run apt-get install util-linux (it makes Chromium end with the service)`);
+  }
+  const userDataDir = makeOwnedTempDir('profile');
   try {
-    return await puppeteer.launch({
-      executablePath,
+    const browser = await puppeteer.launch({
+      executablePath: LAUNCHER,
       headless: true,
       args: [...CHROMIUM_ARGS],
-      env: { ...env, FONTCONFIG_FILE: fontconfigFile },
+      userDataDir,
+      env: { ...env, FONTCONFIG_FILE: fontconfigFile, SHIKAKU_PRINT_CHROMIUM: executablePath, [OWNER_ENV]: ownerMarker() },
       protocolTimeout: 180_000,
+      // puppeteer's handlers would exit on SIGINT and close the browser on SIGTERM behind the engine's back;
+      // the service stops gracefully on its own. Its handler for a normal exit stays: it kills the browser.
+      handleSIGINT: false,
+      handleSIGTERM: false,
+      handleSIGHUP: false,
     });
+    profiles.set(browser, userDataDir);
+    return browser;
   } catch (cause) {
+    await removeProfile(userDataDir);
     throw new PrintError('SETUP', `Chromium at ${executablePath} did not start: ${(cause as Error).message}`, { cause });
   }
 }
 
 /**
  * Kills a browser and every process it started: Chromium leads its own process group (puppeteer starts it
- * detached), so one signal to the group leaves no orphaned renderer behind; Node reaps the leader.
+ * detached), so one signal to the group leaves no orphaned renderer behind; Node reaps the leader. Then
+ * removes its profile folder.
  */
 export async function killChromium(browser: Browser): Promise<void> {
   const pid = browser.process()?.pid;
@@ -70,4 +102,12 @@ export async function killChromium(browser: Browser): Promise<void> {
     }
   }
   await browser.close().catch(() => undefined);
+  const profile = profiles.get(browser);
+  profiles.delete(browser);
+  if (profile) await removeProfile(profile);
+}
+
+/** Removes a profile folder; a renderer of the group still dying may write into it, hence the retries. */
+async function removeProfile(dir: string): Promise<void> {
+  await rm(dir, { recursive: true, force: true, maxRetries: 5 }).catch(() => undefined);
 }

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
-import { readFileSync, existsSync, mkdirSync, mkdtempSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join, resolve, basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PrintError } from '../errors.ts';
+import { makeOwnedTempDir } from '../browser/orphans.ts';
 
 /** The pinned font list, `fonts/fonts.json` at the repository root. */
 export const FONTS_FILE = resolve(fileURLToPath(import.meta.url), '../../../fonts/fonts.json');
@@ -63,10 +63,11 @@ export function fontFaceCss(fonts: readonly VerifiedFont[]): string {
 /**
  * A fontconfig set-up that knows only the pinned files. Chromium is started with FONTCONFIG_FILE set to it,
  * so its per-character fallback can reach no face but ours (a fontconfig with no fonts at all makes
- * Chromium fail to load web fonts). Returns the path of the fonts.conf.
+ * Chromium fail to load web fonts). Returns the path of the fonts.conf. Its folder is named for this process,
+ * so a later start removes it if this process is killed before it can.
  */
 export function writeFontconfig(fonts: readonly VerifiedFont[]): string {
-  const dir = mkdtempSync(join(tmpdir(), 'shikaku-print-fonts-'));
+  const dir = makeOwnedTempDir('fonts');
   const fontDir = join(dir, 'fonts');
   mkdirSync(fontDir);
   fonts.forEach((f, i) => symlinkSync(f.path, join(fontDir, `${i}-${basename(f.path)}`)));
