@@ -17,7 +17,8 @@ export type PrintErrorCode =
   | 'INVALID_INPUT' // the records (or the file holding them) are wrong: fix the input
   | 'UNKNOWN_LAYOUT' // no layout with that id
   | 'SETUP' // the machine lacks Chromium, poppler or a pinned font, or a font's checksum differs
-  | 'RENDER'; // Chromium or the PDF step failed
+  | 'RENDER' // Chromium or the PDF step failed
+  | 'CANCELLED'; // the caller's AbortSignal stopped the work (its time limit passed, its client left)
 
 /** The one error type of the engine. */
 export class PrintError extends Error {
@@ -34,6 +35,19 @@ export class PrintError extends Error {
     this.code = code;
     this.problems = options.problems ?? [];
   }
+}
+
+/**
+ * The error of work stopped through its AbortSignal. It is its own code, not RENDER, so that nobody retries
+ * it or blames the browser for it: the engine did nothing wrong, its caller stopped waiting.
+ */
+export function cancelledError(signal?: AbortSignal): PrintError {
+  return new PrintError('CANCELLED', 'the render was cancelled before it finished', signal?.reason === undefined ? {} : { cause: signal.reason });
+}
+
+/** Throws the cancellation error when `signal` has already aborted: call it before each step of work. */
+export function throwIfCancelled(signal: AbortSignal | undefined): void {
+  if (signal?.aborted) throw cancelledError(signal);
 }
 
 /** Formats a problem as one line an operator can act on. */

@@ -1,6 +1,6 @@
 // The engine's one face: what the CLI, the server and the tests may use. Everything else is private.
 export { Engine, summarizeLayout } from './render.ts';
-export type { EngineOptions, RenderOptions, RenderResult, RenderSummary, RenderProgress, RecordPages, LayoutSummary, RestartReason } from './render.ts';
+export type { EngineOptions, RenderOptions, RenderResult, RenderSummary, RenderProgress, RecordPages, LayoutSummary, RestartReason, RenderPageOptions, RenderedPage } from './render.ts';
 export { PdfWriter } from './pdf/pdf-writer.ts';
 export type { PdfSink } from './pdf/pdf-writer.ts';
 export { decodeText } from './records/read.ts';
@@ -14,6 +14,7 @@ export { FIELDS } from './records/fields.ts';
 export { readRecordsFile, parseRecords, formatOfPath } from './records/read.ts';
 export type { RecordFormat } from './records/read.ts';
 export { rasterizePdf, pixelsFor } from './png/rasterize.ts';
+export type { RasterizeOptions, PageSize } from './png/rasterize.ts';
 export { writePdfOutput, writePngOutput, pngName } from './output/write.ts';
 export type { Manifest } from './output/write.ts';
 export { toWareki, formatWareki } from './format/wareki.ts';

@@ -1,6 +1,6 @@
 import { rmSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { PrintError, type RecordProblem } from './errors.ts';
+import { PrintError, throwIfCancelled, type RecordProblem } from './errors.ts';
 import { loadLayouts, getLayout, LAYOUTS_DIR, type Layout } from './layouts/layouts.ts';
 import { validateRecords, recordLabel } from './validate/validate.ts';
 import { toPrintValues, type PrintValues } from './format/print-values.ts';
@@ -13,6 +13,7 @@ import { BrowserSupervisor } from './browser/supervisor.ts';
 import type { PrintedChunk } from './browser/tab-pool.ts';
 import type { EventEmitter } from 'node:events';
 import { PdfWriter, type PdfSink } from './pdf/pdf-writer.ts';
+import { checkPageNumber, rasterizePdf } from './png/rasterize.ts';
 
 /** Tuning of an engine; every field has a default that suits a 2-core machine. */
 export interface EngineOptions {
@@ -70,8 +71,24 @@ export interface RenderProgress {
 /** What a caller may attach to a render. */
 export interface RenderOptions {
   onProgress?: (p: RenderProgress) => void;
-  /** Cancels the render: no further chunk is started (one already in Chromium finishes). */
-  signal?: AbortSignal;
+  /** Cancels the render: chunks in Chromium are stopped, no further chunk starts, it rejects with CANCELLED. */
+  signal?: AbortSignal | undefined;
+}
+
+/** Which page of a render to rasterize, and how to stop it. */
+export interface RenderPageOptions {
+  /** The page, from 1 to records × sides. */
+  page: number;
+  /** Resolution of the PNG; 300 when left out. */
+  dpi?: number | undefined;
+  /** Cancels rendering and rasterizing alike; the promise rejects with CANCELLED. */
+  signal?: AbortSignal | undefined;
+}
+
+/** One page of a render as PNG, with the page count of the whole render. */
+export interface RenderedPage {
+  png: Buffer;
+  pageCount: number;
 }
 
 /** What a layout offers, for listings. */
@@ -159,8 +176,8 @@ export class Engine {
     let done = 0;
 
     await forEachLimited(chunks, this.options.tabs, async (chunk, i) => {
-      if (signal?.aborted) throw new PrintError('RENDER', 'the render was cancelled');
-      const printed = await this.browser.print(buildDocument(compiled, chunk, this.fontFaces), problems.length > 0);
+      throwIfCancelled(signal);
+      const printed = await this.browser.print(buildDocument(compiled, chunk, this.fontFaces), { checkOnly: problems.length > 0, signal });
       problems.push(...printed.overflowing.map((o) => overflowProblem(o.record, o.field, raws)));
       ready.set(i, printed);
       // Write finished chunks in input order; a chunk that finishes early waits for its predecessors.
@@ -175,6 +192,7 @@ export class Engine {
       onProgress?.({ recordsDone: done, recordsTotal: values.length });
     });
     await writing;
+    throwIfCancelled(signal);
     if (problems.length) {
       problems.sort((a, b) => a.record - b.record);
       throw new PrintError('INVALID_INPUT', `${problems.length} field(s) do not fit their boxes; nothing was printed`, { problems });
@@ -192,6 +210,22 @@ export class Engine {
     const parts: Uint8Array[] = [];
     const summary = await this.render(layoutId, raws, (b) => parts.push(b), options);
     return { ...summary, pdf: Buffer.concat(parts) };
+  }
+
+  /**
+   * Renders the records and rasterizes only `page` of them to PNG: a proof over HTTP. The page number is
+   * checked before any work, and the one signal stops Chromium and pdftoppm alike, so a render past its
+   * time limit leaves no work behind.
+   */
+  async renderPage(layoutId: string, raws: readonly unknown[], options: RenderPageOptions): Promise<RenderedPage> {
+    const { page, dpi = 300, signal } = options;
+    const layout = getLayout(this.layouts, layoutId);
+    // With no records the render's own check says so better than an empty page range would.
+    if (raws.length > 0) checkPageNumber(page, raws.length * layout.sides.length);
+    const result = await this.renderPdf(layout.id, raws, { signal });
+    const [png] = await rasterizePdf(result.pdf, result.pageCount, layout.page, dpi, { firstPage: page, lastPage: page, signal });
+    if (!png) throw new PrintError('RENDER', `page ${page} of ${result.pageCount} was not rasterized`);
+    return { png, pageCount: result.pageCount };
   }
 
   /** The browser's product and version, e.g. "Chrome/156.0.8078.79" (goldens record it). */

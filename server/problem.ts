@@ -9,7 +9,7 @@ export function sendProblem(res: Response, status: number, title: string, detail
 /** Maps an engine error to its HTTP status: the only place codes become statuses. */
 export function sendError(res: Response, err: unknown): void {
   if (err instanceof PrintError) {
-    const status = { INVALID_INPUT: 422, UNKNOWN_LAYOUT: 404, SETUP: 503, RENDER: 503 }[err.code];
+    const status = { INVALID_INPUT: 422, UNKNOWN_LAYOUT: 404, SETUP: 503, RENDER: 503, CANCELLED: 503 }[err.code];
     const errors = err.problems.map((p) => ({ record: p.record, path: p.path, message: `${p.label}: ${p.message}` }));
     sendProblem(res, status, err.code === 'INVALID_INPUT' ? 'Invalid records' : err.code, err.message, errors);
     return;

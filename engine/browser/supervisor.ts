@@ -1,9 +1,9 @@
 import { EventEmitter } from 'node:events';
 import type { Browser } from 'puppeteer-core';
-import { PrintError } from '../errors.ts';
+import { PrintError, throwIfCancelled } from '../errors.ts';
 import type { AssetServer } from './asset-server.ts';
 import { launchChromium, killChromium } from './chromium.ts';
-import { TabPool, type PrintedChunk } from './tab-pool.ts';
+import { TabPool, type PrintedChunk, type PrintOptions } from './tab-pool.ts';
 
 /** Why the browser was replaced. */
 export type RestartReason = 'crashed' | 'failed' | 'scheduled';
@@ -63,17 +63,22 @@ export class BrowserSupervisor extends EventEmitter {
     return this.session.browser.version();
   }
 
-  /** Prints one chunk, surviving the browser, up to `attempts` tries. */
-  async print(html: string, checkOnly: boolean): Promise<PrintedChunk> {
+  /**
+   * Prints one chunk, surviving the browser, up to `attempts` tries. A cancellation through `signal` is the
+   * caller's choice, not a failure of the browser: it is thrown at once, with no retry and no restart.
+   */
+  async print(html: string, options: PrintOptions = {}): Promise<PrintedChunk> {
     for (let attempt = 1; ; attempt++) {
       if (this.restarting) await this.restarting.catch(() => undefined);
+      throwIfCancelled(options.signal);
       const session = this.session;
       if (!session || this.closed) throw new PrintError('RENDER', 'the engine is closed');
       try {
-        const printed = await session.tabs.print(html, checkOnly);
+        const printed = await session.tabs.print(html, options);
         if (++session.printed === this.options.restartAfter) void this.replace(session, 'scheduled').catch(() => undefined);
         return printed;
       } catch (cause) {
+        if (cause instanceof PrintError && cause.code === 'CANCELLED') throw cause;
         if (attempt >= this.options.attempts || this.closed) {
           throw new PrintError('RENDER', `Chromium failed ${attempt} times on one chunk: ${(cause as Error).message}`, { cause });
         }

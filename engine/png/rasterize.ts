@@ -2,55 +2,124 @@ import { execFile } from 'node:child_process';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { PrintError } from '../errors.ts';
+import { PrintError, throwIfCancelled } from '../errors.ts';
+import { OWNER_ENV, ownerMarker } from '../browser/orphans.ts';
 
-const run = promisify(execFile);
+/** Which pages to rasterize, and how to stop it. */
+export interface RasterizeOptions {
+  /** Stops the work: every pdftoppm is killed and the promise rejects with CANCELLED. */
+  signal?: AbortSignal | undefined;
+  /** First page to rasterize, from 1; the first page of the document when left out. */
+  firstPage?: number | undefined;
+  /** Last page to rasterize, inclusive; the last page of the document when left out. */
+  lastPage?: number | undefined;
+}
+
+/** A page's size on paper. */
+export interface PageSize {
+  widthMm: number;
+  heightMm: number;
+}
 
 /** Pixels covering `mm` at `dpi`: 85.60 mm at 300 dpi is 1011 px, 53.98 mm is 638 px. */
 export function pixelsFor(mm: number, dpi: number): number {
   return Math.round((mm / 25.4) * dpi);
 }
 
+/** Throws INVALID_INPUT unless `page` is a whole number from 1 to `pageCount`; `name` is the page's name in the message. */
+export function checkPageNumber(page: number, pageCount: number, name = 'page'): void {
+  if (!Number.isInteger(page) || page < 1 || page > pageCount) {
+    throw new PrintError('INVALID_INPUT', `${name} must be a whole number from 1 to ${pageCount}, not ${String(page)}`);
+  }
+}
+
 /**
- * Rasterizes every page of a finished PDF file to PNG files in `outDir` with poppler's pdftoppm, so a PNG
- * shows exactly what the PDF prints (one path for proofs, card printers and golden checks). The pixel grid
- * is cropped to round(size × dpi), so a card at 300 dpi is 1011 × 638 px; pdftoppm writes the density
- * into each file's pHYs chunk. Returns the files in page order.
+ * Rasterizes pages of a finished PDF file (all of them, or `firstPage` to `lastPage`) to PNG files in
+ * `outDir` with poppler's pdftoppm, so a PNG shows exactly what the PDF prints (one path for proofs, card
+ * printers and golden checks). The pixel grid is cropped to round(size × dpi), so a card at 300 dpi is
+ * 1011 × 638 px; pdftoppm writes the density into each file's pHYs chunk. Returns the files in page order.
+ * When it fails or is cancelled, every pdftoppm has exited before it rejects; what they wrote stays in
+ * `outDir`, which the caller owns and removes.
  */
-export async function rasterizePdfFile(pdfPath: string, pageCount: number, page: { widthMm: number; heightMm: number }, dpi: number, outDir: string): Promise<string[]> {
+export async function rasterizePdfFile(pdfPath: string, pageCount: number, page: PageSize, dpi: number, outDir: string, options: RasterizeOptions = {}): Promise<string[]> {
+  const { signal, firstPage = 1, lastPage = pageCount } = options;
+  checkPageNumber(firstPage, pageCount, 'firstPage');
+  checkPageNumber(lastPage, pageCount, 'lastPage');
+  if (lastPage < firstPage) throw new PrintError('INVALID_INPUT', `lastPage (${lastPage}) comes before firstPage (${firstPage})`);
+  throwIfCancelled(signal);
+
   const size = ['-r', String(dpi), '-x', '0', '-y', '0', '-W', String(pixelsFor(page.widthMm, dpi)), '-H', String(pixelsFor(page.heightMm, dpi))];
+  const wanted = lastPage - firstPage + 1;
   // pdftoppm is single-threaded: one process per core, each on a contiguous range of pages.
-  const parts = Math.max(1, Math.min(availableParallelism(), Math.ceil(pageCount / 20)));
-  const per = Math.ceil(pageCount / parts);
+  const parts = Math.max(1, Math.min(availableParallelism(), Math.ceil(wanted / 20)));
+  const per = Math.ceil(wanted / parts);
+  const ranges = Array.from({ length: parts }, (_, k) => [firstPage + k * per, Math.min(lastPage, firstPage + (k + 1) * per - 1)] as const).filter(([first, last]) => first <= last);
+
+  // One controller stops every process: on the caller's abort, and when one process fails (the others'
+  // pages would be thrown away anyway).
+  const stop = new AbortController();
+  const stopAll = () => stop.abort();
+  signal?.addEventListener('abort', stopAll, { once: true });
+  let failure: { cause: unknown } | undefined;
   try {
     await Promise.all(
-      Array.from({ length: parts }, (_, k) => {
-        const first = k * per + 1;
-        const last = Math.min(pageCount, (k + 1) * per);
-        return run('pdftoppm', [...size, '-f', String(first), '-l', String(last), '-png', pdfPath, join(outDir, `p${k}`)]);
-      }),
+      ranges.map(([first, last], k) =>
+        pdftoppm([...size, '-f', String(first), '-l', String(last), '-png', pdfPath, join(outDir, `p${k}`)], stop.signal).catch((cause: unknown) => {
+          failure ??= { cause };
+          stop.abort();
+        }),
+      ),
     );
-  } catch (cause) {
+  } finally {
+    signal?.removeEventListener('abort', stopAll);
+  }
+  throwIfCancelled(signal);
+  if (failure) {
+    const { cause } = failure;
     const missing = (cause as NodeJS.ErrnoException).code === 'ENOENT';
     throw new PrintError('SETUP', missing ? 'pdftoppm not found: run `npm run setup` (apt-get install poppler-utils)' : `pdftoppm failed: ${(cause as Error).message}`, { cause });
   }
   // pdftoppm names a page by its number, zero-padded to the width of the page count: sort by number.
   const pageOf = (f: string) => Number(/-(\d+)\.png$/.exec(f)?.[1]);
   const files = (await readdir(outDir)).filter((f) => /^p\d+-\d+\.png$/.test(f)).sort((a, b) => pageOf(a) - pageOf(b));
-  if (files.length !== pageCount) throw new PrintError('RENDER', `pdftoppm wrote ${files.length} pages, expected ${pageCount}`);
+  if (files.length !== wanted) throw new PrintError('RENDER', `pdftoppm wrote ${files.length} pages, expected ${wanted}`);
   return files.map((f) => join(outDir, f));
 }
 
-/** `rasterizePdfFile` for a PDF in memory, answering the PNGs in memory: for small documents. */
-export async function rasterizePdf(pdf: Uint8Array, pageCount: number, page: { widthMm: number; heightMm: number }, dpi: number): Promise<Buffer[]> {
-  const dir = await mkdtemp(join(tmpdir(), 'shikaku-print-png-'));
+/**
+ * `rasterizePdfFile` for a PDF in memory, answering the PNGs in memory: for small documents or a few pages.
+ * Its temporary folder is removed before it answers, also when it fails or is cancelled.
+ */
+export async function rasterizePdf(pdf: Uint8Array, pageCount: number, page: PageSize, dpi: number, options: RasterizeOptions = {}): Promise<Buffer[]> {
+  throwIfCancelled(options.signal);
+  // Named like the engine's other temp folders (orphans.ts): the next start removes it if this process is killed.
+  const dir = await mkdtemp(join(tmpdir(), `shikaku-print-png-${process.pid}-`));
   try {
     const input = join(dir, 'in.pdf');
     await writeFile(input, pdf);
-    const files = await rasterizePdfFile(input, pageCount, page, dpi, dir);
-    return await Promise.all(files.map((f) => readFile(f)));
+    const files = await rasterizePdfFile(input, pageCount, page, dpi, dir, options);
+    const pngs = await Promise.all(files.map((f) => readFile(f)));
+    throwIfCancelled(options.signal);
+    return pngs;
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Runs one pdftoppm; `signal` kills it with SIGKILL (it holds no state worth a clean exit). The promise
+ * settles only once the process has exited, also when it was killed, so the caller can remove the folder
+ * it wrote into without racing its last writes.
+ */
+function pdftoppm(args: readonly string[], signal: AbortSignal): Promise<void> {
+  // The owner marker lets the next start kill a pdftoppm that outlived a killed engine (orphans.ts).
+  const env = { ...process.env, [OWNER_ENV]: ownerMarker() };
+  return new Promise((resolve, reject) => {
+    const child = execFile('pdftoppm', args, { env, signal, killSignal: 'SIGKILL' }, (err) => {
+      const settle = () => (err ? reject(err) : resolve());
+      // On abort Node answers as soon as it sent the signal, before the process is gone: wait for its exit.
+      if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) settle();
+      else child.once('exit', settle);
+    });
+  });
 }
