@@ -10,6 +10,7 @@ import { verifyFonts, fontFaceCss, writeFontconfig } from './fonts/fonts.ts';
 import { pinnedCoverage } from './fonts/glyph-coverage.ts';
 import { AssetServer } from './browser/asset-server.ts';
 import { BrowserSupervisor } from './browser/supervisor.ts';
+import { sweepOrphans } from './browser/orphans.ts';
 import type { PrintedChunk } from './browser/tab-pool.ts';
 import type { EventEmitter } from 'node:events';
 import { PdfWriter, type PdfSink } from './pdf/pdf-writer.ts';
@@ -124,6 +125,7 @@ export class Engine {
 
   /** Checks fonts and layouts, then starts the browser. */
   static async start(options: Partial<EngineOptions> = {}): Promise<Engine> {
+    sweepOrphans(); // first remove what a killed engine left behind: its Chromium processes, its temp folders
     const opts = { ...DEFAULTS, ...options };
     const layouts = loadLayouts(opts.layoutsDir);
     const fonts = verifyFonts();
