@@ -5,4 +5,6 @@ import { register } from 'tsx/esm/api';
 
 register();
 const { main } = await import('../cli/main.ts');
-process.exitCode = await main(process.argv.slice(2));
+// Exit with the command's status even if something still holds the event loop (a service that failed
+// half-way through its start must not linger as a process that answers but cannot work).
+process.exit(await main(process.argv.slice(2)));

@@ -18,7 +18,7 @@ export async function renderCommand(values: Record<string, unknown>): Promise<nu
 
   // Everything that can be checked without a browser is checked first, so bad input fails in a moment.
   const layout = getLayout(loadLayouts(), layoutId);
-  const raws = readRecordsFile(data);
+  const raws = await readRecordsFile(data);
   validateRecords(raws, layout);
 
   const started = Date.now();

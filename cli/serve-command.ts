@@ -1,21 +1,36 @@
-import { resolve } from 'node:path';
-import { apiKeysFromEnv, startServer } from '../server/index.ts';
+import { configFromEnv, startServer } from '../server/index.ts';
 import { intOption } from './options.ts';
+import { UsageError } from './report.ts';
 
-/** `serve`: the print service on PORT (default 8080) until SIGINT or SIGTERM, then a graceful stop. */
+/**
+ * `serve`: the print service on PORT (default 8080) until SIGINT or SIGTERM, then a graceful stop within
+ * SHIKAKU_SHUTDOWN_GRACE_S. A second signal during the stop exits at once. A service that cannot start
+ * (a held data folder, a wrong setting) exits non-zero instead of lingering.
+ */
 export async function serveCommand(values: Record<string, unknown>): Promise<number> {
-  const port = intOption(values, 'port', 0, 65535) ?? Number(process.env.PORT ?? 8080);
+  let env;
+  try {
+    env = configFromEnv(process.env);
+  } catch (err) {
+    throw new UsageError((err as Error).message);
+  }
+  const port = intOption(values, 'port', 0, 65535) ?? env.port;
   const host = typeof values.host === 'string' ? values.host : undefined;
   const service = await startServer({
     port,
     ...(host ? { host } : {}),
-    apiKeys: apiKeysFromEnv(),
-    dataDir: resolve(process.env.SHIKAKU_DATA_DIR ?? 'data'),
+    apiKeys: env.apiKeys,
+    dataDir: env.dataDir,
+    shutdownGraceMs: env.shutdownGraceMs,
+    limits: env.limits,
   });
-  await new Promise<void>((done) => {
-    process.once('SIGINT', () => done());
-    process.once('SIGTERM', () => done());
+  const signal = await new Promise<NodeJS.Signals>((done) => {
+    process.once('SIGINT', done);
+    process.once('SIGTERM', done);
   });
+  const again = () => process.exit(signal === 'SIGINT' ? 130 : 143);
+  process.once('SIGINT', again);
+  process.once('SIGTERM', again);
   await service.close();
   return 0;
 }

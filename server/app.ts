@@ -2,12 +2,15 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import { createReadStream, existsSync } from 'node:fs';
 import { timingSafeEqual, createHash } from 'node:crypto';
 import type { Logger } from 'pino';
-import { rasterizePdf, getLayout, parseRecords, triageRecords, PrintError, type Engine, type Layout, type RecordFormat } from '../engine/index.ts';
+import { getLayout, PrintError, type Engine, type Layout, type RecordFormat } from '../engine/index.ts';
 import { sendError, sendProblem } from './problem.ts';
-import { QueueFullError, RenderTimeoutError, type RenderQueue } from './render-queue.ts';
+import type { RenderQueue } from './render-queue.ts';
 import type { Metrics } from './metrics.ts';
-import type { JobStore } from './jobs/job-store.ts';
+import type { ApiKey, ServiceLimits } from './config.ts';
+import type { Job, JobStore } from './jobs/job-store.ts';
 import type { JobRunner } from './jobs/job-runner.ts';
+import type { DiskSpace } from './jobs/disk-space.ts';
+import { takeJob, bodyRecords, IntakeError } from './jobs/intake.ts';
 import { requestLog } from './logger.ts';
 
 /** What the routes need. */
@@ -15,30 +18,40 @@ export interface AppContext {
   /** The engine once it is up; undefined while it starts or after it failed. */
   engine: () => Engine | undefined;
   layouts: Map<string, Layout>;
-  apiKeys: readonly string[];
-  /** Body limit of synchronous renders (express size, e.g. "2mb"). */
-  bodyLimit: string;
-  /** Body limit of batch jobs. */
-  jobBodyLimit: string;
+  apiKeys: readonly ApiKey[];
+  limits: ServiceLimits;
   queue: RenderQueue;
   jobs: JobStore;
   runner: JobRunner;
+  disk: DiskSpace;
   metrics: Metrics;
   log: Logger;
 }
 
+/** The owner of jobs made without keys (a loopback-only service). */
+const LOCAL_OWNER = 'local';
+
 const digest = (s: string) => createHash('sha256').update(s).digest();
 
-/** Bearer-key check in constant time (hashes of equal length); every /v1 route needs it when keys are set. */
-function auth(keys: readonly string[]) {
-  const wanted = keys.map(digest);
+/**
+ * Bearer-key check in constant time (hashes of equal length, compared with every key); every /v1 route
+ * needs it when keys are set. The key's name becomes the request's owner: jobs belong to it.
+ */
+function auth(keys: readonly ApiKey[]) {
+  const wanted = keys.map((k) => ({ name: k.name, hash: digest(k.key) }));
   return (req: Request, res: Response, next: NextFunction) => {
-    if (wanted.length === 0) return next();
+    if (wanted.length === 0) {
+      res.locals.owner = LOCAL_OWNER;
+      return next();
+    }
     const m = /^Bearer (.+)$/.exec(req.get('authorization') ?? '');
     const given = digest(m?.[1] ?? '');
-    let ok = false;
-    for (const w of wanted) ok = timingSafeEqual(w, given) || ok; // compare with every key, always
-    if (m && ok) return next();
+    let owner: string | undefined;
+    for (const w of wanted) if (timingSafeEqual(w.hash, given)) owner ??= w.name;
+    if (m && owner) {
+      res.locals.owner = owner;
+      return next();
+    }
     res.set('WWW-Authenticate', 'Bearer');
     sendProblem(res, 401, 'Unauthorized', 'missing or wrong API key (Authorization: Bearer KEY)');
   };
@@ -52,6 +65,20 @@ const FORMATS: Record<string, RecordFormat> = {
   'text/csv': 'csv',
 };
 
+const mediaType = (req: Request) => (req.get('content-type') ?? 'application/json').split(';')[0]!.trim().toLowerCase();
+
+/** Reads at most `max` records of a small body; one more is a 413 saying to send a job instead. */
+async function syncRecords(body: Buffer, max: number): Promise<unknown[]> {
+  const records: unknown[] = [];
+  for await (const r of bodyRecords([body], 'json')) {
+    if (records.length === max) {
+      throw new IntakeError(413, `a synchronous render takes at most ${max} records: send larger batches as a job (POST /v1/jobs)`);
+    }
+    records.push(r);
+  }
+  return records;
+}
+
 /** The HTTP print service's routes (shared/spec/interfaces.md, prefix /v1). */
 export function createApp(ctx: AppContext): express.Express {
   const app = express();
@@ -59,8 +86,10 @@ export function createApp(ctx: AppContext): express.Express {
   app.use(requestLog(ctx.log));
   app.get('/healthz', (_req, res) => void res.json({ status: 'ok' }));
   app.get('/readyz', (_req, res) => {
-    const ready = ctx.engine()?.isReady() === true;
-    res.status(ready ? 200 : 503).json({ ready });
+    const browser = ctx.engine()?.isReady() === true;
+    const low = ctx.disk.low();
+    const disk = { freeMb: Math.floor(ctx.disk.free() / 2 ** 20), minFreeMb: Math.ceil(ctx.disk.minFree / 2 ** 20), low };
+    res.status(browser && !low ? 200 : 503).json({ ready: browser && !low, browser, disk });
   });
   app.get('/metrics', async (_req, res) => {
     ctx.metrics.queueDepth.set(ctx.queue.depth);
@@ -72,23 +101,28 @@ export function createApp(ctx: AppContext): express.Express {
     res.json([...ctx.layouts.values()].map((l) => ({ id: l.id, name: l.name, document: l.document, page: l.page, sides: l.sides.map((s) => s.id), required: l.required })));
   });
 
-  app.post('/v1/render/:layout', express.json({ limit: ctx.bodyLimit, type: ['application/json', 'application/*+json'] }), async (req, res) => {
+  app.post('/v1/render/:layout', express.raw({ limit: ctx.limits.syncBodyBytes, type: () => true }), async (req, res) => {
     try {
       const layout = getLayout(ctx.layouts, String(req.params.layout));
+      const type = mediaType(req);
+      if (type !== 'application/json' && !type.endsWith('+json')) {
+        return sendProblem(res, 415, 'Unsupported body', `send one record or an array of records as application/json, not ${type}; CSV and NDJSON go to POST /v1/jobs`);
+      }
       const engine = ctx.engine();
       if (!engine?.isReady()) return notReady(res);
-      const records: unknown[] = Array.isArray(req.body) ? req.body : [req.body];
+      const records = await syncRecords(Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0), ctx.limits.syncRecords);
       const png = req.accepts(['application/pdf', 'image/png']) === 'image/png';
       const page = Number(req.query.page ?? 1);
       const stop = ctx.metrics.renderSeconds.startTimer({ kind: 'sync' });
       const body = await ctx.queue.run(async (signal) => {
+        if (png) {
+          const { png: image, pageCount } = await engine.renderPage(layout.id, records, { page, signal });
+          ctx.metrics.pages.inc({ layout: layout.id }, pageCount);
+          return image;
+        }
         const result = await engine.renderPdf(layout.id, records, { signal });
         ctx.metrics.pages.inc({ layout: layout.id }, result.pageCount);
-        if (!png) return Buffer.from(result.pdf);
-        if (!Number.isInteger(page) || page < 1 || page > result.pageCount) {
-          throw new PrintError('INVALID_INPUT', `page must be a whole number from 1 to ${result.pageCount}`);
-        }
-        return (await rasterizePdf(result.pdf, result.pageCount, layout.page, 300))[page - 1] as Buffer;
+        return Buffer.from(result.pdf);
       });
       stop();
       res.type(png ? 'image/png' : 'application/pdf').send(body);
@@ -97,45 +131,57 @@ export function createApp(ctx: AppContext): express.Express {
     }
   });
 
-  app.post('/v1/jobs', express.raw({ limit: ctx.jobBodyLimit, type: () => true }), (req, res) => {
+  app.post('/v1/jobs', async (req, res) => {
     try {
       const layout = getLayout(ctx.layouts, String(req.query.layout ?? ''));
-      const type = (req.get('content-type') ?? 'application/json').split(';')[0]!.trim().toLowerCase();
+      const type = mediaType(req);
       const format = FORMATS[type];
       if (!format) return sendProblem(res, 415, 'Unsupported body', `send application/json, application/x-ndjson or text/csv, not ${type}`);
-      const raws = parseRecords(req.body as Buffer, format, 'the body');
-      if (raws.length === 0) throw new PrintError('INVALID_INPUT', 'the body holds no records');
-      const { valid, problems } = triageRecords(raws, layout);
-      const rejections = problems.map((p) => ({ record: p.record, path: p.path, message: `${p.label}: ${p.message}` }));
-      ctx.metrics.rejections.inc({ reason: 'invalid' }, new Set(problems.map((p) => p.record)).size);
-      const job = ctx.jobs.create(layout.id, raws, valid, rejections);
+      const length = Number(req.get('content-length') ?? 0);
+      if (length > ctx.limits.jobBodyBytes) throw new IntakeError(413, `the body exceeds the job limit of ${ctx.limits.jobBodyBytes} bytes: split the records into several jobs`);
+      ctx.disk.require(length);
+      // Not destroyed when intake stops early: the rest is drained below, so the client reads the answer.
+      const job = await takeJob(req.iterator({ destroyOnReturn: false }), ctx.jobs, { layout, format, owner: res.locals.owner as string, limits: ctx.limits, disk: ctx.disk });
+      ctx.metrics.rejections.inc({ reason: 'invalid' }, job.rejected);
       ctx.runner.enqueue(job.id);
-      ctx.log.info({ reqId: res.locals.requestId, job: job.id, layout: layout.id, records: raws.length, rejected: new Set(problems.map((p) => p.record)).size }, 'job accepted');
-      res.status(202).location(`/v1/jobs/${job.id}`).json({ id: job.id, url: `/v1/jobs/${job.id}`, state: job.state, records: raws.length });
+      ctx.log.info({ reqId: res.locals.requestId, job: job.id, layout: layout.id, records: job.total, rejected: job.rejected }, 'job accepted');
+      res.status(202).location(`/v1/jobs/${job.id}`).json({ id: job.id, url: `/v1/jobs/${job.id}`, state: job.state, records: job.total });
     } catch (err) {
+      // What the client still sends is read and dropped, so it gets the answer instead of a reset; past
+      // the size limit the connection is closed after the answer instead of reading on.
+      if (err instanceof IntakeError && err.status === 413) res.set('Connection', 'close');
+      else if (!req.complete) req.resume();
       answerError(ctx, res, err);
     }
   });
 
-  app.get('/v1/jobs/:id', (req, res) => {
+  /** The job `id` when it belongs to the asking key; any other key gets 404, as for no job at all. */
+  const ownJob = (req: Request, res: Response): Job | undefined => {
     const job = ctx.jobs.get(String(req.params.id));
-    if (!job) return sendProblem(res, 404, 'Not found', 'no such job');
-    const rejected = new Set(job.rejections.map((r) => r.record)).size;
+    if (job && job.owner === res.locals.owner) return job;
+    sendProblem(res, 404, 'Not found', 'no such job');
+    return undefined;
+  };
+
+  app.get('/v1/jobs/:id', (req, res) => {
+    const job = ownJob(req, res);
+    if (!job) return;
     res.json({
       id: job.id,
       layout: job.layout,
       state: job.state,
-      progress: { done: job.done, total: job.total, rejected },
+      progress: { done: job.done, total: job.total, rejected: job.rejected },
       createdAt: job.createdAt,
       updatedAt: job.updatedAt,
       rejections: job.rejections,
+      rejectionCount: job.rejectionCount,
       ...(job.error ? { error: job.error } : {}),
       ...(job.state === 'done' ? { result: `/v1/jobs/${job.id}/result`, manifest: `/v1/jobs/${job.id}/manifest` } : {}),
     });
   });
   const jobFile = (kind: 'result' | 'manifest') => (req: Request, res: Response) => {
-    const job = ctx.jobs.get(String(req.params.id));
-    if (!job) return sendProblem(res, 404, 'Not found', 'no such job');
+    const job = ownJob(req, res);
+    if (!job) return;
     const path = kind === 'result' ? ctx.jobs.resultPath(job.id) : ctx.jobs.manifestPath(job.id);
     if (job.state !== 'done' || !existsSync(path)) return sendProblem(res, 409, 'Not finished', `the job is ${job.state}; its ${kind} is there once it is done`);
     res.type(kind === 'result' ? 'application/pdf' : 'application/json');
@@ -145,13 +191,13 @@ export function createApp(ctx: AppContext): express.Express {
   app.get('/v1/jobs/:id/manifest', jobFile('manifest'));
 
   app.use((_req: Request, res: Response) => sendProblem(res, 404, 'Not found', 'no such route'));
-  // Body parser errors (too large, malformed JSON) arrive here with their status.
+  // Body parser errors (too large) arrive here with their status.
   app.use((err: { status?: number; type?: string }, _req: Request, res: Response, _next: NextFunction) => {
     if (err.type === 'entity.too.large') {
       ctx.metrics.rejections.inc({ reason: 'too_large' });
       return sendProblem(res, 413, 'Body too large', 'the request body exceeds the limit');
     }
-    if (err.status === 400) return sendProblem(res, 400, 'Malformed body', 'the body is not valid JSON');
+    if (err.status === 400) return sendProblem(res, 400, 'Malformed body', 'the body could not be read');
     ctx.log.error({ reqId: res.locals.requestId }, 'unexpected error');
     sendProblem(res, 500, 'Internal error', 'unexpected failure');
   });
@@ -163,24 +209,17 @@ function notReady(res: Response): void {
   sendProblem(res, 503, 'Not ready', 'the browser is not up; retry shortly');
 }
 
-/** Maps queue and engine errors to answers and metrics; logs codes and counts, never record values. */
+const REASONS: Record<number, string> = { 413: 'too_large', 422: 'invalid', 429: 'queue_full', 503: 'unavailable', 507: 'disk_full' };
+
+/** Answers an error, counts it, and logs what the operator needs: codes and causes, never record values. */
 function answerError(ctx: AppContext, res: Response, err: unknown): void {
+  const status = sendError(res, err, ctx.limits.problems);
   const reqId = res.locals.requestId as string;
-  if (err instanceof QueueFullError) {
-    ctx.metrics.rejections.inc({ reason: 'queue_full' });
-    res.set('Retry-After', String(err.retryAfterSeconds));
-    return sendProblem(res, 429, 'Too many requests', 'the render queue is full; retry after the time in Retry-After');
-  }
-  if (err instanceof RenderTimeoutError) {
-    ctx.metrics.rejections.inc({ reason: 'timeout' });
-    ctx.log.warn({ reqId, limitMs: err.limitMs }, 'render timed out');
-    return sendProblem(res, 503, 'Render timed out', err.message);
-  }
-  if (err instanceof PrintError) {
-    if (err.code === 'INVALID_INPUT') ctx.metrics.rejections.inc({ reason: 'invalid' });
-    else ctx.log.error({ reqId, code: err.code }, 'render failed');
-  } else {
-    ctx.log.error({ reqId }, 'unexpected error');
-  }
-  sendError(res, err);
+  const reason = REASONS[status];
+  if (reason) ctx.metrics.rejections.inc({ reason });
+  if (status === 507) ctx.log.error({ reqId, reason: (err as Error).message }, 'job refused: disk full');
+  else if (status === 503 && err instanceof PrintError) ctx.log.error({ reqId, code: err.code, cause: err.code === 'CANCELLED' ? undefined : err.message }, 'render failed');
+  else if (status === 503) ctx.log.warn({ reqId, reason: (err as Error).message }, 'render timed out');
+  // The stack without its message: a message may quote a record (JSON.parse quotes what it could not read).
+  else if (status === 500) ctx.log.error({ reqId, err: err instanceof Error ? err.name : typeof err, at: err instanceof Error ? err.stack?.split('\n').slice(1, 4).map((l) => l.trim()) : undefined }, 'unexpected error');
 }

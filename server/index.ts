@@ -3,17 +3,24 @@ import { resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { Engine, loadLayouts, type EngineOptions } from '../engine/index.ts';
 import { createApp } from './app.ts';
+import { DEFAULT_LIMITS, parseApiKeys, type ApiKey, type ServiceLimits } from './config.ts';
 import { createLogger } from './logger.ts';
 import { createMetrics } from './metrics.ts';
 import { RenderQueue } from './render-queue.ts';
 import { JobStore } from './jobs/job-store.ts';
 import { JobRunner } from './jobs/job-runner.ts';
+import { DiskSpace } from './jobs/disk-space.ts';
+import { lockDataFolder } from './jobs/data-lock.ts';
 
-/** How the service runs; everything but the port has a default. */
+export { configFromEnv, parseApiKeys, DEFAULT_LIMITS } from './config.ts';
+export type { ApiKey, ServiceLimits } from './config.ts';
+
+/** How the service runs; everything but the port and keys has a default. */
 export interface ServeOptions {
   port: number;
   host?: string;
-  apiKeys: string[];
+  /** API keys (`name:key` pairs or plain keys, see parseApiKeys); none: loopback only. */
+  apiKeys: (ApiKey | string)[];
   /** Where jobs and their results are kept. */
   dataDir: string;
   log: Logger;
@@ -22,8 +29,9 @@ export interface ServeOptions {
   maxWaiting: number;
   /** Time limit of one synchronous render, queue wait included, before 503. */
   renderTimeoutMs: number;
-  bodyLimit: string;
-  jobBodyLimit: string;
+  /** How long a stop waits for running chunks and requests before it cuts them. */
+  shutdownGraceMs: number;
+  limits: ServiceLimits;
 }
 
 export const SERVE_DEFAULTS: Omit<ServeOptions, 'port' | 'apiKeys' | 'log'> = {
@@ -31,76 +39,94 @@ export const SERVE_DEFAULTS: Omit<ServeOptions, 'port' | 'apiKeys' | 'log'> = {
   engine: {},
   maxWaiting: 16,
   renderTimeoutMs: 30_000,
-  bodyLimit: '2mb',
-  jobBodyLimit: '512mb',
+  shutdownGraceMs: 20_000,
+  limits: DEFAULT_LIMITS,
 };
-
-/** The API keys from SHIKAKU_API_KEYS (comma-separated). */
-export function apiKeysFromEnv(env: NodeJS.ProcessEnv = process.env): string[] {
-  return (env.SHIKAKU_API_KEYS ?? '').split(',').map((k) => k.trim()).filter(Boolean);
-}
 
 /** A running service. */
 export interface RunningService {
   server: Server;
   /** The engine once up (tests use it to reach the browser). */
   engine: () => Engine | undefined;
-  /** Graceful shutdown: stop accepting, let running work finish or persist, close the browser. */
+  /**
+   * Graceful stop: stops taking requests, lets running chunks and requests finish within the grace
+   * period (then cuts them: a cut chunk prints again at the next start), closes the browser, releases the
+   * data folder.
+   */
   close: () => Promise<void>;
 }
 
 /**
  * Starts the print service. Without API keys it listens on 127.0.0.1 only and refuses any other address.
+ * The data folder is locked and repaired (temp files, half-taken jobs, unreadable jobs moved aside) before
+ * anything listens, so a failure there stops the start instead of leaving a service that cannot work.
  * /healthz answers at once; the browser starts in the background and /readyz says when it is up; jobs left
  * unfinished by an earlier run resume as soon as it is.
  */
 export async function startServer(options: Partial<ServeOptions> & Pick<ServeOptions, 'port' | 'apiKeys'>): Promise<RunningService> {
   const opts: ServeOptions = { ...SERVE_DEFAULTS, log: options.log ?? createLogger(), ...options };
-  const host = opts.host ?? (opts.apiKeys.length ? '0.0.0.0' : '127.0.0.1');
-  if (opts.apiKeys.length === 0 && host !== '127.0.0.1' && host !== 'localhost' && host !== '::1') {
+  const apiKeys = opts.apiKeys.flatMap((k) => (typeof k === 'string' ? parseApiKeys(k) : [k]));
+  const host = opts.host ?? (apiKeys.length ? '0.0.0.0' : '127.0.0.1');
+  if (apiKeys.length === 0 && host !== '127.0.0.1' && host !== 'localhost' && host !== '::1') {
     throw new Error(`refusing to listen on ${host} without API keys: set SHIKAKU_API_KEYS, or listen on 127.0.0.1`);
   }
   const log = opts.log;
-  const metrics = createMetrics();
-  let engine: Engine | undefined;
   const jobs = new JobStore(opts.dataDir);
-  const runner = new JobRunner(jobs, () => engine, metrics, log);
-  const tabs = opts.engine.tabs ?? 2;
-  const queue = new RenderQueue(tabs, opts.maxWaiting, opts.renderTimeoutMs);
-  const app = createApp({ engine: () => engine, layouts: loadLayouts(opts.engine.layoutsDir), apiKeys: opts.apiKeys, bodyLimit: opts.bodyLimit, jobBodyLimit: opts.jobBodyLimit, queue, jobs, runner, metrics, log });
-  const server = await new Promise<Server>((resolveServer, reject) => {
-    const s = app.listen(opts.port, host, () => resolveServer(s));
-    s.once('error', reject);
-  });
-  log.info({ host, port: (server.address() as { port: number }).port, auth: opts.apiKeys.length > 0 }, 'listening');
-  for (const job of jobs.unfinished()) runner.enqueue(job.id);
-  const starting = Engine.start(opts.engine).then(
-    (e) => {
-      engine = e;
-      e.events.on('restart', (reason: string) => {
-        metrics.restarts.inc({ reason });
-        log.warn({ reason }, 'browser restarted');
-      });
-      log.info({ pid: e.browserPid() }, 'engine ready');
-      runner.kick();
-      return e;
-    },
-    (err: Error) => {
-      log.error({ err: err.message }, 'engine failed to start');
-      return undefined;
-    },
-  );
-  return {
-    server,
-    engine: () => engine,
-    close: async () => {
-      log.info('shutting down');
-      const closed = new Promise<void>((r) => server.close(() => r()));
-      server.closeIdleConnections();
-      await runner.stop();
+  const unlock = lockDataFolder(opts.dataDir);
+  let server: Server | undefined;
+  try {
+    const repaired = jobs.recover();
+    if (repaired.quarantined.length || repaired.tempFiles || repaired.incomplete) {
+      log.warn({ quarantined: repaired.quarantined, tempFiles: repaired.tempFiles, incompleteIntakes: repaired.incomplete }, 'data folder repaired after an unclean stop');
+    }
+    const metrics = createMetrics();
+    const disk = new DiskSpace(opts.dataDir, opts.limits.minFreeBytes);
+    disk.start();
+    let engine: Engine | undefined;
+    const runner = new JobRunner({ store: jobs, engine: () => engine, disk, metrics, log, problemsShown: opts.limits.problems });
+    const queue = new RenderQueue(opts.engine.tabs ?? 2, opts.maxWaiting, opts.renderTimeoutMs);
+    const app = createApp({ engine: () => engine, layouts: loadLayouts(opts.engine.layoutsDir), apiKeys, limits: opts.limits, queue, jobs, runner, disk, metrics, log });
+    const listening = await new Promise<Server>((resolveServer, reject) => {
+      const s = app.listen(opts.port, host, () => resolveServer(s));
+      s.once('error', reject);
+    });
+    server = listening;
+    log.info({ host, port: (listening.address() as { port: number }).port, auth: apiKeys.length > 0, pid: process.pid }, 'listening');
+    for (const job of jobs.resumable()) if (job.state !== 'failed' || !disk.low()) runner.enqueue(job.id);
+    const starting = Engine.start(opts.engine).then(
+      (e) => {
+        engine = e;
+        e.events.on('restart', (reason: string) => {
+          metrics.restarts.inc({ reason });
+          log.warn({ reason }, 'browser restarted');
+        });
+        log.info({ pid: e.browserPid() }, 'engine ready');
+        runner.kick();
+        return e;
+      },
+      (err: Error) => {
+        log.error({ err: err.message }, 'engine failed to start');
+        return undefined;
+      },
+    );
+    let closing: Promise<void> | undefined;
+    const close = async () => {
+      log.info({ graceMs: opts.shutdownGraceMs }, 'shutting down');
+      const closed = new Promise<void>((r) => listening.close(() => r()));
+      listening.closeIdleConnections();
+      const cut = setTimeout(() => listening.closeAllConnections(), opts.shutdownGraceMs);
+      await runner.stop(opts.shutdownGraceMs);
       await closed;
+      clearTimeout(cut);
+      disk.stop();
       await (await starting)?.close();
+      unlock();
       log.info('stopped');
-    },
-  };
+    };
+    return { server: listening, engine: () => engine, close: () => (closing ??= close()) };
+  } catch (err) {
+    server?.close();
+    unlock();
+    throw err;
+  }
 }

@@ -75,7 +75,7 @@ describe('shikaku-print CLI', () => {
     writeFileSync(data, '[{"name": "山田"');
     const { code, stderr } = await cli('render', '--layout', 'kokuho-card', '--data', data, '--out', join(dir, 'y.pdf'));
     expect(code).toBe(2);
-    expect(stderr).toContain('broken.json is not valid JSON');
+    expect(stderr).toContain('broken.json ends before its array of records is closed with ]');
   });
 });
 

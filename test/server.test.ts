@@ -25,7 +25,7 @@ const render = (body: unknown, headers: Record<string, string> = {}) =>
 describe('probes and metrics', () => {
   it('answers /healthz and /readyz without a key', async () => {
     expect(await (await fetch(`${svc.base}/healthz`)).json()).toEqual({ status: 'ok' });
-    expect(await (await fetch(`${svc.base}/readyz`)).json()).toEqual({ ready: true });
+    expect(await (await fetch(`${svc.base}/readyz`)).json()).toMatchObject({ ready: true, browser: true, disk: { low: false } });
   });
 
   it('serves Prometheus metrics: render latency, pages, queue depth, restarts, rejections', async () => {

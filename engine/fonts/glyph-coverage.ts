@@ -15,8 +15,9 @@ const MJ_ID = 'ipamj-mincho';
 let cached: GlyphCoverage | undefined;
 
 /** Reads the character maps of the pinned fonts (once per process). */
-export function pinnedCoverage(fonts: readonly PinnedFont[] = readPinnedFonts()): GlyphCoverage {
-  if (cached) return cached;
+export function pinnedCoverage(pinned?: readonly PinnedFont[]): GlyphCoverage {
+  if (cached) return cached; // checked first: callers ask once per record, fonts.json is read once
+  const fonts = pinned ?? readPinnedFonts();
   const load = (f: PinnedFont) => ({ name: f.name, map: readCharacterMap(readFileSync(f.path)) });
   const mj = fonts.find((f) => f.id === MJ_ID);
   if (!mj) throw new Error(`fonts.json has no ${MJ_ID}`);

@@ -1,11 +1,23 @@
-import { readFileSync } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { extname } from 'node:path';
-import { parse as parseCsv } from 'csv-parse/sync';
+import { Readable } from 'node:stream';
+import { parse as csvParser } from 'csv-parse';
 import { PrintError } from '../errors.ts';
 import { FIELDS, isFieldName } from './fields.ts';
+import { splitJsonArray, parseJsonRecord } from './json-records.ts';
+import { UnreadableRecord } from './unreadable-record.ts';
+
+export { UnreadableRecord };
 
 /** The input formats records come in. */
 export type RecordFormat = 'json' | 'ndjson' | 'csv';
+
+/**
+ * Bounds on one record of any input: a record nests no deeper than this (the contract's records are flat
+ * objects, so 8 leaves room and stops a hostile `[[[[…` from reaching anything recursive), and its text
+ * is no larger than this.
+ */
+export const RECORD_LIMITS = { maxDepth: 8, maxChars: 1_000_000 } as const;
 
 /** The format a file's name says: .json, .ndjson/.jsonl, or .csv. */
 export function formatOfPath(path: string): RecordFormat {
@@ -16,79 +28,158 @@ export function formatOfPath(path: string): RecordFormat {
   throw new PrintError('INVALID_INPUT', `cannot tell the format of ${path}: expected a .json, .ndjson or .csv file`);
 }
 
+/** How much of the input decides its encoding. */
+const SNIFF_BYTES = 64 * 1024;
+
 /**
- * Decodes text as UTF-8 (a BOM is dropped) or, when it is not valid UTF-8, as Shift_JIS (Windows-31J),
- * which municipal systems export.
+ * Decodes a byte stream as UTF-8 (a BOM is dropped) or, when its first 64 KiB are not valid UTF-8, as
+ * Shift_JIS (Windows-31J), which municipal systems export. Text is decoded as it arrives, so an input of
+ * any size is never held whole; an invalid byte later on is an INVALID_INPUT error naming its offset.
  */
-export function decodeText(bytes: Uint8Array): string {
-  try {
-    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(bytes);
-  } catch {
-    return new TextDecoder('shift_jis', { fatal: true }).decode(bytes);
+async function* decodeStream(input: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, source: string): AsyncGenerator<string> {
+  const head: Uint8Array[] = [];
+  let headBytes = 0;
+  let decoder: TextDecoder | undefined;
+  let offset = 0;
+  const decode = (bytes: Uint8Array, stream: boolean): string => {
+    try {
+      return (decoder as TextDecoder).decode(bytes, { stream });
+    } catch (cause) {
+      throw new PrintError('INVALID_INPUT', `${source} is not valid ${(decoder as TextDecoder).encoding} text near byte ${offset}`, { cause });
+    } finally {
+      offset += bytes.length;
+    }
+  };
+  const choose = (bytes: Uint8Array, final: boolean): void => {
+    try {
+      new TextDecoder('utf-8', { fatal: true }).decode(bytes, { stream: !final });
+      decoder = new TextDecoder('utf-8', { fatal: true });
+    } catch {
+      decoder = new TextDecoder('shift_jis', { fatal: true });
+    }
+  };
+  for await (const chunk of input) {
+    if (decoder) {
+      yield decode(chunk, true);
+      continue;
+    }
+    head.push(chunk);
+    headBytes += chunk.length;
+    if (headBytes >= SNIFF_BYTES) {
+      const bytes = Buffer.concat(head);
+      choose(bytes, false);
+      yield decode(bytes, true);
+    }
+  }
+  if (!decoder) {
+    const bytes = Buffer.concat(head);
+    choose(bytes, true);
+    yield decode(bytes, false);
+  } else {
+    yield decode(new Uint8Array(), false);
   }
 }
 
-/** Parses records from bytes in `format`; a malformed input is an INVALID_INPUT error saying where. */
-export function parseRecords(bytes: Uint8Array, format: RecordFormat, source = 'input'): unknown[] {
-  let text: string;
-  try {
-    text = decodeText(bytes);
-  } catch (cause) {
-    throw new PrintError('INVALID_INPUT', `${source} is neither UTF-8 nor Shift_JIS text`, { cause });
-  }
-  if (format === 'json') {
-    const value = parseJson(text, source);
-    return Array.isArray(value) ? value : [value];
-  }
-  if (format === 'ndjson') {
-    return text
-      .split(/\r?\n/)
-      .map((line, i) => ({ line: line.trim(), n: i + 1 }))
-      .filter((l) => l.line !== '')
-      .map((l) => parseJson(l.line, `${source} line ${l.n}`));
-  }
-  return csvRecords(text, source);
+/**
+ * Reads records from a byte stream in `format`, one at a time, holding no more than one record (and one
+ * network chunk) in memory. A record that cannot be read is yielded as an UnreadableRecord in its place;
+ * an input whose structure is broken (an unclosed array or quote, text that is no known encoding) throws
+ * an INVALID_INPUT error saying where.
+ */
+export async function* readRecords(input: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, format: RecordFormat, source = 'input'): AsyncGenerator<unknown> {
+  const text = decodeStream(input, source);
+  if (format === 'json') yield* splitJsonArray(text, source, RECORD_LIMITS);
+  else if (format === 'ndjson') yield* ndjsonRecords(text);
+  else yield* csvRecords(text, source);
+}
+
+/** Every record of `bytes`, in memory: for files and small request bodies. */
+export async function parseRecords(bytes: Uint8Array, format: RecordFormat, source = 'input'): Promise<unknown[]> {
+  const out: unknown[] = [];
+  for await (const r of readRecords([bytes], format, source)) out.push(r);
+  return out;
 }
 
 /** Reads and parses a records file by its extension. */
-export function readRecordsFile(path: string): unknown[] {
-  let bytes: Buffer;
+export async function readRecordsFile(path: string): Promise<unknown[]> {
+  const format = formatOfPath(path);
+  const out: unknown[] = [];
   try {
-    bytes = readFileSync(path);
+    for await (const r of readRecords(createReadStream(path), format, path)) out.push(r);
   } catch (cause) {
+    if (cause instanceof PrintError) throw cause;
     throw new PrintError('INVALID_INPUT', `cannot read ${path}: ${(cause as Error).message}`, { cause });
   }
-  return parseRecords(bytes, formatOfPath(path), path);
+  return out;
 }
 
-function parseJson(text: string, source: string): unknown {
-  try {
-    return JSON.parse(text);
-  } catch (cause) {
-    throw new PrintError('INVALID_INPUT', `${source} is not valid JSON: ${(cause as Error).message}`, { cause });
+/** One record per non-empty line; a line that is not a JSON record is unreadable on its own. */
+async function* ndjsonRecords(text: AsyncIterable<string>): AsyncGenerator<unknown> {
+  let line = '';
+  let lineNo = 0;
+  let tooLong = false;
+  const finish = (): unknown => {
+    lineNo++;
+    const body = line.trim();
+    const record = tooLong
+      ? new UnreadableRecord(`line ${lineNo} is longer than ${RECORD_LIMITS.maxChars} characters`)
+      : body === ''
+        ? undefined
+        : parseJsonRecord(body, `line ${lineNo}`, RECORD_LIMITS.maxDepth);
+    line = '';
+    tooLong = false;
+    return record;
+  };
+  for await (const piece of text) {
+    let start = 0;
+    for (let nl = piece.indexOf('\n'); nl !== -1; nl = piece.indexOf('\n', start)) {
+      if (!tooLong) line += piece.slice(start, nl);
+      start = nl + 1;
+      const record = finish();
+      if (record !== undefined) yield record;
+    }
+    if (!tooLong) line += piece.slice(start);
+    if (line.length > RECORD_LIMITS.maxChars) {
+      tooLong = true;
+      line = '';
+    }
   }
+  const record = finish();
+  if (record !== undefined) yield record;
 }
 
 /**
  * CSV with a header row of contract field names. Every cell is text; empty cells are absent fields, and
  * cells of boolean and integer fields are converted (true/false/1/0, digits) so the schema sees the
- * contract's types. A cell that does not convert is kept as text and reported by validation.
+ * contract's types. A cell that does not convert is kept as text and reported by validation; a row whose
+ * number of cells differs from the header's is unreadable on its own.
  */
-function csvRecords(text: string, source: string): Record<string, unknown>[] {
-  let rows: Record<string, string>[];
+async function* csvRecords(text: AsyncIterable<string>, source: string): AsyncGenerator<unknown> {
+  const rows = Readable.from(text).pipe(
+    csvParser({ bom: true, skip_empty_lines: true, trim: false, relax_column_count: true, info: true, max_record_size: RECORD_LIMITS.maxChars }),
+  );
+  let header: string[] | undefined;
   try {
-    rows = parseCsv(text, { columns: true, bom: true, skip_empty_lines: true, trim: false, relax_column_count: false });
+    for await (const { record, info } of rows as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
+      if (!header) {
+        header = record;
+        continue;
+      }
+      if (record.length !== header.length) {
+        yield new UnreadableRecord(`line ${info.lines} has ${record.length} cells, the header has ${header.length}`);
+        continue;
+      }
+      const out: Record<string, unknown> = {};
+      record.forEach((cell, i) => {
+        const key = header?.[i] as string;
+        if (cell !== '') out[key] = isFieldName(key) ? convertCell(FIELDS[key].kind, cell) : cell;
+      });
+      yield out;
+    }
   } catch (cause) {
+    if (cause instanceof PrintError) throw cause;
     throw new PrintError('INVALID_INPUT', `${source} is not valid CSV: ${(cause as Error).message}`, { cause });
   }
-  return rows.map((row) => {
-    const out: Record<string, unknown> = {};
-    for (const [key, cell] of Object.entries(row)) {
-      if (cell === '') continue;
-      out[key] = isFieldName(key) ? convertCell(FIELDS[key].kind, cell) : cell;
-    }
-    return out;
-  });
 }
 
 function convertCell(kind: string, cell: string): unknown {

@@ -3,6 +3,7 @@ import { FIELDS, FIELD_NAMES, isFieldName, type FieldName } from '../records/fie
 import { recordSchema, type InsuranceRecord } from '../records/schema.ts';
 import type { Layout } from '../layouts/layouts.ts';
 import { crossFieldProblems } from './rules.ts';
+import { UnreadableRecord } from '../records/unreadable-record.ts';
 import { fontForText, pinnedCoverage, type GlyphCoverage } from '../fonts/glyph-coverage.ts';
 
 /** A problem before it is tied to its record: the field and what is wrong with it. */
@@ -45,6 +46,7 @@ function glyphProblems(r: InsuranceRecord, coverage: GlyphCoverage): FieldProble
 
 /** Checks one record against the contract and `layout`; returns every problem found, none when valid. */
 export function checkRecord(raw: unknown, layout: Layout, coverage: GlyphCoverage = pinnedCoverage()): { record?: InsuranceRecord; problems: FieldProblem[] } {
+  if (raw instanceof UnreadableRecord) return { problems: [{ path: '(record)', message: raw.message }] };
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     return { problems: [{ path: '(record)', message: `expected an object of fields, received ${shown(raw)}` }] };
   }
@@ -93,17 +95,29 @@ export function triageRecords(
   const records: InsuranceRecord[] = [];
   const problems: RecordProblem[] = [];
   raws.forEach((raw, index) => {
-    const result = checkRecord(raw, layout, coverage);
+    const result = checkInputRecord(raw, index, layout, coverage);
     if (result.record) {
       valid.push(index);
       records.push(result.record);
     }
-    for (const p of result.problems) {
-      const label = isFieldName(p.path) ? FIELDS[p.path].label : p.path;
-      problems.push({ record: index + 1, recordLabel: recordLabel(index, raw), path: p.path, label, message: p.message });
-    }
+    problems.push(...result.problems);
   });
   return { valid, records, problems };
+}
+
+/** Checks the record at 0-based input position `index`: `checkRecord` with its problems tied to the record. */
+export function checkInputRecord(
+  raw: unknown,
+  index: number,
+  layout: Layout,
+  coverage: GlyphCoverage = pinnedCoverage(),
+): { record?: InsuranceRecord; problems: RecordProblem[] } {
+  const result = checkRecord(raw, layout, coverage);
+  const problems = result.problems.map((p) => {
+    const label = isFieldName(p.path) ? FIELDS[p.path].label : p.path;
+    return { record: index + 1, recordLabel: recordLabel(index, raw), path: p.path, label, message: p.message };
+  });
+  return result.record ? { record: result.record, problems } : { problems };
 }
 
 /**

@@ -1,30 +1,53 @@
-import { closeSync, existsSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { dirname } from 'node:path';
 import type { Logger } from 'pino';
 import { PdfWriter, PrintError, getLayout, type Engine, type Layout } from '../../engine/index.ts';
 import type { Metrics } from '../metrics.ts';
-import type { Job, JobStore, Rejection } from './job-store.ts';
+import { bytesNeeded, DiskFullError, isDiskFull, type DiskSpace } from './disk-space.ts';
+import { fsyncDir } from './durable-file.ts';
+import type { ChunkMeta, Job, JobStore, Rejection } from './job-store.ts';
+
+/** What a runner works with. */
+export interface RunnerOptions {
+  store: JobStore;
+  engine: () => Engine | undefined;
+  disk: DiskSpace;
+  metrics: Metrics;
+  log: Logger;
+  problemsShown: number;
+  concurrency?: number;
+}
 
 /**
  * Runs batch jobs one after another, each chunk by chunk through the engine (which survives browser
  * crashes by restarting and printing the chunk again). Each printed chunk is kept on disk, so a job
- * interrupted by a service restart resumes where it stopped; at the end the chunks are joined in order
- * into result.pdf and every input record is accounted for in manifest.json.
+ * interrupted by a stop or a crash resumes where it stopped; at the end the chunks are joined in order
+ * into result.pdf and every input record is accounted for in manifest.json. A full disk fails the job
+ * with the room it lacks; it resumes by itself when room returns.
  */
 export class JobRunner {
   private readonly queue: string[] = [];
   private running: Promise<void> | undefined;
   private stopping = false;
+  private readonly store: JobStore;
+  private readonly engine: () => Engine | undefined;
+  private readonly disk: DiskSpace;
+  private readonly metrics: Metrics;
+  private readonly log: Logger;
+  /** Problems a job's status lists (the manifest has all). */
+  private readonly problemsShown: number;
+  /** Chunks of one job printing at once. */
+  private readonly concurrency: number;
 
-  constructor(
-    private readonly store: JobStore,
-    private readonly engine: () => Engine | undefined,
-    private readonly metrics: Metrics,
-    private readonly log: Logger,
-    private readonly concurrency = 2,
-  ) {}
+  constructor(o: RunnerOptions) {
+    ({ store: this.store, engine: this.engine, disk: this.disk, metrics: this.metrics, log: this.log, problemsShown: this.problemsShown } = o);
+    this.concurrency = o.concurrency ?? 2;
+    this.disk.on('recovered', () => this.resumeRetryable());
+  }
 
   /** Queues a job (new, or unfinished after a restart) and starts work when idle. */
   enqueue(id: string): void {
+    if (this.queue.includes(id)) return;
     this.queue.push(id);
     this.metrics.jobsWaiting.set(this.queue.length + (this.running ? 1 : 0));
     this.kick();
@@ -39,10 +62,34 @@ export class JobRunner {
     });
   }
 
-  /** Stops after the chunks in progress; unfinished jobs stay on disk and resume at the next start. */
-  async stop(): Promise<void> {
+  /**
+   * Stops taking chunks, waits up to `graceMs` for those being printed, and answers. Unfinished jobs stay
+   * on disk as they are and resume at the next start; a chunk cut off by the grace period prints again.
+   */
+  async stop(graceMs = Infinity): Promise<void> {
     this.stopping = true;
-    await this.running;
+    if (!this.running) return;
+    let timer: NodeJS.Timeout | undefined;
+    const grace = Number.isFinite(graceMs) ? new Promise<void>((r) => (timer = setTimeout(r, graceMs))) : new Promise<void>(() => undefined);
+    await Promise.race([this.running, grace]);
+    clearTimeout(timer);
+  }
+
+  /** Jobs failed for a full disk go back to the queue once room returns. */
+  private resumeRetryable(): void {
+    for (const job of this.store.resumable()) {
+      if (job.state !== 'failed') continue;
+      job.state = 'queued';
+      delete job.error;
+      delete job.retryable;
+      try {
+        this.store.save(job);
+      } catch {
+        continue; // still no room: the next recovery tries again
+      }
+      this.log.info({ job: job.id }, 'job resumed: disk space returned');
+      this.enqueue(job.id);
+    }
   }
 
   private async loop(): Promise<void> {
@@ -55,104 +102,164 @@ export class JobRunner {
         await this.run(job);
       } catch (err) {
         if (this.stopping) return; // resumes at the next start
-        job.state = 'failed';
-        job.error = err instanceof PrintError ? `${err.code}: ${err.message}` : 'internal error';
-        this.store.save(job);
-        this.log.error({ job: job.id, code: err instanceof PrintError ? err.code : 'INTERNAL' }, 'job failed');
+        this.fail(job, err);
       }
     }
     this.metrics.jobsWaiting.set(this.queue.length);
+  }
+
+  private fail(job: Job, err: unknown): void {
+    const full = err instanceof DiskFullError ? err : isDiskFull(err) ? new DiskFullError(this.disk.free(), this.needed(job)) : undefined;
+    job.state = 'failed';
+    if (full) {
+      this.disk.markLow();
+      job.error = full.message;
+      job.retryable = true;
+    } else {
+      job.error = err instanceof PrintError ? `${err.code}: ${err.message}` : 'internal error';
+    }
+    try {
+      this.store.save(job);
+    } catch {
+      // a full disk refuses even this: the store keeps it in memory, and the job resumes at the next start
+    }
+    const code = full ? 'DISK_FULL' : err instanceof PrintError ? err.code : 'INTERNAL';
+    this.log.error({ job: job.id, code, ...(full ? { reason: full.message } : {}) }, 'job failed');
+  }
+
+  /** Bytes the job still needs: its remaining pages twice (chunks and result). */
+  private needed(job: Job): number {
+    const layout = this.engine()?.layouts.get(job.layout);
+    return bytesNeeded((job.total - job.rejected - job.done) * (layout?.sides.length ?? 2), job.total);
   }
 
   private async run(job: Job): Promise<void> {
     const engine = this.engine();
     if (!engine) throw new PrintError('RENDER', 'no engine');
     const layout = getLayout(engine.layouts, job.layout);
-    const records = this.store.records(job.id);
+    this.disk.require(this.needed(job));
     job.state = 'running';
     this.store.save(job);
-    this.log.info({ job: job.id, layout: job.layout, records: job.total, chunks: job.plan.length }, 'job started');
+    this.log.info({ job: job.id, layout: job.layout, records: job.total, chunks: job.chunks }, 'job started');
     let next = 0;
     const worker = async () => {
-      while (!this.stopping && next < job.plan.length) {
+      while (!this.stopping && next < job.chunks) {
         const n = next++;
-        if (existsSync(this.store.chunkPath(job.id, n))) continue;
-        await this.printChunk(engine, layout, job, records, n);
+        if (this.store.chunkPrinted(job.id, n)) continue;
+        await this.printChunk(engine, layout, job, n);
       }
     };
     await Promise.all(Array.from({ length: this.concurrency }, worker));
     if (this.stopping) throw new Error('stopping');
     await this.assemble(job, layout);
     job.state = 'done';
-    job.done = job.plan.reduce((sum, c) => sum + c.length, 0);
     this.store.save(job);
     // The chunks are in result.pdf now; dropped only after the job is saved done, so a restart in between
     // never finds a job that needs chunks it no longer has.
-    this.store.dropChunks(job.id);
-    this.log.info({ job: job.id, printed: job.done, rejected: new Set(job.rejections.map((r) => r.record)).size }, 'job done');
+    this.store.dropWorkFiles(job.id);
+    this.log.info({ job: job.id, printed: job.done, rejected: job.rejected }, 'job done');
   }
 
   /** Prints chunk `n`; a record whose text does not fit its box is rejected and the chunk printed without it. */
-  private async printChunk(engine: Engine, layout: Layout, job: Job, records: unknown[], n: number): Promise<void> {
-    for (;;) {
-      const indices = job.plan[n] as number[];
-      if (indices.length === 0) break;
+  private async printChunk(engine: Engine, layout: Layout, job: Job, n: number): Promise<void> {
+    let input = this.store.chunkInput(job.id, n);
+    const rejections: Rejection[] = [];
+    let pdf: Uint8Array = new Uint8Array();
+    while (input.length) {
       const stop = this.metrics.renderSeconds.startTimer({ kind: 'job_chunk' });
       try {
-        const result = await engine.renderPdf(layout.id, indices.map((i) => records[i]));
+        const result = await engine.renderPdf(layout.id, input.map(([, raw]) => raw));
         stop();
-        this.store.writeFile(job.id, `chunks/${String(n).padStart(6, '0')}.pdf`, result.pdf);
+        pdf = result.pdf;
         this.metrics.pages.inc({ layout: layout.id }, result.pageCount);
         break;
       } catch (err) {
         stop();
         if (!(err instanceof PrintError) || err.code !== 'INVALID_INPUT' || err.problems.length === 0) throw err;
-        const bad = new Set(err.problems.map((p) => indices[p.record - 1] as number));
+        const bad = new Set(err.problems.map((p) => p.record - 1));
         for (const p of err.problems) {
-          const index = indices[p.record - 1] as number;
-          job.rejections.push({ record: index + 1, path: p.path, message: `${p.label}: ${p.message}` });
+          const [index] = input[p.record - 1] as [number, unknown];
+          rejections.push({ record: index + 1, path: p.path, message: `${p.label}: ${p.message}` });
         }
         this.metrics.rejections.inc({ reason: 'overflow' }, bad.size);
-        job.plan[n] = indices.filter((i) => !bad.has(i));
+        input = input.filter((_, k) => !bad.has(k));
       }
     }
-    job.done += (job.plan[n] as number[]).length;
+    this.disk.require(pdf.length * 2);
+    const meta: ChunkMeta = { printed: input.map(([index]) => index), rejections };
+    this.store.writeChunk(job.id, n, pdf, meta);
+    job.done += meta.printed.length;
+    job.rejected += new Set(rejections.map((r) => r.record)).size;
+    job.rejectionCount += rejections.length;
+    job.rejections.push(...rejections.slice(0, Math.max(0, this.problemsShown - job.rejections.length)));
     this.store.save(job);
   }
 
   /** Joins the chunks in order into result.pdf and writes the manifest of every input record. */
   private async assemble(job: Job, layout: Layout): Promise<void> {
     const sides = layout.sides.length;
-    const tmp = `${this.store.resultPath(job.id)}.tmp`;
-    const fd = openSync(tmp, 'w');
+    const resultPath = this.store.resultPath(job.id);
+    const tmp = `${resultPath}.tmp`;
     const pages = new Map<number, [number, number]>();
+    const rejections = this.store.intakeRejections(job.id);
+    job.done = 0;
+    const fd = openSync(tmp, 'w', 0o600);
     try {
       const writer = new PdfWriter((bytes) => void writeSync(fd, bytes), layout.page);
-      for (const [n, indices] of job.plan.entries()) {
-        if (indices.length === 0) continue;
+      for (let n = 0; n < job.chunks; n++) {
+        const meta = this.store.chunkMeta(job.id, n);
+        rejections.push(...meta.rejections);
+        if (meta.printed.length === 0) continue;
         const first = writer.pageCount;
-        indices.forEach((index, k) => pages.set(index, [first + k * sides + 1, first + (k + 1) * sides]));
-        await writer.addChunk(readFileSync(this.store.chunkPath(job.id, n)), indices.length * sides);
+        meta.printed.forEach((index, k) => pages.set(index, [first + k * sides + 1, first + (k + 1) * sides]));
+        job.done += meta.printed.length;
+        await writer.addChunk(readFileSync(this.store.chunkPdfPath(job.id, n)), meta.printed.length * sides);
       }
       writer.finish({ title: layout.name, subject: `${layout.id}: job ${job.id}` });
-    } finally {
+      fsyncSync(fd);
+      job.rejected = new Set(rejections.map((r) => r.record)).size; // counted again: a crash may have cut a save
+    } catch (err) {
       closeSync(fd);
+      rmSync(tmp, { force: true });
+      throw err;
     }
-    renameSync(tmp, this.store.resultPath(job.id));
-    this.store.writeFile(job.id, 'manifest.json', `${JSON.stringify(jobManifest(job, pages), null, 2)}\n`);
+    closeSync(fd);
+    renameSync(tmp, resultPath);
+    fsyncDir(dirname(resultPath));
+    writeManifest(this.store.manifestPath(job.id), job, pages, rejections);
   }
 }
 
-/** The manifest of a finished job: every input record, with its pages or why it was rejected. */
-export function jobManifest(job: Job, pages: Map<number, [number, number]>): unknown {
-  const byRecord = new Map<number, Rejection[]>();
-  for (const r of job.rejections) byRecord.set(r.record, [...(byRecord.get(r.record) ?? []), r]);
-  return {
-    job: job.id,
-    layout: job.layout,
-    records: Array.from({ length: job.total }, (_, i) => {
+/**
+ * Writes the manifest of a finished job, every input record with its pages or why it was rejected, line
+ * by line (a 300,000-record manifest is never one string), durably.
+ */
+function writeManifest(path: string, job: Job, pages: Map<number, [number, number]>, rejections: Rejection[]): void {
+  const byRecord = new Map<number, { path: string; message: string }[]>();
+  for (const r of rejections) byRecord.set(r.record, [...(byRecord.get(r.record) ?? []), { path: r.path, message: r.message }]);
+  const tmp = `${path}.tmp`;
+  const fd = openSync(tmp, 'w', 0o600);
+  try {
+    const lines: string[] = [];
+    const put = (s: string) => {
+      lines.push(s);
+      if (lines.length >= 1000) writeSync(fd, lines.splice(0).join(''));
+    };
+    put(`{\n  "job": ${JSON.stringify(job.id)},\n  "layout": ${JSON.stringify(job.layout)},\n  "records": [\n`);
+    for (let i = 0; i < job.total; i++) {
       const p = pages.get(i);
-      return p ? { record: i + 1, pages: p } : { record: i + 1, rejected: (byRecord.get(i + 1) ?? []).map(({ path, message }) => ({ path, message })) };
-    }),
-  };
+      const entry = p ? { record: i + 1, pages: p } : { record: i + 1, rejected: byRecord.get(i + 1) ?? [] };
+      put(`    ${JSON.stringify(entry)}${i + 1 < job.total ? ',' : ''}\n`);
+    }
+    put('  ]\n}\n');
+    writeSync(fd, lines.join(''));
+    fsyncSync(fd);
+  } catch (err) {
+    closeSync(fd);
+    rmSync(tmp, { force: true });
+    throw err;
+  }
+  closeSync(fd);
+  renameSync(tmp, path);
+  fsyncDir(dirname(path));
 }

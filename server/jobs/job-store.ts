@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, createWriteStream, existsSync, readFileSync, readdirSync, renameSync, rmSync, statSync, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
+import { fsyncDir, isTempFile, mkdirPrivate, writeDurable } from './durable-file.ts';
 
 /** A record a job did not print, and why. */
 export interface Rejection {
@@ -9,83 +10,180 @@ export interface Rejection {
   message: string;
 }
 
-/** A batch job as stored in `<data>/jobs/<id>/job.json`. */
+/** A batch job as stored in `<data>/jobs/<id>/job.json`: small, whatever the job's size. */
 export interface Job {
   id: string;
+  /** The name of the API key that made the job; only it sees the job. */
+  owner: string;
   layout: string;
   state: 'queued' | 'running' | 'done' | 'failed';
   createdAt: string;
   updatedAt: string;
+  /** Input records. */
   total: number;
   /** Records printed so far. */
   done: number;
-  /** 0-based indices of the records of each chunk, in print order; valid records only. */
-  plan: number[][];
+  /** Chunks of valid records to print (`input/<n>.json`). */
+  chunks: number;
+  /** Records rejected so far, and the problems found in them. */
+  rejected: number;
+  rejectionCount: number;
+  /** The first problems (a bounded list: all of them are in the manifest). */
   rejections: Rejection[];
   error?: string;
+  /** A failure that passes by itself (a full disk): the job resumes when it has. */
+  retryable?: boolean;
 }
+
+/** What a printed chunk holds: the 0-based input positions printed, and the records its print rejected. */
+export interface ChunkMeta {
+  printed: number[];
+  rejections: Rejection[];
+}
+
+/** One valid record of a chunk's input: its 0-based input position and the record as received. */
+export type ChunkInput = [index: number, raw: unknown][];
 
 const ID = /^[0-9a-f]{24}$/;
 
 /** Records per chunk of a job: one engine document, kept on disk once printed. */
 export const JOB_CHUNK_RECORDS = 100;
 
+const pad = (n: number) => String(n).padStart(6, '0');
+
 /**
- * Jobs on disk: `<data>/jobs/<id>/` holds job.json, records.json (the input, as received), chunks/<n>.pdf
- * as they are printed, then result.pdf and manifest.json. Every file is written aside and renamed, so a
- * crash or restart never leaves a half-written one; a job accepted is on disk before it is answered.
+ * Jobs on disk. `<data>/jobs/<id>/` holds job.json, input/<n>.json (each chunk's valid records),
+ * rejections.ndjson (records rejected when taken in), chunks/<n>.pdf and <n>.json as they are printed,
+ * then result.pdf and manifest.json; the input and chunks are deleted once the result is written. A job
+ * being taken in lives in `<data>/incoming/<id>/` and appears under jobs/ by one rename when whole.
+ * Every file is written durably (temp, fsync, rename, fsync the folder); folders are 0700, files 0600.
  */
 export class JobStore {
   readonly root: string;
+  private readonly incoming: string;
+  private readonly quarantine: string;
+  /** Jobs as last saved by this process: the truth even when a full disk refused to store them. */
+  private readonly cache = new Map<string, Job>();
 
-  constructor(dataDir: string) {
+  constructor(readonly dataDir: string) {
     this.root = join(dataDir, 'jobs');
-    mkdirSync(this.root, { recursive: true });
+    this.incoming = join(dataDir, 'incoming');
+    this.quarantine = join(dataDir, 'quarantine');
+    for (const d of [dataDir, this.root, this.incoming]) {
+      mkdirPrivate(d);
+      chmodSync(d, 0o700);
+    }
   }
 
-  /** Writes a new job and its records, planning the valid ones (0-based positions) into chunks; answers the job. */
-  create(layout: string, records: unknown[], valid: number[], rejections: Rejection[]): Job {
-    const plan: number[][] = [];
-    for (let i = 0; i < valid.length; i += JOB_CHUNK_RECORDS) plan.push(valid.slice(i, i + JOB_CHUNK_RECORDS));
+  /**
+   * Start-up repair after a crash: drops jobs that were being taken in (never answered 202) and temp
+   * files, and moves a job whose job.json is unreadable to `<data>/quarantine/` so the rest can run.
+   * Answers the ids moved aside.
+   */
+  recover(): { quarantined: string[]; tempFiles: number; incomplete: number } {
+    let tempFiles = 0;
+    const incomplete = readdirSync(this.incoming).length;
+    rmSync(this.incoming, { recursive: true, force: true });
+    mkdirPrivate(this.incoming);
+    const quarantined: string[] = [];
+    for (const id of readdirSync(this.root)) {
+      const dir = join(this.root, id);
+      for (const sub of [dir, join(dir, 'chunks'), join(dir, 'input')]) {
+        if (!existsSync(sub)) continue;
+        for (const f of readdirSync(sub).filter(isTempFile)) {
+          rmSync(join(sub, f), { force: true });
+          tempFiles++;
+        }
+      }
+      if (!ID.test(id) || this.read(id) === undefined) {
+        mkdirPrivate(this.quarantine);
+        renameSync(dir, join(this.quarantine, `${id}-${Date.now()}`));
+        quarantined.push(id);
+      }
+    }
+    return { quarantined, tempFiles, incomplete };
+  }
+
+  /** A new job's folder under incoming/, for the intake to fill. */
+  beginIntake(): { id: string; dir: string } {
     const id = randomBytes(12).toString('hex');
-    const now = new Date().toISOString();
-    const job: Job = { id, layout, state: 'queued', createdAt: now, updatedAt: now, total: records.length, done: 0, plan, rejections };
-    mkdirSync(join(this.dir(id), 'chunks'), { recursive: true });
-    this.writeFile(id, 'records.json', JSON.stringify(records));
-    this.save(job);
-    return job;
+    const dir = join(this.incoming, id);
+    mkdirPrivate(join(dir, 'input'));
+    mkdirPrivate(join(dir, 'chunks'));
+    return { id, dir };
+  }
+
+  /** Writes the job and moves its folder from incoming/ into jobs/: from here on it exists. */
+  commitIntake(job: Job): void {
+    const dir = join(this.incoming, job.id);
+    job.updatedAt = new Date().toISOString();
+    writeDurable(join(dir, 'job.json'), JSON.stringify(job));
+    renameSync(dir, this.dir(job.id));
+    fsyncDir(this.root);
+    fsyncDir(this.incoming);
+    this.cache.set(job.id, job);
+  }
+
+  /** Drops a job that was being taken in. */
+  abortIntake(id: string): void {
+    rmSync(join(this.incoming, id), { recursive: true, force: true });
   }
 
   /** The job with `id`, or undefined. */
   get(id: string): Job | undefined {
-    if (!ID.test(id) || !existsSync(join(this.dir(id), 'job.json'))) return undefined;
-    return JSON.parse(readFileSync(join(this.dir(id), 'job.json'), 'utf8')) as Job;
+    if (!ID.test(id)) return undefined;
+    return this.cache.get(id) ?? this.read(id);
   }
 
-  /** Jobs not finished, oldest first: what the runner resumes after a restart. */
-  unfinished(): Job[] {
+  /** Jobs to run at start, oldest first: queued, running, and those failed for a passing cause. */
+  resumable(): Job[] {
     return readdirSync(this.root)
       .map((id) => this.get(id))
-      .filter((j): j is Job => j !== undefined && (j.state === 'queued' || j.state === 'running'))
+      .filter((j): j is Job => j !== undefined && (j.state === 'queued' || j.state === 'running' || (j.state === 'failed' && j.retryable === true)))
       .sort((a, b) => a.createdAt.localeCompare(b.createdAt));
   }
 
+  /** Saves the job; kept in memory first, so a full disk that refuses the write loses nothing said. */
   save(job: Job): void {
     job.updatedAt = new Date().toISOString();
-    this.writeFile(job.id, 'job.json', JSON.stringify(job));
+    this.cache.set(job.id, job);
+    writeDurable(join(this.dir(job.id), 'job.json'), JSON.stringify(job));
   }
 
-  records(id: string): unknown[] {
-    return JSON.parse(readFileSync(join(this.dir(id), 'records.json'), 'utf8')) as unknown[];
+  /** The valid records of chunk `n`, with their input positions. */
+  chunkInput(id: string, n: number): ChunkInput {
+    return JSON.parse(readFileSync(join(this.dir(id), 'input', `${pad(n)}.json`), 'utf8')) as ChunkInput;
   }
 
-  chunkPath(id: string, n: number): string {
-    return join(this.dir(id), 'chunks', `${String(n).padStart(6, '0')}.pdf`);
+  /** Whether chunk `n` is printed (its PDF is written last, after its meta). */
+  chunkPrinted(id: string, n: number): boolean {
+    return existsSync(this.chunkPdfPath(id, n));
   }
 
-  /** Removes the printed chunks of a finished job. */
-  dropChunks(id: string): void {
-    rmSync(join(this.dir(id), 'chunks'), { recursive: true, force: true });
+  /** Keeps a printed chunk: its meta first, then its PDF, which marks it printed. */
+  writeChunk(id: string, n: number, pdf: Uint8Array, meta: ChunkMeta): void {
+    writeDurable(join(this.dir(id), 'chunks', `${pad(n)}.json`), JSON.stringify(meta));
+    writeDurable(this.chunkPdfPath(id, n), pdf);
+  }
+
+  chunkMeta(id: string, n: number): ChunkMeta {
+    return JSON.parse(readFileSync(join(this.dir(id), 'chunks', `${pad(n)}.json`), 'utf8')) as ChunkMeta;
+  }
+
+  chunkPdfPath(id: string, n: number): string {
+    return join(this.dir(id), 'chunks', `${pad(n)}.pdf`);
+  }
+
+  /** Every problem of the records rejected when the job was taken in. */
+  intakeRejections(id: string): Rejection[] {
+    const path = join(this.dir(id), 'rejections.ndjson');
+    if (!existsSync(path)) return [];
+    return readFileSync(path, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Rejection);
+  }
+
+  /** Drops what only printing needed (records, chunks, problems: personal data), once the result is whole. */
+  dropWorkFiles(id: string): void {
+    for (const name of ['chunks', 'input', 'rejections.ndjson']) rmSync(join(this.dir(id), name), { recursive: true, force: true });
   }
 
   resultPath(id: string): string {
@@ -96,15 +194,32 @@ export class JobStore {
     return join(this.dir(id), 'manifest.json');
   }
 
-  /** Writes `name` in the job's folder by rename. */
-  writeFile(id: string, name: string, data: string | Uint8Array): void {
-    const path = join(this.dir(id), name);
-    const tmp = `${path}.tmp`;
-    writeFileSync(tmp, data);
-    renameSync(tmp, path);
+  /** Bytes the job's folder holds now (result and work files), for disk estimates. */
+  sizeOf(id: string, name: string): number {
+    try {
+      return statSync(join(this.dir(id), name)).size;
+    } catch {
+      return 0;
+    }
+  }
+
+  private read(id: string): Job | undefined {
+    const path = join(this.dir(id), 'job.json');
+    if (!existsSync(path)) return undefined;
+    try {
+      const job = JSON.parse(readFileSync(path, 'utf8')) as Job;
+      return typeof job === 'object' && job !== null && job.id === id ? job : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   private dir(id: string): string {
     return join(this.root, id);
   }
+}
+
+/** Appends one JSON line per rejection to an intake's rejections.ndjson. */
+export function rejectionLog(dir: string): WriteStream {
+  return createWriteStream(join(dir, 'rejections.ndjson'), { mode: 0o600 });
 }

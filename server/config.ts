@@ -1,0 +1,93 @@
+import { createHash } from 'node:crypto';
+import { resolve } from 'node:path';
+import { z } from 'zod';
+
+/**
+ * Bounds on the work one request may cause. Each is documented in the README's reliability section and
+ * tested at the limit and one past it.
+ */
+export interface ServiceLimits {
+  /** Records in one synchronous render (413 past it: larger batches are jobs). */
+  syncRecords: number;
+  /** Problems listed in one answer or job status; the total is always given beside them. */
+  problems: number;
+  /** Problems kept per rejected record of a job. */
+  problemsPerRecord: number;
+  /** Rejected records a job may hold before the whole input is refused as the wrong file (422). */
+  jobRejectedRecords: number;
+  /** Bytes of one synchronous render's body. */
+  syncBodyBytes: number;
+  /** Bytes of one job's body (taken in as a stream, never held whole). */
+  jobBodyBytes: number;
+  /** Free space the data folder keeps: below it jobs are refused (507) and /readyz says so. */
+  minFreeBytes: number;
+}
+
+export const DEFAULT_LIMITS: ServiceLimits = {
+  syncRecords: 500,
+  problems: 100,
+  problemsPerRecord: 20,
+  jobRejectedRecords: 10_000,
+  syncBodyBytes: 2 * 1024 * 1024,
+  jobBodyBytes: 512 * 1024 * 1024,
+  minFreeBytes: 200 * 1024 * 1024,
+};
+
+/** One API key and the name its jobs are kept under. */
+export interface ApiKey {
+  name: string;
+  key: string;
+}
+
+/**
+ * The keys of SHIKAKU_API_KEYS: comma-separated `name:key` pairs, or plain keys (named by a short hash of
+ * the key, so their jobs stay theirs across restarts and reordering). A name is letters, digits, `.`, `_`
+ * or `-`; anything else before a colon is taken as part of a plain key.
+ */
+export function parseApiKeys(value: string | undefined): ApiKey[] {
+  const keys = (value ?? '').split(',').map((k) => k.trim()).filter(Boolean).map((entry) => {
+    const m = /^([A-Za-z0-9._-]+):(.+)$/.exec(entry);
+    if (m) return { name: m[1] as string, key: m[2] as string };
+    return { name: `key-${createHash('sha256').update(entry).digest('hex').slice(0, 12)}`, key: entry };
+  });
+  const names = new Set<string>();
+  for (const k of keys) {
+    if (names.has(k.name)) throw new Error(`SHIKAKU_API_KEYS names "${k.name}" twice: every key needs its own name`);
+    names.add(k.name);
+  }
+  return keys;
+}
+
+const wholeNumber = (name: string, min: number, max: number) =>
+  z.string().regex(/^\d+$/, `${name} must be a whole number`).transform(Number).refine((n) => n >= min && n <= max, `${name} must be from ${min} to ${max}`);
+
+const envSchema = z.object({
+  PORT: wholeNumber('PORT', 0, 65535).optional(),
+  SHIKAKU_API_KEYS: z.string().optional(),
+  SHIKAKU_DATA_DIR: z.string().min(1).optional(),
+  SHIKAKU_SHUTDOWN_GRACE_S: wholeNumber('SHIKAKU_SHUTDOWN_GRACE_S', 0, 3600).optional(),
+  SHIKAKU_MIN_FREE_MB: wholeNumber('SHIKAKU_MIN_FREE_MB', 0, 10_000_000).optional(),
+});
+
+/** What `serve` takes from the environment, read and checked once. */
+export interface EnvConfig {
+  port: number;
+  apiKeys: ApiKey[];
+  dataDir: string;
+  shutdownGraceMs: number;
+  limits: ServiceLimits;
+}
+
+/** Reads and checks the service's environment; a wrong value throws naming the variable. */
+export function configFromEnv(env: NodeJS.ProcessEnv = process.env): EnvConfig {
+  const parsed = envSchema.safeParse(env);
+  if (!parsed.success) throw new Error(`invalid environment: ${parsed.error.issues.map((i) => i.message).join('; ')}`);
+  const e = parsed.data;
+  return {
+    port: e.PORT ?? 8080,
+    apiKeys: parseApiKeys(e.SHIKAKU_API_KEYS),
+    dataDir: resolve(e.SHIKAKU_DATA_DIR ?? 'data'),
+    shutdownGraceMs: (e.SHIKAKU_SHUTDOWN_GRACE_S ?? 20) * 1000,
+    limits: { ...DEFAULT_LIMITS, ...(e.SHIKAKU_MIN_FREE_MB === undefined ? {} : { minFreeBytes: e.SHIKAKU_MIN_FREE_MB * 1024 * 1024 }) },
+  };
+}

@@ -1,0 +1,114 @@
+import { open } from 'node:fs/promises';
+import { join } from 'node:path';
+import { setImmediate as yieldToEvents } from 'node:timers/promises';
+import { checkInputRecord, readRecords, PrintError, type Layout, type RecordFormat } from '../../engine/index.ts';
+import type { ServiceLimits } from '../config.ts';
+import { bytesNeeded, isDiskFull, DiskFullError, type DiskSpace } from './disk-space.ts';
+import { writeDurable } from './durable-file.ts';
+import { JOB_CHUNK_RECORDS, type ChunkInput, type Job, type JobStore, type Rejection } from './job-store.ts';
+
+/** A job body refused as a whole: the HTTP edge answers `status` with these problems (a bounded list). */
+export class IntakeError extends Error {
+  constructor(readonly status: 400 | 413 | 422, message: string, readonly problems: Rejection[] = [], readonly problemCount = 0) {
+    super(message);
+  }
+}
+
+/** What a job is taken in for. */
+export interface IntakeOptions {
+  layout: Layout;
+  format: RecordFormat;
+  owner: string;
+  limits: ServiceLimits;
+  disk: DiskSpace;
+}
+
+/**
+ * The records of a body; a body whose structure is broken as a whole (not JSON, an unclosed array or
+ * quote, not text) is a 400 IntakeError, while a single broken record stays in its place, unreadable.
+ */
+export async function* bodyRecords(body: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, format: RecordFormat): AsyncGenerator<unknown> {
+  try {
+    yield* readRecords(body, format, 'the body');
+  } catch (err) {
+    if (err instanceof PrintError && err.code === 'INVALID_INPUT' && err.problems.length === 0) throw new IntakeError(400, err.message);
+    throw err;
+  }
+}
+
+/** Counts the body's bytes as they pass and stops it past the limit, however much more is sent. */
+async function* bounded(body: AsyncIterable<Uint8Array>, limit: number): AsyncGenerator<Uint8Array> {
+  let bytes = 0;
+  for await (const chunk of body) {
+    bytes += chunk.length;
+    if (bytes > limit) throw new IntakeError(413, `the body exceeds the job limit of ${limit} bytes: split the records into several jobs`);
+    yield chunk;
+  }
+}
+
+const YIELD_EVERY = 200;
+
+/**
+ * Takes a job body in as it arrives: records are read and validated one by one (yielding to the event
+ * loop every few hundred, so probes and counter prints are answered meanwhile), the valid ones written to
+ * disk a chunk at a time and every rejected one logged with its problems. Memory holds one chunk, whatever
+ * the body's size. The job exists (under jobs/) only once the whole body is taken in; any failure leaves
+ * nothing behind. Throws IntakeError for a body refused as a whole, DiskFullError when room runs out.
+ */
+export async function takeJob(body: AsyncIterable<Uint8Array>, store: JobStore, o: IntakeOptions): Promise<Job> {
+  const { id, dir } = store.beginIntake();
+  const log = await open(join(dir, 'rejections.ndjson'), 'w', 0o600);
+  const head: Rejection[] = [];
+  let chunk: ChunkInput = [];
+  let chunks = 0;
+  let total = 0;
+  let rejected = 0;
+  let rejectionCount = 0;
+  const flush = () => {
+    writeDurable(join(dir, 'input', `${String(chunks).padStart(6, '0')}.json`), JSON.stringify(chunk));
+    chunks++;
+    chunk = [];
+  };
+  try {
+    for await (const raw of bodyRecords(bounded(body, o.limits.jobBodyBytes), o.format)) {
+      const index = total++;
+      const { record, problems } = checkInputRecord(raw, index, o.layout);
+      if (record) {
+        chunk.push([index, raw]);
+        if (chunk.length === JOB_CHUNK_RECORDS) flush();
+      } else {
+        rejected++;
+        rejectionCount += problems.length;
+        const lines = problems.slice(0, o.limits.problemsPerRecord).map((p) => {
+          const r = { record: p.record, path: p.path, message: `${p.label}: ${p.message}` };
+          if (head.length < o.limits.problems) head.push(r);
+          return JSON.stringify(r);
+        });
+        await log.appendFile(`${lines.join('\n')}\n`);
+        if (rejected > o.limits.jobRejectedRecords) {
+          const limit = o.limits.jobRejectedRecords;
+          throw new IntakeError(422, `more than ${limit} of the first ${total} records are invalid: is this the right file for layout ${o.layout.id}? Nothing was kept`, head, rejectionCount);
+        }
+      }
+      if (total % YIELD_EVERY === 0) await yieldToEvents();
+    }
+    if (chunk.length) flush();
+    if (total === 0) throw new IntakeError(422, 'the body holds no records');
+    if (rejected === total) throw new IntakeError(422, `none of the ${total} records is valid; nothing was kept`, head, rejectionCount);
+    await log.sync();
+    await log.close();
+    o.disk.require(bytesNeeded((total - rejected) * o.layout.sides.length, total));
+    const now = new Date().toISOString();
+    const job: Job = { id, owner: o.owner, layout: o.layout.id, state: 'queued', createdAt: now, updatedAt: now, total, done: 0, chunks, rejected, rejectionCount, rejections: head };
+    store.commitIntake(job);
+    return job;
+  } catch (err) {
+    await log.close().catch(() => undefined);
+    store.abortIntake(id);
+    if (isDiskFull(err)) {
+      o.disk.markLow();
+      throw new DiskFullError(o.disk.free(), o.disk.minFree);
+    }
+    throw err;
+  }
+}
