@@ -1,0 +1,147 @@
+// Real processes for tests: the service started as an operator starts it, and what it started, read from
+// Linux's /proc.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { OWNER_ENV } from '../../engine/browser/orphans.ts';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** pid → [state, parent pid, process group] of every process, from /proc/<pid>/stat. */
+export function processTable(): Map<number, { state: string; ppid: number; pgid: number }> {
+  const table = new Map<number, { state: string; ppid: number; pgid: number }>();
+  for (const entry of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const [state = '', ppid, pgid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      table.set(Number(entry), { state, ppid: Number(ppid), pgid: Number(pgid) });
+    } catch {
+      // gone while reading
+    }
+  }
+  return table;
+}
+
+/** Processes whose environment carries the marker naming `owner`. */
+export function markedBy(owner: number): number[] {
+  return [...processTable().keys()].filter((pid) => {
+    try {
+      return readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0').some((v) => v.startsWith(`${OWNER_ENV}=${owner}:`));
+    } catch {
+      return false;
+    }
+  });
+}
+
+/**
+ * Every process `owner` started, found without trusting the marker alone: its descendants, the members of
+ * process groups they lead (Chromium's renderers), and whatever carries its marker (crashpad handlers,
+ * which Chromium re-parents to init).
+ */
+export function startedBy(owner: number): number[] {
+  const table = processTable();
+  const found = new Set<number>();
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const [pid, p] of table) {
+      if (!found.has(pid) && (p.ppid === owner || found.has(p.ppid) || found.has(p.pgid))) {
+        found.add(pid);
+        grew = true;
+      }
+    }
+  }
+  for (const pid of markedBy(owner)) found.add(pid);
+  return [...found].sort((a, b) => a - b);
+}
+
+/** Those of `pids` still running (a zombie is dead: it only waits to be reaped). */
+export function alive(pids: readonly number[]): number[] {
+  const table = processTable();
+  return pids.filter((pid) => {
+    const state = table.get(pid)?.state;
+    return state !== undefined && state !== 'Z' && state !== 'X';
+  });
+}
+
+/** Temp folders named for `pid` (`shikaku-print-<kind>-<pid>-XXXXXX`). */
+export function tempFoldersOf(pid: number): string[] {
+  return readdirSync(tmpdir()).filter((name) => name.startsWith('shikaku-print-') && name.includes(`-${pid}-`));
+}
+
+export interface ServiceProcess {
+  child: ChildProcess;
+  pid: number;
+  base: string;
+  /** The service's JSON log lines so far. */
+  log: Record<string, unknown>[];
+  /** Every line it wrote to stderr so far. */
+  stderr: string[];
+}
+
+/** How to start a service process. */
+export interface ServiceProcessOptions {
+  dataDir: string;
+  /** More environment (SHIKAKU_API_KEYS, SHIKAKU_SHUTDOWN_GRACE_S …); API keys are unset unless given here. */
+  env?: NodeJS.ProcessEnv;
+  /** Wait for /readyz 200 (default), or only until it listens. */
+  waitReady?: boolean;
+}
+
+/**
+ * Starts `shikaku-print serve` as an operator would (a child process on loopback) and waits until it is
+ * ready. Its JSON log lines are collected in `log`.
+ */
+export async function startServiceProcess(o: ServiceProcessOptions): Promise<ServiceProcess> {
+  const env: NodeJS.ProcessEnv = { ...process.env, SHIKAKU_DATA_DIR: o.dataDir };
+  delete env.SHIKAKU_API_KEYS;
+  Object.assign(env, o.env);
+  const child = spawn(process.execPath, ['bin/shikaku-print.js', 'serve', '--port', '0', '--host', '127.0.0.1'], { cwd: root, env, stdio: ['ignore', 'ignore', 'pipe'] });
+  const log: Record<string, unknown>[] = [];
+  const stderr: string[] = [];
+  const port = await new Promise<number>((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`the service exited (${code}) before listening: ${stderr.join('\n')}`)));
+    createInterface({ input: child.stderr! }).on('line', (line) => {
+      stderr.push(line);
+      // Chromium's own complaints share the stream: only JSON lines are the service's log.
+      if (!line.startsWith('{')) return;
+      const entry = JSON.parse(line) as { msg?: string; port?: number };
+      log.push(entry);
+      if (entry.msg === 'listening' && entry.port) resolve(entry.port);
+    });
+  });
+  const base = `http://127.0.0.1:${port}`;
+  for (let i = 0; o.waitReady !== false && (await fetch(`${base}/readyz`).then((r) => r.status, () => 0)) !== 200; i++) {
+    if (i > 300) throw new Error('the service never became ready');
+    await sleep(200);
+  }
+  return { child, pid: child.pid!, base, log, stderr };
+}
+
+/** SIGKILLs the service's node process and waits until Node has reaped it. */
+export async function killHard(service: ServiceProcess): Promise<void> {
+  const exited = new Promise((r) => service.child.once('exit', r));
+  service.child.kill('SIGKILL');
+  await exited;
+}
+
+/** Polls until none of `pids` runs or `ms` passed; returns those still running. */
+export async function survivorsAfter(pids: readonly number[], ms: number): Promise<number[]> {
+  const until = Date.now() + ms;
+  while (alive(pids).length && Date.now() < until) await sleep(50);
+  return alive(pids);
+}
+
+/** Kills what a failed test left behind. */
+export function killAll(pids: readonly number[]): void {
+  for (const pid of alive(pids)) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+}
+

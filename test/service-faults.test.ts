@@ -1,0 +1,302 @@
+// The service under a night of bad luck, on real processes, real Chromium and real files: a held data
+// folder, a corrupt job file, a full disk, a render past its deadline, a huge body, and stops by signal.
+import { describe, expect, it } from 'vitest';
+import { spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
+import { request } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startServer } from '../server/index.ts';
+import { createLogger } from '../server/logger.ts';
+import { AUTH, startTestService, waitForJob } from './helpers/service.ts';
+import { alive, killAll, sleep, startedBy, startServiceProcess, type ServiceProcess } from './helpers/processes.ts';
+import { pageCount } from './helpers/poppler.ts';
+
+const samples = JSON.parse(readFileSync(new URL('../layouts/kokuho-card/samples.json', import.meta.url), 'utf8')) as Record<string, unknown>[];
+const records = (n: number) => Array.from({ length: n }, (_, i) => ({ ...samples[i % samples.length], number: String(i + 1).padStart(7, '0') }));
+const json = { ...AUTH, 'content-type': 'application/json' };
+const root = new URL('..', import.meta.url).pathname;
+const silent = createLogger({ write: () => undefined });
+
+/** Every file below `dir`, as paths relative to it. */
+function filesBelow(dir: string): string[] {
+  return readdirSync(dir, { recursive: true, encoding: 'utf8' }).filter((f) => statSync(join(dir, f)).isFile());
+}
+
+/** Runs the command line to its end. */
+function cliRun(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stderr: string; ms: number }> {
+  const started = Date.now();
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['bin/shikaku-print.js', ...args], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    child.once('exit', (code) => resolve({ code, stderr, ms: Date.now() - started }));
+  });
+}
+
+/** The pids of every running pdftoppm. */
+function pdftoppms(): number[] {
+  return readdirSync('/proc').filter((p) => /^\d+$/.test(p)).map(Number).filter((pid) => {
+    try {
+      return readFileSync(`/proc/${pid}/cmdline`, 'latin1').split('\0')[0]?.endsWith('pdftoppm') === true;
+    } catch {
+      return false;
+    }
+  }).filter((pid) => alive([pid]).length > 0);
+}
+
+async function state(base: string, id: string, headers = AUTH): Promise<{ state: string; error?: string; progress: { done: number } }> {
+  return (await (await fetch(`${base}/v1/jobs/${id}`, { headers })).json()) as { state: string; error?: string; progress: { done: number } };
+}
+
+async function until<T>(what: () => Promise<T> | T, ok: (v: T) => boolean, ms: number, label: string): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await what();
+    if (ok(v)) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${label}: last ${JSON.stringify(v)}`);
+    await sleep(100);
+  }
+}
+
+describe('one service per data folder', () => {
+  it('refuses a second service on a data folder that another holds, naming its process id, and exits non-zero', async () => {
+    const first = await startTestService({}, false);
+    try {
+      await expect(startServer({ port: 0, host: '127.0.0.1', apiKeys: ['k'], dataDir: first.dataDir, log: silent })).rejects.toThrow(
+        new RegExp(`in use by another shikaku-print service \\(process ${process.pid} on `),
+      );
+      const second = await cliRun(['serve', '--port', '0'], { SHIKAKU_DATA_DIR: first.dataDir });
+      expect(second.code).toBe(1);
+      expect(second.stderr).toContain(`(process ${process.pid} on `);
+      expect(second.ms).toBeLessThan(15_000);
+    } finally {
+      await first.close();
+    }
+    // Once the holder has stopped, the folder is free again.
+    const next = await startServer({ port: 0, host: '127.0.0.1', apiKeys: ['k'], dataDir: first.dataDir, log: silent, engine: { env: { ...process.env, CHROME_PATH: '/nonexistent' } } });
+    await next.close();
+  });
+});
+
+describe('a crash-consistent job store', () => {
+  it('moves an empty job.json aside, drops temp files and half-taken jobs, and starts and runs jobs', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'shikaku-corrupt-'));
+    const broken = join(dataDir, 'jobs', 'aaaaaaaaaaaaaaaaaaaaaaaa');
+    mkdirSync(join(broken, 'chunks'), { recursive: true });
+    writeFileSync(join(broken, 'job.json'), '');
+    writeFileSync(join(broken, '.job.json.4242.tmp'), '{"half');
+    mkdirSync(join(dataDir, 'incoming', 'bbbbbbbbbbbbbbbbbbbbbbbb', 'input'), { recursive: true });
+    let svc: ServiceProcess | undefined;
+    try {
+      svc = await startServiceProcess({ dataDir, env: { SHIKAKU_API_KEYS: 'test-key' } });
+      expect(svc.log).toContainEqual(expect.objectContaining({ msg: 'data folder repaired after an unclean stop', quarantined: ['aaaaaaaaaaaaaaaaaaaaaaaa'], tempFiles: 1, incompleteIntakes: 1 }));
+      expect(existsSync(broken)).toBe(false);
+      expect(readdirSync(join(dataDir, 'quarantine'))).toEqual([expect.stringMatching(/^aaaaaaaaaaaaaaaaaaaaaaaa-\d+$/)]);
+      expect(readdirSync(join(dataDir, 'incoming'))).toEqual([]);
+      const res = await fetch(`${svc.base}/v1/jobs?layout=kokuho-card`, { method: 'POST', headers: json, body: JSON.stringify(records(3)) });
+      expect(res.status).toBe(202);
+      expect((await waitForJob(svc.base, ((await res.json()) as { id: string }).id)).state).toBe('done');
+    } finally {
+      if (svc) {
+        const exited = new Promise((r) => svc!.child.once('exit', r));
+        svc.child.kill('SIGTERM');
+        await exited;
+      }
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('exits non-zero at once when its data folder cannot be used, instead of answering without working', async () => {
+    const file = join(mkdtempSync(join(tmpdir(), 'shikaku-notdir-')), 'data');
+    writeFileSync(file, 'not a folder');
+    const run = await cliRun(['serve', '--port', '0'], { SHIKAKU_DATA_DIR: file });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toMatch(/ENOTDIR|EEXIST|not a directory/i);
+  });
+});
+
+describe('a render past its deadline', () => {
+  it('stops Chromium and pdftoppm at the time limit, removes its files, and counter prints go on', async () => {
+    const before = new Set(readdirSync(tmpdir()).filter((f) => f.startsWith('shikaku-print-png-')));
+    const svc = await startTestService({ renderTimeoutMs: 4000 });
+    try {
+      const heavy = JSON.stringify(records(300));
+      const png = { ...json, accept: 'image/png' };
+      const answers = await Promise.all([1, 2].map(() => fetch(`${svc.base}/v1/render/kokuho-card?page=1`, { method: 'POST', headers: png, body: heavy })));
+      expect(answers.map((a) => a.status)).toEqual([503, 503]);
+      await sleep(1000);
+      expect(pdftoppms()).toEqual([]);
+      expect(readdirSync(tmpdir()).filter((f) => f.startsWith('shikaku-print-png-') && !before.has(f))).toEqual([]);
+      const started = Date.now();
+      const card = await fetch(`${svc.base}/v1/render/kokuho-card?page=1`, { method: 'POST', headers: png, body: JSON.stringify(samples[0]) });
+      expect(card.status).toBe(200);
+      expect(Date.now() - started).toBeLessThan(3000);
+    } finally {
+      await svc.close();
+    }
+  });
+});
+
+describe('a full disk', () => {
+  it('fails the job with the room it lacks, keeps answering, restarts cleanly, and finishes the job when room returns', async () => {
+    const mount = mkdtempSync(join(tmpdir(), 'shikaku-tmpfs-'));
+    // A real small file system: this test needs root (as CI has) to mount it.
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=40m,mode=0700', 'tmpfs', mount]);
+    const options = { dataDir: mount, limits: { ...(await import('../server/index.ts')).DEFAULT_LIMITS, minFreeBytes: 2 * 2 ** 20 } };
+    let svc = await startTestService(options);
+    const filler = join(mount, 'filler');
+    try {
+      const res = await fetch(`${svc.base}/v1/jobs?layout=kokuho-card`, { method: 'POST', headers: json, body: JSON.stringify(records(1000)) });
+      expect(res.status).toBe(202);
+      const { id } = (await res.json()) as { id: string };
+      await until(() => state(svc.base, id), (j) => j.progress.done >= 200, 60_000, 'progress');
+      // Fill what is left of the disk.
+      const block = Buffer.alloc(1 << 20, 1);
+      try {
+        for (let i = 0; i < 100; i++) writeFileSync(filler, block, { flag: 'a' });
+      } catch (err) {
+        expect((err as NodeJS.ErrnoException).code).toBe('ENOSPC');
+      }
+      const failed = await until(() => state(svc.base, id), (j) => j.state !== 'running' && j.state !== 'queued', 60_000, 'the job to fail');
+      expect(failed.state).toBe('failed');
+      expect(failed.error).toMatch(/^disk full: \d+ MB free, \d+ MB needed$/);
+      expect((await fetch(`${svc.base}/healthz`)).status).toBe(200);
+      const ready = await fetch(`${svc.base}/readyz`);
+      expect(ready.status).toBe(503);
+      expect(await ready.json()).toMatchObject({ ready: false, browser: true, disk: { low: true } });
+      const refused = await fetch(`${svc.base}/v1/jobs?layout=kokuho-card`, { method: 'POST', headers: json, body: JSON.stringify(records(5)) });
+      expect(refused.status).toBe(507);
+      expect(((await refused.json()) as { detail: string }).detail).toMatch(/^disk full: \d+ MB free, \d+ MB needed/);
+      expect(svc.logLines.join('')).toMatch(/"msg":"job refused: disk full"/);
+      expect(svc.logLines.join('')).toMatch(/"code":"DISK_FULL".*"msg":"job failed"/);
+      expect(filesBelow(mount).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+      expect(readdirSync(join(mount, 'incoming'))).toEqual([]);
+
+      // A restart on the full disk starts cleanly and keeps the job as it was.
+      await svc.close();
+      svc = await startTestService({ ...options }, false);
+      await sleep(1500);
+      expect((await fetch(`${svc.base}/healthz`)).status).toBe(200);
+      expect((await state(svc.base, id)).state).toMatch(/failed|queued|running/);
+
+      // Room returns: the job resumes from its printed chunks and finishes whole.
+      rmSync(filler);
+      await until(() => state(svc.base, id), (j) => j.state === 'done', 120_000, 'the job to finish');
+      expect((await waitForJob(svc.base, id)).progress).toEqual({ done: 1000, total: 1000, rejected: 0 });
+      const pdf = join(tmpdir(), `shikaku-diskfull-${id}.pdf`);
+      writeFileSync(pdf, Buffer.from(await (await fetch(`${svc.base}/v1/jobs/${id}/result`, { headers: AUTH })).arrayBuffer()));
+      expect(pageCount(pdf)).toBe(2000);
+      rmSync(pdf);
+      const manifest = (await (await fetch(`${svc.base}/v1/jobs/${id}/manifest`, { headers: AUTH })).json()) as { records: { record: number; pages: number[] }[] };
+      manifest.records.forEach((r, i) => expect(r).toEqual({ record: i + 1, pages: [i * 2 + 1, i * 2 + 2] }));
+    } finally {
+      await svc.close();
+      execFileSync('umount', [mount]);
+      rmSync(mount, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('a huge job body', () => {
+  it('is taken in as a stream: /healthz keeps answering and memory stays flat', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'shikaku-bigbody-'));
+    const svc = await startServiceProcess({ dataDir, env: { SHIKAKU_API_KEYS: 'test-key', SHIKAKU_SHUTDOWN_GRACE_S: '1' } });
+    const rss = (what: 'VmRSS' | 'VmHWM') => Number(new RegExp(`${what}:\\s+(\\d+)`).exec(readFileSync(`/proc/${svc.pid}/status`, 'utf8'))?.[1]) / 1024;
+    try {
+      const line = (i: number) => `${JSON.stringify({ ...samples[i % samples.length], number: String(i).padStart(7, '0') })}\n`;
+      const lines = Array.from({ length: 1000 }, (_, i) => line(i)).join('');
+      const blocks = Math.ceil((25 * 2 ** 20) / Buffer.byteLength(lines));
+      const baseline = rss('VmRSS');
+      let worst = 0;
+      let polling = true;
+      const poll = (async () => {
+        while (polling) {
+          const t = Date.now();
+          await fetch(`${svc.base}/healthz`);
+          worst = Math.max(worst, Date.now() - t);
+          await sleep(50);
+        }
+      })();
+      const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const req = request(`${svc.base}/v1/jobs?layout=kokuho-card`, { method: 'POST', headers: { ...AUTH, 'content-type': 'application/x-ndjson' } }, (res) => {
+          let body = '';
+          res.on('data', (d: Buffer) => (body += d.toString()));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        });
+        req.on('error', reject);
+        let k = 0;
+        const pump = () => {
+          while (k < blocks) {
+            k++;
+            if (!req.write(lines)) return void req.once('drain', pump);
+          }
+          req.end();
+        };
+        pump();
+      });
+      polling = false;
+      await poll;
+      expect(answer.status).toBe(202);
+      expect(JSON.parse(answer.body)).toMatchObject({ records: blocks * 1000 });
+      expect(worst).toBeLessThan(1000);
+      expect(rss('VmHWM') - baseline).toBeLessThan(150);
+    } finally {
+      const exited = new Promise((r) => svc.child.once('exit', r));
+      svc.child.kill('SIGTERM');
+      await exited;
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('stops by signal', () => {
+  it('SIGINT and SIGTERM stop intake, persist the job, close Chromium and exit 0 within the grace period, slow clients cut', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'shikaku-signals-'));
+    const env = { SHIKAKU_API_KEYS: 'test-key', SHIKAKU_SHUTDOWN_GRACE_S: '3' };
+    let svc = await startServiceProcess({ dataDir, env });
+    const started: number[] = [];
+    try {
+      const res = await fetch(`${svc.base}/v1/jobs?layout=kokuho-card`, { method: 'POST', headers: json, body: JSON.stringify(records(400)) });
+      const { id } = (await res.json()) as { id: string };
+      await until(() => state(svc.base, id), (j) => j.progress.done >= 100, 60_000, 'progress');
+      for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+        // A client that sends headers and then nothing: it must not hold the stop open.
+        const port = new URL(svc.base).port;
+        const slow = connect(Number(port), '127.0.0.1');
+        slow.on('error', () => undefined);
+        slow.write(`POST /v1/render/kokuho-card HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer test-key\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n[`);
+        await sleep(300);
+        started.push(...startedBy(svc.pid));
+        const t = Date.now();
+        const exited = new Promise<number | null>((r) => svc.child.once('exit', (code) => r(code)));
+        svc.child.kill(signal);
+        expect(await exited).toBe(0);
+        expect(Date.now() - t).toBeLessThan(3000 + 7000);
+        slow.destroy();
+        const log = svc.stderr.join('\n');
+        expect(log).toContain('"msg":"stopped"');
+        expect(log).not.toContain('browser restarted');
+        await sleep(500);
+        expect(alive(startedBy(svc.pid))).toEqual([]);
+        const onDisk = JSON.parse(readFileSync(join(dataDir, 'jobs', id, 'job.json'), 'utf8')) as { state: string; done: number };
+        if (signal === 'SIGINT') {
+          expect(onDisk.state).toBe('running');
+          expect(onDisk.done).toBeGreaterThanOrEqual(100);
+        }
+        svc = await startServiceProcess({ dataDir, env });
+      }
+      const job = await waitForJob(svc.base, id);
+      expect(job.state).toBe('done');
+      expect(job.progress.done).toBe(400);
+    } finally {
+      const exited = new Promise((r) => svc.child.once('exit', r));
+      svc.child.kill('SIGTERM');
+      await exited;
+      killAll(started);
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
