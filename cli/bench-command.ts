@@ -10,6 +10,7 @@ import { startServer, SERVE_DEFAULTS } from '../server/index.ts';
 import { runLoad } from '../server/load-test.ts';
 import { intOption, formatOption } from './options.ts';
 import { EXIT } from './report.ts';
+import { benchIntake } from './bench-intake.ts';
 
 /** `count` records made from the layout's samples, each with its own 番号. */
 function benchRecords(layout: Layout, count: number): Record<string, unknown>[] {
@@ -32,6 +33,7 @@ export async function benchCommand(values: Record<string, unknown>): Promise<num
   const records = benchRecords(layout, count);
   if (values.cli === true) return benchCli(layout, records, format);
   if (values.http === true) return benchHttp(layout, intOption(values, 'seconds', 1, 600) ?? 10);
+  if (values.intake === true) return benchIntake(layout, intOption(values, 'mb', 1, 4096) ?? 250);
 
   const t0 = performance.now();
   const engine = await Engine.start({ ...(tabs ? { tabs } : {}), ...(chunkSize ? { chunkSize } : {}) });

@@ -39,7 +39,7 @@ const COMMANDS: Record<string, Command> = {
   },
   bench: {
     summary: 'measure throughput: render N generated records and print cards/s, pages/s and memory',
-    usage: 'bench [--layout ID] [--records N] [--format pdf|png] [--tabs N] [--chunk N] [--cli | --http [--seconds N]]',
+    usage: 'bench [--layout ID] [--records N] [--format pdf|png] [--tabs N] [--chunk N] [--cli | --http [--seconds N] | --intake [--mb N]]',
     options: {
       layout: { type: 'string', default: 'kokuho-card' },
       records: { type: 'string', default: '1000' },
@@ -49,6 +49,8 @@ const COMMANDS: Record<string, Command> = {
       cli: { type: 'boolean', default: false },
       http: { type: 'boolean', default: false },
       seconds: { type: 'string' },
+      intake: { type: 'boolean', default: false },
+      mb: { type: 'string' },
     },
     run: (v) => benchCommand(v),
   },
