@@ -20,28 +20,54 @@ export function fsyncDir(path: string): void {
   }
 }
 
+const tempPathOf = (path: string) => join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
+
+function writeAll(fd: number, data: string | Uint8Array): void {
+  const bytes = typeof data === 'string' ? Buffer.from(data) : data;
+  for (let off = 0; off < bytes.length; ) off += writeSync(fd, bytes, off);
+}
+
+/** Flushes, closes and renames the temp file into place, then flushes the folder. */
+function commit(fd: number, tmp: string, path: string): void {
+  fsyncSync(fd);
+  closeSync(fd);
+  renameSync(tmp, path);
+  fsyncDir(dirname(path));
+}
+
+function discard(fd: number, tmp: string): void {
+  closeSync(fd);
+  rmSync(tmp, { force: true });
+}
+
 /**
  * Writes a file so that after a crash or power cut it is either the old one or the new one, whole: the
  * data goes to a temporary file beside it, is flushed, renamed into place, and the folder is flushed.
  * On failure (a full disk) the temporary file is removed and the error thrown; the old file is untouched.
  */
 export function writeDurable(path: string, data: string | Uint8Array): void {
-  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
+  const tmp = tempPathOf(path);
+  const fd = openSync(tmp, 'w', FILE_MODE);
   try {
-    const fd = openSync(tmp, 'w', FILE_MODE);
-    try {
-      const bytes = typeof data === 'string' ? Buffer.from(data) : data;
-      for (let off = 0; off < bytes.length; ) off += writeSync(fd, bytes, off);
-      fsyncSync(fd);
-    } finally {
-      closeSync(fd);
-    }
-    renameSync(tmp, path);
+    writeAll(fd, data);
   } catch (err) {
-    rmSync(tmp, { force: true });
+    discard(fd, tmp);
     throw err;
   }
-  fsyncDir(dirname(path));
+  commit(fd, tmp, path);
+}
+
+/** `writeDurable` for a file made piece by piece (a result PDF, a manifest): `produce` appends through `write`. */
+export async function writeDurableBy(path: string, produce: (write: (data: string | Uint8Array) => void) => Promise<void> | void): Promise<void> {
+  const tmp = tempPathOf(path);
+  const fd = openSync(tmp, 'w', FILE_MODE);
+  try {
+    await produce((data) => writeAll(fd, data));
+  } catch (err) {
+    discard(fd, tmp);
+    throw err;
+  }
+  commit(fd, tmp, path);
 }
 
 /** Whether a file name is one of writeDurable's temporary files (left by a crash mid-write). */

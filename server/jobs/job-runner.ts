@@ -1,10 +1,9 @@
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import { PdfWriter, PrintError, getLayout, type Engine, type Layout } from '../../engine/index.ts';
 import type { Metrics } from '../metrics.ts';
 import { bytesNeeded, DiskFullError, isDiskFull, type DiskSpace } from './disk-space.ts';
-import { fsyncDir } from './durable-file.ts';
+import { writeDurableBy } from './durable-file.ts';
 import type { ChunkMeta, Job, JobStore, Rejection } from './job-store.ts';
 
 /** What a runner works with. */
@@ -198,14 +197,11 @@ export class JobRunner {
   /** Joins the chunks in order into result.pdf and writes the manifest of every input record. */
   private async assemble(job: Job, layout: Layout): Promise<void> {
     const sides = layout.sides.length;
-    const resultPath = this.store.resultPath(job.id);
-    const tmp = `${resultPath}.tmp`;
     const pages = new Map<number, [number, number]>();
     const rejections = this.store.intakeRejections(job.id);
     job.done = 0;
-    const fd = openSync(tmp, 'w', 0o600);
-    try {
-      const writer = new PdfWriter((bytes) => void writeSync(fd, bytes), layout.page);
+    await writeDurableBy(this.store.resultPath(job.id), async (write) => {
+      const writer = new PdfWriter(write, layout.page);
       for (let n = 0; n < job.chunks; n++) {
         const meta = this.store.chunkMeta(job.id, n);
         rejections.push(...meta.rejections);
@@ -216,34 +212,23 @@ export class JobRunner {
         await writer.addChunk(readFileSync(this.store.chunkPdfPath(job.id, n)), meta.printed.length * sides);
       }
       writer.finish({ title: layout.name, subject: `${layout.id}: job ${job.id}` });
-      fsyncSync(fd);
-      job.rejected = new Set(rejections.map((r) => r.record)).size; // counted again: a crash may have cut a save
-    } catch (err) {
-      closeSync(fd);
-      rmSync(tmp, { force: true });
-      throw err;
-    }
-    closeSync(fd);
-    renameSync(tmp, resultPath);
-    fsyncDir(dirname(resultPath));
-    writeManifest(this.store.manifestPath(job.id), job, pages, rejections);
+    });
+    job.rejected = new Set(rejections.map((r) => r.record)).size; // counted again: a crash may have cut a save
+    await writeManifest(this.store.manifestPath(job.id), job, pages, rejections);
   }
 }
-
 /**
  * Writes the manifest of a finished job, every input record with its pages or why it was rejected, line
  * by line (a 300,000-record manifest is never one string), durably.
  */
-function writeManifest(path: string, job: Job, pages: Map<number, [number, number]>, rejections: Rejection[]): void {
+async function writeManifest(path: string, job: Job, pages: Map<number, [number, number]>, rejections: Rejection[]): Promise<void> {
   const byRecord = new Map<number, { path: string; message: string }[]>();
   for (const r of rejections) byRecord.set(r.record, [...(byRecord.get(r.record) ?? []), { path: r.path, message: r.message }]);
-  const tmp = `${path}.tmp`;
-  const fd = openSync(tmp, 'w', 0o600);
-  try {
+  await writeDurableBy(path, (write) => {
     const lines: string[] = [];
     const put = (s: string) => {
       lines.push(s);
-      if (lines.length >= 1000) writeSync(fd, lines.splice(0).join(''));
+      if (lines.length >= 1000) write(lines.splice(0).join(''));
     };
     put(`{\n  "job": ${JSON.stringify(job.id)},\n  "layout": ${JSON.stringify(job.layout)},\n  "records": [\n`);
     for (let i = 0; i < job.total; i++) {
@@ -252,14 +237,6 @@ function writeManifest(path: string, job: Job, pages: Map<number, [number, numbe
       put(`    ${JSON.stringify(entry)}${i + 1 < job.total ? ',' : ''}\n`);
     }
     put('  ]\n}\n');
-    writeSync(fd, lines.join(''));
-    fsyncSync(fd);
-  } catch (err) {
-    closeSync(fd);
-    rmSync(tmp, { force: true });
-    throw err;
-  }
-  closeSync(fd);
-  renameSync(tmp, path);
-  fsyncDir(dirname(path));
+    write(lines.join(''));
+  });
 }

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { chmodSync, createWriteStream, existsSync, readFileSync, readdirSync, renameSync, rmSync, statSync, type WriteStream } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { fsyncDir, isTempFile, mkdirPrivate, writeDurable } from './durable-file.ts';
 
@@ -194,15 +194,6 @@ export class JobStore {
     return join(this.dir(id), 'manifest.json');
   }
 
-  /** Bytes the job's folder holds now (result and work files), for disk estimates. */
-  sizeOf(id: string, name: string): number {
-    try {
-      return statSync(join(this.dir(id), name)).size;
-    } catch {
-      return 0;
-    }
-  }
-
   private read(id: string): Job | undefined {
     const path = join(this.dir(id), 'job.json');
     if (!existsSync(path)) return undefined;
@@ -217,9 +208,4 @@ export class JobStore {
   private dir(id: string): string {
     return join(this.root, id);
   }
-}
-
-/** Appends one JSON line per rejection to an intake's rejections.ndjson. */
-export function rejectionLog(dir: string): WriteStream {
-  return createWriteStream(join(dir, 'rejections.ndjson'), { mode: 0o600 });
 }
