@@ -48,6 +48,12 @@ function clusters(text: string): Cluster[] {
   return out;
 }
 
+/** Whether every layout face draws `c`. */
+function inLayout(coverage: GlyphCoverage, c: Cluster): boolean {
+  for (const f of coverage.primary) if (!drawn(f.map, c)) return false;
+  return true;
+}
+
 const drawn = (map: CharacterMap, c: Cluster) => (c.selector === undefined ? map.has(c.base) : map.hasSequence(c.base, c.selector));
 const show = (c: Cluster) => String.fromCodePoint(c.base, ...(c.selector === undefined ? [] : [c.selector]));
 const codes = (c: Cluster) => [c.base, ...(c.selector === undefined ? [] : [c.selector])].map(hex).join(' ');
@@ -60,22 +66,26 @@ const codes = (c: Cluster) => [c.base, ...(c.selector === undefined ? [] : [c.se
  * so then the whole text is set in IPAmj Mincho, or refused when no one face has all its sequences.
  */
 export function fontForText(text: string, coverage: GlyphCoverage): TextFont {
+  // Runs for every printed field of every record: no closures or strings are made unless a glyph is missing.
   const cs = clusters(text);
-  const inLayout = (c: Cluster) => coverage.primary.every((f) => drawn(f.map, c));
-  const inMj = (c: Cluster) => drawn(coverage.mj.map, c);
-  const names = [...coverage.primary.map((f) => f.name), coverage.mj.name].join(', ');
   for (const c of cs) {
-    if (!inLayout(c) && !inMj(c)) {
+    if (!inLayout(coverage, c) && !drawn(coverage.mj.map, c)) {
       const what = c.selector === undefined ? 'character' : 'variation sequence';
+      const names = [...coverage.primary.map((f) => f.name), coverage.mj.name].join(', ');
       return { missing: `${what} "${show(c)}" (${codes(c)})`, reason: `is in none of the pinned fonts (${names}): it would print as an empty box or another glyph` };
     }
   }
-  const sequences = cs.filter((c) => c.selector !== undefined);
-  if (sequences.every(inLayout)) return { font: 'layout' };
-  if (cs.every(inMj)) return { font: 'mj' };
-  const c = sequences.find((s) => !inLayout(s)) ?? cs[0]!;
+  let sequenceOutsideLayout: Cluster | undefined;
+  for (const c of cs) {
+    if (c.selector !== undefined && !inLayout(coverage, c)) {
+      sequenceOutsideLayout = c;
+      break;
+    }
+  }
+  if (!sequenceOutsideLayout) return { font: 'layout' };
+  if (cs.every((c) => drawn(coverage.mj.map, c))) return { font: 'mj' };
   return {
-    missing: `variation sequence "${show(c)}" (${codes(c)})`,
+    missing: `variation sequence "${show(sequenceOutsideLayout)}" (${codes(sequenceOutsideLayout)})`,
     reason: `is only in ${coverage.mj.name}, which lacks other characters of the same text; no one pinned font prints it all`,
   };
 }

@@ -1,5 +1,9 @@
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { closeSync, fsync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
+import { promisify } from 'node:util';
+
+const flush = promisify(fsync);
 
 // Files of the data folder hold personal data: only the service's own user may read them.
 const FILE_MODE = 0o600;
@@ -11,63 +15,54 @@ export function mkdirPrivate(path: string): void {
 }
 
 /** Flushes a folder's entries to disk, so a rename or a new file in it survives a power cut. */
-export function fsyncDir(path: string): void {
-  const fd = openSync(path, 'r');
+export async function fsyncDir(path: string): Promise<void> {
+  const dir = await open(path, 'r');
   try {
-    fsyncSync(fd);
+    await dir.sync();
   } finally {
-    closeSync(fd);
+    await dir.close();
   }
 }
 
-const tempPathOf = (path: string) => join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
-
-function writeAll(fd: number, data: string | Uint8Array): void {
-  const bytes = typeof data === 'string' ? Buffer.from(data) : data;
-  for (let off = 0; off < bytes.length; ) off += writeSync(fd, bytes, off);
-}
-
-/** Flushes, closes and renames the temp file into place, then flushes the folder. */
-function commit(fd: number, tmp: string, path: string): void {
-  fsyncSync(fd);
-  closeSync(fd);
-  renameSync(tmp, path);
-  fsyncDir(dirname(path));
-}
-
-function discard(fd: number, tmp: string): void {
-  closeSync(fd);
-  rmSync(tmp, { force: true });
-}
+let writes = 0;
+/** A temp name of its own for every write, so writes of one file never share a temp file. */
+const tempPathOf = (path: string) => join(dirname(path), `.${basename(path)}.${process.pid}-${++writes}.tmp`);
 
 /**
  * Writes a file so that after a crash or power cut it is either the old one or the new one, whole: the
  * data goes to a temporary file beside it, is flushed, renamed into place, and the folder is flushed.
- * On failure (a full disk) the temporary file is removed and the error thrown; the old file is untouched.
+ * The flushes, the slow part, are asynchronous, so a slow disk never holds the event loop. On failure (a
+ * full disk) the temporary file is removed and the error thrown; the old file is untouched.
  */
-export function writeDurable(path: string, data: string | Uint8Array): void {
-  const tmp = tempPathOf(path);
-  const fd = openSync(tmp, 'w', FILE_MODE);
-  try {
-    writeAll(fd, data);
-  } catch (err) {
-    discard(fd, tmp);
-    throw err;
-  }
-  commit(fd, tmp, path);
+export async function writeDurable(path: string, data: string | Uint8Array): Promise<void> {
+  await writeDurableBy(path, (write) => write(data));
 }
 
-/** `writeDurable` for a file made piece by piece (a result PDF, a manifest): `produce` appends through `write`. */
+/**
+ * `writeDurable` for a file made piece by piece (a result PDF, a manifest): `produce` hands pieces to
+ * `write`. Pieces go to the page cache at once (no backlog builds up in memory); the flush to disk, the
+ * slow part, is asynchronous.
+ */
 export async function writeDurableBy(path: string, produce: (write: (data: string | Uint8Array) => void) => Promise<void> | void): Promise<void> {
   const tmp = tempPathOf(path);
-  const fd = openSync(tmp, 'w', FILE_MODE);
+  let fd: number | undefined;
   try {
-    await produce((data) => writeAll(fd, data));
+    const file = openSync(tmp, 'w', FILE_MODE);
+    fd = file;
+    await produce((data) => {
+      const bytes = typeof data === 'string' ? Buffer.from(data) : data;
+      for (let off = 0; off < bytes.length; ) off += writeSync(file, bytes, off);
+    });
+    await flush(file);
+    closeSync(file);
+    fd = undefined;
+    await rename(tmp, path);
   } catch (err) {
-    discard(fd, tmp);
+    if (fd !== undefined) closeSync(fd);
+    await rm(tmp, { force: true });
     throw err;
   }
-  commit(fd, tmp, path);
+  await fsyncDir(dirname(path));
 }
 
 /** Whether a file name is one of writeDurable's temporary files (left by a crash mid-write). */

@@ -64,10 +64,11 @@ export async function takeJob(body: AsyncIterable<Uint8Array>, store: JobStore, 
   let total = 0;
   let rejected = 0;
   let rejectionCount = 0;
-  const flush = () => {
-    writeDurable(join(dir, 'input', `${String(chunks).padStart(6, '0')}.json`), JSON.stringify(chunk));
-    chunks++;
+  const flush = async () => {
+    const n = chunks++;
+    const records = chunk;
     chunk = [];
+    await writeDurable(join(dir, 'input', `${String(n).padStart(6, '0')}.json`), JSON.stringify(records));
   };
   try {
     for await (const raw of bodyRecords(bounded(body, o.limits.jobBodyBytes), o.format)) {
@@ -75,7 +76,7 @@ export async function takeJob(body: AsyncIterable<Uint8Array>, store: JobStore, 
       const { record, problems } = checkInputRecord(raw, index, o.layout);
       if (record) {
         chunk.push([index, raw]);
-        if (chunk.length === JOB_CHUNK_RECORDS) flush();
+        if (chunk.length === JOB_CHUNK_RECORDS) await flush();
       } else {
         rejected++;
         rejectionCount += problems.length;
@@ -92,7 +93,7 @@ export async function takeJob(body: AsyncIterable<Uint8Array>, store: JobStore, 
       }
       if (total % YIELD_EVERY === 0) await yieldToEvents();
     }
-    if (chunk.length) flush();
+    if (chunk.length) await flush();
     if (total === 0) throw new IntakeError(422, 'the body holds no records');
     if (rejected === total) throw new IntakeError(422, `none of the ${total} records is valid; nothing was kept`, head, rejectionCount);
     await log.sync();
@@ -100,7 +101,7 @@ export async function takeJob(body: AsyncIterable<Uint8Array>, store: JobStore, 
     o.disk.require(bytesNeeded((total - rejected) * o.layout.sides.length, total));
     const now = new Date().toISOString();
     const job: Job = { id, owner: o.owner, layout: o.layout.id, state: 'queued', createdAt: now, updatedAt: now, total, done: 0, chunks, rejected, rejectionCount, rejections: head };
-    store.commitIntake(job);
+    await store.commitIntake(job);
     return job;
   } catch (err) {
     await log.close().catch(() => undefined);

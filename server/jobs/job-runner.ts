@@ -41,7 +41,7 @@ export class JobRunner {
   constructor(o: RunnerOptions) {
     ({ store: this.store, engine: this.engine, disk: this.disk, metrics: this.metrics, log: this.log, problemsShown: this.problemsShown } = o);
     this.concurrency = o.concurrency ?? 2;
-    this.disk.on('recovered', () => this.resumeRetryable());
+    this.disk.on('recovered', () => void this.resumeRetryable());
   }
 
   /** Queues a job (new, or unfinished after a restart) and starts work when idle. */
@@ -75,14 +75,14 @@ export class JobRunner {
   }
 
   /** Jobs failed for a full disk go back to the queue once room returns. */
-  private resumeRetryable(): void {
+  private async resumeRetryable(): Promise<void> {
     for (const job of this.store.resumable()) {
       if (job.state !== 'failed') continue;
       job.state = 'queued';
       delete job.error;
       delete job.retryable;
       try {
-        this.store.save(job);
+        await this.store.save(job);
       } catch {
         continue; // still no room: the next recovery tries again
       }
@@ -101,13 +101,13 @@ export class JobRunner {
         await this.run(job);
       } catch (err) {
         if (this.stopping) return; // resumes at the next start
-        this.fail(job, err);
+        await this.fail(job, err);
       }
     }
     this.metrics.jobsWaiting.set(this.queue.length);
   }
 
-  private fail(job: Job, err: unknown): void {
+  private async fail(job: Job, err: unknown): Promise<void> {
     const full = err instanceof DiskFullError ? err : isDiskFull(err) ? new DiskFullError(this.disk.free(), this.needed(job)) : undefined;
     job.state = 'failed';
     if (full) {
@@ -118,7 +118,7 @@ export class JobRunner {
       job.error = err instanceof PrintError ? `${err.code}: ${err.message}` : 'internal error';
     }
     try {
-      this.store.save(job);
+      await this.store.save(job);
     } catch {
       // a full disk refuses even this: the store keeps it in memory, and the job resumes at the next start
     }
@@ -138,7 +138,7 @@ export class JobRunner {
     const layout = getLayout(engine.layouts, job.layout);
     this.disk.require(this.needed(job));
     job.state = 'running';
-    this.store.save(job);
+    await this.store.save(job);
     this.log.info({ job: job.id, layout: job.layout, records: job.total, chunks: job.chunks }, 'job started');
     let next = 0;
     const worker = async () => {
@@ -152,7 +152,7 @@ export class JobRunner {
     if (this.stopping) throw new Error('stopping');
     await this.assemble(job, layout);
     job.state = 'done';
-    this.store.save(job);
+    await this.store.save(job);
     // The chunks are in result.pdf now; dropped only after the job is saved done, so a restart in between
     // never finds a job that needs chunks it no longer has.
     this.store.dropWorkFiles(job.id);
@@ -186,12 +186,12 @@ export class JobRunner {
     }
     this.disk.require(pdf.length * 2);
     const meta: ChunkMeta = { printed: input.map(([index]) => index), rejections };
-    this.store.writeChunk(job.id, n, pdf, meta);
+    await this.store.writeChunk(job.id, n, pdf, meta);
     job.done += meta.printed.length;
     job.rejected += new Set(rejections.map((r) => r.record)).size;
     job.rejectionCount += rejections.length;
     job.rejections.push(...rejections.slice(0, Math.max(0, this.problemsShown - job.rejections.length)));
-    this.store.save(job);
+    await this.store.save(job);
   }
 
   /** Joins the chunks in order into result.pdf and writes the manifest of every input record. */

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, readFileSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fsyncDir, isTempFile, mkdirPrivate, writeDurable } from './durable-file.ts';
 
@@ -64,6 +65,7 @@ export class JobStore {
   private readonly quarantine: string;
   /** Jobs as last saved by this process: the truth even when a full disk refused to store them. */
   private readonly cache = new Map<string, Job>();
+  private readonly saving = new Map<string, Promise<void>>();
 
   constructor(readonly dataDir: string) {
     this.root = join(dataDir, 'jobs');
@@ -114,13 +116,13 @@ export class JobStore {
   }
 
   /** Writes the job and moves its folder from incoming/ into jobs/: from here on it exists. */
-  commitIntake(job: Job): void {
+  async commitIntake(job: Job): Promise<void> {
     const dir = join(this.incoming, job.id);
     job.updatedAt = new Date().toISOString();
-    writeDurable(join(dir, 'job.json'), JSON.stringify(job));
-    renameSync(dir, this.dir(job.id));
-    fsyncDir(this.root);
-    fsyncDir(this.incoming);
+    await writeDurable(join(dir, 'job.json'), JSON.stringify(job));
+    await rename(dir, this.dir(job.id));
+    await fsyncDir(this.root);
+    await fsyncDir(this.incoming);
     this.cache.set(job.id, job);
   }
 
@@ -144,10 +146,18 @@ export class JobStore {
   }
 
   /** Saves the job; kept in memory first, so a full disk that refuses the write loses nothing said. */
-  save(job: Job): void {
+  async save(job: Job): Promise<void> {
     job.updatedAt = new Date().toISOString();
     this.cache.set(job.id, job);
-    writeDurable(join(this.dir(job.id), 'job.json'), JSON.stringify(job));
+    // One write of a job.json at a time, in order: chunks printing in parallel save the same job.
+    const previous = this.saving.get(job.id) ?? Promise.resolve();
+    const write = previous.catch(() => undefined).then(() => writeDurable(join(this.dir(job.id), 'job.json'), JSON.stringify(job)));
+    this.saving.set(job.id, write);
+    try {
+      await write;
+    } finally {
+      if (this.saving.get(job.id) === write) this.saving.delete(job.id);
+    }
   }
 
   /** The valid records of chunk `n`, with their input positions. */
@@ -161,9 +171,9 @@ export class JobStore {
   }
 
   /** Keeps a printed chunk: its meta first, then its PDF, which marks it printed. */
-  writeChunk(id: string, n: number, pdf: Uint8Array, meta: ChunkMeta): void {
-    writeDurable(join(this.dir(id), 'chunks', `${pad(n)}.json`), JSON.stringify(meta));
-    writeDurable(this.chunkPdfPath(id, n), pdf);
+  async writeChunk(id: string, n: number, pdf: Uint8Array, meta: ChunkMeta): Promise<void> {
+    await writeDurable(join(this.dir(id), 'chunks', `${pad(n)}.json`), JSON.stringify(meta));
+    await writeDurable(this.chunkPdfPath(id, n), pdf);
   }
 
   chunkMeta(id: string, n: number): ChunkMeta {
