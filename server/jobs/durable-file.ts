@@ -1,9 +1,6 @@
-import { closeSync, fsync, mkdirSync, openSync, writeSync } from 'node:fs';
-import { open, rename, rm } from 'node:fs/promises';
+import { mkdirSync, writeSync } from 'node:fs';
+import { open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { promisify } from 'node:util';
-
-const flush = promisify(fsync);
 
 // Files of the data folder hold personal data: only the service's own user may read them.
 const FILE_MODE = 0o600;
@@ -45,20 +42,20 @@ export async function writeDurable(path: string, data: string | Uint8Array): Pro
  */
 export async function writeDurableBy(path: string, produce: (write: (data: string | Uint8Array) => void) => Promise<void> | void): Promise<void> {
   const tmp = tempPathOf(path);
-  let fd: number | undefined;
+  let file: FileHandle | undefined;
   try {
-    const file = openSync(tmp, 'w', FILE_MODE);
-    fd = file;
+    const handle = await open(tmp, 'w', FILE_MODE); // opening can wait on the journal: not on the event loop
+    file = handle;
     await produce((data) => {
       const bytes = typeof data === 'string' ? Buffer.from(data) : data;
-      for (let off = 0; off < bytes.length; ) off += writeSync(file, bytes, off);
+      for (let off = 0; off < bytes.length; ) off += writeSync(handle.fd, bytes, off);
     });
-    await flush(file);
-    closeSync(file);
-    fd = undefined;
+    await handle.sync();
+    await handle.close();
+    file = undefined;
     await rename(tmp, path);
   } catch (err) {
-    if (fd !== undefined) closeSync(fd);
+    await file?.close().catch(() => undefined);
     await rm(tmp, { force: true });
     throw err;
   }

@@ -47,6 +47,7 @@ async function* bounded(body: AsyncIterable<Uint8Array>, limit: number): AsyncGe
 }
 
 const YIELD_EVERY = 200;
+const WRITES_IN_FLIGHT = 4;
 
 /**
  * Takes a job body in as it arrives: records are read and validated one by one (yielding to the event
@@ -64,11 +65,23 @@ export async function takeJob(body: AsyncIterable<Uint8Array>, store: JobStore, 
   let total = 0;
   let rejected = 0;
   let rejectionCount = 0;
+  // Chunk files are flushed to disk a few at a time while reading goes on; a failed write stops the intake.
+  const writing = new Set<Promise<void>>();
+  let writeFailure: { error: unknown } | undefined;
   const flush = async () => {
     const n = chunks++;
-    const records = chunk;
+    const write = writeDurable(join(dir, 'input', `${String(n).padStart(6, '0')}.json`), JSON.stringify(chunk));
     chunk = [];
-    await writeDurable(join(dir, 'input', `${String(n).padStart(6, '0')}.json`), JSON.stringify(records));
+    const tracked: Promise<void> = write.then(
+      () => void writing.delete(tracked),
+      (error: unknown) => {
+        writing.delete(tracked);
+        writeFailure ??= { error };
+      },
+    );
+    writing.add(tracked);
+    if (writing.size >= WRITES_IN_FLIGHT) await Promise.race(writing);
+    if (writeFailure) throw writeFailure.error;
   };
   try {
     for await (const raw of bodyRecords(bounded(body, o.limits.jobBodyBytes), o.format)) {
@@ -94,6 +107,8 @@ export async function takeJob(body: AsyncIterable<Uint8Array>, store: JobStore, 
       if (total % YIELD_EVERY === 0) await yieldToEvents();
     }
     if (chunk.length) await flush();
+    await Promise.all(writing);
+    if (writeFailure) throw writeFailure.error;
     if (total === 0) throw new IntakeError(422, 'the body holds no records');
     if (rejected === total) throw new IntakeError(422, `none of the ${total} records is valid; nothing was kept`, head, rejectionCount);
     await log.sync();
@@ -104,6 +119,7 @@ export async function takeJob(body: AsyncIterable<Uint8Array>, store: JobStore, 
     await store.commitIntake(job);
     return job;
   } catch (err) {
+    await Promise.all(writing); // never settle into a folder that is being removed
     await log.close().catch(() => undefined);
     store.abortIntake(id);
     if (isDiskFull(err)) {

@@ -117,13 +117,13 @@ export class JobRunner {
     } else {
       job.error = err instanceof PrintError ? `${err.code}: ${err.message}` : 'internal error';
     }
+    const code = full ? 'DISK_FULL' : err instanceof PrintError ? err.code : 'INTERNAL';
+    this.log.error({ job: job.id, code, ...(full ? { reason: full.message } : {}) }, 'job failed');
     try {
       await this.store.save(job);
     } catch {
       // a full disk refuses even this: the store keeps it in memory, and the job resumes at the next start
     }
-    const code = full ? 'DISK_FULL' : err instanceof PrintError ? err.code : 'INTERNAL';
-    this.log.error({ job: job.id, code, ...(full ? { reason: full.message } : {}) }, 'job failed');
   }
 
   /** Bytes the job still needs: its remaining pages twice (chunks and result). */
