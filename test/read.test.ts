@@ -62,11 +62,15 @@ describe('reading records', () => {
     expect(out[1]).toEqual({ name: 'b' });
   });
 
-  it('refuses a record larger than the limit without holding it', async () => {
-    const big = `[{"name":"${'x'.repeat(RECORD_LIMITS.maxChars)}"},{"name":"b"}]`;
-    const out = await parseRecords(enc(big), 'json');
-    expect(unreadable(out[0])).toMatch(/larger than/);
-    expect(out[1]).toEqual({ name: 'b' });
+  it('reads a record of the largest size and refuses one character more, without holding it', async () => {
+    const sized = (chars: number) => `{"name":"${'x'.repeat(chars - '{"name":""}'.length)}"}`;
+    const at = await parseRecords(enc(`[${sized(RECORD_LIMITS.maxChars)},{"name":"b"}]`), 'json');
+    expect(unreadable(at[0])).toBeUndefined();
+    const past = await parseRecords(enc(`[${sized(RECORD_LIMITS.maxChars + 1)},{"name":"b"}]`), 'json');
+    expect(unreadable(past[0])).toBe(`record 1 is larger than ${RECORD_LIMITS.maxChars} characters`);
+    expect(past[1]).toEqual({ name: 'b' });
+    const lines = await parseRecords(enc(`${sized(RECORD_LIMITS.maxChars)}\n${sized(RECORD_LIMITS.maxChars + 1)}\n`), 'ndjson');
+    expect(lines.map(unreadable)).toEqual([undefined, `line 2 is longer than ${RECORD_LIMITS.maxChars} characters`]);
   });
 
   it('says plainly when the whole input is not records', async () => {

@@ -60,6 +60,18 @@ describe('bounded work per synchronous render', () => {
     expect(((await lone.json()) as Problem).detail).toContain('nests deeper than 8 levels');
   });
 
+  it(`reads a body of ${DEFAULT_LIMITS.syncBodyBytes} bytes (the limit) and refuses one byte more`, async () => {
+    // Three records of about 700 KB each (one record may not pass 1,000,000 characters).
+    const record = (chars: number) => `{"remarks":"${'x'.repeat(chars - '{"remarks":""}'.length)}"}`;
+    const sized = (bytes: number) => {
+      const each = Math.floor((bytes - 4) / 3);
+      return `[${record(each)},${record(each)},${record(bytes - 4 - 2 * each)}]`;
+    };
+    expect(sized(DEFAULT_LIMITS.syncBodyBytes)).toHaveLength(DEFAULT_LIMITS.syncBodyBytes);
+    expect((await render(sized(DEFAULT_LIMITS.syncBodyBytes))).status).toBe(422); // read whole, then found wanting
+    expect((await render(sized(DEFAULT_LIMITS.syncBodyBytes + 1))).status).toBe(413);
+  });
+
   it('answers a CSV body to the synchronous render with 415, as jobs answer an unknown type', async () => {
     expect((await render('name\n山田\n', { 'content-type': 'text/csv' })).status).toBe(415);
   });
@@ -93,6 +105,29 @@ describe('bounded jobs', () => {
     expect(manifest.records[DEFAULT_LIMITS.jobRejectedRecords]!.rejected!.length).toBeGreaterThan(5);
     const past = await postJob(`[${JSON.stringify(samples[0])},${empties(DEFAULT_LIMITS.jobRejectedRecords + 1).slice(1)}`);
     expect(past.status).toBe(422);
+  });
+});
+
+describe('the job body limit', () => {
+  it('takes a body of exactly the limit and refuses one byte more, whether its length is announced or streamed', async () => {
+    const body = `${JSON.stringify(samples[0])}\n`;
+    const limits = { ...DEFAULT_LIMITS, jobBodyBytes: Buffer.byteLength(body) };
+    // No browser needed: a job is taken in before anything prints.
+    const small = await startTestService({ apiKeys: ['test-key'], limits, engine: { env: { ...process.env, CHROME_PATH: '/nonexistent' } } }, false);
+    try {
+      const post = (b: string | ReadableStream<Uint8Array>) =>
+        fetch(`${small.base}/v1/jobs?layout=kokuho-card`, { method: 'POST', headers: { ...AUTH, 'content-type': 'application/x-ndjson' }, body: b, duplex: 'half' } as RequestInit);
+      const streamed = (b: string) => new ReadableStream<Uint8Array>({ start: (c) => (c.enqueue(new TextEncoder().encode(b)), c.close()) });
+      expect((await post(body)).status).toBe(202);
+      expect((await post(`${body} `)).status).toBe(413);
+      expect((await post(streamed(body))).status).toBe(202);
+      const past = await post(streamed(`${body} `));
+      expect(past.status).toBe(413);
+      expect(((await past.json()) as Problem).detail).toContain(`job limit of ${limits.jobBodyBytes} bytes`);
+      expect(readdirSync(join(small.dataDir, 'incoming'))).toEqual([]);
+    } finally {
+      await small.close();
+    }
   });
 });
 

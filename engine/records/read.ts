@@ -121,7 +121,7 @@ async function* ndjsonRecords(text: AsyncIterable<string>): AsyncGenerator<unkno
   const finish = (): unknown => {
     lineNo++;
     const body = line.trim();
-    const record = tooLong
+    const record = tooLong || body.length > RECORD_LIMITS.maxChars
       ? new UnreadableRecord(`line ${lineNo} is longer than ${RECORD_LIMITS.maxChars} characters`)
       : body === ''
         ? undefined
