@@ -24,13 +24,16 @@ export async function serveCommand(values: Record<string, unknown>): Promise<num
     shutdownGraceMs: env.shutdownGraceMs,
     limits: env.limits,
   });
-  const signal = await new Promise<NodeJS.Signals>((done) => {
+  // A service whose engine cannot start (no Chromium, a font that differs) could never print: it stops
+  // and says so (the cause is in the log) instead of answering /healthz with nothing behind it.
+  const ended = await new Promise<NodeJS.Signals | 'no engine'>((done) => {
     process.once('SIGINT', done);
     process.once('SIGTERM', done);
+    void service.engineStarted.then((up) => up || done('no engine'));
   });
-  const again = () => process.exit(signal === 'SIGINT' ? 130 : 143);
+  const again = () => process.exit(ended === 'SIGINT' ? 130 : 143);
   process.once('SIGINT', again);
   process.once('SIGTERM', again);
   await service.close();
-  return 0;
+  return ended === 'no engine' ? 1 : 0;
 }

@@ -7,10 +7,11 @@ import { sendError, sendProblem } from './problem.ts';
 import type { RenderQueue } from './render-queue.ts';
 import type { Metrics } from './metrics.ts';
 import type { ApiKey, ServiceLimits } from './config.ts';
-import type { Job, JobStore } from './jobs/job-store.ts';
+import { ANY_OWNER, type Job, type JobStore } from './jobs/job-store.ts';
 import type { JobRunner } from './jobs/job-runner.ts';
 import type { DiskSpace } from './jobs/disk-space.ts';
-import { takeJob, bodyRecords, IntakeError } from './jobs/intake.ts';
+import { takeJob, bodyRecords, bodyTooLarge, IntakeError } from './jobs/intake.ts';
+import { RenderTimeoutError } from './render-queue.ts';
 import { requestLog } from './logger.ts';
 
 /** What the routes need. */
@@ -26,6 +27,8 @@ export interface AppContext {
   disk: DiskSpace;
   metrics: Metrics;
   log: Logger;
+  /** Aborts when the service stops: bodies being taken in are dropped, new requests get 503. */
+  stopping: AbortSignal;
 }
 
 /** The owner of jobs made without keys (a loopback-only service). */
@@ -84,6 +87,11 @@ export function createApp(ctx: AppContext): express.Express {
   const app = express();
   app.disable('x-powered-by');
   app.use(requestLog(ctx.log));
+  app.use((_req, res, next) => {
+    if (!ctx.stopping.aborted) return next();
+    res.set({ 'Retry-After': '5', Connection: 'close' });
+    sendProblem(res, 503, 'Stopping', 'the service is stopping; retry shortly');
+  });
   app.get('/healthz', (_req, res) => void res.json({ status: 'ok' }));
   app.get('/readyz', (_req, res) => {
     const browser = ctx.engine()?.isReady() === true;
@@ -114,6 +122,11 @@ export function createApp(ctx: AppContext): express.Express {
       const png = req.accepts(['application/pdf', 'image/png']) === 'image/png';
       const page = Number(req.query.page ?? 1);
       const stop = ctx.metrics.renderSeconds.startTimer({ kind: 'sync' });
+      // A client that leaves before its answer stops its render, as its time limit would.
+      const gone = new AbortController();
+      res.on('close', () => {
+        if (!res.writableFinished) gone.abort();
+      });
       const body = await ctx.queue.run(async (signal) => {
         if (png) {
           const { png: image, pageCount } = await engine.renderPage(layout.id, records, { page, signal });
@@ -123,10 +136,11 @@ export function createApp(ctx: AppContext): express.Express {
         const result = await engine.renderPdf(layout.id, records, { signal });
         ctx.metrics.pages.inc({ layout: layout.id }, result.pageCount);
         return Buffer.from(result.pdf);
-      });
+      }, gone.signal);
       stop();
       res.type(png ? 'image/png' : 'application/pdf').send(body);
     } catch (err) {
+      if (res.destroyed) return void ctx.log.info({ reqId: res.locals.requestId }, 'client left; its render was stopped');
       answerError(ctx, res, err);
     }
   });
@@ -138,10 +152,10 @@ export function createApp(ctx: AppContext): express.Express {
       const format = FORMATS[type];
       if (!format) return sendProblem(res, 415, 'Unsupported body', `send application/json, application/x-ndjson or text/csv, not ${type}`);
       const length = Number(req.get('content-length') ?? 0);
-      if (length > ctx.limits.jobBodyBytes) throw new IntakeError(413, `the body exceeds the job limit of ${ctx.limits.jobBodyBytes} bytes: split the records into several jobs`);
+      if (length > ctx.limits.jobBodyBytes) throw bodyTooLarge(ctx.limits.jobBodyBytes);
       ctx.disk.require(length);
       // Not destroyed when intake stops early: the rest is drained below, so the client reads the answer.
-      const job = await takeJob(req.iterator({ destroyOnReturn: false }), ctx.jobs, { layout, format, owner: res.locals.owner as string, limits: ctx.limits, disk: ctx.disk });
+      const job = await takeJob(req.iterator({ destroyOnReturn: false }), ctx.jobs, { layout, format, owner: res.locals.owner as string, limits: ctx.limits, disk: ctx.disk, bodyBytes: length, signal: ctx.stopping });
       ctx.metrics.rejections.inc({ reason: 'invalid' }, job.rejected);
       ctx.runner.enqueue(job.id);
       ctx.log.info({ reqId: res.locals.requestId, job: job.id, layout: layout.id, records: job.total, rejected: job.rejected }, 'job accepted');
@@ -158,7 +172,7 @@ export function createApp(ctx: AppContext): express.Express {
   /** The job `id` when it belongs to the asking key; any other key gets 404, as for no job at all. */
   const ownJob = (req: Request, res: Response): Job | undefined => {
     const job = ctx.jobs.get(String(req.params.id));
-    if (job && job.owner === res.locals.owner) return job;
+    if (job && (job.owner === res.locals.owner || job.owner === ANY_OWNER)) return job;
     sendProblem(res, 404, 'Not found', 'no such job');
     return undefined;
   };
@@ -209,13 +223,13 @@ function notReady(res: Response): void {
   sendProblem(res, 503, 'Not ready', 'the browser is not up; retry shortly');
 }
 
-const REASONS: Record<number, string> = { 413: 'too_large', 422: 'invalid', 429: 'queue_full', 503: 'unavailable', 507: 'disk_full' };
+const REASONS: Record<number, string> = { 400: 'invalid', 413: 'too_large', 422: 'invalid', 429: 'queue_full', 503: 'unavailable', 507: 'disk_full' };
 
 /** Answers an error, counts it, and logs what the operator needs: codes and causes, never record values. */
 function answerError(ctx: AppContext, res: Response, err: unknown): void {
   const status = sendError(res, err, ctx.limits.problems);
   const reqId = res.locals.requestId as string;
-  const reason = REASONS[status];
+  const reason = err instanceof RenderTimeoutError ? 'timeout' : REASONS[status];
   if (reason) ctx.metrics.rejections.inc({ reason });
   if (status === 507) ctx.log.error({ reqId, reason: (err as Error).message }, 'job refused: disk full');
   else if (status === 503 && err instanceof PrintError) ctx.log.error({ reqId, code: err.code, cause: err.code === 'CANCELLED' ? undefined : err.message }, 'render failed');

@@ -54,6 +54,8 @@ export interface RunningService {
    * data folder.
    */
   close: () => Promise<void>;
+  /** Settles once the engine has started (true) or failed to start (false, the cause in the log). */
+  engineStarted: Promise<boolean>;
 }
 
 /**
@@ -75,24 +77,27 @@ export async function startServer(options: Partial<ServeOptions> & Pick<ServeOpt
   const unlock = lockDataFolder(opts.dataDir);
   let server: Server | undefined;
   try {
-    const repaired = jobs.recover();
+    const repaired = await jobs.recover();
     if (repaired.quarantined.length || repaired.tempFiles || repaired.incomplete) {
       log.warn({ quarantined: repaired.quarantined, tempFiles: repaired.tempFiles, incompleteIntakes: repaired.incomplete }, 'data folder repaired after an unclean stop');
     }
+    if (repaired.migrated) log.info({ jobs: repaired.migrated }, 'jobs of the first version brought into this format');
     const metrics = createMetrics();
     const disk = new DiskSpace(opts.dataDir, opts.limits.minFreeBytes);
     disk.start();
     let engine: Engine | undefined;
-    const runner = new JobRunner({ store: jobs, engine: () => engine, disk, metrics, log, problemsShown: opts.limits.problems });
+    const layouts = loadLayouts(opts.engine.layoutsDir);
+    const runner = new JobRunner({ store: jobs, layouts, engine: () => engine, disk, metrics, log, problemsShown: opts.limits.problems });
     const queue = new RenderQueue(opts.engine.tabs ?? 2, opts.maxWaiting, opts.renderTimeoutMs);
-    const app = createApp({ engine: () => engine, layouts: loadLayouts(opts.engine.layoutsDir), apiKeys, limits: opts.limits, queue, jobs, runner, disk, metrics, log });
+    const stopping = new AbortController();
+    const app = createApp({ engine: () => engine, layouts, apiKeys, limits: opts.limits, queue, jobs, runner, disk, metrics, log, stopping: stopping.signal });
     const listening = await new Promise<Server>((resolveServer, reject) => {
       const s = app.listen(opts.port, host, () => resolveServer(s));
       s.once('error', reject);
     });
     server = listening;
     log.info({ host, port: (listening.address() as { port: number }).port, auth: apiKeys.length > 0, pid: process.pid }, 'listening');
-    for (const job of jobs.resumable()) if (job.state !== 'failed' || !disk.low()) runner.enqueue(job.id);
+    await runner.resumeAtStart();
     const starting = Engine.start(opts.engine).then(
       (e) => {
         engine = e;
@@ -112,6 +117,7 @@ export async function startServer(options: Partial<ServeOptions> & Pick<ServeOpt
     let closing: Promise<void> | undefined;
     const close = async () => {
       log.info({ graceMs: opts.shutdownGraceMs }, 'shutting down');
+      stopping.abort(); // bodies being taken in are dropped at their next piece; new requests get 503
       const closed = new Promise<void>((r) => listening.close(() => r()));
       listening.closeIdleConnections();
       const cut = setTimeout(() => listening.closeAllConnections(), opts.shutdownGraceMs);
@@ -123,7 +129,7 @@ export async function startServer(options: Partial<ServeOptions> & Pick<ServeOpt
       unlock();
       log.info('stopped');
     };
-    return { server: listening, engine: () => engine, close: () => (closing ??= close()) };
+    return { server: listening, engine: () => engine, close: () => (closing ??= close()), engineStarted: starting.then((e) => e !== undefined) };
   } catch (err) {
     server?.close();
     unlock();

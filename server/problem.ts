@@ -38,7 +38,8 @@ export function sendError(res: Response, err: unknown, maxProblems: number): num
     return 503;
   }
   if (err instanceof IntakeError) {
-    const title = { 400: 'Malformed body', 413: 'Body too large', 422: 'Invalid records' }[err.status];
+    const title = { 400: 'Malformed body', 413: 'Body too large', 422: 'Invalid records', 503: 'Stopping' }[err.status];
+    if (err.status === 503) res.set('Retry-After', '5');
     sendProblem(res, err.status, title, err.message, err.problems, { max: maxProblems, total: err.problemCount || err.problems.length });
     return err.status;
   }

@@ -29,20 +29,27 @@ export class RenderQueue {
 
   /**
    * Runs `task` in its turn. Throws QueueFullError when too many wait, RenderTimeoutError when the task's
-   * turn and run together pass the time limit. A task whose time runs out while it waits never starts; one
-   * that is running is told through its AbortSignal, and its result is dropped.
+   * turn and run together pass the time limit. A task whose time runs out (or whose `caller` signal
+   * aborts) while it waits never starts; one that is running is told through its AbortSignal, and its
+   * result is dropped.
    */
-  async run<T>(task: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  async run<T>(task: (signal: AbortSignal) => Promise<T>, caller?: AbortSignal): Promise<T> {
     if (this.running >= this.concurrency && this.depth >= this.maxWaiting) throw new QueueFullError(1);
     const abort = new AbortController();
     let timer: NodeJS.Timeout | undefined;
     let entry: { start: () => void; abandoned: boolean } | undefined;
+    let onCaller: (() => void) | undefined;
     const limit = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => {
+      const give = (reason: Error) => {
         if (entry) entry.abandoned = true;
         abort.abort();
-        reject(new RenderTimeoutError(this.timeLimitMs));
-      }, this.timeLimitMs);
+        reject(reason);
+      };
+      timer = setTimeout(() => give(new RenderTimeoutError(this.timeLimitMs)), this.timeLimitMs);
+      // The caller gave up (its client left): the work stops as at the time limit.
+      onCaller = () => give(new Error('the caller gave up'));
+      if (caller?.aborted) onCaller();
+      else caller?.addEventListener('abort', onCaller, { once: true });
     });
     const turn = (async () => {
       if (this.running >= this.concurrency) {
@@ -64,6 +71,7 @@ export class RenderQueue {
       return await Promise.race([turn, limit]);
     } finally {
       clearTimeout(timer);
+      if (onCaller) caller?.removeEventListener('abort', onCaller);
     }
   }
 

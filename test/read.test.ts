@@ -102,6 +102,28 @@ describe('reading records', () => {
     expect(out[2]).toEqual({ name: '佐藤', number: '3' });
   });
 
+  it('passes an error of the bytes under a CSV on as it is, and finalizes them when reading stops early', async () => {
+    async function* failing() {
+      yield enc('name,number\n山田,1\n');
+      throw new Error('the client left');
+    }
+    await expect((async () => {
+      for await (const r of readRecords(failing(), 'csv')) expect(r).toBeDefined();
+    })()).rejects.toThrow('the client left');
+    await expect(parseRecords(Uint8Array.from([0x6e, 0x0a, 0x61, 0xff, 0xfe]), 'csv')).rejects.toThrow(/not valid shift_jis text/);
+    let finalized = false;
+    async function* endless() {
+      try {
+        for (;;) yield enc('name\na\n');
+      } finally {
+        finalized = true;
+      }
+    }
+    for await (const r of readRecords(endless(), 'csv')) if (r) break;
+    await new Promise((r) => setTimeout(r, 20));
+    expect(finalized).toBe(true);
+  });
+
   it('gives CSV records that validate for kokuho-card', async () => {
     expect(validateRecords(await readRecordsFile(fixture('records-sjis.csv')), layout)).toHaveLength(2);
   });

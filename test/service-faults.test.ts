@@ -109,12 +109,54 @@ describe('a crash-consistent job store', () => {
     }
   });
 
-  it('exits non-zero at once when its data folder cannot be used, instead of answering without working', async () => {
+  it('exits non-zero at once when its data folder cannot be used, or its engine cannot start, instead of answering without working', async () => {
     const file = join(mkdtempSync(join(tmpdir(), 'shikaku-notdir-')), 'data');
     writeFileSync(file, 'not a folder');
     const run = await cliRun(['serve', '--port', '0'], { SHIKAKU_DATA_DIR: file });
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/ENOTDIR|EEXIST|not a directory/i);
+    const dataDir = mkdtempSync(join(tmpdir(), 'shikaku-noengine-'));
+    const noEngine = await cliRun(['serve', '--port', '0'], { SHIKAKU_DATA_DIR: dataDir, CHROME_PATH: '/nonexistent/chromium' });
+    expect(noEngine.code).toBe(1);
+    expect(noEngine.stderr).toContain('engine failed to start');
+    expect(noEngine.stderr).toContain('Chromium not found at /nonexistent/chromium');
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+
+  it('brings an unfinished job of the first version into this format and finishes it, visible to every key', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'shikaku-legacy-'));
+    const id = 'cccccccccccccccccccccccc';
+    const dir = join(dataDir, 'jobs', id);
+    mkdirSync(join(dir, 'chunks'), { recursive: true });
+    const input = [...records(3), { name: 'no fields' }];
+    writeFileSync(join(dir, 'records.json'), JSON.stringify(input));
+    const now = new Date().toISOString();
+    const rejection = { record: 4, path: 'name', message: '氏名: something' };
+    writeFileSync(join(dir, 'job.json'), JSON.stringify({ id, layout: 'kokuho-card', state: 'running', createdAt: now, updatedAt: now, total: 4, done: 0, plan: [[0, 1], [2]], rejections: [rejection] }));
+    let svc: ServiceProcess | undefined;
+    try {
+      svc = await startServiceProcess({ dataDir, env: { SHIKAKU_API_KEYS: 'test-key,other:other-key' } });
+      expect(svc.log).toContainEqual(expect.objectContaining({ msg: 'jobs of the first version brought into this format', jobs: 1 }));
+      const job = await waitForJob(svc.base, id);
+      expect(job.state).toBe('done');
+      expect(job.progress).toEqual({ done: 3, total: 4, rejected: 1 });
+      expect((await fetch(`${svc.base}/v1/jobs/${id}`, { headers: { authorization: 'Bearer other-key' } })).status).toBe(200);
+      expect(readdirSync(dir).sort()).toEqual(['job.json', 'manifest.json', 'result.pdf']);
+      const manifest = (await (await fetch(`${svc.base}/v1/jobs/${id}/manifest`, { headers: AUTH })).json()) as { records: unknown[] };
+      expect(manifest.records).toEqual([
+        { record: 1, pages: [1, 2] },
+        { record: 2, pages: [3, 4] },
+        { record: 3, pages: [5, 6] },
+        { record: 4, rejected: [{ path: 'name', message: '氏名: something' }] },
+      ]);
+    } finally {
+      if (svc) {
+        const exited = new Promise((r) => svc!.child.once('exit', r));
+        svc.child.kill('SIGTERM');
+        await exited;
+      }
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });
 
@@ -139,6 +181,26 @@ describe('a render past its deadline', () => {
       await sleep(500);
       expect(pdftoppms()).toEqual([]);
       expect(leftovers()).toEqual([]);
+      const started = Date.now();
+      const card = await fetch(`${svc.base}/v1/render/kokuho-card?page=1`, { method: 'POST', headers: png, body: JSON.stringify(samples[0]) });
+      expect(card.status).toBe(200);
+      expect(Date.now() - started).toBeLessThan(3000);
+    } finally {
+      await svc.close();
+    }
+  });
+
+  it('stops a render whose client leaves before its answer', async () => {
+    const svc = await startTestService({ renderTimeoutMs: 60_000 });
+    try {
+      const png = { ...json, accept: 'image/png' };
+      const leaving = new AbortController();
+      const heavy = fetch(`${svc.base}/v1/render/kokuho-card?page=1`, { method: 'POST', headers: png, body: JSON.stringify(records(300)), signal: leaving.signal });
+      await sleep(1000);
+      leaving.abort();
+      await expect(heavy).rejects.toThrow();
+      await until(() => svc.logLines.join(''), (log) => log.includes('client left; its render was stopped'), 5000, 'the render to stop');
+      expect(pdftoppms()).toEqual([]);
       const started = Date.now();
       const card = await fetch(`${svc.base}/v1/render/kokuho-card?page=1`, { method: 'POST', headers: png, body: JSON.stringify(samples[0]) });
       expect(card.status).toBe(200);
@@ -201,6 +263,21 @@ describe('a full disk', () => {
       rmSync(pdf);
       const manifest = (await (await fetch(`${svc.base}/v1/jobs/${id}/manifest`, { headers: AUTH })).json()) as { records: { record: number; pages: number[] }[] };
       manifest.records.forEach((r, i) => expect(r).toEqual({ record: i + 1, pages: [i * 2 + 1, i * 2 + 2] }));
+
+      // A job failed for a full disk, and room made while the service was down: it resumes at the start.
+      const second = (await (await fetch(`${svc.base}/v1/jobs?layout=kokuho-card`, { method: 'POST', headers: json, body: JSON.stringify(records(600)) })).json()) as { id: string };
+      await until(() => state(svc.base, second.id), (j) => j.progress.done >= 100, 60_000, 'progress');
+      try {
+        for (let i = 0; i < 100; i++) writeFileSync(filler, block, { flag: 'a' });
+      } catch {
+        // full
+      }
+      await until(() => state(svc.base, second.id), (j) => j.state === 'failed', 60_000, 'the second job to fail');
+      await svc.close();
+      rmSync(filler);
+      svc = await startTestService({ ...options });
+      await until(() => state(svc.base, second.id), (j) => j.state === 'done', 120_000, 'the second job to finish after the start');
+      expect((await state(svc.base, second.id)).progress.done).toBe(600);
     } finally {
       await svc.close();
       execFileSync('umount', [mount]);
@@ -277,6 +354,13 @@ describe('stops by signal', () => {
         const slow = connect(Number(port), '127.0.0.1');
         slow.on('error', () => undefined);
         slow.write(`POST /v1/render/kokuho-card HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer test-key\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n[`);
+        // And a job body half sent: it must not become a job.
+        const upload = connect(Number(port), '127.0.0.1');
+        upload.on('error', () => undefined);
+        upload.write(`POST /v1/jobs?layout=kokuho-card HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer test-key\r\nContent-Type: application/x-ndjson\r\nTransfer-Encoding: chunked\r\n\r\n`);
+        const line = `${JSON.stringify(records(1)[0])}\n`;
+        upload.write(`${Buffer.byteLength(line).toString(16)}\r\n${line}\r\n`);
+        const feeding = setInterval(() => upload.write(`${Buffer.byteLength(line).toString(16)}\r\n${line}\r\n`), 100);
         await sleep(300);
         started.push(...startedBy(svc.pid));
         const t = Date.now();
@@ -284,7 +368,10 @@ describe('stops by signal', () => {
         svc.child.kill(signal);
         expect(await exited).toBe(0);
         expect(Date.now() - t).toBeLessThan(3000 + 7000);
+        clearInterval(feeding);
         slow.destroy();
+        upload.destroy();
+        expect(readdirSync(join(dataDir, 'jobs'))).toEqual([id]);
         const log = svc.stderr.join('\n');
         expect(log).toContain('"msg":"stopped"');
         expect(log).not.toContain('browser restarted');

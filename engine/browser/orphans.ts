@@ -152,8 +152,12 @@ function removeOrphanedFolders(): number {
     const owner = OWNED_FOLDER.exec(name)?.[1];
     // The folder's name holds the pid alone: a pid in use again keeps its folder until that process ends.
     if (owner === undefined || isRunning(Number(owner))) continue;
-    rmSync(join(dir, name), { recursive: true, force: true, maxRetries: 3 });
-    removed++;
+    try {
+      rmSync(join(dir, name), { recursive: true, force: true, maxRetries: 3 });
+      removed++;
+    } catch {
+      // another user's folder in a shared /tmp: not ours to remove, and no reason not to start
+    }
   }
   return removed;
 }

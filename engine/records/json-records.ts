@@ -34,6 +34,11 @@ function nestingDepth(text: string, max: number): number {
 /** Parses one record's JSON text; text that is not JSON, or nests deeper than `maxDepth`, is unreadable. */
 export function parseJsonRecord(text: string, where: string, maxDepth: number): unknown {
   if (nestingDepth(text, maxDepth) > maxDepth) return new UnreadableRecord(`${where} nests deeper than ${maxDepth} levels`);
+  return parseShallowRecord(text, where);
+}
+
+/** Parses one record's JSON text whose nesting is already known to be within bounds. */
+function parseShallowRecord(text: string, where: string): unknown {
   try {
     return JSON.parse(text) as unknown;
   } catch (err) {
@@ -73,7 +78,7 @@ export async function* splitJsonArray(text: AsyncIterable<string>, source: strin
     if (chars > bounds.maxChars) return new UnreadableRecord(`${where} is larger than ${bounds.maxChars} characters`);
     if (tooDeep) return new UnreadableRecord(`${where} nests deeper than ${bounds.maxDepth} levels`);
     if (body === '') return new UnreadableRecord(`${where} is empty (two commas in a row, or a comma before ])`);
-    return parseJsonRecord(body, where, bounds.maxDepth);
+    return parseShallowRecord(body, where); // its depth was counted while it was split off
   };
 
   for await (const piece of text) {

@@ -152,12 +152,16 @@ async function* ndjsonRecords(text: AsyncIterable<string>): AsyncGenerator<unkno
  * CSV with a header row of contract field names. Every cell is text; empty cells are absent fields, and
  * cells of boolean and integer fields are converted (true/false/1/0, digits) so the schema sees the
  * contract's types. A cell that does not convert is kept as text and reported by validation; a row whose
- * number of cells differs from the header's is unreadable on its own.
+ * number of cells differs from the header's is unreadable on its own. A row longer than the record limit
+ * makes the whole text unreadable: past an open quote no later row can be told apart from broken quoting.
  */
 async function* csvRecords(text: AsyncIterable<string>, source: string): AsyncGenerator<unknown> {
-  const rows = Readable.from(text).pipe(
-    csvParser({ bom: true, skip_empty_lines: true, trim: false, relax_column_count: true, info: true, max_record_size: RECORD_LIMITS.maxChars }),
-  );
+  const from = Readable.from(text);
+  const rows = csvParser({ bom: true, skip_empty_lines: true, trim: false, relax_column_count: true, info: true, max_record_size: RECORD_LIMITS.maxChars });
+  // pipe() does not pass the source's errors on (an undecodable byte, a body past its limit, a client that
+  // left): hand them to the parser, whose iteration below then throws them as they are.
+  from.on('error', (err) => rows.destroy(err));
+  from.pipe(rows);
   let header: string[] | undefined;
   try {
     for await (const { record, info } of rows as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
@@ -177,8 +181,11 @@ async function* csvRecords(text: AsyncIterable<string>, source: string): AsyncGe
       yield out;
     }
   } catch (cause) {
-    if (cause instanceof PrintError) throw cause;
+    // Only the parser's own errors (codes CSV_…) mean the text is not CSV; others pass through unchanged.
+    if (!String((cause as { code?: unknown }).code ?? '').startsWith('CSV_')) throw cause;
     throw new PrintError('INVALID_INPUT', `${source} is not valid CSV: ${(cause as Error).message}`, { cause });
+  } finally {
+    from.destroy(); // a reader that stops early finalizes the text source, and so the body under it
   }
 }
 

@@ -1,4 +1,4 @@
-import { closeSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
+import { linkSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 
@@ -15,6 +15,20 @@ interface Holder {
 export class DataFolderLockedError extends Error {}
 
 /** The start time of a process, or undefined when it does not exist. */
+/**
+ * Whether the lock at `path` is still `me` after a moment: two services taking over one stale lock at the
+ * same time can each remove the other's fresh lock; the one whose lock is gone then gives way.
+ */
+function holds(path: string, me: Holder): boolean {
+  sleepSync(100);
+  try {
+    const h = JSON.parse(readFileSync(path, 'utf8')) as Holder;
+    return h.pid === me.pid && h.start === me.start && h.host === me.host;
+  } catch {
+    return false;
+  }
+}
+
 function startTime(pid: number): string | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -24,44 +38,55 @@ function startTime(pid: number): string | undefined {
   }
 }
 
-/** Whether the holder recorded in a lock file still runs (on another host it is taken to). */
+/** Whether the holder recorded in a lock file still runs (one on another host cannot be asked: it is taken to). */
 function alive(h: Holder): boolean {
   if (h.host !== hostname()) return true;
   return startTime(h.pid) === h.start;
 }
 
+const sleepSync = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
+
 /**
  * Takes the data folder for this process, so no job is ever run by two services at once: creates
- * `service.lock` exclusively, holding this process's id. A lock left by a process that no longer runs (a
- * crash, kill -9) is taken over; one held by a live process refuses with its process id. Answers the
- * function that releases the lock.
+ * `service.lock` exclusively, holding this process's id. A lock left by a process of this host that no
+ * longer runs (a crash, kill -9) is taken over; one held by a live process, or by a process of another
+ * host (which cannot be asked), refuses with its process id. Answers the function that releases the lock.
  */
 export function lockDataFolder(dataDir: string): () => void {
   const path = join(dataDir, 'service.lock');
   const me: Holder = { pid: process.pid, host: hostname(), start: startTime(process.pid) ?? '', since: new Date().toISOString() };
+  let tookOver = false;
   for (let attempt = 0; ; attempt++) {
+    // Written whole aside, then linked into place: the link either creates the lock with its content or
+    // fails because one exists, so no one ever reads a lock half-written by a live process.
+    const tmp = `${path}.${process.pid}.tmp`;
+    writeFileSync(tmp, JSON.stringify(me), { mode: 0o600 });
     try {
-      const fd = openSync(path, 'wx', 0o600);
-      writeSync(fd, JSON.stringify(me));
-      closeSync(fd);
+      linkSync(tmp, path);
       break;
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) throw err;
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+      if (attempt >= 2) throw new DataFolderLockedError(`the data folder ${dataDir} is being taken by another service: start this one again`);
       let holder: Holder | undefined;
       try {
         holder = JSON.parse(readFileSync(path, 'utf8')) as Holder;
       } catch {
-        holder = undefined; // empty or torn: written by a process that died while writing it
+        holder = undefined; // unreadable: not written by this code (it links whole files), so nobody's
       }
       if (holder && alive(holder)) {
+        const otherHost = holder.host !== hostname() ? `; if that host is gone for good, remove ${path}` : '';
         throw new DataFolderLockedError(
           `the data folder ${dataDir} is in use by another shikaku-print service (process ${holder.pid} on ${holder.host}, since ${holder.since}): ` +
-            'stop it, or give this one its own SHIKAKU_DATA_DIR',
+            `stop it, or give this one its own SHIKAKU_DATA_DIR${otherHost}`,
         );
       }
       rmSync(path, { force: true });
+      tookOver = true;
+    } finally {
+      rmSync(tmp, { force: true });
     }
   }
+  if (tookOver && !holds(path, me)) throw new DataFolderLockedError(`the data folder ${dataDir} was taken by another service starting at the same moment: start this one again`);
   let released = false;
   return () => {
     if (released) return;

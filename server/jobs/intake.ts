@@ -1,15 +1,15 @@
-import { open } from 'node:fs/promises';
+import { open, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { setImmediate as yieldToEvents } from 'node:timers/promises';
 import { checkInputRecord, readRecords, PrintError, type Layout, type RecordFormat } from '../../engine/index.ts';
 import type { ServiceLimits } from '../config.ts';
-import { bytesNeeded, isDiskFull, DiskFullError, type DiskSpace } from './disk-space.ts';
+import { bytesNeeded, isDiskFull, type DiskSpace } from './disk-space.ts';
 import { writeDurable } from './durable-file.ts';
 import { JOB_CHUNK_RECORDS, type ChunkInput, type Job, type JobStore, type Rejection } from './job-store.ts';
 
 /** A job body refused as a whole: the HTTP edge answers `status` with these problems (a bounded list). */
 export class IntakeError extends Error {
-  constructor(readonly status: 400 | 413 | 422, message: string, readonly problems: Rejection[] = [], readonly problemCount = 0) {
+  constructor(readonly status: 400 | 413 | 422 | 503, message: string, readonly problems: Rejection[] = [], readonly problemCount = 0) {
     super(message);
   }
 }
@@ -21,6 +21,10 @@ export interface IntakeOptions {
   owner: string;
   limits: ServiceLimits;
   disk: DiskSpace;
+  /** The body's announced length, when known: what a full disk was asked to hold. */
+  bodyBytes?: number;
+  /** Aborts the intake (the service is stopping): nothing is kept. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -36,12 +40,21 @@ export async function* bodyRecords(body: AsyncIterable<Uint8Array> | Iterable<Ui
   }
 }
 
-/** Counts the body's bytes as they pass and stops it past the limit, however much more is sent. */
-async function* bounded(body: AsyncIterable<Uint8Array>, limit: number): AsyncGenerator<Uint8Array> {
+/** The refusal of a job body past the size limit, whether its length was announced or counted. */
+export function bodyTooLarge(limit: number): IntakeError {
+  return new IntakeError(413, `the body exceeds the job limit of ${limit} bytes: split the records into several jobs`);
+}
+
+/**
+ * Counts the body's bytes as they pass and stops it past the limit, however much more is sent; stops it
+ * too when `signal` aborts (the service is stopping).
+ */
+async function* bounded(body: AsyncIterable<Uint8Array>, limit: number, signal?: AbortSignal): AsyncGenerator<Uint8Array> {
   let bytes = 0;
   for await (const chunk of body) {
+    if (signal?.aborted) throw new IntakeError(503, 'the service is stopping: nothing of this job was kept; send it again shortly');
     bytes += chunk.length;
-    if (bytes > limit) throw new IntakeError(413, `the body exceeds the job limit of ${limit} bytes: split the records into several jobs`);
+    if (bytes > limit) throw bodyTooLarge(limit);
     yield chunk;
   }
 }
@@ -57,8 +70,15 @@ const WRITES_IN_FLIGHT = 4;
  * nothing behind. Throws IntakeError for a body refused as a whole, DiskFullError when room runs out.
  */
 export async function takeJob(body: AsyncIterable<Uint8Array>, store: JobStore, o: IntakeOptions): Promise<Job> {
-  const { id, dir } = store.beginIntake();
-  const log = await open(join(dir, 'rejections.ndjson'), 'w', 0o600);
+  let intake: { id: string; dir: string };
+  try {
+    intake = store.beginIntake();
+  } catch (err) {
+    if (isDiskFull(err)) throw o.disk.short(o.bodyBytes ?? 0);
+    throw err;
+  }
+  const { id, dir } = intake;
+  let log: FileHandle | undefined;
   const head: Rejection[] = [];
   let chunk: ChunkInput = [];
   let chunks = 0;
@@ -84,7 +104,8 @@ export async function takeJob(body: AsyncIterable<Uint8Array>, store: JobStore, 
     if (writeFailure) throw writeFailure.error;
   };
   try {
-    for await (const raw of bodyRecords(bounded(body, o.limits.jobBodyBytes), o.format)) {
+    log = await open(join(dir, 'rejections.ndjson'), 'w', 0o600);
+    for await (const raw of bodyRecords(bounded(body, o.limits.jobBodyBytes, o.signal), o.format)) {
       const index = total++;
       const { record, problems } = checkInputRecord(raw, index, o.layout);
       if (record) {
@@ -92,8 +113,10 @@ export async function takeJob(body: AsyncIterable<Uint8Array>, store: JobStore, 
         if (chunk.length === JOB_CHUNK_RECORDS) await flush();
       } else {
         rejected++;
-        rejectionCount += problems.length;
-        const lines = problems.slice(0, o.limits.problemsPerRecord).map((p) => {
+        // Up to problemsPerRecord problems of a record are kept (and counted): the manifest lists them all.
+        const kept = problems.slice(0, o.limits.problemsPerRecord);
+        rejectionCount += kept.length;
+        const lines = kept.map((p) => {
           const r = { record: p.record, path: p.path, message: `${p.label}: ${p.message}` };
           if (head.length < o.limits.problems) head.push(r);
           return JSON.stringify(r);
@@ -113,6 +136,8 @@ export async function takeJob(body: AsyncIterable<Uint8Array>, store: JobStore, 
     if (rejected === total) throw new IntakeError(422, `none of the ${total} records is valid; nothing was kept`, head, rejectionCount);
     await log.sync();
     await log.close();
+    log = undefined;
+    if (o.signal?.aborted) throw new IntakeError(503, 'the service is stopping: nothing of this job was kept; send it again shortly');
     o.disk.require(bytesNeeded((total - rejected) * o.layout.sides.length, total));
     const now = new Date().toISOString();
     const job: Job = { id, owner: o.owner, layout: o.layout.id, state: 'queued', createdAt: now, updatedAt: now, total, done: 0, chunks, rejected, rejectionCount, rejections: head };
@@ -120,12 +145,9 @@ export async function takeJob(body: AsyncIterable<Uint8Array>, store: JobStore, 
     return job;
   } catch (err) {
     await Promise.all(writing); // never settle into a folder that is being removed
-    await log.close().catch(() => undefined);
+    await log?.close().catch(() => undefined);
     store.abortIntake(id);
-    if (isDiskFull(err)) {
-      o.disk.markLow();
-      throw new DiskFullError(o.disk.free(), o.disk.minFree);
-    }
+    if (isDiskFull(err)) throw o.disk.short(o.bodyBytes ?? 0);
     throw err;
   }
 }

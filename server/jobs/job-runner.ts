@@ -9,6 +9,8 @@ import type { ChunkMeta, Job, JobStore, Rejection } from './job-store.ts';
 /** What a runner works with. */
 export interface RunnerOptions {
   store: JobStore;
+  /** The layouts jobs name (their sides size a job's need for disk room). */
+  layouts: Map<string, Layout>;
   engine: () => Engine | undefined;
   disk: DiskSpace;
   metrics: Metrics;
@@ -29,6 +31,7 @@ export class JobRunner {
   private running: Promise<void> | undefined;
   private stopping = false;
   private readonly store: JobStore;
+  private readonly layouts: Map<string, Layout>;
   private readonly engine: () => Engine | undefined;
   private readonly disk: DiskSpace;
   private readonly metrics: Metrics;
@@ -39,7 +42,7 @@ export class JobRunner {
   private readonly concurrency: number;
 
   constructor(o: RunnerOptions) {
-    ({ store: this.store, engine: this.engine, disk: this.disk, metrics: this.metrics, log: this.log, problemsShown: this.problemsShown } = o);
+    ({ store: this.store, layouts: this.layouts, engine: this.engine, disk: this.disk, metrics: this.metrics, log: this.log, problemsShown: this.problemsShown } = o);
     this.concurrency = o.concurrency ?? 2;
     this.disk.on('recovered', () => void this.resumeRetryable());
   }
@@ -74,21 +77,36 @@ export class JobRunner {
     clearTimeout(timer);
   }
 
+  /**
+   * At start: queues the jobs a stop or crash left unfinished, and those that failed for a full disk when
+   * their room is there (else the room is waited for, and they resume when it comes).
+   */
+  async resumeAtStart(): Promise<void> {
+    for (const job of this.store.resumable()) {
+      if (job.state === 'failed') await this.retry(job);
+      else this.enqueue(job.id);
+    }
+  }
+
   /** Jobs failed for a full disk go back to the queue once room returns. */
   private async resumeRetryable(): Promise<void> {
-    for (const job of this.store.resumable()) {
-      if (job.state !== 'failed') continue;
-      job.state = 'queued';
-      delete job.error;
-      delete job.retryable;
-      try {
-        await this.store.save(job);
-      } catch {
-        continue; // still no room: the next recovery tries again
-      }
-      this.log.info({ job: job.id }, 'job resumed: disk space returned');
-      this.enqueue(job.id);
+    for (const job of this.store.resumable()) if (job.state === 'failed') await this.retry(job);
+  }
+
+  /** Puts a job that failed for lack of room back in the queue if its room is there now. */
+  private async retry(job: Job): Promise<void> {
+    const needed = this.needed(job);
+    if (this.disk.free() < needed + this.disk.minFree) {
+      this.disk.short(needed);
+      return;
     }
+    job.state = 'queued';
+    delete job.error;
+    delete job.retryable;
+    // Queued even if the disk refuses this save: the store keeps the state in memory, and running saves it.
+    await this.store.save(job).catch(() => undefined);
+    this.log.info({ job: job.id }, 'job resumed: disk space returned');
+    this.enqueue(job.id);
   }
 
   private async loop(): Promise<void> {
@@ -108,10 +126,9 @@ export class JobRunner {
   }
 
   private async fail(job: Job, err: unknown): Promise<void> {
-    const full = err instanceof DiskFullError ? err : isDiskFull(err) ? new DiskFullError(this.disk.free(), this.needed(job)) : undefined;
+    const full = err instanceof DiskFullError ? err : isDiskFull(err) ? this.disk.short(this.needed(job)) : undefined;
     job.state = 'failed';
     if (full) {
-      this.disk.markLow();
       job.error = full.message;
       job.retryable = true;
     } else {
@@ -128,8 +145,8 @@ export class JobRunner {
 
   /** Bytes the job still needs: its remaining pages twice (chunks and result). */
   private needed(job: Job): number {
-    const layout = this.engine()?.layouts.get(job.layout);
-    return bytesNeeded((job.total - job.rejected - job.done) * (layout?.sides.length ?? 2), job.total);
+    const sides = this.layouts.get(job.layout)?.sides.length ?? 2;
+    return bytesNeeded(Math.max(0, job.total - job.rejected - job.done) * sides, job.total);
   }
 
   private async run(job: Job): Promise<void> {
@@ -141,21 +158,33 @@ export class JobRunner {
     await this.store.save(job);
     this.log.info({ job: job.id, layout: job.layout, records: job.total, chunks: job.chunks }, 'job started');
     let next = 0;
+    let failure: { error: unknown } | undefined;
+    // The first failure stops both workers from taking chunks; the job fails only once both have settled,
+    // so no chunk of a failed job is still printing when it is retried.
     const worker = async () => {
-      while (!this.stopping && next < job.chunks) {
+      while (!this.stopping && !failure && next < job.chunks) {
         const n = next++;
         if (this.store.chunkPrinted(job.id, n)) continue;
-        await this.printChunk(engine, layout, job, n);
+        try {
+          await this.printChunk(engine, layout, job, n);
+        } catch (error) {
+          failure ??= { error };
+        }
       }
     };
     await Promise.all(Array.from({ length: this.concurrency }, worker));
+    if (failure) throw failure.error;
     if (this.stopping) throw new Error('stopping');
     await this.assemble(job, layout);
     job.state = 'done';
     await this.store.save(job);
     // The chunks are in result.pdf now; dropped only after the job is saved done, so a restart in between
-    // never finds a job that needs chunks it no longer has.
-    this.store.dropWorkFiles(job.id);
+    // never finds a job that needs chunks it no longer has (a restart after it drops them: JobStore.recover).
+    try {
+      this.store.dropWorkFiles(job.id);
+    } catch (err) {
+      this.log.warn({ job: job.id, code: (err as NodeJS.ErrnoException).code }, 'work files of a done job not removed; the next start removes them');
+    }
     this.log.info({ job: job.id, printed: job.done, rejected: job.rejected }, 'job done');
   }
 
@@ -194,12 +223,14 @@ export class JobRunner {
     await this.store.save(job);
   }
 
-  /** Joins the chunks in order into result.pdf and writes the manifest of every input record. */
+  /**
+   * Joins the chunks in order into result.pdf and writes the manifest of every input record. The job's
+   * counts are taken again from what is on disk: a crash between a chunk and its job save cannot skew them.
+   */
   private async assemble(job: Job, layout: Layout): Promise<void> {
     const sides = layout.sides.length;
     const pages = new Map<number, [number, number]>();
     const rejections = this.store.intakeRejections(job.id);
-    job.done = 0;
     await writeDurableBy(this.store.resultPath(job.id), async (write) => {
       const writer = new PdfWriter(write, layout.page);
       for (let n = 0; n < job.chunks; n++) {
@@ -208,15 +239,19 @@ export class JobRunner {
         if (meta.printed.length === 0) continue;
         const first = writer.pageCount;
         meta.printed.forEach((index, k) => pages.set(index, [first + k * sides + 1, first + (k + 1) * sides]));
-        job.done += meta.printed.length;
         await writer.addChunk(readFileSync(this.store.chunkPdfPath(job.id, n)), meta.printed.length * sides);
       }
       writer.finish({ title: layout.name, subject: `${layout.id}: job ${job.id}` });
     });
-    job.rejected = new Set(rejections.map((r) => r.record)).size; // counted again: a crash may have cut a save
+    rejections.sort((a, b) => a.record - b.record);
     await writeManifest(this.store.manifestPath(job.id), job, pages, rejections);
+    job.done = pages.size;
+    job.rejected = new Set(rejections.map((r) => r.record)).size;
+    job.rejectionCount = rejections.length;
+    job.rejections = rejections.slice(0, this.problemsShown);
   }
 }
+
 /**
  * Writes the manifest of a finished job, every input record with its pages or why it was rejected, line
  * by line (a 300,000-record manifest is never one string), durably.

@@ -47,6 +47,54 @@ export type ChunkInput = [index: number, raw: unknown][];
 
 const ID = /^[0-9a-f]{24}$/;
 
+/** The owner of jobs made before jobs had owners: every key sees them, as every key did then. */
+export const ANY_OWNER = '*';
+
+/**
+ * Brings a job written by the first version (job.json with a `plan` of record positions per chunk and the
+ * input as records.json) into this format, so an upgrade loses no job in progress: each chunk's records go
+ * to input/, a chunk already printed gets its meta, the problems go to rejections.ndjson, and records.json
+ * is removed. Answers whether the folder held such a job.
+ */
+async function migrateFirstVersionJob(dir: string, id: string): Promise<boolean> {
+  let old: { id?: string; plan?: number[][]; rejections?: Rejection[]; done?: number; state?: Job['state'] } & Partial<Job>;
+  try {
+    old = JSON.parse(readFileSync(join(dir, 'job.json'), 'utf8')) as typeof old;
+  } catch {
+    return false;
+  }
+  if (old.id !== id || !Array.isArray(old.plan) || typeof old.layout !== 'string') return false;
+  const rejections = old.rejections ?? [];
+  if (old.state !== 'done') {
+    const records = JSON.parse(readFileSync(join(dir, 'records.json'), 'utf8')) as unknown[];
+    mkdirPrivate(join(dir, 'input'));
+    mkdirPrivate(join(dir, 'chunks'));
+    for (const [n, indices] of old.plan.entries()) {
+      await writeDurable(join(dir, 'input', `${pad(n)}.json`), JSON.stringify(indices.map((i) => [i, records[i]])));
+      if (existsSync(join(dir, 'chunks', `${pad(n)}.pdf`))) await writeDurable(join(dir, 'chunks', `${pad(n)}.json`), JSON.stringify({ printed: indices, rejections: [] }));
+    }
+    await writeDurable(join(dir, 'rejections.ndjson'), rejections.map((r) => `${JSON.stringify(r)}\n`).join(''));
+  }
+  const job: Job = {
+    id,
+    owner: ANY_OWNER,
+    layout: old.layout,
+    state: old.state ?? 'queued',
+    createdAt: old.createdAt ?? new Date().toISOString(),
+    updatedAt: new Date().toISOString(),
+    total: old.total ?? 0,
+    done: old.done ?? 0,
+    chunks: old.plan.length,
+    rejected: new Set(rejections.map((r) => r.record)).size,
+    rejectionCount: rejections.length,
+    rejections: rejections.slice(0, 100),
+    ...(old.error ? { error: old.error } : {}),
+  };
+  await writeDurable(join(dir, 'job.json'), JSON.stringify(job));
+  rmSync(join(dir, 'records.json'), { force: true });
+  return true;
+}
+
 /** Records per chunk of a job: one engine document, kept on disk once printed. */
 export const JOB_CHUNK_RECORDS = 100;
 
@@ -79,11 +127,12 @@ export class JobStore {
 
   /**
    * Start-up repair after a crash: drops jobs that were being taken in (never answered 202) and temp
-   * files, and moves a job whose job.json is unreadable to `<data>/quarantine/` so the rest can run.
-   * Answers the ids moved aside.
+   * files, drops the work files a done job still has, brings jobs of the first version's format into this
+   * one, and moves a job whose job.json is unreadable to `<data>/quarantine/` so the rest can run.
    */
-  recover(): { quarantined: string[]; tempFiles: number; incomplete: number } {
+  async recover(): Promise<{ quarantined: string[]; tempFiles: number; incomplete: number; migrated: number }> {
     let tempFiles = 0;
+    let migrated = 0;
     const incomplete = readdirSync(this.incoming).length;
     rmSync(this.incoming, { recursive: true, force: true });
     mkdirPrivate(this.incoming);
@@ -97,21 +146,30 @@ export class JobStore {
           tempFiles++;
         }
       }
-      if (!ID.test(id) || this.read(id) === undefined) {
+      if (ID.test(id) && this.read(id) === undefined && (await migrateFirstVersionJob(dir, id))) migrated++;
+      const job = ID.test(id) ? this.read(id) : undefined;
+      if (!job) {
         mkdirPrivate(this.quarantine);
         renameSync(dir, join(this.quarantine, `${id}-${Date.now()}`));
         quarantined.push(id);
+      } else if (job.state === 'done') {
+        this.dropWorkFiles(id);
       }
     }
-    return { quarantined, tempFiles, incomplete };
+    return { quarantined, tempFiles, incomplete, migrated };
   }
 
   /** A new job's folder under incoming/, for the intake to fill. */
   beginIntake(): { id: string; dir: string } {
     const id = randomBytes(12).toString('hex');
     const dir = join(this.incoming, id);
-    mkdirPrivate(join(dir, 'input'));
-    mkdirPrivate(join(dir, 'chunks'));
+    try {
+      mkdirPrivate(join(dir, 'input'));
+      mkdirPrivate(join(dir, 'chunks'));
+    } catch (err) {
+      rmSync(dir, { recursive: true, force: true });
+      throw err;
+    }
     return { id, dir };
   }
 
@@ -155,6 +213,8 @@ export class JobStore {
     this.saving.set(job.id, write);
     try {
       await write;
+      // Stored: a finished job need not be held in memory any more (a full disk that refused it keeps it).
+      if (job.state === 'done' || job.state === 'failed') this.cache.delete(job.id);
     } finally {
       if (this.saving.get(job.id) === write) this.saving.delete(job.id);
     }
@@ -209,7 +269,8 @@ export class JobStore {
     if (!existsSync(path)) return undefined;
     try {
       const job = JSON.parse(readFileSync(path, 'utf8')) as Job;
-      return typeof job === 'object' && job !== null && job.id === id ? job : undefined;
+      const whole = typeof job === 'object' && job !== null && job.id === id && typeof job.chunks === 'number' && typeof job.owner === 'string';
+      return whole ? job : undefined;
     } catch {
       return undefined;
     }
