@@ -1,5 +1,6 @@
 import { PDFContext, PDFDocument, PDFHexString, PDFName, PDFObjectCopier, PDFRef, type PDFObject, type PDFPage } from 'pdf-lib';
 import { PrintError } from '../errors.ts';
+import { tagSubsetsByContents } from './subset-tags.ts';
 
 /** Millimetres to PDF points. */
 export function mmToPt(mm: number): number {
@@ -36,8 +37,9 @@ const latin1 = (s: string) => Buffer.from(s, 'latin1');
  * Every page is made exactly the layout's size. Chromium rounds the page it prints (85.60 × 53.98 mm comes
  * out 242.88 × 153.12 pt instead of 242.65 × 153.01 pt) but lays the content out at the exact CSS size from
  * the top-left corner; so each page's content is moved down by the excess height, keeping its top-left
- * fixed, and Media, Crop, Trim and Bleed boxes are set to the exact size. No dates and no random file id
- * are written, so equal input gives byte-identical files.
+ * fixed, and Media, Crop, Trim and Bleed boxes are set to the exact size. Font subsets are named by their
+ * contents (subset-tags.ts). No dates and no random file id are written, so equal input gives
+ * byte-identical files.
  */
 export class PdfWriter {
   private offset = 0;
@@ -75,6 +77,7 @@ export class PdfWriter {
       leaf.set(PDFName.of('Parent'), PAGES);
       this.pageRefs.push(dest.register(leaf));
     }
+    tagSubsetsByContents(dest);
     for (const [ref, object] of dest.enumerateIndirectObjects()) this.writeObject(ref, object);
     this.nextObject = dest.largestObjectNumber + 1;
   }
