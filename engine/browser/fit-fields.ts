@@ -22,7 +22,8 @@ export const FIT_FIELDS = `(() => {
     changed++;
     const style = getComputedStyle(el);
     const base = parseFloat(style.fontSize) / PX_PER_PT;
-    const floor = Math.min(base, parseFloat(el.dataset.minPt || '${DEFAULT_MIN_PT}'));
+    // Never below the 6 pt floor of print practice, whatever a layout asks; a box set smaller keeps its size.
+    const floor = Math.min(base, Math.max(${DEFAULT_MIN_PT}, parseFloat(el.dataset.minPt || '${DEFAULT_MIN_PT}')));
     const room = el.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
     const sizes = [];
     for (let s = base; s >= floor - 1e-6; s -= STEP) sizes.push(s);
