@@ -20,13 +20,14 @@ interface Command {
 const COMMANDS: Record<string, Command> = {
   render: {
     summary: 'render every record of a file to one PDF, or to one PNG per page',
-    usage: 'render --layout ID --data FILE --out PATH [--format pdf|png] [--dpi N] [--quiet]',
+    usage: 'render --layout ID --data FILE --out PATH [--format pdf|png] [--dpi N] [--png proof|k] [--quiet]',
     options: {
       layout: { type: 'string' },
       data: { type: 'string' },
       out: { type: 'string' },
       format: { type: 'string', default: 'pdf' },
       dpi: { type: 'string', default: '300' },
+      png: { type: 'string' },
       quiet: { type: 'boolean', default: false },
     },
     run: (v) => renderCommand(v),

@@ -24,3 +24,10 @@ export function formatOption(values: Record<string, unknown>): 'pdf' | 'png' {
   if (v !== 'pdf' && v !== 'png') throw new UsageError(`--format expects pdf or png, received "${String(v)}"`);
   return v;
 }
+
+/** The PNG mode option: proof (default) or k, pure black on white for card printers. */
+export function pngOption(values: Record<string, unknown>): 'proof' | 'k' {
+  const v = values.png ?? 'proof';
+  if (v !== 'proof' && v !== 'k') throw new UsageError(`--png expects proof or k, received "${String(v)}"`);
+  return v;
+}

@@ -2,10 +2,10 @@ import {
   Engine, getLayout, loadLayouts, readRecordsFile, validateRecords, writePdfOutput, writePngOutput,
   type RenderProgress, type PdfSink,
 } from '../engine/index.ts';
-import { requireOption, intOption, formatOption } from './options.ts';
+import { requireOption, intOption, formatOption, pngOption } from './options.ts';
 import { EXIT } from './report.ts';
 
-const USAGE = 'render --layout ID --data FILE --out PATH [--format pdf|png] [--dpi N] [--quiet]';
+const USAGE = 'render --layout ID --data FILE --out PATH [--format pdf|png] [--dpi N] [--png proof|k] [--quiet]';
 
 /** `render`: records file in, PDF (or a folder of PNGs) and its manifest out; nothing out when any record is bad. */
 export async function renderCommand(values: Record<string, unknown>): Promise<number> {
@@ -14,6 +14,7 @@ export async function renderCommand(values: Record<string, unknown>): Promise<nu
   const out = requireOption(values, 'out', USAGE);
   const format = formatOption(values);
   const dpi = intOption(values, 'dpi', 50, 1200) ?? 300;
+  const png = pngOption(values);
   const quiet = values.quiet === true;
 
   // Everything that can be checked without a browser is checked first, so bad input fails in a moment.
@@ -25,7 +26,7 @@ export async function renderCommand(values: Record<string, unknown>): Promise<nu
   const engine = await Engine.start();
   try {
     const produce = (sink: PdfSink) => engine.render(layoutId, raws, sink, quiet ? {} : { onProgress: progressPrinter() });
-    const manifest = format === 'pdf' ? await writePdfOutput(out, produce) : await writePngOutput(out, dpi, layout.page, produce);
+    const manifest = format === 'pdf' ? await writePdfOutput(out, produce) : await writePngOutput(out, dpi, layout.page, produce, png);
     if (!quiet) {
       const secs = (Date.now() - started) / 1000;
       const n = manifest.records.length;

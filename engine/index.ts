@@ -14,6 +14,7 @@ export { readRecords, readRecordsFile, parseRecords, formatOfPath, UnreadableRec
 export type { RecordFormat } from './records/read.ts';
 export { rasterizePdf, pixelsFor } from './png/rasterize.ts';
 export type { RasterizeOptions, PageSize } from './png/rasterize.ts';
+export type { PngMode } from './png/finish-png.ts';
 export { writePdfOutput, writePngOutput, pngName } from './output/write.ts';
 export type { Manifest } from './output/write.ts';
 export { toWareki, formatWareki } from './format/wareki.ts';

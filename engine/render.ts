@@ -11,6 +11,7 @@ import { pinnedCoverage } from './fonts/glyph-coverage.ts';
 import { AssetServer } from './browser/asset-server.ts';
 import { BrowserSupervisor } from './browser/supervisor.ts';
 import { sweepOrphans } from './browser/orphans.ts';
+import type { PngMode } from './png/finish-png.ts';
 import type { PrintedChunk } from './browser/tab-pool.ts';
 import type { EventEmitter } from 'node:events';
 import { PdfWriter, type PdfSink } from './pdf/pdf-writer.ts';
@@ -84,6 +85,8 @@ export interface RenderPageOptions {
   dpi?: number | undefined;
   /** Cancels rendering and rasterizing alike; the promise rejects with CANCELLED. */
   signal?: AbortSignal | undefined;
+  /** A proof (default) or pure black on white for a card printer's K panel. */
+  png?: PngMode | undefined;
 }
 
 /** One page of a render as PNG, with the page count of the whole render. */
@@ -220,12 +223,12 @@ export class Engine {
    * time limit leaves no work behind.
    */
   async renderPage(layoutId: string, raws: readonly unknown[], options: RenderPageOptions): Promise<RenderedPage> {
-    const { page, dpi = 300, signal } = options;
+    const { page, dpi = 300, signal, png: mode } = options;
     const layout = getLayout(this.layouts, layoutId);
     // With no records the render's own check says so better than an empty page range would.
     if (raws.length > 0) checkPageNumber(page, raws.length * layout.sides.length);
     const result = await this.renderPdf(layout.id, raws, { signal });
-    const [png] = await rasterizePdf(result.pdf, result.pageCount, layout.page, dpi, { firstPage: page, lastPage: page, signal });
+    const [png] = await rasterizePdf(result.pdf, result.pageCount, layout.page, dpi, { firstPage: page, lastPage: page, signal, png: mode });
     if (!png) throw new PrintError('RENDER', `page ${page} of ${result.pageCount} was not rasterized`);
     return { png, pageCount: result.pageCount };
   }

@@ -121,6 +121,8 @@ export function createApp(ctx: AppContext): express.Express {
       const records = await syncRecords(Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0), ctx.limits.syncRecords);
       const png = req.accepts(['application/pdf', 'image/png']) === 'image/png';
       const page = Number(req.query.page ?? 1);
+      const mode = req.query.png ?? 'proof';
+      if (mode !== 'proof' && mode !== 'k') throw new IntakeError(400, `png must be proof or k (pure black on white, for card printers), not ${JSON.stringify(mode)}`);
       const stop = ctx.metrics.renderSeconds.startTimer({ kind: 'sync' });
       // A client that leaves before its answer stops its render, as its time limit would.
       const gone = new AbortController();
@@ -129,7 +131,7 @@ export function createApp(ctx: AppContext): express.Express {
       });
       const body = await ctx.queue.run(async (signal) => {
         if (png) {
-          const { png: image, pageCount } = await engine.renderPage(layout.id, records, { page, signal });
+          const { png: image, pageCount } = await engine.renderPage(layout.id, records, { page, signal, png: mode });
           ctx.metrics.pages.inc({ layout: layout.id }, pageCount);
           return image;
         }

@@ -67,6 +67,11 @@ describe('synchronous render', () => {
     expect(png.status).toBe(200);
     const bytes = Buffer.from(await png.arrayBuffer());
     expect([bytes.readUInt32BE(16), bytes.readUInt32BE(20)]).toEqual([1011, 638]);
+    const k = await fetch(`${svc.base}/v1/render/kokuho-card?page=1&png=k`, { method: 'POST', headers: { ...json, accept: 'image/png' }, body: JSON.stringify(samples[0]) });
+    expect(k.status).toBe(200);
+    expect(Buffer.from(await k.arrayBuffer()).equals(bytes)).toBe(false);
+    const wrong = await fetch(`${svc.base}/v1/render/kokuho-card?page=1&png=cmyk`, { method: 'POST', headers: { ...json, accept: 'image/png' }, body: JSON.stringify(samples[0]) });
+    expect(wrong.status).toBe(400);
   });
 
   it('answers bad records with 422 problem+json listing record, path and message', async () => {

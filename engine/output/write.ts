@@ -4,6 +4,7 @@ import { PrintError } from '../errors.ts';
 import type { RenderSummary } from '../render.ts';
 import type { PdfSink } from '../pdf/pdf-writer.ts';
 import { rasterizePdfFile } from '../png/rasterize.ts';
+import type { PngMode } from '../png/finish-png.ts';
 
 /** The file name of one page's PNG: record number from 0001, page from 1 (interfaces.md). */
 export function pngName(record: number, page: number): string {
@@ -79,7 +80,7 @@ export async function writePdfOutput(out: string, produce: PdfProducer): Promise
  * Writes one PNG per page into the folder `out` (built aside and renamed into place) and the manifest
  * beside it. An existing `out` is replaced only when it holds nothing but page PNGs of an earlier run.
  */
-export async function writePngOutput(out: string, dpi: number, page: { widthMm: number; heightMm: number }, produce: PdfProducer): Promise<Manifest> {
+export async function writePngOutput(out: string, dpi: number, page: { widthMm: number; heightMm: number }, produce: PdfProducer, png: PngMode = 'proof'): Promise<Manifest> {
   if (existsSync(out)) {
     if (!statSync(out).isDirectory()) throw new PrintError('INVALID_INPUT', `--out ${out} is a file; PNG output needs a folder`);
     const foreign = readdirSync(out).filter((f) => !PNG_NAME.test(f));
@@ -90,7 +91,7 @@ export async function writePngOutput(out: string, dpi: number, page: { widthMm: 
     const pdf = join(work, 'document.pdf');
     const summary = await produceToFile(pdf, produce);
     const manifest = manifestOf(summary, 'png', out, dpi);
-    const pngs = await rasterizePdfFile(pdf, summary.pageCount, page, dpi, work);
+    const pngs = await rasterizePdfFile(pdf, summary.pageCount, page, dpi, work, { png });
     rmSync(pdf);
     for (const r of manifest.records) {
       r.files?.forEach((file, i) => renameSync(pngs[r.pages[0] - 1 + i] as string, join(work, file)));

@@ -4,6 +4,7 @@ import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PrintError, throwIfCancelled } from '../errors.ts';
 import { OWNER_ENV, ownerMarker } from '../browser/orphans.ts';
+import { finishPngs, pdftoppmArgs, type PngMode } from './finish-png.ts';
 
 /** Which pages to rasterize, and how to stop it. */
 export interface RasterizeOptions {
@@ -13,6 +14,8 @@ export interface RasterizeOptions {
   firstPage?: number | undefined;
   /** Last page to rasterize, inclusive; the last page of the document when left out. */
   lastPage?: number | undefined;
+  /** A proof (the default) or pure black on white for a card printer's K panel (finish-png.ts). */
+  png?: PngMode | undefined;
 }
 
 /** A page's size on paper. */
@@ -37,18 +40,19 @@ export function checkPageNumber(page: number, pageCount: number, name = 'page'):
  * Rasterizes pages of a finished PDF file (all of them, or `firstPage` to `lastPage`) to PNG files in
  * `outDir` with poppler's pdftoppm, so a PNG shows exactly what the PDF prints (one path for proofs, card
  * printers and golden checks). The pixel grid is cropped to round(size × dpi), so a card at 300 dpi is
- * 1011 × 638 px; pdftoppm writes the density into each file's pHYs chunk. Returns the files in page order.
+ * 1011 × 638 px; each file keeps its density (pHYs) and carries an sRGB profile. Returns the files in page
+ * order.
  * When it fails or is cancelled, every pdftoppm has exited before it rejects; what they wrote stays in
  * `outDir`, which the caller owns and removes.
  */
 export async function rasterizePdfFile(pdfPath: string, pageCount: number, page: PageSize, dpi: number, outDir: string, options: RasterizeOptions = {}): Promise<string[]> {
-  const { signal, firstPage = 1, lastPage = pageCount } = options;
+  const { signal, firstPage = 1, lastPage = pageCount, png = 'proof' } = options;
   checkPageNumber(firstPage, pageCount, 'firstPage');
   checkPageNumber(lastPage, pageCount, 'lastPage');
   if (lastPage < firstPage) throw new PrintError('INVALID_INPUT', `lastPage (${lastPage}) comes before firstPage (${firstPage})`);
   throwIfCancelled(signal);
 
-  const size = ['-r', String(dpi), '-x', '0', '-y', '0', '-W', String(pixelsFor(page.widthMm, dpi)), '-H', String(pixelsFor(page.heightMm, dpi))];
+  const size = ['-r', String(dpi), '-x', '0', '-y', '0', '-W', String(pixelsFor(page.widthMm, dpi)), '-H', String(pixelsFor(page.heightMm, dpi)), ...pdftoppmArgs(png)];
   const wanted = lastPage - firstPage + 1;
   // pdftoppm is single-threaded: one process per core, each on a contiguous range of pages.
   const parts = Math.max(1, Math.min(availableParallelism(), Math.ceil(wanted / 20)));
@@ -83,7 +87,9 @@ export async function rasterizePdfFile(pdfPath: string, pageCount: number, page:
   const pageOf = (f: string) => Number(/-(\d+)\.png$/.exec(f)?.[1]);
   const files = (await readdir(outDir)).filter((f) => /^p\d+-\d+\.png$/.test(f)).sort((a, b) => pageOf(a) - pageOf(b));
   if (files.length !== wanted) throw new PrintError('RENDER', `pdftoppm wrote ${files.length} pages, expected ${wanted}`);
-  return files.map((f) => join(outDir, f));
+  const paths = files.map((f) => join(outDir, f));
+  await finishPngs(paths, dpi, png, signal);
+  return paths;
 }
 
 /**

@@ -1,0 +1,49 @@
+// PNG pages: proofs as the PDF shows them, and `k` pages for card printers (pure black on white, no
+// anti-aliasing); every PNG carries an sRGB profile and its density. Read back from the files with sharp.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import sharp from 'sharp';
+import { Engine, loadLayouts, getLayout, loadSamples } from '../engine/index.ts';
+
+const layout = getLayout(loadLayouts(), 'kokuho-card');
+const sample = (loadSamples(layout) as unknown[])[0];
+let engine: Engine;
+
+beforeAll(async () => {
+  engine = await Engine.start({ tabs: 1 });
+});
+afterAll(async () => engine?.close());
+
+/** How many pixels are pure black, pure white, and anything else (anti-aliased edges, grey rules, tints). */
+async function census(png: Buffer): Promise<{ black: number; white: number; other: number }> {
+  const { data, info } = await sharp(png).raw().toBuffer({ resolveWithObject: true });
+  const out = { black: 0, white: 0, other: 0 };
+  for (let i = 0; i < data.length; i += info.channels) {
+    const [r, g, b] = [data[i], data[i + 1], data[i + 2]];
+    if (r === 0 && g === 0 && b === 0) out.black++;
+    else if (r === 255 && g === 255 && b === 255) out.white++;
+    else out.other++;
+  }
+  return out;
+}
+
+describe('PNG pages', () => {
+  it('in k mode are pure black on white, with the grey rules and every stroke of the text in black', async () => {
+    for (const page of [1, 2]) {
+      const proof = (await engine.renderPage(layout.id, [sample], { page, dpi: 300 })).png;
+      const k = (await engine.renderPage(layout.id, [sample], { page, dpi: 300, png: 'k' })).png;
+      const p = await census(proof);
+      const c = await census(k);
+      expect(p.other).toBeGreaterThan(1000); // a proof is anti-aliased, and its rules are grey
+      expect(c.other).toBe(0);
+      expect(c.black).toBeGreaterThan(p.black); // edges and grey rules went to black, none went to white
+    }
+  });
+
+  it('carry an sRGB profile and their density, in both modes', async () => {
+    for (const png of ['proof', 'k'] as const) {
+      const meta = await sharp((await engine.renderPage(layout.id, [sample], { page: 1, dpi: 300, png })).png).metadata();
+      expect([png, meta.width, meta.height, meta.density, meta.hasProfile]).toEqual([png, 1011, 638, 300, true]);
+      expect(meta.icc?.subarray(48, 52).toString('latin1') ?? '').not.toBe('');
+    }
+  });
+});
