@@ -67,8 +67,8 @@ describe('kokuho-notice', () => {
     }
   });
 
-  it('draws the cut line around exactly a card (85.60 × 53.98 mm) and keeps print 3 mm away from it on both sides', () => {
-    const dpi = 300;
+  it('draws a visible cut line whose centre traces exactly a card (85.60 × 53.98 mm ± 0.1), with ✂ 切り取り線, and keeps print 3 mm away from it on both sides', () => {
+    const dpi = 600;
     const px = (mm: number) => Math.round((mm / 25.4) * dpi);
     const img = greyPage(kokuhoPdf, 2, dpi);
     // Find the dashed line's rows and columns near where the layout puts them.
@@ -88,9 +88,15 @@ describe('kokuho-notice', () => {
     const right = colsWithLine(px(STRIP.x + STRIP.w) - 10, px(STRIP.x + STRIP.w) + 10);
     for (const line of [top, bottom, left, right]) expect(line.length).toBeGreaterThan(0);
     const [t0, t1, b0, b1, l0, l1, r0, r1] = [top[0]!, top.at(-1)!, bottom[0]!, bottom.at(-1)!, left[0]!, left.at(-1)!, right[0]!, right.at(-1)!];
-    expect((b1 - t0 + 1) / (dpi / 25.4)).toBeCloseTo(53.98, 0);
-    expect((r1 - l0 + 1) / (dpi / 25.4)).toBeCloseTo(85.6, 0);
-    // The bands start 2 px (0.17 mm) off the line, past its anti-aliased edge pixels.
+    // Where a cut along the line falls: the middle of the line's pixel rows and columns.
+    const mm = (pxs: number) => pxs / (dpi / 25.4);
+    const centre = (a: number, b: number) => (a + b + 1) / 2;
+    expect(Math.abs(mm(centre(b0, b1) - centre(t0, t1)) - 53.98)).toBeLessThanOrEqual(0.1);
+    expect(Math.abs(mm(centre(r0, r1) - centre(l0, l1)) - 85.6)).toBeLessThanOrEqual(0.1);
+    // Seen easily: at least 0.3 mm thick on every side.
+    for (const [a, b] of [[t0, t1], [b0, b1], [l0, l1], [r0, r1]] as const) expect(mm(b - a + 1)).toBeGreaterThanOrEqual(0.3);
+    expect(flat(pageText(kokuhoPdf, 1))).toContain('切り取り線下部を切り取って');
+    // The bands start 2 px (0.08 mm) off the line, past its anti-aliased edge pixels.
     const band = px(3);
     const aa = 2;
     // Outside: nothing within 3 mm of the line, all around.
