@@ -120,6 +120,14 @@ export async function startServiceProcess(o: ServiceProcessOptions): Promise<Ser
   return { child, pid: child.pid!, base, log, stderr };
 }
 
+/** Stops the service as an operator would (SIGTERM) and answers its exit code once it has exited. */
+export async function stopServiceProcess(service: ServiceProcess): Promise<number | null> {
+  if (service.child.exitCode !== null || service.child.signalCode !== null) return service.child.exitCode;
+  const exited = new Promise<number | null>((r) => service.child.once('exit', (code) => r(code)));
+  service.child.kill('SIGTERM');
+  return exited;
+}
+
 /** SIGKILLs the service's node process and waits until Node has reaped it. */
 export async function killHard(service: ServiceProcess): Promise<void> {
   const exited = new Promise((r) => service.child.once('exit', r));
