@@ -235,7 +235,8 @@ function answerError(ctx: AppContext, res: Response, err: unknown): void {
   if (reason) ctx.metrics.rejections.inc({ reason });
   if (status === 507) ctx.log.error({ reqId, reason: (err as Error).message }, 'job refused: disk full');
   else if (status === 503 && err instanceof PrintError) ctx.log.error({ reqId, code: err.code, cause: err.code === 'CANCELLED' ? undefined : err.message }, 'render failed');
-  else if (status === 503) ctx.log.warn({ reqId, reason: (err as Error).message }, 'render timed out');
+  else if (err instanceof RenderTimeoutError) ctx.log.warn({ reqId, limitMs: err.limitMs }, 'render timed out');
+  else if (status === 503) ctx.log.info({ reqId }, 'refused: the service is stopping');
   // The stack without its message: a message may quote a record (JSON.parse quotes what it could not read).
   else if (status === 500) ctx.log.error({ reqId, err: err instanceof Error ? err.name : typeof err, at: err instanceof Error ? err.stack?.split('\n').slice(1, 4).map((l) => l.trim()) : undefined }, 'unexpected error');
 }

@@ -1,11 +1,10 @@
 import { open, type FileHandle } from 'node:fs/promises';
-import { join } from 'node:path';
 import { setImmediate as yieldToEvents } from 'node:timers/promises';
 import { checkInputRecord, readRecords, PrintError, type Layout, type RecordFormat } from '../../engine/index.ts';
 import type { ServiceLimits } from '../config.ts';
 import { bytesNeeded, isDiskFull, type DiskSpace } from './disk-space.ts';
 import { writeDurable } from './durable-file.ts';
-import { JOB_CHUNK_RECORDS, type ChunkInput, type Job, type JobStore, type Rejection } from './job-store.ts';
+import { JOB_CHUNK_RECORDS, chunkInputPath, intakeRejectionsPath, type ChunkInput, type Job, type JobStore, type Rejection } from './job-store.ts';
 
 /** A job body refused as a whole: the HTTP edge answers `status` with these problems (a bounded list). */
 export class IntakeError extends Error {
@@ -65,8 +64,8 @@ const WRITES_IN_FLIGHT = 4;
 /**
  * Takes a job body in as it arrives: records are read and validated one by one (yielding to the event
  * loop every few hundred, so probes and counter prints are answered meanwhile), the valid ones written to
- * disk a chunk at a time and every rejected one logged with its problems. Memory holds one chunk, whatever
- * the body's size. The job exists (under jobs/) only once the whole body is taken in; any failure leaves
+ * disk a chunk at a time and every rejected one logged with its problems. Memory holds a few chunks (the one
+ * being filled and those being flushed), whatever the body's size. The job exists (under jobs/) only once the whole body is taken in; any failure leaves
  * nothing behind. Throws IntakeError for a body refused as a whole, DiskFullError when room runs out.
  */
 export async function takeJob(body: AsyncIterable<Uint8Array>, store: JobStore, o: IntakeOptions): Promise<Job> {
@@ -90,7 +89,7 @@ export async function takeJob(body: AsyncIterable<Uint8Array>, store: JobStore, 
   let writeFailure: { error: unknown } | undefined;
   const flush = async () => {
     const n = chunks++;
-    const write = writeDurable(join(dir, 'input', `${String(n).padStart(6, '0')}.json`), JSON.stringify(chunk));
+    const write = writeDurable(chunkInputPath(dir, n), JSON.stringify(chunk));
     chunk = [];
     const tracked: Promise<void> = write.then(
       () => void writing.delete(tracked),
@@ -104,7 +103,7 @@ export async function takeJob(body: AsyncIterable<Uint8Array>, store: JobStore, 
     if (writeFailure) throw writeFailure.error;
   };
   try {
-    log = await open(join(dir, 'rejections.ndjson'), 'w', 0o600);
+    log = await open(intakeRejectionsPath(dir), 'w', 0o600);
     for await (const raw of bodyRecords(bounded(body, o.limits.jobBodyBytes, o.signal), o.format)) {
       const index = total++;
       const { record, problems } = checkInputRecord(raw, index, o.layout);

@@ -95,10 +95,10 @@ export class JobRunner {
 
   /** Puts a job that failed for lack of room back in the queue if its room is there now. */
   private async retry(job: Job): Promise<void> {
-    const needed = this.needed(job);
-    if (this.disk.free() < needed + this.disk.minFree) {
-      this.disk.short(needed);
-      return;
+    try {
+      this.disk.require(this.needed(job));
+    } catch {
+      return; // still short: the room is waited for, and the job resumes when it comes
     }
     job.state = 'queued';
     delete job.error;

@@ -70,10 +70,10 @@ async function migrateFirstVersionJob(dir: string, id: string): Promise<boolean>
     mkdirPrivate(join(dir, 'input'));
     mkdirPrivate(join(dir, 'chunks'));
     for (const [n, indices] of old.plan.entries()) {
-      await writeDurable(join(dir, 'input', `${pad(n)}.json`), JSON.stringify(indices.map((i) => [i, records[i]])));
+      await writeDurable(chunkInputPath(dir, n), JSON.stringify(indices.map((i) => [i, records[i]])));
       if (existsSync(join(dir, 'chunks', `${pad(n)}.pdf`))) await writeDurable(join(dir, 'chunks', `${pad(n)}.json`), JSON.stringify({ printed: indices, rejections: [] }));
     }
-    await writeDurable(join(dir, 'rejections.ndjson'), rejections.map((r) => `${JSON.stringify(r)}\n`).join(''));
+    await writeDurable(intakeRejectionsPath(dir), rejections.map((r) => `${JSON.stringify(r)}\n`).join(''));
   }
   const job: Job = {
     id,
@@ -99,6 +99,16 @@ async function migrateFirstVersionJob(dir: string, id: string): Promise<boolean>
 export const JOB_CHUNK_RECORDS = 100;
 
 const pad = (n: number) => String(n).padStart(6, '0');
+
+/** Where the problems of the records rejected at intake are kept in a job's folder `dir`, one JSON line each. */
+export function intakeRejectionsPath(dir: string): string {
+  return join(dir, 'rejections.ndjson');
+}
+
+/** Where chunk `n`'s valid records are kept in a job's folder `dir` (the intake writes them, printing reads them). */
+export function chunkInputPath(dir: string, n: number): string {
+  return join(dir, 'input', `${pad(n)}.json`);
+}
 
 /**
  * Jobs on disk. `<data>/jobs/<id>/` holds job.json, input/<n>.json (each chunk's valid records),
@@ -222,7 +232,7 @@ export class JobStore {
 
   /** The valid records of chunk `n`, with their input positions. */
   chunkInput(id: string, n: number): ChunkInput {
-    return JSON.parse(readFileSync(join(this.dir(id), 'input', `${pad(n)}.json`), 'utf8')) as ChunkInput;
+    return JSON.parse(readFileSync(chunkInputPath(this.dir(id), n), 'utf8')) as ChunkInput;
   }
 
   /** Whether chunk `n` is printed (its PDF is written last, after its meta). */
@@ -246,7 +256,7 @@ export class JobStore {
 
   /** Every problem of the records rejected when the job was taken in. */
   intakeRejections(id: string): Rejection[] {
-    const path = join(this.dir(id), 'rejections.ndjson');
+    const path = intakeRejectionsPath(this.dir(id));
     if (!existsSync(path)) return [];
     return readFileSync(path, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Rejection);
   }
