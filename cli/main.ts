@@ -20,8 +20,9 @@ interface Command {
 const COMMANDS: Record<string, Command> = {
   render: {
     summary: 'render every record of a file to one PDF, or to one PNG per page',
-    usage: 'render --layout ID --data FILE --out PATH [--format pdf|png] [--dpi N] [--png proof|k] [--quiet]',
+    usage: 'render --layout ID --data FILE --out PATH [--format pdf|png] [--dpi N] [--png proof|k] [--insurers DIR] [--quiet]',
     options: {
+      insurers: { type: 'string' },
       layout: { type: 'string' },
       data: { type: 'string' },
       out: { type: 'string' },

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { Engine, getLayout, loadLayouts } from '../engine/index.ts';
+import { Engine, getLayout, loadLayouts, SAMPLE_INSURERS_DIR } from '../engine/index.ts';
 import { checkGoldens, diffProofs, parseMask, writeReport, GOLDEN_DIR, type Report } from '../qa/index.ts';
 import { intOption } from './options.ts';
 import { EXIT, UsageError } from './report.ts';
@@ -20,7 +20,8 @@ export async function goldenCommand(values: Record<string, unknown>): Promise<nu
   const layout = typeof values.layout === 'string' ? getLayout(loadLayouts(), values.layout).id : undefined;
   const ci = process.env.CI === 'true';
   if (values.update === true && ci) throw new UsageError('refusing `golden --update` under CI: goldens change only when a person updates them');
-  const engine = await Engine.start();
+  // Goldens show the sample insurers' seals and contacts, from wherever the check is run.
+  const engine = await Engine.start({ insurersDir: SAMPLE_INSURERS_DIR });
   try {
     const report = await checkGoldens(engine, { goldenDir: GOLDEN_DIR, update: values.update === true, ci, ...(layout ? { layout } : {}) });
     printReport(report, writeReport(resolve(String(values.report)), report));

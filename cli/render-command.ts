@@ -1,11 +1,11 @@
 import {
-  Engine, getLayout, loadLayouts, readRecordsFile, validateRecords, writePdfOutput, writePngOutput,
+  Engine, getLayout, loadLayouts, loadEngineInsurers, readRecordsFile, validateRecords, writePdfOutput, writePngOutput,
   type RenderProgress, type PdfSink,
 } from '../engine/index.ts';
 import { requireOption, intOption, formatOption, pngOption } from './options.ts';
 import { EXIT } from './report.ts';
 
-const USAGE = 'render --layout ID --data FILE --out PATH [--format pdf|png] [--dpi N] [--png proof|k] [--quiet]';
+const USAGE = 'render --layout ID --data FILE --out PATH [--format pdf|png] [--dpi N] [--png proof|k] [--insurers DIR] [--quiet]';
 
 /** `render`: records file in, PDF (or a folder of PNGs) and its manifest out; nothing out when any record is bad. */
 export async function renderCommand(values: Record<string, unknown>): Promise<number> {
@@ -18,12 +18,14 @@ export async function renderCommand(values: Record<string, unknown>): Promise<nu
   const quiet = values.quiet === true;
 
   // Everything that can be checked without a browser is checked first, so bad input fails in a moment.
-  const layout = getLayout(loadLayouts(), layoutId);
+  const layouts = loadLayouts();
+  const layout = getLayout(layouts, layoutId);
+  const insurers = await loadEngineInsurers(layouts, typeof values.insurers === 'string' ? values.insurers : undefined);
   const raws = await readRecordsFile(data);
-  validateRecords(raws, layout);
+  validateRecords(raws, layout, { insurers });
 
   const started = Date.now();
-  const engine = await Engine.start();
+  const engine = await Engine.start({ insurers });
   try {
     const produce = (sink: PdfSink) => engine.render(layoutId, raws, sink, quiet ? {} : { onProgress: progressPrinter() });
     const manifest = format === 'pdf' ? await writePdfOutput(out, produce) : await writePngOutput(out, dpi, layout.page, produce, png);

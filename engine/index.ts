@@ -1,5 +1,6 @@
 // The engine's one face: what the CLI, the server and the tests may use. Everything else is private.
-export { Engine, summarizeLayout } from './render.ts';
+export { Engine, summarizeLayout, loadEngineInsurers } from './render.ts';
+export { loadInsurers, Insurers, NO_INSURERS, DEFAULT_INSURERS_DIR, SAMPLE_INSURERS_DIR, DEFAULT_CARD_CODE } from './insurers/profiles.ts';
 export type { EngineOptions, RenderOptions, RenderResult, RenderSummary, RenderProgress, RecordPages, LayoutSummary, RestartReason, RenderPageOptions, RenderedPage } from './render.ts';
 export { PdfWriter } from './pdf/pdf-writer.ts';
 export type { PdfSink } from './pdf/pdf-writer.ts';
@@ -8,6 +9,7 @@ export type { PrintErrorCode, RecordProblem } from './errors.ts';
 export { loadLayouts, loadSamples, getLayout, LAYOUTS_DIR } from './layouts/layouts.ts';
 export type { Layout } from './layouts/layouts.ts';
 export { validateRecords, triageRecords, checkInputRecord } from './validate/validate.ts';
+export type { CheckOptions } from './validate/validate.ts';
 export type { InsuranceRecord } from './records/schema.ts';
 export { FIELDS } from './records/fields.ts';
 export { readRecords, readRecordsFile, parseRecords, formatOfPath, UnreadableRecord, RECORD_LIMITS } from './records/read.ts';

@@ -1,9 +1,11 @@
 import { rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { PrintError, throwIfCancelled, type RecordProblem } from './errors.ts';
-import { loadLayouts, getLayout, LAYOUTS_DIR, type Layout } from './layouts/layouts.ts';
+import { loadLayouts, getLayout, largestSealMm, LAYOUTS_DIR, type Layout } from './layouts/layouts.ts';
+import { loadInsurers, DEFAULT_INSURERS_DIR, type Insurers } from './insurers/profiles.ts';
 import { validateRecords, recordLabel } from './validate/validate.ts';
 import { toPrintValues, type PrintValues } from './format/print-values.ts';
+import { portalQrSize } from './format/qr-code.ts';
 import { FIELDS, isFieldName } from './records/fields.ts';
 import { compileLayout, buildDocument, type CompiledLayout } from './template/document.ts';
 import { verifyFonts, fontFaceCss, writeFontconfig } from './fonts/fonts.ts';
@@ -31,6 +33,10 @@ export interface EngineOptions {
   restartAfter: number;
   /** Tries of one chunk; between tries the browser is killed and started again. */
   attempts: number;
+  /** The insurer profiles folder asked for by name (--insurers, SHIKAKU_INSURERS_DIR); `insurers/` when left out. */
+  insurersDir?: string | undefined;
+  /** Profiles already loaded (the CLI checks records before it starts the engine); wins over insurersDir. */
+  insurers?: Insurers | undefined;
 }
 
 const DEFAULTS: EngineOptions = {
@@ -114,6 +120,8 @@ export class Engine {
 
   private constructor(
     readonly layouts: Map<string, Layout>,
+    /** The insurer profiles records are completed from. */
+    readonly insurers: Insurers,
     private readonly assets: AssetServer,
     private readonly browser: BrowserSupervisor,
     private readonly fontFaces: string,
@@ -131,11 +139,12 @@ export class Engine {
     sweepOrphans(); // first remove what a killed engine left behind: its Chromium processes, its temp folders
     const opts = { ...DEFAULTS, ...options };
     const layouts = loadLayouts(opts.layoutsDir);
+    const insurers = opts.insurers ?? (await loadEngineInsurers(layouts, opts.insurersDir));
     const fonts = verifyFonts();
     const fontconfig = writeFontconfig(fonts);
-    const assets = new AssetServer(fonts);
+    const assets = new AssetServer(fonts, insurers.seals());
     const browser = new BrowserSupervisor(assets, fontconfig, opts);
-    const engine = new Engine(layouts, assets, browser, fontFaceCss(fonts), fontconfig, opts);
+    const engine = new Engine(layouts, insurers, assets, browser, fontFaceCss(fonts), fontconfig, opts);
     try {
       await assets.start();
       await browser.start();
@@ -166,8 +175,9 @@ export class Engine {
     const { onProgress, signal } = options;
     const layout = getLayout(this.layouts, layoutId);
     const coverage = pinnedCoverage();
-    const qrCode = layout.document === 'notice';
-    const values = validateRecords(raws, layout, coverage).map((r, i) => toPrintValues(r, i, coverage, { qrCode }));
+    const { insurers } = this;
+    const valueOptions = { qrCode: layout.document === 'notice' && portalQrSize(layout.page.widthMm), cardCode: layout.cardCode, insurers };
+    const values = validateRecords(raws, layout, { coverage, insurers }).map((r, i) => toPrintValues(r, i, coverage, valueOptions));
     const compiled = this.compile(layout);
     const sides = layout.sides.length;
     const chunks: PrintValues[][] = [];
@@ -268,6 +278,14 @@ function overflowProblem(index: number, field: string, raws: readonly unknown[])
     label: isFieldName(field) ? FIELDS[field].label : field,
     message: 'too long for its box on the document: shorten it (text is never cut off)',
   };
+}
+
+/**
+ * The insurer profiles for a set of layouts: from `dir` when one was named (it must exist), else from
+ * `insurers/` when there is one. Raster seals are checked against the largest seal box of the layouts.
+ */
+export function loadEngineInsurers(layouts: Map<string, Layout>, dir: string | undefined): Promise<Insurers> {
+  return loadInsurers(dir ?? DEFAULT_INSURERS_DIR, { sealMm: largestSealMm(layouts) || 10, explicit: dir !== undefined });
 }
 
 /** Runs `fn` over `items` with at most `limit` at a time; the first failure stops new work and is thrown. */

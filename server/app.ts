@@ -2,7 +2,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import { createReadStream, existsSync } from 'node:fs';
 import { timingSafeEqual, createHash } from 'node:crypto';
 import type { Logger } from 'pino';
-import { getLayout, PrintError, type Engine, type Layout, type RecordFormat } from '../engine/index.ts';
+import { getLayout, PrintError, type Engine, type Insurers, type Layout, type RecordFormat } from '../engine/index.ts';
 import { sendError, sendProblem } from './problem.ts';
 import type { RenderQueue } from './render-queue.ts';
 import type { Metrics } from './metrics.ts';
@@ -19,6 +19,8 @@ export interface AppContext {
   /** The engine once it is up; undefined while it starts or after it failed. */
   engine: () => Engine | undefined;
   layouts: Map<string, Layout>;
+  /** The insurer profiles records are completed from (SHIKAKU_INSURERS_DIR). */
+  insurers: Insurers;
   apiKeys: readonly ApiKey[];
   limits: ServiceLimits;
   queue: RenderQueue;
@@ -157,7 +159,7 @@ export function createApp(ctx: AppContext): express.Express {
       if (length > ctx.limits.jobBodyBytes) throw bodyTooLarge(ctx.limits.jobBodyBytes);
       ctx.disk.require(length);
       // Not destroyed when intake stops early: the rest is drained below, so the client reads the answer.
-      const job = await takeJob(req.iterator({ destroyOnReturn: false }), ctx.jobs, { layout, format, owner: res.locals.owner as string, limits: ctx.limits, disk: ctx.disk, bodyBytes: length, signal: ctx.stopping });
+      const job = await takeJob(req.iterator({ destroyOnReturn: false }), ctx.jobs, { layout, insurers: ctx.insurers, format, owner: res.locals.owner as string, limits: ctx.limits, disk: ctx.disk, bodyBytes: length, signal: ctx.stopping });
       ctx.metrics.rejections.inc({ reason: 'invalid' }, job.rejected);
       ctx.runner.enqueue(job.id);
       ctx.log.info({ reqId: res.locals.requestId, job: job.id, layout: layout.id, records: job.total, rejected: job.rejected }, 'job accepted');

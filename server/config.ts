@@ -67,6 +67,7 @@ const envSchema = z.object({
   SHIKAKU_DATA_DIR: z.string().min(1).optional(),
   SHIKAKU_SHUTDOWN_GRACE_S: wholeNumber('SHIKAKU_SHUTDOWN_GRACE_S', 0, 3600).optional(),
   SHIKAKU_MIN_FREE_MB: wholeNumber('SHIKAKU_MIN_FREE_MB', 0, 10_000_000).optional(),
+  SHIKAKU_INSURERS_DIR: z.string().min(1).optional(),
 });
 
 /** What `serve` takes from the environment, read and checked once. */
@@ -76,6 +77,8 @@ export interface EnvConfig {
   dataDir: string;
   shutdownGraceMs: number;
   limits: ServiceLimits;
+  /** The insurer profiles folder when named (SHIKAKU_INSURERS_DIR); else `insurers/` if there is one. */
+  insurersDir: string | undefined;
 }
 
 /** Reads and checks the service's environment; a wrong value throws naming the variable. */
@@ -88,6 +91,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): EnvConfig {
     apiKeys: parseApiKeys(e.SHIKAKU_API_KEYS),
     dataDir: resolve(e.SHIKAKU_DATA_DIR ?? 'data'),
     shutdownGraceMs: (e.SHIKAKU_SHUTDOWN_GRACE_S ?? 20) * 1000,
+    insurersDir: e.SHIKAKU_INSURERS_DIR,
     limits: { ...DEFAULT_LIMITS, ...(e.SHIKAKU_MIN_FREE_MB === undefined ? {} : { minFreeBytes: e.SHIKAKU_MIN_FREE_MB * 1024 * 1024 }) },
   };
 }

@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import { resolve } from 'node:path';
 import type { Logger } from 'pino';
-import { Engine, loadLayouts, type EngineOptions } from '../engine/index.ts';
+import { Engine, loadLayouts, loadEngineInsurers, type EngineOptions } from '../engine/index.ts';
 import { createApp } from './app.ts';
 import { DEFAULT_LIMITS, parseApiKeys, type ApiKey, type ServiceLimits } from './config.ts';
 import { createLogger } from './logger.ts';
@@ -87,10 +87,12 @@ export async function startServer(options: Partial<ServeOptions> & Pick<ServeOpt
     disk.start();
     let engine: Engine | undefined;
     const layouts = loadLayouts(opts.engine.layoutsDir);
+    // Loaded before anything listens: a bad profile stops the start, and jobs are checked against them.
+    const insurers = opts.engine.insurers ?? (await loadEngineInsurers(layouts, opts.engine.insurersDir));
     const runner = new JobRunner({ store: jobs, layouts, engine: () => engine, disk, metrics, log, problemsShown: opts.limits.problems });
     const queue = new RenderQueue(opts.engine.tabs ?? 2, opts.maxWaiting, opts.renderTimeoutMs);
     const stopping = new AbortController();
-    const app = createApp({ engine: () => engine, layouts, apiKeys, limits: opts.limits, queue, jobs, runner, disk, metrics, log, stopping: stopping.signal });
+    const app = createApp({ engine: () => engine, layouts, insurers, apiKeys, limits: opts.limits, queue, jobs, runner, disk, metrics, log, stopping: stopping.signal });
     const listening = await new Promise<Server>((resolveServer, reject) => {
       const s = app.listen(opts.port, host, () => resolveServer(s));
       s.once('error', reject);
@@ -98,7 +100,7 @@ export async function startServer(options: Partial<ServeOptions> & Pick<ServeOpt
     server = listening;
     log.info({ host, port: (listening.address() as { port: number }).port, auth: apiKeys.length > 0, pid: process.pid }, 'listening');
     await runner.resumeAtStart();
-    const starting = Engine.start(opts.engine).then(
+    const starting = Engine.start({ ...opts.engine, insurers }).then(
       (e) => {
         engine = e;
         e.events.on('restart', (reason: string) => {

@@ -13,7 +13,7 @@ const valid = {
 
 function problems(change: Record<string, unknown>): RecordProblem[] {
   try {
-    validateRecords([valid, { ...valid, ...change }], layout, coverage);
+    validateRecords([valid, { ...valid, ...change }], layout, { coverage });
   } catch (err) {
     return [...(err as PrintError).problems];
   }

@@ -4,14 +4,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Engine, LAYOUTS_DIR } from '../engine/index.ts';
+import { Engine, LAYOUTS_DIR, SAMPLE_INSURERS_DIR } from '../engine/index.ts';
 import { checkGoldens, writeReport, GOLDEN_DIR, type Report } from '../qa/index.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'shikaku-golden-test-'));
 let engine: Engine;
 
 beforeAll(async () => {
-  engine = await Engine.start();
+  engine = await Engine.start({ insurersDir: SAMPLE_INSURERS_DIR });
 });
 afterAll(async () => {
   await engine?.close();
@@ -69,7 +69,7 @@ describe('golden check', () => {
     const after = before.replace('.side-front { padding: 2.2mm 3mm 2mm 3mm; }', '.side-front { padding: 2.25mm 3mm 2mm 3mm; }');
     expect(after).not.toBe(before);
     writeFileSync(css, after);
-    const moved = await Engine.start({ layoutsDir: layouts, tabs: 1 });
+    const moved = await Engine.start({ layoutsDir: layouts, tabs: 1, insurersDir: SAMPLE_INSURERS_DIR });
     try {
       const report = await checkGoldens(moved, { goldenDir: goldenCopy('kokuho-card', 'under-70'), update: false, ci: true, layout: 'kokuho-card' });
       expect(report.ok).toBe(false);

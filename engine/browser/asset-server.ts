@@ -2,13 +2,15 @@ import { createServer, type Server } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import type { VerifiedFont } from '../fonts/fonts.ts';
+import type { SealImage } from '../insurers/seal-image.ts';
 
 // The page may load its own fonts and nothing else: no script, no image or style from anywhere, so a
 // record holding markup prints as text and the browser never connects outside this server.
 const DOCUMENT_CSP = "default-src 'none'; style-src 'unsafe-inline'; font-src 'self'; img-src 'self' data:; script-src 'none'; base-uri 'none'; form-action 'none'";
 
 /**
- * A loopback HTTP server that hands Chromium the documents to print and the pinned fonts. Fonts are sent
+ * A loopback HTTP server that hands Chromium the documents to print, the pinned fonts and the insurers'
+ * seal images. Fonts are sent
  * with a long cache lifetime, so a tab pays for a 46 MB face once, not once per document: serving them
  * through request interception instead costs seconds per page load, because interception turns the
  * browser cache off.
@@ -16,11 +18,13 @@ const DOCUMENT_CSP = "default-src 'none'; style-src 'unsafe-inline'; font-src 's
 export class AssetServer {
   private readonly docs = new Map<string, string>();
   private readonly fonts = new Map<string, Buffer>();
+  private readonly images = new Map<string, Buffer>();
   private server: Server | undefined;
   private origin = '';
 
-  constructor(fonts: readonly VerifiedFont[]) {
+  constructor(fonts: readonly VerifiedFont[], images: readonly SealImage[] = []) {
     for (const f of fonts) this.fonts.set(f.urlPath, f.bytes);
+    for (const i of images) this.images.set(i.urlPath, i.png);
   }
 
   /** Starts listening on an ephemeral port of 127.0.0.1. */
@@ -31,6 +35,13 @@ export class AssetServer {
       if (req.method === 'GET' && font) {
         res.writeHead(200, { 'content-type': 'font/ttf', 'content-length': font.length, 'cache-control': 'public, max-age=31536000, immutable' });
         res.end(font);
+        return;
+      }
+      const image = this.images.get(path);
+      if (req.method === 'GET' && image) {
+        // Named by their content hash: the same path is always the same image.
+        res.writeHead(200, { 'content-type': 'image/png', 'content-length': image.length, 'cache-control': 'public, max-age=31536000, immutable' });
+        res.end(image);
         return;
       }
       const doc = req.method === 'GET' ? this.docs.get(path) : undefined;

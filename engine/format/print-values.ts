@@ -2,7 +2,8 @@ import type { InsuranceRecord } from '../records/schema.ts';
 import { parseIsoDate } from './dates.ts';
 import { formatWareki, toWareki, eraYearText } from './wareki.ts';
 import { fontForText, type GlyphCoverage } from '../fonts/glyph-coverage.ts';
-import { qrCodeSvg, type TrustedHtml } from './qr-code.ts';
+import { qrCodeSvg, TrustedHtml, CARD_CODE_QR, type QrSize } from './qr-code.ts';
+import { NO_INSURERS, cardCodeText, DEFAULT_CARD_CODE, type InsurerContact, type Insurers } from '../insurers/profiles.ts';
 
 const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
@@ -67,6 +68,23 @@ export interface PrintValues {
   myNumberLast4: string | null;
   /** The QR code to the My Number portal (notices only; null on cards). */
   portalQr: TrustedHtml | null;
+  /** The 二次元コード with the insurance numbers (layouts that print one; else null). */
+  cardCode: TrustedHtml | null;
+  /** The insurer's seal from its profile, as an image; null when none is configured (nothing prints). */
+  seal: TrustedHtml | null;
+  /** The insurer's 問い合わせ先 from its profile; null when it has none (the block is left out). */
+  contact: InsurerContact | null;
+  /** The insurer's accent colour (#rrggbb) for title rules; black without a profile. */
+  accent: string;
+}
+
+/** What of a record's print values a layout asks for, and where insurer settings come from. */
+export interface PrintValueOptions {
+  /** Make the portal QR code (notices), at this size. */
+  qrCode: QrSize | false;
+  /** Make the card's 二次元コード. */
+  cardCode?: boolean;
+  insurers?: Insurers;
 }
 
 /** The My Number portal, the QR code's target when a record names none (records.md). */
@@ -81,7 +99,8 @@ function printedDate(iso: string | undefined): PrintedDate | null {
 }
 
 /** Turns a validated record into the values its template prints. */
-export function toPrintValues(r: InsuranceRecord, index: number, coverage: GlyphCoverage, options: { qrCode: boolean }): PrintValues {
+export function toPrintValues(r: InsuranceRecord, index: number, coverage: GlyphCoverage, options: PrintValueOptions): PrintValues {
+  const profile = (options.insurers ?? NO_INSURERS).get(r.insurerNumber);
   const text = (value: string | undefined): PrintedText => {
     if (value === undefined) return '';
     const verdict = fontForText(value, coverage);
@@ -113,6 +132,17 @@ export function toPrintValues(r: InsuranceRecord, index: number, coverage: Glyph
     specialCare: r.specialCare ?? false,
     remarks: text(r.remarks),
     myNumberLast4: r.myNumberLast4 ?? null,
-    portalQr: options.qrCode ? qrCodeSvg(r.portalUrl ?? DEFAULT_PORTAL_URL) : null,
+    portalQr: options.qrCode ? qrCodeSvg(r.portalUrl ?? DEFAULT_PORTAL_URL, options.qrCode) : null,
+    cardCode: options.cardCode ? qrCodeSvg(cardCodeOf(r, profile?.cardCode), CARD_CODE_QR) : null,
+    seal: profile?.seal ? new TrustedHtml(`<img class="seal-image" src="${profile.seal.urlPath}" alt="">`) : null,
+    contact: profile?.contact
+      ? { department: profile.contact.department, address: profile.contact.address ?? '', telephone: profile.contact.telephone ?? '', hours: profile.contact.hours ?? '' }
+      : null,
+    accent: profile?.accent ?? '#000000',
   };
+}
+
+/** The text of a record's 二次元コード: its profile's template, or the documented default. */
+export function cardCodeOf(r: InsuranceRecord, template: string = DEFAULT_CARD_CODE): string {
+  return cardCodeText(template, { insurerNumber: r.insurerNumber ?? '', symbol: r.symbol ?? '', number: r.number ?? '', branch: r.branch ?? '' });
 }

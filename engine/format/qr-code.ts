@@ -16,15 +16,54 @@ export class TrustedHtml {
   }
 }
 
+/** How a QR code is printed: a fixed module size, or a fixed size (quiet zone included) its modules fill. */
+export type QrSize = { moduleMm: number } | { sizeMm: number; minModuleMm: number };
+
+/** The portal QR code on notices: big modules, read from paper by any phone. */
+export const PORTAL_QR: QrSize = { moduleMm: QR_MODULE_MM };
+/**
+ * The 二次元コード of a card: its box is 13 mm with the quiet zone, and a module may not shrink under
+ * 0.33 mm (2 pixels at 150 dpi, the least a counter's scanner or a proof can resolve).
+ */
+export const CARD_CODE_QR: QrSize = { sizeMm: 13, minModuleMm: 0.33 };
+
+/** The portal QR code on a card-size notice: a 17 mm box, modules no finer than 0.33 mm. */
+export const CARD_PORTAL_QR: QrSize = { sizeMm: 17, minModuleMm: 0.33 };
+
+/** How a layout of this page width prints the portal QR code: A4 notices at 0.7 mm, cards in their box. */
+export function portalQrSize(pageWidthMm: number): QrSize {
+  return pageWidthMm < 100 ? CARD_PORTAL_QR : PORTAL_QR;
+}
+
+/** Whether `text` fits `size` with modules no finer than it allows. */
+export function qrFits(text: string, size: QrSize): boolean {
+  return !('minModuleMm' in size) || qrModuleMm(text, size) >= size.minModuleMm;
+}
+
 const cache = new Map<string, TrustedHtml>();
+
+/** The module count of `text`'s QR code (error correction M), quiet zone left out. */
+export function qrModules(text: string): number {
+  return QRCode.create(text, { errorCorrectionLevel: 'M' }).modules.size;
+}
+
+/** The module size `text` gets at `size`, in mm. */
+export function qrModuleMm(text: string, size: QrSize): number {
+  return 'moduleMm' in size ? size.moduleMm : size.sizeMm / (qrModules(text) + 2 * QR_QUIET_MODULES);
+}
 
 /**
  * A QR code for `text` as an inline SVG: vector, black modules on a white square that includes the quiet
- * zone, sized in millimetres so every module is QR_MODULE_MM wide on paper. Error correction M.
+ * zone, sized in millimetres (by `size`). Error correction M.
  */
-export function qrCodeSvg(text: string): TrustedHtml {
-  const known = cache.get(text);
+export function qrCodeSvg(text: string, size: QrSize = PORTAL_QR): TrustedHtml {
+  const key = `${JSON.stringify(size)}\u0000${text}`;
+  const known = cache.get(key);
   if (known) return known;
+  if (cache.size >= 20_000) cache.clear(); // a long run's card codes never fill memory
+  if (!qrFits(text, size)) {
+    throw new RangeError(`a QR code of ${text.length} characters does not fit ${JSON.stringify(size)}`);
+  }
   const { modules } = QRCode.create(text, { errorCorrectionLevel: 'M' });
   const n = modules.size;
   const side = n + 2 * QR_QUIET_MODULES;
@@ -41,11 +80,11 @@ export function qrCodeSvg(text: string): TrustedHtml {
       runs.push(`M${start + QR_QUIET_MODULES} ${y + QR_QUIET_MODULES}h${x - start}v1h-${x - start}z`);
     }
   }
-  const mm = (side * QR_MODULE_MM).toFixed(2);
+  const mm = ('moduleMm' in size ? side * size.moduleMm : size.sizeMm).toFixed(2);
   const svg = new TrustedHtml(
     `<svg xmlns="http://www.w3.org/2000/svg" class="qr-code" viewBox="0 0 ${side} ${side}" width="${mm}mm" height="${mm}mm" shape-rendering="crispEdges">` +
       `<rect width="${side}" height="${side}" fill="#fff"/><path fill="#000" d="${runs.join('')}"/></svg>`,
   );
-  cache.set(text, svg);
+  cache.set(key, svg); // portal URLs repeat; card codes differ per record, but are small
   return svg;
 }

@@ -19,6 +19,10 @@ const layoutFileSchema = z.strictObject({
   partials: z.array(z.string().regex(/\.hbs$/)).default([]),
   required: z.array(z.enum(FIELD_NAMES as [FieldName, ...FieldName[]])),
   samples: z.string().min(1),
+  /** The side of the square box the insurer's seal prints in, in mm; layouts without a seal leave it out. */
+  sealMm: z.number().positive().max(30).optional(),
+  /** Whether the layout prints the 二次元コード with the insurance numbers (engine/insurers/profiles.ts). */
+  cardCode: z.boolean().default(false),
 });
 
 /** A layout's description file, `layouts/<id>/layout.json`. */
@@ -81,6 +85,11 @@ export function getLayout(layouts: Map<string, Layout>, id: string): Layout {
     throw new PrintError('UNKNOWN_LAYOUT', `unknown layout "${id}"; layouts: ${[...layouts.keys()].join(', ')}`);
   }
   return layout;
+}
+
+/** The largest seal box of any layout, in mm: a raster seal must be sharp enough for it. */
+export function largestSealMm(layouts: Map<string, Layout>): number {
+  return Math.max(0, ...[...layouts.values()].map((l) => l.sealMm ?? 0));
 }
 
 /** Reads a layout's sample records (its `samples` file). */

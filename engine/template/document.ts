@@ -35,6 +35,9 @@ function sheetCss(layout: Layout): string {
     '.sheet:last-child{break-after:auto}',
     // Text whose variation sequences only IPAmj Mincho draws is set wholly in it (engine/format/print-values.ts).
     '.glyph-mj{font-family:"ipamj-mincho"!important}',
+    // The insurer's seal fills its box (layout.json sealMm), keeping its proportions.
+    ...(layout.sealMm ? [`.seal-slot{width:${layout.sealMm}mm;height:${layout.sealMm}mm;line-height:0}`] : []),
+    '.seal-slot img{display:block;width:100%;height:100%;object-fit:contain}',
   ].join('\n');
 }
 
@@ -47,7 +50,8 @@ export function buildDocument(compiled: CompiledLayout, records: readonly PrintV
   const pages: string[] = [];
   for (const values of records) {
     for (const side of compiled.sides) {
-      pages.push(`<section class="sheet side-${side.id}" data-record="${values.index}" data-side="${side.id}">${side.render(values)}</section>`);
+      // --accent: the insurer's colour for title rules (a checked #rrggbb, so safe in the attribute).
+      pages.push(`<section class="sheet side-${side.id}" data-record="${values.index}" data-side="${side.id}" style="--accent:${values.accent}">${side.render(values)}</section>`);
     }
   }
   return `<!doctype html>

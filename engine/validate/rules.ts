@@ -51,8 +51,8 @@ export function crossFieldProblems(r: InsuranceRecord, scheme: Scheme, document:
 function copayProblems(r: InsuranceRecord, scheme: Scheme): FieldProblem[] {
   const out: FieldProblem[] = [];
   if (scheme === 'kouki') {
-    if (r.copayRate === undefined) out.push({ path: 'copayRate', message: 'required on every 後期高齢者医療 card: expected 1, 2 or 3, received nothing' });
-    if (r.effectiveDate === undefined) out.push({ path: 'effectiveDate', message: 'required on every 後期高齢者医療 card: expected a date YYYY-MM-DD, received nothing' });
+    if (r.copayRate === undefined) out.push({ path: 'copayRate', message: 'required on every 後期高齢者医療 document: expected 1, 2 or 3, received nothing' });
+    if (r.effectiveDate === undefined) out.push({ path: 'effectiveDate', message: 'required on every 後期高齢者医療 document: expected a date YYYY-MM-DD, received nothing' });
     return out;
   }
   if (r.copayRate === undefined) {

@@ -5,6 +5,17 @@ import type { Layout } from '../layouts/layouts.ts';
 import { crossFieldProblems } from './rules.ts';
 import { UnreadableRecord } from '../records/unreadable-record.ts';
 import { fontForText, pinnedCoverage, type GlyphCoverage } from '../fonts/glyph-coverage.ts';
+import { NO_INSURERS, type Insurers } from '../insurers/profiles.ts';
+import { cardCodeOf, DEFAULT_PORTAL_URL } from '../format/print-values.ts';
+import { CARD_CODE_QR, qrFits, qrModuleMm, portalQrSize } from '../format/qr-code.ts';
+
+/** What checking a record needs besides the record and its layout. */
+export interface CheckOptions {
+  /** The glyphs the pinned fonts draw; read from the fonts when left out. */
+  coverage?: GlyphCoverage | undefined;
+  /** Insurer profiles that fill in the fields a record leaves out; none when left out. */
+  insurers?: Insurers | undefined;
+}
 
 /** A problem before it is tied to its record: the field and what is wrong with it. */
 export interface FieldProblem {
@@ -44,19 +55,28 @@ function glyphProblems(r: InsuranceRecord, coverage: GlyphCoverage): FieldProble
   return out;
 }
 
-/** Checks one record against the contract and `layout`; returns every problem found, none when valid. */
-export function checkRecord(raw: unknown, layout: Layout, coverage: GlyphCoverage = pinnedCoverage()): { record?: InsuranceRecord; problems: FieldProblem[] } {
+/**
+ * Checks one record against the contract and `layout`; returns every problem found, none when valid.
+ * Fields the record leaves out are taken from its insurer's profile (by 保険者番号) first: the record's own
+ * fields always win.
+ */
+export function checkRecord(raw: unknown, layout: Layout, options: CheckOptions = {}): { record?: InsuranceRecord; problems: FieldProblem[] } {
+  const coverage = options.coverage ?? pinnedCoverage();
+  const insurers = options.insurers ?? NO_INSURERS;
   if (raw instanceof UnreadableRecord) return { problems: [{ path: '(record)', message: raw.message }] };
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     return { problems: [{ path: '(record)', message: `expected an object of fields, received ${shown(raw)}` }] };
   }
-  const input = raw as Record<string, unknown>;
+  const own = raw as Record<string, unknown>;
+  const profile = insurers.get(own.insurerNumber);
+  const input: Record<string, unknown> = profile ? { ...profile.fields } : {};
+  for (const [k, v] of Object.entries(own)) if (v !== undefined) input[k] = v;
   const problems: FieldProblem[] = [];
   for (const field of layout.required) {
     const v = input[field];
     const nullable = FIELDS[field].kind === 'nullable-string';
     if (v === undefined || (v === null && !nullable) || (typeof v === 'string' && v.trim() === '')) {
-      problems.push({ path: field, message: `required by layout ${layout.id}: expected ${FIELDS[field].expected}, received ${shown(v)}` });
+      problems.push({ path: field, message: `required by layout ${layout.id}: expected ${FIELDS[field].expected}, received ${shown(v)}${fromProfile(field, own.insurerNumber, insurers)}` });
     }
   }
   const parsed = recordSchema.safeParse(input);
@@ -78,7 +98,35 @@ export function checkRecord(raw: unknown, layout: Layout, coverage: GlyphCoverag
   }
   if (problems.length) return { problems };
   problems.push(...crossFieldProblems(parsed.data, layout.scheme, layout.document), ...glyphProblems(parsed.data, coverage));
+  if (layout.cardCode) problems.push(...cardCodeProblems(parsed.data, profile?.cardCode));
+  const portalUrl = parsed.data.portalUrl ?? DEFAULT_PORTAL_URL;
+  if (layout.document === 'notice' && !qrFits(portalUrl, portalQrSize(layout.page.widthMm))) {
+    problems.push({ path: 'portalUrl', message: `too long for the QR code box of this card-size notice (${portalUrl.length} characters): give a shorter https URL` });
+  }
   return problems.length ? { problems } : { record: parsed.data, problems };
+}
+
+/** The card's 二次元コード must stay readable in its box: its text may not need modules finer than allowed. */
+function cardCodeProblems(r: InsuranceRecord, template: string | undefined): FieldProblem[] {
+  const text = cardCodeOf(r, template);
+  const moduleMm = qrModuleMm(text, CARD_CODE_QR);
+  if (!('minModuleMm' in CARD_CODE_QR) || moduleMm >= CARD_CODE_QR.minModuleMm) return [];
+  return [{
+    path: 'cardCode',
+    message: `the 二次元コード would carry ${text.length} characters, too many for its ${CARD_CODE_QR.sizeMm} mm box (modules of ${moduleMm.toFixed(2)} mm, at least ${CARD_CODE_QR.minModuleMm} needed): shorten 記号 or 番号, or the profile's codes.card template`,
+  }];
+}
+
+/** Fields an insurer profile can give. */
+const PROFILE_FIELDS: ReadonlySet<string> = new Set(['insurerName', 'prefecture', 'insurerAddress', 'portalUrl']);
+
+/** Why a field a profile could give is missing: there is no profile for the number, or it lacks the field too. */
+function fromProfile(field: FieldName, insurerNumber: unknown, insurers: Insurers): string {
+  if (!PROFILE_FIELDS.has(field) || typeof insurerNumber !== 'string' || insurerNumber === '') return '';
+  const where = insurers.dir ? ` in ${insurers.dir}` : ' (no insurer profiles folder is in use)';
+  return insurers.get(insurerNumber)
+    ? `; the insurer profile ${insurerNumber}.json does not give it either`
+    : `; there is no insurer profile for 保険者番号 ${insurerNumber}${where} to take it from`;
 }
 
 /**
@@ -89,13 +137,14 @@ export function checkRecord(raw: unknown, layout: Layout, coverage: GlyphCoverag
 export function triageRecords(
   raws: readonly unknown[],
   layout: Layout,
-  coverage: GlyphCoverage = pinnedCoverage(),
+  options: CheckOptions = {},
 ): { valid: number[]; records: InsuranceRecord[]; problems: RecordProblem[] } {
+  const opts = { ...options, coverage: options.coverage ?? pinnedCoverage() };
   const valid: number[] = [];
   const records: InsuranceRecord[] = [];
   const problems: RecordProblem[] = [];
   raws.forEach((raw, index) => {
-    const result = checkInputRecord(raw, index, layout, coverage);
+    const result = checkInputRecord(raw, index, layout, opts);
     if (result.record) {
       valid.push(index);
       records.push(result.record);
@@ -110,9 +159,9 @@ export function checkInputRecord(
   raw: unknown,
   index: number,
   layout: Layout,
-  coverage: GlyphCoverage = pinnedCoverage(),
+  options: CheckOptions = {},
 ): { record?: InsuranceRecord; problems: RecordProblem[] } {
-  const result = checkRecord(raw, layout, coverage);
+  const result = checkRecord(raw, layout, options);
   const problems = result.problems.map((p) => {
     const label = isFieldName(p.path) ? FIELDS[p.path].label : p.path;
     return { record: index + 1, recordLabel: recordLabel(index, raw), path: p.path, label, message: p.message };
@@ -125,9 +174,9 @@ export function checkInputRecord(
  * are valid; otherwise throws an INVALID_INPUT PrintError listing every problem of every record, so nothing
  * of the batch is printed.
  */
-export function validateRecords(raws: readonly unknown[], layout: Layout, coverage: GlyphCoverage = pinnedCoverage()): InsuranceRecord[] {
+export function validateRecords(raws: readonly unknown[], layout: Layout, options: CheckOptions = {}): InsuranceRecord[] {
   if (raws.length === 0) throw new PrintError('INVALID_INPUT', 'the input holds no records');
-  const { records, problems } = triageRecords(raws, layout, coverage);
+  const { records, problems } = triageRecords(raws, layout, options);
   if (problems.length) {
     const bad = new Set(problems.map((p) => p.record)).size;
     throw new PrintError('INVALID_INPUT', `${bad} of ${raws.length} records are invalid (${problems.length} problems); nothing was printed`, { problems });

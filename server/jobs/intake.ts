@@ -1,6 +1,6 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import { setImmediate as yieldToEvents } from 'node:timers/promises';
-import { checkInputRecord, readRecords, PrintError, type Layout, type RecordFormat } from '../../engine/index.ts';
+import { checkInputRecord, readRecords, PrintError, type Insurers, type Layout, type RecordFormat } from '../../engine/index.ts';
 import type { ServiceLimits } from '../config.ts';
 import { bytesNeeded, isDiskFull, type DiskSpace } from './disk-space.ts';
 import { writeDurable } from './durable-file.ts';
@@ -16,6 +16,8 @@ export class IntakeError extends Error {
 /** What a job is taken in for. */
 export interface IntakeOptions {
   layout: Layout;
+  /** Insurer profiles that complete the records (the engine prints with the same ones). */
+  insurers: Insurers;
   format: RecordFormat;
   owner: string;
   limits: ServiceLimits;
@@ -106,7 +108,7 @@ export async function takeJob(body: AsyncIterable<Uint8Array>, store: JobStore, 
     log = await open(intakeRejectionsPath(dir), 'w', 0o600);
     for await (const raw of bodyRecords(bounded(body, o.limits.jobBodyBytes, o.signal), o.format)) {
       const index = total++;
-      const { record, problems } = checkInputRecord(raw, index, o.layout);
+      const { record, problems } = checkInputRecord(raw, index, o.layout, { insurers: o.insurers });
       if (record) {
         chunk.push([index, raw]);
         if (chunk.length === JOB_CHUNK_RECORDS) await flush();
