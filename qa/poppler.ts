@@ -40,11 +40,11 @@ export function pageText(pdf: string, page: number): string {
   return run('pdftotext', ['-f', String(page), '-l', String(page), '-layout', pdf, '-']);
 }
 
-/** What zbarimg decodes from a page rasterized at 300 dpi: one line per symbol, "QR-Code:<text>". */
-export function decodeBarcodes(pdf: string, page: number): string[] {
+/** What zbarimg decodes from a page rasterized at `dpi` (300 unless said): one line per symbol, "QR-Code:<text>". */
+export function decodeBarcodes(pdf: string, page: number, dpi = 300): string[] {
   const dir = mkdtempSync(join(tmpdir(), 'shikaku-zbar-'));
   try {
-    execFileSync('pdftoppm', ['-f', String(page), '-l', String(page), '-r', '300', '-gray', '-png', '-singlefile', pdf, join(dir, 'page')]);
+    execFileSync('pdftoppm', ['-f', String(page), '-l', String(page), '-r', String(dpi), '-gray', '-png', '-singlefile', pdf, join(dir, 'page')]);
     return execFileSync('zbarimg', ['-q', join(dir, 'page.png')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim().split('\n');
   } catch {
     return []; // zbarimg exits 4 when it finds no symbol

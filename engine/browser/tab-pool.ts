@@ -1,6 +1,7 @@
 import type { Browser, Page } from 'puppeteer-core';
 import { PrintError, cancelledError, throwIfCancelled } from '../errors.ts';
 import type { AssetServer } from './asset-server.ts';
+import { DRAW_RULES } from './rules.ts';
 import { FIT_FIELDS } from './fit-fields.ts';
 
 /** A box whose text did not fit, found in the rendered document. */
@@ -87,6 +88,7 @@ export class TabPool {
     await page.evaluate(FIT_FIELDS);
     const overflowing = (await page.evaluate(OVERFLOWING_FIELDS)) as OverflowingField[];
     if (overflowing.length || checkOnly) return { pdf: new Uint8Array(), overflowing };
+    await page.evaluate(DRAW_RULES);
     const pdf = await page.pdf({
       preferCSSPageSize: true,
       printBackground: true,

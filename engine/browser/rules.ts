@@ -1,0 +1,114 @@
+/**
+ * Rules (borders) printed at the width and place a layout declares. Chromium snaps every CSS border to
+ * whole CSS pixels when it lays a page out (0.1–0.4 mm all print 0.265 mm) and paints it at pixel-snapped
+ * positions, so a layout's CSS borders cannot be exact. This pass, run in the page before printing,
+ * takes the CSS borders away (padding takes their place, so nothing moves) and draws each one instead as
+ * a filled rectangle in one SVG layer per page: SVG geometry is not snapped, so the PDF gets the declared
+ * width at the position the layout computed (to 1/64 px), and nothing invisible is left behind (a
+ * transparent border would still be drawn, as a fill with alpha 0, which PDF/X-1a forbids).
+ *
+ * The declared width is read from the layout's own stylesheet: for every rule that sets a border width,
+ * the same value is copied into a registered, non-inherited custom property (--rule-top …), whose
+ * computed value the cascade resolves exactly as it does the border, but without snapping.
+ *
+ * What is drawn: solid borders of boxes without rounded corners. In a table with collapsed borders a
+ * rule is centred on the line between cells, as CSS draws it (the table's own border is not supported:
+ * give it to the cells); elsewhere it lies inside the border box.
+ * Other borders (dashed, dotted, rounded) are left to CSS; the layouts draw their dashed cut line as SVG.
+ */
+export const DRAW_RULES = `(() => {
+  const SIDES = ['top', 'right', 'bottom', 'left'];
+  const cap = (s) => s[0].toUpperCase() + s.slice(1);
+  for (const side of SIDES) {
+    try { CSS.registerProperty({ name: '--rule-' + side, syntax: '<length>', inherits: false, initialValue: '0px' }); } catch {}
+  }
+  const mirror = (rules) => {
+    for (const rule of rules) {
+      if (rule.cssRules) mirror(rule.cssRules);
+      if (!rule.style) continue;
+      for (const side of SIDES) {
+        const prop = 'border-' + side + '-width';
+        const width = rule.style.getPropertyValue(prop);
+        if (width) rule.style.setProperty('--rule-' + side, width, rule.style.getPropertyPriority(prop));
+      }
+    }
+  };
+  for (const sheet of document.styleSheets) mirror(sheet.cssRules);
+
+  const SVG = 'http://www.w3.org/2000/svg';
+  // Reads and changes are done in phases: a change between reads would make every read lay out again.
+  // 1. Read every rule: its element, side, declared width and colour.
+  const found = [];
+  const tables = new Set();
+  for (const sheet of document.querySelectorAll('.sheet')) {
+    for (const el of sheet.querySelectorAll('*')) {
+      if (el.closest('svg')) continue;
+      const cs = getComputedStyle(el);
+      if (cs.borderTopLeftRadius !== '0px' || cs.borderTopRightRadius !== '0px' || cs.borderBottomLeftRadius !== '0px' || cs.borderBottomRightRadius !== '0px') continue;
+      const table = cs.display === 'table-cell' ? el.closest('table') : null;
+      const collapsed = table !== null && getComputedStyle(table).borderCollapse === 'collapse';
+      for (const side of SIDES) {
+        const S = cap(side);
+        if (cs['border' + S + 'Style'] !== 'solid') continue;
+        const width = parseFloat(cs.getPropertyValue('--rule-' + side));
+        const color = cs['border' + S + 'Color'];
+        if (!(width > 0) || color === 'rgba(0, 0, 0, 0)' || color === 'transparent') continue;
+        found.push({ sheet, el, side, width, color, collapsed, snapped: parseFloat(cs['border' + S + 'Width']), padding: parseFloat(cs['padding' + S]) });
+        if (collapsed) tables.add(table);
+      }
+    }
+  }
+  // 2. Take the CSS borders away. A box keeps its layout: padding takes the place of the border it had.
+  //    A table with collapsed borders is laid out with separate, borderless cells that tile its grid, so
+  //    each cell's edges are the lines between cells.
+  for (const table of tables) {
+    table.style.setProperty('border-collapse', 'separate', 'important');
+    table.style.setProperty('border-spacing', '0', 'important');
+  }
+  for (const f of found) {
+    f.el.style.setProperty('border-' + f.side + '-style', 'none', 'important');
+    if (!f.collapsed) f.el.style.setProperty('padding-' + f.side, (f.padding + f.snapped) + 'px', 'important');
+  }
+  // 3. Measure the boxes as they now are and draw each rule: inside its box, or centred on a cell's edge.
+  const layers = new Map();
+  let drawn = 0;
+  for (const f of found) {
+    let layer = layers.get(f.sheet);
+    if (!layer) {
+      const origin = f.sheet.getBoundingClientRect();
+      const svg = document.createElementNS(SVG, 'svg');
+      svg.setAttribute('class', 'rules-layer');
+      svg.setAttribute('aria-hidden', 'true');
+      svg.setAttribute('viewBox', '0 0 ' + origin.width + ' ' + origin.height);
+      svg.setAttribute('style', 'position:absolute;left:0;top:0;width:' + origin.width + 'px;height:' + origin.height + 'px;overflow:visible;pointer-events:none');
+      layer = { origin, svg, seen: new Set() };
+      layers.set(f.sheet, layer);
+    }
+    // An inline box broken over lines has a box per line: its top and bottom rules on each, its left rule
+    // on the first and its right rule on the last.
+    const boxes = getComputedStyle(f.el).display === 'inline' ? [...f.el.getClientRects()] : [f.el.getBoundingClientRect()];
+    const pick = f.side === 'left' ? boxes.slice(0, 1) : f.side === 'right' ? boxes.slice(-1) : boxes;
+    for (const b of pick) drawn += draw(layer, f, b);
+  }
+  function draw(layer, f, b) {
+    const x0 = b.left - layer.origin.left, y0 = b.top - layer.origin.top, x1 = b.right - layer.origin.left, y1 = b.bottom - layer.origin.top;
+    const w = f.width, h = f.collapsed ? w / 2 : 0;
+    const box = {
+      top: [x0 - h, y0 - h, x1 - x0 + 2 * h, w],
+      bottom: [x0 - h, f.collapsed ? y1 - h : y1 - w, x1 - x0 + 2 * h, w],
+      left: [x0 - h, y0 - h, w, y1 - y0 + 2 * h],
+      right: [f.collapsed ? x1 - h : x1 - w, y0 - h, w, y1 - y0 + 2 * h],
+    }[f.side];
+    const key = box.map((v) => v.toFixed(3)).join(',') + f.color;
+    if (layer.seen.has(key)) return 0; // a line shared by two cells is drawn once
+    layer.seen.add(key);
+    const r = document.createElementNS(SVG, 'rect');
+    r.setAttribute('x', box[0]); r.setAttribute('y', box[1]); r.setAttribute('width', box[2]); r.setAttribute('height', box[3]);
+    r.setAttribute('fill', f.color);
+    layer.svg.appendChild(r);
+    return 1;
+  }
+  // 4. Put the layers on their pages, above everything else.
+  for (const [sheet, layer] of layers) sheet.appendChild(layer.svg);
+  return drawn;
+})()`;
