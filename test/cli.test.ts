@@ -64,7 +64,7 @@ describe('shikaku-print CLI', () => {
   it('exits 2 for an unknown layout or a missing option, saying what is wrong', async () => {
     const unknown = await cli('render', '--layout', 'nope', '--data', SAMPLES, '--out', join(dir, 'x.pdf'));
     expect(unknown.code).toBe(2);
-    expect(unknown.stderr).toContain('unknown layout "nope"; layouts: kenpo-card, kenpo-notice, kokuho-card, kokuho-notice, kouki-card');
+    expect(unknown.stderr).toContain('unknown layout "nope"; layouts: kenpo-card, kenpo-notice, kenpo-notice-card, kokuho-card, kokuho-notice, kouki-card, kouki-notice');
     const missing = await cli('render', '--layout', 'kokuho-card', '--data', SAMPLES);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('--out is required');

@@ -28,8 +28,8 @@ const pdf = (id: string) => pdfs.get(id) as string;
 const page = (id: string, n: number) => flat(pageText(pdf(id), n));
 
 describe('every layout', () => {
-  it('is one of the five documents of the mission', () => {
-    expect([...layouts.keys()]).toEqual(['kenpo-card', 'kenpo-notice', 'kokuho-card', 'kokuho-notice', 'kouki-card']);
+  it('is one of the seven documents of the mission', () => {
+    expect([...layouts.keys()]).toEqual(['kenpo-card', 'kenpo-notice', 'kenpo-notice-card', 'kokuho-card', 'kokuho-notice', 'kouki-card', 'kouki-notice']);
   });
 
   describe.each([...layouts.values()].map((l) => [l.id, l] as [string, Layout]))('%s', (id, layout) => {
@@ -78,12 +78,13 @@ describe('the cards', () => {
     expect(front).not.toContain('記号');
   });
 
-  it('kenpo-card: 本人（被保険者） or 家族（被扶養者）, 交付 date, カナ, 保険者所在地, 公印', () => {
+  it('kenpo-card: 本人（被保険者） or 家族（被扶養者）, 交付 date, カナ, 保険者所在地, and the 公印 as an image, never as text', () => {
     const self = page('kenpo-card', 1);
     for (const s of ['健康保険', '資格確認書', '本人（被保険者）', '令和6年12月2日交付', '記号32010203', '番号45', '（枝番）00', 'キョウカイタロウ', '氏名協会太郎',
-      '生年月日平成元年5月10日', '性別男', '資格取得年月日令和6年12月2日', '有効期限令和11年11月30日', '保険者番号01320019', '保険者名称全国健康保険協会島根支部', '保険者所在地島根県松江市殿町383番地', '公印']) {
+      '生年月日平成元年5月10日', '性別男', '資格取得年月日令和6年12月2日', '有効期限令和11年11月30日', '保険者番号01320019', '保険者名称全国健康保険協会島根支部', '保険者所在地島根県松江市殿町383番地']) {
       expect(self).toContain(s);
     }
+    expect(self).not.toContain('公印');
     expect(page('kenpo-card', 3)).toContain('家族（被扶養者）');
     expect(self).not.toContain('負担割合');
     expect(page('kenpo-card', 5)).toContain('負担割合3割');

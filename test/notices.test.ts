@@ -114,12 +114,25 @@ describe('kokuho-notice', () => {
     expect(darkPixels(img, inner.x, inner.y, inner.w, inner.h)).toBeGreaterThan(1000);
   });
 
+  it('prints nothing beside or below the strip, so one straight cut along its top and three more free the card', () => {
+    const dpi = 150;
+    const px = (mm: number) => Math.round((mm / 25.4) * dpi);
+    for (const pdf of [kokuhoPdf, kenpoPdf]) {
+      const img = greyPage(pdf, 1, dpi);
+      const bandTop = px(STRIP.y - 0.5); // half a millimetre above the line: the band a guillotine frees
+      expect(darkPixels(img, 0, bandTop, px(STRIP.x - 0.5), img.height - bandTop)).toBe(0); // left of the strip
+      expect(darkPixels(img, px(STRIP.x + STRIP.w + 0.5), bandTop, img.width - px(STRIP.x + STRIP.w + 0.5), img.height - bandTop)).toBe(0); // right
+      expect(darkPixels(img, 0, px(STRIP.y + STRIP.h + 0.5), img.width, img.height - px(STRIP.y + STRIP.h + 0.5))).toBe(0); // below
+      expect(darkPixels(img, px(STRIP.x), px(STRIP.y), px(STRIP.w), px(STRIP.h))).toBeGreaterThan(1000); // the strip itself holds print
+    }
+  });
+
   it('has a QR code that a real decoder reads as the My Number portal, with modules of 0.4 mm or more', () => {
     expect(decodeBarcodes(kokuhoPdf, 1)).toEqual(['QR-Code:https://myna.go.jp/']);
     expect(QR_MODULE_MM).toBeGreaterThanOrEqual(0.4);
     expect(QR_QUIET_MODULES).toBe(4);
-    // Measure the printed code, right of the text between the portal paragraph and its caption: its dark
-    // extent is the symbol without the quiet zone.
+    // Measure the printed code, in the right column (from 165 mm to the 192 mm margin, right of the text)
+    // between the portal paragraph and its caption: its dark extent is the symbol without the quiet zone.
     const modules = QRCode.create('https://myna.go.jp/', { errorCorrectionLevel: 'M' }).modules.size;
     const img = greyPage(kokuhoPdf, 1, 300);
     const words = wordBoxes(kokuhoPdf, 1);
@@ -128,7 +141,12 @@ describe('kokuho-notice', () => {
     const px = (pt: number) => Math.round((pt / 72) * 300);
     let minX = Infinity, maxX = -1;
     for (let y = px(lead.yMin) - 60; y < px(caption.yMin); y++) {
-      for (let x = px(lead.xMax) + 10; x < img.width; x++) {
+      // a row that is dark most of the way across is the table's bottom rule, not the code
+      const [left, right] = [165, 192].map((mm) => Math.round((mm / 25.4) * 300)) as [number, number];
+      let dark = 0;
+      for (let x = left; x < right; x++) if ((img.pixels[y * img.width + x] ?? 255) < 128) dark++;
+      if (dark > (right - left) * 0.8) continue;
+      for (let x = left; x < right; x++) {
         if ((img.pixels[y * img.width + x] ?? 255) < 128) {
           minX = Math.min(minX, x);
           maxX = Math.max(maxX, x);

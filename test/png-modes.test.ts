@@ -2,25 +2,30 @@
 // anti-aliasing); every PNG carries an sRGB profile and its density. Read back from the files with sharp.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import sharp from 'sharp';
-import { Engine, loadLayouts, getLayout, loadSamples } from '../engine/index.ts';
+import { Engine, loadLayouts, getLayout, loadSamples, SAMPLE_INSURERS_DIR } from '../engine/index.ts';
 
 const layout = getLayout(loadLayouts(), 'kokuho-card');
 const sample = (loadSamples(layout) as unknown[])[0];
 let engine: Engine;
 
 beforeAll(async () => {
-  engine = await Engine.start({ tabs: 1 });
+  engine = await Engine.start({ tabs: 1, insurersDir: SAMPLE_INSURERS_DIR });
 });
 afterAll(async () => engine?.close());
 
-/** How many pixels are pure black, pure white, and anything else (anti-aliased edges, grey rules, tints). */
-async function census(png: Buffer): Promise<{ black: number; white: number; other: number }> {
+/**
+ * How many pixels are pure black, pure white, anything else neutral (anti-aliased edges, grey rules,
+ * tints), and colour (more colour than black in them: the insurer's red seal).
+ */
+async function census(png: Buffer): Promise<{ black: number; white: number; other: number; colour: number }> {
   const { data, info } = await sharp(png).raw().toBuffer({ resolveWithObject: true });
-  const out = { black: 0, white: 0, other: 0 };
+  const out = { black: 0, white: 0, other: 0, colour: 0 };
   for (let i = 0; i < data.length; i += info.channels) {
-    const [r, g, b] = [data[i], data[i + 1], data[i + 2]];
+    const [r, g, b] = [data[i] ?? 0, data[i + 1] ?? 0, data[i + 2] ?? 0];
+    const max = Math.max(r, g, b);
     if (r === 0 && g === 0 && b === 0) out.black++;
     else if (r === 255 && g === 255 && b === 255) out.white++;
+    else if (max - Math.min(r, g, b) > 255 - max) out.colour++;
     else out.other++;
   }
   return out;
@@ -37,6 +42,15 @@ describe('PNG pages', () => {
       expect(c.other).toBe(0);
       expect(c.black).toBeGreaterThan(p.black); // edges and grey rules went to black, none went to white
     }
+  });
+
+  it('in k mode keep the red seal in colour, for the dye panels: none of it turns black', async () => {
+    const crop = async (png: Buffer) => census(await sharp(png).extract({ left: 870, top: 520, width: 110, height: 100 }).png().toBuffer());
+    const proof = await crop((await engine.renderPage(layout.id, [sample], { page: 1, dpi: 300 })).png);
+    const k = await crop((await engine.renderPage(layout.id, [sample], { page: 1, dpi: 300, png: 'k' })).png);
+    expect(proof.colour).toBeGreaterThan(1000); // the seal is there, in the seal box at the lower right
+    expect(k.colour).toBe(proof.colour);
+    expect(k.black).toBe(0);
   });
 
   it('carry an sRGB profile and their density, in both modes', async () => {

@@ -52,9 +52,9 @@ describe('auth', () => {
 });
 
 describe('synchronous render', () => {
-  it('lists the five layouts', async () => {
+  it('lists the seven layouts', async () => {
     const layouts = (await (await fetch(`${svc.base}/v1/layouts`, { headers: AUTH })).json()) as { id: string; required: string[] }[];
-    expect(layouts.map((l) => l.id).sort()).toEqual(['kenpo-card', 'kenpo-notice', 'kokuho-card', 'kokuho-notice', 'kouki-card']);
+    expect(layouts.map((l) => l.id).sort()).toEqual(['kenpo-card', 'kenpo-notice', 'kenpo-notice-card', 'kokuho-card', 'kokuho-notice', 'kouki-card', 'kouki-notice']);
     expect(layouts.find((l) => l.id === 'kokuho-card')?.required).toContain('householderName');
   });
 

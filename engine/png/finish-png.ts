@@ -6,8 +6,8 @@ import { throwIfCancelled } from '../errors.ts';
 /**
  * What a PNG page is for. `proof`: exactly what the PDF shows, anti-aliased. `k`: for card printers, which
  * send pure black pixels to their K (resin) panel and everything else to the colour dyes: text and rules
- * are drawn without anti-aliasing and every pixel that is not white becomes pure black, so nothing of
- * them prints fuzzy in dye.
+ * are drawn without anti-aliasing and every neutral pixel that is not white becomes pure black, so nothing
+ * of them prints fuzzy in dye; colour artwork (a red seal) stays colour, for the dye panels.
  */
 export type PngMode = 'proof' | 'k';
 
@@ -16,14 +16,34 @@ export function pdftoppmArgs(mode: PngMode): string[] {
   return mode === 'k' ? ['-aa', 'no', '-aaVector', 'no'] : [];
 }
 
-// A pixel darker than this is ink in `k` mode: the lightest thing a layout prints is a #eee cell tint, so
-// tints stay white while grey rules (#999) and text turn black.
+// In `k` mode a neutral pixel whose lightest channel is under this is black ink: grey rules (#999), the
+// anti-aliased edges of text and the #eee tints of notices all turn black.
 const K_INK_BELOW = 250;
+
+/**
+ * `k` mode, pixel by pixel. A pixel with more black in it (255 − its lightest channel) than colour (the
+ * spread of its channels) is text or a rule: pure black, or pure white when it is nearly white. A pixel
+ * with more colour than black is colour artwork, the insurer's red seal: it keeps its colour, so the
+ * printer puts it on the dye panels, never on the black one.
+ */
+async function kPixels(file: string): Promise<Buffer> {
+  const { data, info } = await sharp(file).removeAlpha().raw().toBuffer({ resolveWithObject: true });
+  for (let i = 0; i < data.length; i += 3) {
+    const r = data[i] as number, g = data[i + 1] as number, b = data[i + 2] as number;
+    const max = Math.max(r, g, b);
+    if (max - Math.min(r, g, b) > 255 - max) continue;
+    const v = max < K_INK_BELOW ? 0 : 255;
+    data[i] = v;
+    data[i + 1] = v;
+    data[i + 2] = v;
+  }
+  return sharp(data, { raw: { width: info.width, height: info.height, channels: 3 } }).png().toBuffer();
+}
 
 /**
  * Finishes pdftoppm's PNG files in place, with sharp: every file carries an sRGB ICC profile (its colours
  * mean the same in every viewer and RIP) and keeps its density; in `k` mode pixels are made pure black or
- * white. Files are finished a few at a time, one per core.
+ * white (colour artwork excepted, see kPixels). Files are finished a few at a time, one per core.
  */
 export async function finishPngs(files: readonly string[], dpi: number, mode: PngMode, signal?: AbortSignal): Promise<void> {
   let next = 0;
@@ -33,8 +53,7 @@ export async function finishPngs(files: readonly string[], dpi: number, mode: Pn
       const file = files[next++] as string;
       const tmp = `${file}.finish.tmp`;
       try {
-        let image = sharp(file);
-        if (mode === 'k') image = image.threshold(K_INK_BELOW, { greyscale: false });
+        const image = mode === 'k' ? sharp(await kPixels(file)) : sharp(file);
         await image.withIccProfile('srgb').withMetadata({ density: dpi }).png({ compressionLevel: 6 }).toFile(tmp);
         await rename(tmp, file);
       } catch (err) {
