@@ -9,7 +9,8 @@ mkdir -p docs
 for dir in layouts/*/; do
   id=$(basename "$dir")
   [ -f "$dir/layout.json" ] || continue
-  node -e 'const r = require(process.argv[1]); require("fs").writeFileSync(process.argv[2], JSON.stringify([r[0]]))' "$PWD/$dir/samples.json" "$work/$id.json"
+  # the layout's samples file, as its layout.json names it (a layout may share another's)
+  node -e 'const p = require("path"); const d = process.argv[1]; const r = require(p.join(d, require(p.join(d, "layout.json")).samples)); require("fs").writeFileSync(process.argv[2], JSON.stringify([r[0]]))' "$PWD/$dir" "$work/$id.json"
   dpi=300
   case "$id" in *notice) dpi=100 ;; esac
   node bin/shikaku-print.js render --layout "$id" --data "$work/$id.json" --out "$work/$id" --format png --dpi "$dpi" --quiet
