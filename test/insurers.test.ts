@@ -12,6 +12,9 @@ import {
   SAMPLE_INSURERS_DIR, DEFAULT_CARD_CODE, type Insurers,
 } from '../engine/index.ts';
 import { decodeBarcodes, pageText } from './helpers/poppler.ts';
+import { cli } from './helpers/cli.ts';
+import { AUTH, startTestService, waitForJob } from './helpers/service.ts';
+import { configFromEnv } from '../server/index.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'shikaku-insurers-'));
 const layouts = loadLayouts();
@@ -99,11 +102,57 @@ describe('insurer profiles: loading', () => {
     expect((await loadInsurers(root, { sealMm: SEAL_MM, explicit: true })).get('01320019')?.seal).not.toBeNull();
   });
 
+  it('refuse text the pinned fonts cannot draw, naming the field', async () => {
+    const root = profilesDir([{ insurerNumber: '01320019', name: 'x', contact: { department: '\uE000課' } }]);
+    await expect(loadInsurers(root, { sealMm: SEAL_MM, explicit: true })).rejects.toThrow(/01320019\.json: contact\.department: .*U\+E000/);
+  });
+
   it('refuse a card-code template naming anything but the four numbers, and a folder asked for that is not there', async () => {
     const root = profilesDir([{ insurerNumber: '01320019', name: 'x', codes: { card: '{insurerNumber}/{name}' } }]);
     await expect(loadInsurers(root, { sealMm: SEAL_MM, explicit: true })).rejects.toThrow(PrintError);
     await expect(loadInsurers(join(dir, 'nowhere'), { sealMm: SEAL_MM, explicit: true })).rejects.toThrow(/does not exist/);
     expect((await loadInsurers(join(dir, 'nowhere'), { sealMm: SEAL_MM, explicit: false })).size).toBe(0);
+  });
+});
+
+describe('insurer profiles: the command line and the service', () => {
+  it('render --insurers DIR completes records from that folder; without a profile it exits 2 naming the number', async () => {
+    const data = join(dir, 'kouki.json');
+    writeFileSync(data, JSON.stringify([koukiPerson]));
+    const ok = await cli('render', '--layout', 'kouki-card', '--data', data, '--out', join(dir, 'cli.pdf'), '--insurers', SAMPLE_INSURERS_DIR, '--quiet');
+    expect(ok.code).toBe(0);
+    expect(pageText(join(dir, 'cli.pdf'), 1)).toContain('島根県後期高齢者医療広域連合');
+    const bad = await cli('render', '--layout', 'kouki-card', '--data', data, '--out', join(dir, 'cli2.pdf'), '--insurers', profilesDir([]), '--quiet');
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('no insurer profile for 保険者番号 39320015');
+    const missing = await cli('render', '--layout', 'kouki-card', '--data', data, '--out', join(dir, 'cli3.pdf'), '--insurers', join(dir, 'nowhere'), '--quiet');
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('does not exist');
+  });
+
+  it('SHIKAKU_INSURERS_DIR names the service\'s folder; a job prints records completed from it and rejects the one without, naming the number', async () => {
+    expect(configFromEnv({ SHIKAKU_INSURERS_DIR: '/srv/insurers' }).insurersDir).toBe('/srv/insurers');
+    expect(configFromEnv({}).insurersDir).toBeUndefined();
+    const svc = await startTestService({ engine: { insurersDir: SAMPLE_INSURERS_DIR, tabs: 1 } });
+    try {
+      const res = await fetch(`${svc.base}/v1/jobs?layout=kouki-card`, {
+        method: 'POST',
+        headers: { ...AUTH, 'content-type': 'application/json' },
+        body: JSON.stringify([koukiPerson, { ...koukiPerson, insurerNumber: '39010004' }]),
+      });
+      expect(res.status).toBe(202);
+      const { id } = (await res.json()) as { id: string };
+      const job = await waitForJob(svc.base, id);
+      expect(job.state).toBe('done');
+      expect(job.progress).toMatchObject({ done: 1, total: 2, rejected: 1 });
+      expect(job.rejections[0]).toMatchObject({ record: 2, path: 'insurerName' });
+      expect(job.rejections[0]?.message).toContain('no insurer profile for 保険者番号 39010004');
+      const pdf = join(dir, 'job.pdf');
+      writeFileSync(pdf, Buffer.from(await (await fetch(`${svc.base}/v1/jobs/${id}/result`, { headers: AUTH })).arrayBuffer()));
+      expect(pageText(pdf, 1)).toContain('島根県後期高齢者医療広域連合');
+    } finally {
+      await svc.close();
+    }
   });
 });
 

@@ -3,7 +3,7 @@ import { parseIsoDate } from './dates.ts';
 import { formatWareki, toWareki, eraYearText } from './wareki.ts';
 import { fontForText, type GlyphCoverage } from '../fonts/glyph-coverage.ts';
 import { qrCodeSvg, TrustedHtml, CARD_CODE_QR, type QrSize } from './qr-code.ts';
-import { NO_INSURERS, cardCodeText, DEFAULT_CARD_CODE, type InsurerContact, type Insurers } from '../insurers/profiles.ts';
+import { NO_INSURERS, cardCodeText, DEFAULT_CARD_CODE, type Insurers } from '../insurers/profiles.ts';
 
 const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
@@ -73,7 +73,7 @@ export interface PrintValues {
   /** The insurer's seal from its profile, as an image; null when none is configured (nothing prints). */
   seal: TrustedHtml | null;
   /** The insurer's 問い合わせ先 from its profile; null when it has none (the block is left out). */
-  contact: InsurerContact | null;
+  contact: { department: PrintedText; address: PrintedText; telephone: PrintedText; hours: PrintedText } | null;
   /** The insurer's accent colour (#rrggbb) for title rules; black without a profile. */
   accent: string;
 }
@@ -136,7 +136,7 @@ export function toPrintValues(r: InsuranceRecord, index: number, coverage: Glyph
     cardCode: options.cardCode ? qrCodeSvg(cardCodeOf(r, profile?.cardCode), CARD_CODE_QR) : null,
     seal: profile?.seal ? new TrustedHtml(`<img class="seal-image" src="${profile.seal.urlPath}" alt="">`) : null,
     contact: profile?.contact
-      ? { department: profile.contact.department, address: profile.contact.address ?? '', telephone: profile.contact.telephone ?? '', hours: profile.contact.hours ?? '' }
+      ? { department: text(profile.contact.department), address: text(profile.contact.address), telephone: text(profile.contact.telephone), hours: text(profile.contact.hours) }
       : null,
     accent: profile?.accent ?? '#000000',
   };

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { PrintError } from '../errors.ts';
 import { isValidInsurerNumber } from '../format/insurer-number.ts';
 import { loadSealImage, type SealImage } from './seal-image.ts';
+import { fontForText, pinnedCoverage } from '../fonts/glyph-coverage.ts';
 
 /** Where profiles are looked for when none is named: `insurers/` in the current folder. */
 export const DEFAULT_INSURERS_DIR = 'insurers';
@@ -127,6 +128,15 @@ async function loadProfile(file: string, sealMm: number): Promise<InsurerProfile
   if (!parsed.success) fail(parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; '));
   const p = parsed.data as InsurerProfileFile;
   if (basename(file, '.json') !== p.insurerNumber) fail(`its name must be its 保険者番号: ${p.insurerNumber}.json`);
+  // What a profile prints must be drawn by the pinned fonts, as a record's text must.
+  const printed: [string, string | undefined][] = [
+    ['name', p.name], ['prefecture', p.prefecture], ['address', p.address], ['contact.department', p.contact?.department],
+    ['contact.address', p.contact?.address], ['contact.telephone', p.contact?.telephone], ['contact.hours', p.contact?.hours],
+  ];
+  for (const [field, value] of printed) {
+    const verdict = value === undefined ? undefined : fontForText(value, pinnedCoverage());
+    if (verdict && 'missing' in verdict) fail(`${field}: ${verdict.missing} ${verdict.reason}`);
+  }
   let seal: SealImage | null = null;
   if (p.seal) {
     try {
