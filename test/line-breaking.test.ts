@@ -43,6 +43,18 @@ describe('line breaking', () => {
     expect(katakanaSplits(['有効な', 'マイナンバーです'])).toEqual([]);
   });
 
+  it('breaks the card back\'s organ-donation text between phrases (never できま / す。), no line starting inside a word', async () => {
+    const layout = layouts.find((l) => l.id === 'kokuho-card');
+    const pdf = join(dir, 'card-back.pdf');
+    writeFileSync(pdf, (await engine.renderPdf('kokuho-card', (loadSamples(layout!) as unknown[]).slice(0, 1))).pdf);
+    const lines = blocks(pdf, 2).flat();
+    const lead = lines.findIndex((l) => l.startsWith('※'));
+    expect(lines[lead]?.endsWith('表示する')).toBe(true);
+    expect(lines[lead + 1]?.startsWith('ことができます。')).toBe(true);
+    // a line that starts with the tail of a verb or a particle began inside a phrase
+    expect(lines.filter((l) => /^(す|ます|し|ません|の|を|に|は|が|で)/.test(l))).toEqual([]);
+  });
+
   for (const layout of layouts) {
     it(`splits no katakana word in ${layout.id}'s samples`, async () => {
       const pdf = join(dir, `${layout.id}.pdf`);
