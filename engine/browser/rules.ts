@@ -8,8 +8,9 @@
  * transparent border would still be drawn, as a fill with alpha 0, which PDF/X-1a forbids).
  *
  * The declared width is read from the layout's own stylesheet: for every rule that sets a border width,
- * the same value is copied into a registered, non-inherited custom property (--rule-top …), whose
- * computed value the cascade resolves exactly as it does the border, but without snapping.
+ * the engine copied the same value into a registered, non-inherited custom property (--rule-top …,
+ * engine/template/rule-widths.ts), whose computed value the cascade resolves exactly as it does the
+ * border, but without snapping.
  *
  * What is drawn: solid borders of boxes without rounded corners. In a table with collapsed borders a
  * rule is centred on the line between cells, as CSS draws it (the table's own border is not supported:
@@ -19,43 +20,39 @@
 export const DRAW_RULES = `(() => {
   const SIDES = ['top', 'right', 'bottom', 'left'];
   const cap = (s) => s[0].toUpperCase() + s.slice(1);
-  for (const side of SIDES) {
-    try { CSS.registerProperty({ name: '--rule-' + side, syntax: '<length>', inherits: false, initialValue: '0px' }); } catch {}
+  // Only elements a rule with a border width selects can have a rule (engine/template/rule-widths.ts).
+  const meta = document.querySelector('meta[name="shikaku-rule-selectors"]');
+  const selectors = meta ? JSON.parse(meta.getAttribute('content')) : [];
+  const candidates = new Set();
+  for (const selector of selectors) {
+    try { for (const el of document.querySelectorAll(selector)) candidates.add(el); } catch {} // a selector the page cannot query draws nothing
   }
-  const mirror = (rules) => {
-    for (const rule of rules) {
-      if (rule.cssRules) mirror(rule.cssRules);
-      if (!rule.style) continue;
-      for (const side of SIDES) {
-        const prop = 'border-' + side + '-width';
-        const width = rule.style.getPropertyValue(prop);
-        if (width) rule.style.setProperty('--rule-' + side, width, rule.style.getPropertyPriority(prop));
-      }
-    }
-  };
-  for (const sheet of document.styleSheets) mirror(sheet.cssRules);
-
   const SVG = 'http://www.w3.org/2000/svg';
   // Reads and changes are done in phases: a change between reads would make every read lay out again.
   // 1. Read every rule: its element, side, declared width and colour.
   const found = [];
   const tables = new Set();
-  for (const sheet of document.querySelectorAll('.sheet')) {
-    for (const el of sheet.querySelectorAll('*')) {
-      if (el.closest('svg')) continue;
-      const cs = getComputedStyle(el);
-      if (cs.borderTopLeftRadius !== '0px' || cs.borderTopRightRadius !== '0px' || cs.borderBottomLeftRadius !== '0px' || cs.borderBottomRightRadius !== '0px') continue;
-      const table = cs.display === 'table-cell' ? el.closest('table') : null;
-      const collapsed = table !== null && getComputedStyle(table).borderCollapse === 'collapse';
-      for (const side of SIDES) {
-        const S = cap(side);
-        if (cs['border' + S + 'Style'] !== 'solid') continue;
-        const width = parseFloat(cs.getPropertyValue('--rule-' + side));
-        const color = cs['border' + S + 'Color'];
-        if (!(width > 0) || color === 'rgba(0, 0, 0, 0)' || color === 'transparent') continue;
-        found.push({ sheet, el, side, width, color, collapsed, snapped: parseFloat(cs['border' + S + 'Width']), padding: parseFloat(cs['padding' + S]) });
-        if (collapsed) tables.add(table);
-      }
+  const origins = new Map();
+  for (const el of candidates) {
+    const sheet = el.closest('.sheet');
+    if (!sheet || el.closest('svg')) continue;
+    const cs = getComputedStyle(el);
+    if (cs.borderTopLeftRadius !== '0px' || cs.borderTopRightRadius !== '0px' || cs.borderBottomLeftRadius !== '0px' || cs.borderBottomRightRadius !== '0px') continue;
+    const table = cs.display === 'table-cell' ? el.closest('table') : null;
+    const collapsed = table !== null && getComputedStyle(table).borderCollapse === 'collapse';
+    for (const side of SIDES) {
+      const S = cap(side);
+      if (cs['border' + S + 'Style'] !== 'solid') continue;
+      const width = parseFloat(cs.getPropertyValue('--rule-' + side));
+      const color = cs['border' + S + 'Color'];
+      if (!(width > 0) || color === 'rgba(0, 0, 0, 0)' || color === 'transparent') continue;
+      // An inline box broken over lines has a box per line: its top and bottom rules on each, its left rule
+      // on the first and its right rule on the last. Boxes are measured now, before anything changes, except
+      // in collapsed tables, whose cells are laid out again in step 2.
+      const boxes = collapsed ? null : cs.display === 'inline' ? [...el.getClientRects()] : [el.getBoundingClientRect()];
+      if (!origins.has(sheet)) origins.set(sheet, sheet.getBoundingClientRect());
+      found.push({ sheet, el, side, width, color, collapsed, boxes, inline: cs.display === 'inline', snapped: parseFloat(cs['border' + S + 'Width']), padding: parseFloat(cs['padding' + S]) });
+      if (collapsed) tables.add(table);
     }
   }
   // 2. Take the CSS borders away. A box keeps its layout: padding takes the place of the border it had.
@@ -69,13 +66,13 @@ export const DRAW_RULES = `(() => {
     f.el.style.setProperty('border-' + f.side + '-style', 'none', 'important');
     if (!f.collapsed) f.el.style.setProperty('padding-' + f.side, (f.padding + f.snapped) + 'px', 'important');
   }
-  // 3. Measure the boxes as they now are and draw each rule: inside its box, or centred on a cell's edge.
+  // 3. Draw each rule: inside its box, or centred on a cell's edge (measured now: the cells were laid out again).
   const layers = new Map();
   let drawn = 0;
   for (const f of found) {
     let layer = layers.get(f.sheet);
     if (!layer) {
-      const origin = f.sheet.getBoundingClientRect();
+      const origin = origins.get(f.sheet);
       const svg = document.createElementNS(SVG, 'svg');
       svg.setAttribute('class', 'rules-layer');
       svg.setAttribute('aria-hidden', 'true');
@@ -84,9 +81,7 @@ export const DRAW_RULES = `(() => {
       layer = { origin, svg, seen: new Set() };
       layers.set(f.sheet, layer);
     }
-    // An inline box broken over lines has a box per line: its top and bottom rules on each, its left rule
-    // on the first and its right rule on the last.
-    const boxes = getComputedStyle(f.el).display === 'inline' ? [...f.el.getClientRects()] : [f.el.getBoundingClientRect()];
+    const boxes = f.boxes ?? [f.el.getBoundingClientRect()];
     const pick = f.side === 'left' ? boxes.slice(0, 1) : f.side === 'right' ? boxes.slice(-1) : boxes;
     for (const b of pick) drawn += draw(layer, f, b);
   }

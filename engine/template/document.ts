@@ -1,11 +1,16 @@
 import Handlebars from 'handlebars';
 import type { Layout } from '../layouts/layouts.ts';
 import type { PrintValues } from '../format/print-values.ts';
+import { RULE_PROPERTIES, withRuleWidths } from './rule-widths.ts';
 
 /** A layout's sides compiled once: each turns one record's printed values into that page's inner HTML. */
 export interface CompiledLayout {
   layout: Layout;
   sides: { id: string; render: (values: PrintValues) => string }[];
+  /** The layout's CSS with its declared border widths mirrored for engine/browser/rules.ts. */
+  css: string;
+  /** The selectors of the rules that declare border widths. */
+  ruleSelectors: string[];
 }
 
 /**
@@ -15,8 +20,12 @@ export interface CompiledLayout {
 export function compileLayout(layout: Layout): CompiledLayout {
   const hb = Handlebars.create();
   for (const [name, source] of Object.entries(layout.partialSources)) hb.registerPartial(name, source);
+  const ruled = withRuleWidths(layout.css);
   return {
     layout,
+    css: ruled.css,
+    // pseudo-elements cannot be selected from the page; their borders stay CSS
+    ruleSelectors: ruled.selectors.flatMap((s) => s.split(',')).map((s) => s.trim()).filter((s) => s && !/::?(before|after|marker|first-line|first-letter)/i.test(s)),
     sides: layout.sideTemplates.map((side) => {
       const template = hb.compile(side.source, { strict: true, noEscape: false });
       return { id: side.id, render: (values: PrintValues) => template(values) };
@@ -29,6 +38,7 @@ function sheetCss(layout: Layout): string {
   const { widthMm: w, heightMm: h } = layout.page;
   return [
     `@page{size:${w}mm ${h}mm;margin:0}`,
+    RULE_PROPERTIES,
     'html,body{margin:0;padding:0;background:#fff}',
     // Each page is a fixed box that never grows or spills into the next record's page.
     `.sheet{position:relative;box-sizing:border-box;width:${w}mm;height:${h}mm;overflow:hidden;break-after:page;-webkit-print-color-adjust:exact;print-color-adjust:exact}`,
@@ -56,10 +66,11 @@ export function buildDocument(compiled: CompiledLayout, records: readonly PrintV
   }
   return `<!doctype html>
 <html lang="ja"><head><meta charset="utf-8"><title>${Handlebars.escapeExpression(layout.name)}</title>
+<meta name="shikaku-rule-selectors" content="${Handlebars.escapeExpression(JSON.stringify(compiled.ruleSelectors))}">
 <style>
 ${fontFaces}
 ${sheetCss(layout)}
-${layout.css}
+${compiled.css}
 </style></head>
 <body>
 ${pages.join('\n')}
