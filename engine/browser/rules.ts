@@ -47,8 +47,8 @@ export const DRAW_RULES = `(() => {
       const color = cs['border' + S + 'Color'];
       if (!(width > 0) || color === 'rgba(0, 0, 0, 0)' || color === 'transparent') continue;
       // An inline box broken over lines has a box per line: its top and bottom rules on each, its left rule
-      // on the first and its right rule on the last. Boxes are measured now, before anything changes, except
-      // in collapsed tables, whose cells are laid out again in step 2.
+      // on the first and its right rule on the last. Boxes are measured now, before anything changes; where
+      // step 2 lays a collapsed table out again, they are measured after it.
       const boxes = collapsed ? null : cs.display === 'inline' ? [...el.getClientRects()] : [el.getBoundingClientRect()];
       if (!origins.has(sheet)) origins.set(sheet, sheet.getBoundingClientRect());
       found.push({ sheet, el, side, width, color, collapsed, boxes, inline: cs.display === 'inline', snapped: parseFloat(cs['border' + S + 'Width']), padding: parseFloat(cs['padding' + S]) });
@@ -72,7 +72,7 @@ export const DRAW_RULES = `(() => {
   for (const f of found) {
     let layer = layers.get(f.sheet);
     if (!layer) {
-      const origin = origins.get(f.sheet);
+      const origin = tables.size === 0 ? origins.get(f.sheet) : f.sheet.getBoundingClientRect();
       const svg = document.createElementNS(SVG, 'svg');
       svg.setAttribute('class', 'rules-layer');
       svg.setAttribute('aria-hidden', 'true');
@@ -81,7 +81,8 @@ export const DRAW_RULES = `(() => {
       layer = { origin, svg, seen: new Set() };
       layers.set(f.sheet, layer);
     }
-    const boxes = f.boxes ?? [f.el.getBoundingClientRect()];
+    // A table laid out again may move what follows it: then every box is measured anew.
+    const boxes = tables.size === 0 && f.boxes ? f.boxes : f.inline ? [...f.el.getClientRects()] : [f.el.getBoundingClientRect()];
     const pick = f.side === 'left' ? boxes.slice(0, 1) : f.side === 'right' ? boxes.slice(-1) : boxes;
     for (const b of pick) drawn += draw(layer, f, b);
   }
