@@ -20,9 +20,15 @@ interface Command {
 const COMMANDS: Record<string, Command> = {
   render: {
     summary: 'render every record of a file to one PDF, or to one PNG per page',
-    usage: 'render --layout ID --data FILE --out PATH [--format pdf|png] [--dpi N] [--png proof|k] [--insurers DIR] [--quiet]',
+    usage: 'render --layout ID --data FILE --out PATH [--format pdf|png] [--dpi N] [--png proof|k] [--insurers DIR] [--bleed] [--impose a4|a3|sra3|WxH [--duplex long|short] [--order sequential|cut-stack]] [--color office|press [--icc FILE]] [--quiet]',
     options: {
       insurers: { type: 'string' },
+      bleed: { type: 'boolean', default: false },
+      impose: { type: 'string' },
+      duplex: { type: 'string' },
+      order: { type: 'string' },
+      color: { type: 'string' },
+      icc: { type: 'string' },
       layout: { type: 'string' },
       data: { type: 'string' },
       out: { type: 'string' },

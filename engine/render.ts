@@ -16,7 +16,10 @@ import { sweepOrphans } from './browser/orphans.ts';
 import type { PngMode } from './png/finish-png.ts';
 import type { PrintedChunk } from './browser/tab-pool.ts';
 import type { EventEmitter } from 'node:events';
-import { PdfWriter, type PdfSink } from './pdf/pdf-writer.ts';
+import type { PdfSink } from './pdf/pdf-writer.ts';
+import { OFFICE_OUTPUT, TrimPages, type OutputOptions, type OutputTarget, type Placement } from './output/target.ts';
+import { ImposedSheets } from './output/imposed-sheets.ts';
+import { planSheet, SHEET_BLEED_MM } from './output/sheet-plan.ts';
 import { checkPageNumber, rasterizePdf } from './png/rasterize.ts';
 
 /** Tuning of an engine; every field has a default that suits a 2-core machine. */
@@ -56,6 +59,8 @@ export interface RecordPages {
   record: number;
   firstPage: number;
   lastPage: number;
+  /** On imposed sheets: where each side of the record is. */
+  placements?: Placement[];
 }
 
 /** What a render produced: the page map of the PDF written to the sink. */
@@ -79,6 +84,10 @@ export interface RenderProgress {
 /** What a caller may attach to a render. */
 export interface RenderOptions {
   onProgress?: (p: RenderProgress) => void;
+  /** Bleed, imposition, duplex, order (the colour step is the file writers'); trim pages when left out. */
+  output?: OutputOptions | undefined;
+  /** What the slug of imposed sheets calls this run: the output file's or the job's name. */
+  name?: string | undefined;
   /** Cancels the render: chunks in Chromium are stopped, no further chunk starts, it rejects with CANCELLED. */
   signal?: AbortSignal | undefined;
 }
@@ -172,18 +181,19 @@ export class Engine {
    * boxes; the sink may then hold part of a PDF, which the caller discards.
    */
   async render(layoutId: string, raws: readonly unknown[], sink: PdfSink, options: RenderOptions = {}): Promise<RenderSummary> {
-    const { onProgress, signal } = options;
+    const { onProgress, signal, output = OFFICE_OUTPUT } = options;
     const layout = getLayout(this.layouts, layoutId);
     const coverage = pinnedCoverage();
     const { insurers } = this;
     const valueOptions = { qrCode: layout.document === 'notice' && portalQrSize(layout.page.widthMm), cardCode: layout.cardCode, insurers };
     const values = validateRecords(raws, layout, { coverage, insurers }).map((r, i) => toPrintValues(r, i, coverage, valueOptions));
     const compiled = this.compile(layout);
-    const sides = layout.sides.length;
+    const target = outputTarget(layout, sink, output, options.name ?? layout.id);
+    // Records are printed in the order the output needs them (imposition in cut-stack order reorders them).
+    const order = target.printOrder(values.length).map((i) => values[i] as PrintValues);
     const chunks: PrintValues[][] = [];
-    for (let i = 0; i < values.length; i += this.options.chunkSize) chunks.push(values.slice(i, i + this.options.chunkSize));
+    for (let i = 0; i < order.length; i += this.options.chunkSize) chunks.push(order.slice(i, i + this.options.chunkSize));
 
-    const writer = new PdfWriter(sink, layout.page);
     const problems: RecordProblem[] = [];
     const ready = new Map<number, PrintedChunk>();
     let nextToWrite = 0;
@@ -198,9 +208,9 @@ export class Engine {
       // Write finished chunks in input order; a chunk that finishes early waits for its predecessors.
       for (let c = ready.get(nextToWrite); c; c = ready.get(nextToWrite)) {
         ready.delete(nextToWrite);
-        const pages = (chunks[nextToWrite]?.length ?? 0) * sides;
+        const records = (chunks[nextToWrite] ?? []).map((v) => v.index);
         nextToWrite++;
-        if (problems.length === 0) writing = writing.then(() => writer.addChunk(c.pdf, pages));
+        if (problems.length === 0) writing = writing.then(() => target.add(c.pdf, records));
       }
       await writing;
       done += chunk.length;
@@ -212,12 +222,8 @@ export class Engine {
       problems.sort((a, b) => a.record - b.record);
       throw new PrintError('INVALID_INPUT', `${problems.length} field(s) do not fit their boxes; nothing was printed`, { problems });
     }
-    writer.finish({ title: layout.name, subject: `${layout.id}: ${values.length} records` });
-    return {
-      layout: layout.id,
-      pageCount: writer.pageCount,
-      records: values.map((v) => ({ record: v.index + 1, firstPage: v.index * sides + 1, lastPage: (v.index + 1) * sides })),
-    };
+    const summary = await target.finish({ title: layout.name, subject: `${layout.id}: ${values.length} records` });
+    return { layout: layout.id, ...summary };
   }
 
   /** `render` into memory, for small requests. */
@@ -278,6 +284,15 @@ function overflowProblem(index: number, field: string, raws: readonly unknown[])
     label: isFieldName(field) ? FIELDS[field].label : field,
     message: 'too long for its box on the document: shorten it (text is never cut off)',
   };
+}
+
+/** The output stage a render writes through: trim pages (with or without bleed), or imposed sheets. */
+export function outputTarget(layout: Layout, sink: PdfSink, output: OutputOptions, name: string): OutputTarget {
+  const neutralGray = output.color === 'press';
+  if (output.impose) {
+    return new ImposedSheets(sink, planSheet(output.impose, layout.page), layout.sides.length, { duplex: output.duplex, order: output.order, name, neutralGray });
+  }
+  return new TrimPages(sink, layout.page, layout.sides.length, { bleedMm: output.bleed ? SHEET_BLEED_MM : 0, neutralGray });
 }
 
 /**

@@ -5,6 +5,8 @@ import type { RenderSummary } from '../render.ts';
 import type { PdfSink } from '../pdf/pdf-writer.ts';
 import { rasterizePdfFile } from '../png/rasterize.ts';
 import type { PngMode } from '../png/finish-png.ts';
+import type { Placement } from './target.ts';
+import { toPress } from './press-colour.ts';
 
 /** The file name of one page's PNG: record number from 0001, page from 1 (interfaces.md). */
 export function pngName(record: number, page: number): string {
@@ -20,7 +22,7 @@ export interface Manifest {
   output: string;
   pageCount: number;
   dpi?: number;
-  records: { record: number; pages: [number, number]; files?: string[] }[];
+  records: { record: number; pages: [number, number]; files?: string[]; placements?: Placement[] }[];
 }
 
 /** Produces a PDF into a sink: the engine's render, bound to its layout and records. */
@@ -35,9 +37,10 @@ function manifestOf(result: RenderSummary, format: 'pdf' | 'png', output: string
     ...(dpi === undefined ? {} : { dpi }),
     records: result.records.map((r) => {
       const pages: [number, number] = [r.firstPage, r.lastPage];
-      if (format === 'pdf') return { record: r.record, pages };
+      const placed = r.placements ? { placements: r.placements } : {};
+      if (format === 'pdf') return { record: r.record, pages, ...placed };
       const files = Array.from({ length: r.lastPage - r.firstPage + 1 }, (_, i) => pngName(r.record, i + 1));
-      return { record: r.record, pages, files };
+      return { record: r.record, pages, files, ...placed };
     }),
   };
 }
@@ -67,10 +70,21 @@ async function produceToFile(path: string, produce: PdfProducer): Promise<Render
  * Writes the PDF beside `out` and renames it into place, then the manifest: a reader never sees a
  * half-written file, and a failed render leaves nothing.
  */
-export async function writePdfOutput(out: string, produce: PdfProducer): Promise<Manifest> {
+export async function writePdfOutput(out: string, produce: PdfProducer, finish: { color?: 'office' | 'press'; icc?: string | undefined } = {}): Promise<Manifest> {
   const tmp = join(dirname(out), `.${basename(out)}.${process.pid}.tmp`);
   const summary = await produceToFile(tmp, produce);
   const manifest = manifestOf(summary, 'pdf', out);
+  if (finish.color === 'press') {
+    const pressed = `${tmp}.press`;
+    try {
+      await toPress(tmp, pressed, { icc: finish.icc, title: basename(out) });
+      renameSync(pressed, tmp);
+    } catch (err) {
+      rmSync(tmp, { force: true });
+      rmSync(pressed, { force: true });
+      throw err;
+    }
+  }
   renameSync(tmp, out);
   writeManifest(out, manifest);
   return manifest;

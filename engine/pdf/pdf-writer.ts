@@ -1,6 +1,7 @@
 import { PDFContext, PDFDocument, PDFHexString, PDFName, PDFObjectCopier, PDFRef, type PDFObject, type PDFPage } from 'pdf-lib';
 import { PrintError } from '../errors.ts';
 import { tagSubsetsByContents } from './subset-tags.ts';
+import { neutralRgbToGray } from './neutral-gray.ts';
 
 /** Millimetres to PDF points. */
 export function mmToPt(mm: number): number {
@@ -48,10 +49,18 @@ export class PdfWriter {
   private nextObject = FIRST_FREE;
   private readonly width: number;
   private readonly height: number;
+  private readonly bleed: number;
+  private readonly neutralGray: boolean;
 
-  constructor(private readonly sink: PdfSink, size: PageSizeMm) {
+  /**
+   * With `bleedMm`, each page is the trim plus that much on every side: TrimBox the trim, BleedBox the
+   * page. With `neutralGray`, neutral RGB colours are restated as gray for the press step (neutral-gray.ts).
+   */
+  constructor(private readonly sink: PdfSink, size: PageSizeMm, options: { bleedMm?: number; neutralGray?: boolean } = {}) {
     this.width = mmToPt(size.widthMm);
     this.height = mmToPt(size.heightMm);
+    this.bleed = mmToPt(options.bleedMm ?? 0);
+    this.neutralGray = options.neutralGray ?? false;
     // The binary comment marks the file as binary for transfer programs (PDF 32000-1, 7.5.2).
     this.emit(Buffer.concat([latin1('%PDF-1.7\n%'), Buffer.from([0xe2, 0xe3, 0xcf, 0xd3]), latin1('\n')]));
   }
@@ -71,12 +80,15 @@ export class PdfWriter {
     const dest = PDFContext.create();
     dest.largestObjectNumber = this.nextObject - 1;
     const copier = PDFObjectCopier.for(src.context, dest);
+    const leaves = [];
     for (const page of src.getPages()) {
       this.fitPage(page);
       const leaf = copier.copy(page.node);
       leaf.set(PDFName.of('Parent'), PAGES);
       this.pageRefs.push(dest.register(leaf));
+      leaves.push(leaf);
     }
+    if (this.neutralGray) neutralRgbToGray(dest, leaves);
     tagSubsetsByContents(dest);
     for (const [ref, object] of dest.enumerateIndirectObjects()) this.writeObject(ref, object);
     this.nextObject = dest.largestObjectNumber + 1;
@@ -110,11 +122,13 @@ export class PdfWriter {
   private fitPage(page: PDFPage): void {
     const { y, height } = page.getMediaBox();
     const excess = y + height - this.height;
-    if (Math.abs(excess) > 1e-6) page.translateContent(0, -excess);
-    page.setMediaBox(0, 0, this.width, this.height);
-    page.setCropBox(0, 0, this.width, this.height);
-    page.setBleedBox(0, 0, this.width, this.height);
-    page.setTrimBox(0, 0, this.width, this.height);
+    const b = this.bleed;
+    if (Math.abs(excess) > 1e-6 || b > 0) page.translateContent(b, b - excess);
+    const [w, h] = [this.width + 2 * b, this.height + 2 * b];
+    page.setMediaBox(0, 0, w, h);
+    page.setCropBox(0, 0, w, h);
+    page.setBleedBox(0, 0, w, h);
+    page.setTrimBox(b, b, this.width, this.height);
   }
 
   private writeObject(ref: PDFRef, object: PDFObject): void {

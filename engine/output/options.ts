@@ -1,0 +1,45 @@
+import { PrintError } from '../errors.ts';
+import { parseSheet } from './sheet-plan.ts';
+import { OFFICE_OUTPUT, type OutputOptions } from './target.ts';
+
+/**
+ * Reads the production-output options as the CLI (`--bleed`, `--impose a4` …) and the HTTP API
+ * (`bleed=true`, `impose=a4` …) give them (interfaces.md, "Production output"): one reading for both, so
+ * a value means the same wherever it comes from. A wrong value is INVALID_INPUT naming the option.
+ */
+export function parseOutputOptions(values: Record<string, unknown>): OutputOptions {
+  const text = (name: string): string | undefined => {
+    const v = values[name];
+    if (v === undefined || v === null || v === '') return undefined;
+    if (typeof v !== 'string' && typeof v !== 'boolean') throw new PrintError('INVALID_INPUT', `${name} must be given once`);
+    return String(v);
+  };
+  const oneOf = <T extends string>(name: string, allowed: readonly T[], fallback: T): T => {
+    const v = text(name);
+    if (v === undefined) return fallback;
+    if (!(allowed as readonly string[]).includes(v)) throw new PrintError('INVALID_INPUT', `${name} expects ${allowed.join(' or ')}, not "${v}"`);
+    return v as T;
+  };
+  const bleed = oneOf('bleed', ['true', 'false'], 'false') === 'true';
+  const impose = text('impose');
+  const output: OutputOptions = {
+    bleed,
+    impose: impose === undefined ? undefined : parseSheet(impose),
+    duplex: oneOf('duplex', ['long', 'short'], OFFICE_OUTPUT.duplex),
+    order: oneOf('order', ['sequential', 'cut-stack'], OFFICE_OUTPUT.order),
+    color: oneOf('color', ['office', 'press'], OFFICE_OUTPUT.color),
+  };
+  if (!output.impose && (text('duplex') !== undefined || text('order') !== undefined)) {
+    throw new PrintError('INVALID_INPUT', 'duplex and order place pages on imposed sheets: give impose too (a4, a3, sra3 or WxH)');
+  }
+  return output;
+}
+
+/** The options as a job keeps them and the API shows them (names of interfaces.md). */
+export function describeOutput(o: OutputOptions): Record<string, string | boolean> {
+  return {
+    bleed: o.bleed,
+    ...(o.impose ? { impose: o.impose.name, duplex: o.duplex, order: o.order } : {}),
+    color: o.color,
+  };
+}
