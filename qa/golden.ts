@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CHROMIUM_ARGS, rasterizePdf, readPinnedFonts, type Engine, type Layout } from '../engine/index.ts';
+import { CHROMIUM_ARGS, OFFICE_OUTPUT, outputPageSize, parseOutputOptions, rasterizePdf, readPinnedFonts, type Engine, type Layout, type OutputOptions } from '../engine/index.ts';
 import { compareImages, EXACT } from './compare.ts';
 import { decodePng, encodePng } from './png.ts';
 import { decodeBarcodes, fonts, pageBoxes, pageCount, pageText } from './poppler.ts';
@@ -13,8 +13,8 @@ import type { Report, ReportPage } from './report.ts';
 export const GOLDEN_DIR = resolve(fileURLToPath(import.meta.url), '../../golden');
 
 /** Cards at a card printer's 300 dpi; A4 notices at 150 dpi. */
-export function goldenDpi(layout: Layout): number {
-  return layout.document === 'card' ? 300 : 150;
+export function goldenDpi(layout: Layout, output: OutputOptions = OFFICE_OUTPUT): number {
+  return layout.document === 'card' && !output.impose ? 300 : 150;
 }
 
 /** How a check runs. */
@@ -62,12 +62,13 @@ function environmentNotes(recorded: GoldenEnvironment | undefined, now: GoldenEn
 }
 
 /** The meaning of a rendered case, checked before its pixels: pages, size, fonts, key text, QR code. */
-function meaningProblems(pdf: string, layout: Layout, record: Record<string, unknown>): string[] {
+function meaningProblems(pdf: string, layout: Layout, record: Record<string, unknown>, expectedPages: number, output: OutputOptions): string[] {
   const out: string[] = [];
   const pages = pageCount(pdf);
-  if (pages !== layout.sides.length) out.push(`${pages} pages, expected ${layout.sides.length}`);
-  const w = (layout.page.widthMm / 25.4) * 72;
-  const h = (layout.page.heightMm / 25.4) * 72;
+  if (pages !== expectedPages) out.push(`${pages} pages, expected ${expectedPages}`);
+  const size = outputPageSize(layout, output);
+  const w = (size.widthMm / 25.4) * 72;
+  const h = (size.heightMm / 25.4) * 72;
   for (const [i, b] of pageBoxes(pdf).entries()) {
     if (Math.abs((b.media[2] ?? 0) - w) > 0.01 || Math.abs((b.media[3] ?? 0) - h) > 0.01) out.push(`page ${i + 1} is ${b.media[2]} × ${b.media[3]} pt, expected ${w.toFixed(2)} × ${h.toFixed(2)} pt`);
   }
@@ -125,19 +126,30 @@ export async function checkGoldens(engine: Engine, options: GoldenOptions): Prom
   return { title: 'shikaku-print golden check', ok, notes, pages };
 }
 
+/**
+ * One case: `record.json` (one record), or `records.json` (several, for production output) with
+ * `output.json` (the output options as the CLI names them, e.g. {"impose": "a4"}).
+ */
 async function checkCase(engine: Engine, layout: Layout, dir: string, title: string, work: string, options: GoldenOptions): Promise<ReportPage[]> {
-  const record = JSON.parse(readFileSync(join(dir, 'record.json'), 'utf8')) as Record<string, unknown>;
+  const records = existsSync(join(dir, 'records.json'))
+    ? (JSON.parse(readFileSync(join(dir, 'records.json'), 'utf8')) as Record<string, unknown>[])
+    : [JSON.parse(readFileSync(join(dir, 'record.json'), 'utf8')) as Record<string, unknown>];
+  const output = existsSync(join(dir, 'output.json')) ? parseOutputOptions(JSON.parse(readFileSync(join(dir, 'output.json'), 'utf8')) as Record<string, unknown>) : OFFICE_OUTPUT;
   let pdf: Uint8Array;
+  let pageTotal: number;
   try {
-    pdf = (await engine.renderPdf(layout.id, [record])).pdf;
+    const result = await engine.renderPdf(layout.id, records, { output, name: title });
+    pdf = result.pdf;
+    pageTotal = result.pageCount;
   } catch (err) {
     return [{ title, status: 'different', diffPixels: 0, regionMm: null, notes: [`render failed: ${(err as Error).message}`] }];
   }
   const pdfPath = join(work, `${layout.id}-${title.replace(/\W+/g, '_')}.pdf`);
   writeFileSync(pdfPath, pdf);
-  const meaning = meaningProblems(pdfPath, layout, record);
-  const dpi = goldenDpi(layout);
-  const pngs = await rasterizePdf(pdf, layout.sides.length, layout.page, dpi);
+  const expectedPages = output.impose ? pageTotal : records.length * layout.sides.length;
+  const meaning = meaningProblems(pdfPath, layout, records[0] as Record<string, unknown>, expectedPages, output);
+  const dpi = goldenDpi(layout, output);
+  const pngs = await rasterizePdf(pdf, pageTotal, outputPageSize(layout, output), dpi);
   const pxToMm = 25.4 / dpi;
   return pngs.map((actualPng, i): ReportPage => {
     const pageTitle = `${title} / page ${i + 1}`;
