@@ -8,13 +8,14 @@ import { join } from 'node:path';
 const run = (cmd: string, args: string[]) => execFileSync(cmd, args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
 
 /** Every page's MediaBox and TrimBox in points, from pdfinfo -box. */
-export function pageBoxes(pdf: string): { media: number[]; trim: number[] }[] {
+export function pageBoxes(pdf: string): { media: number[]; trim: number[]; bleed: number[] }[] {
   const pages = Number(/Pages:\s+(\d+)/.exec(run('pdfinfo', [pdf]))?.[1]);
   const info = run('pdfinfo', ['-box', '-f', '1', '-l', String(pages), pdf]);
   const box = (name: string) => [...info.matchAll(new RegExp(`Page\\s+\\d+ ${name}:\\s+([\\d.]+)\\s+([\\d.]+)\\s+([\\d.]+)\\s+([\\d.]+)`, 'g'))].map((m) => m.slice(1, 5).map(Number));
   const media = box('MediaBox');
   const trim = box('TrimBox');
-  return media.map((m, i) => ({ media: m, trim: trim[i] ?? [] }));
+  const bleed = box('BleedBox');
+  return media.map((m, i) => ({ media: m, trim: trim[i] ?? [], bleed: bleed[i] ?? [] }));
 }
 
 /** The number of pages. */
