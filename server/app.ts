@@ -2,7 +2,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import { createReadStream, existsSync } from 'node:fs';
 import { timingSafeEqual, createHash } from 'node:crypto';
 import type { Logger } from 'pino';
-import { getLayout, PrintError, type Engine, type Insurers, type Layout, type RecordFormat } from '../engine/index.ts';
+import { getLayout, parseOutputOptions, pressBuffer, OFFICE_OUTPUT, PrintError, type Engine, type Insurers, type Layout, type OutputOptions, type RecordFormat } from '../engine/index.ts';
 import { sendError, sendProblem } from './problem.ts';
 import type { RenderQueue } from './render-queue.ts';
 import type { Metrics } from './metrics.ts';
@@ -31,6 +31,16 @@ export interface AppContext {
   log: Logger;
   /** Aborts when the service stops: bodies being taken in are dropped, new requests get 503. */
   stopping: AbortSignal;
+}
+
+/** The production-output options of a request's query (interfaces.md); a wrong one is a 400 naming it. */
+function outputOf(req: Request): OutputOptions {
+  try {
+    return parseOutputOptions(req.query);
+  } catch (err) {
+    if (err instanceof PrintError) throw new IntakeError(400, err.message);
+    throw err;
+  }
 }
 
 /** The owner of jobs made without keys (a loopback-only service). */
@@ -122,6 +132,10 @@ export function createApp(ctx: AppContext): express.Express {
       if (!engine?.isReady()) return notReady(res);
       const records = await syncRecords(Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0), ctx.limits.syncRecords);
       const png = req.accepts(['application/pdf', 'image/png']) === 'image/png';
+      const output = outputOf(req);
+      if (png && JSON.stringify(output) !== JSON.stringify(OFFICE_OUTPUT)) {
+        throw new IntakeError(400, 'bleed, impose, duplex, order and color make PDFs for a print shop; ask for application/pdf, or leave them out for a PNG proof');
+      }
       const page = Number(req.query.page ?? 1);
       const mode = req.query.png ?? 'proof';
       if (mode !== 'proof' && mode !== 'k') throw new IntakeError(400, `png must be proof or k (pure black on white, for card printers), not ${JSON.stringify(mode)}`);
@@ -137,9 +151,9 @@ export function createApp(ctx: AppContext): express.Express {
           ctx.metrics.pages.inc({ layout: layout.id }, pageCount);
           return image;
         }
-        const result = await engine.renderPdf(layout.id, records, { signal });
+        const result = await engine.renderPdf(layout.id, records, { signal, output, name: `${layout.id}.pdf` });
         ctx.metrics.pages.inc({ layout: layout.id }, result.pageCount);
-        return Buffer.from(result.pdf);
+        return output.color === 'press' ? pressBuffer(result.pdf, layout.name) : Buffer.from(result.pdf);
       }, gone.signal);
       stop();
       res.type(png ? 'image/png' : 'application/pdf').send(body);
@@ -159,7 +173,8 @@ export function createApp(ctx: AppContext): express.Express {
       if (length > ctx.limits.jobBodyBytes) throw bodyTooLarge(ctx.limits.jobBodyBytes);
       ctx.disk.require(length);
       // Not destroyed when intake stops early: the rest is drained below, so the client reads the answer.
-      const job = await takeJob(req.iterator({ destroyOnReturn: false }), ctx.jobs, { layout, insurers: ctx.insurers, format, owner: res.locals.owner as string, limits: ctx.limits, disk: ctx.disk, bodyBytes: length, signal: ctx.stopping });
+      const output = outputOf(req);
+      const job = await takeJob(req.iterator({ destroyOnReturn: false }), ctx.jobs, { layout, insurers: ctx.insurers, output, format, owner: res.locals.owner as string, limits: ctx.limits, disk: ctx.disk, bodyBytes: length, signal: ctx.stopping });
       ctx.metrics.rejections.inc({ reason: 'invalid' }, job.rejected);
       ctx.runner.enqueue(job.id);
       ctx.log.info({ reqId: res.locals.requestId, job: job.id, layout: layout.id, records: job.total, rejected: job.rejected }, 'job accepted');
@@ -193,6 +208,7 @@ export function createApp(ctx: AppContext): express.Express {
       updatedAt: job.updatedAt,
       rejections: job.rejections,
       rejectionCount: job.rejectionCount,
+      ...(job.output ? { output: job.output } : {}),
       ...(job.error ? { error: job.error } : {}),
       ...(job.state === 'done' ? { result: `/v1/jobs/${job.id}/result`, manifest: `/v1/jobs/${job.id}/manifest` } : {}),
     });

@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { backSlot, loadLayouts, getLayout, loadSamples, parseSheet, planSheet, type Manifest } from '../engine/index.ts';
 import { sheetsOf } from '../engine/output/sheet-plan.ts';
 import { cli } from './helpers/cli.ts';
+import { AUTH, startTestService, waitForJob } from './helpers/service.ts';
 import { darkPixels, fonts, greyPage, pageBoxes } from './helpers/poppler.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'shikaku-production-'));
@@ -208,5 +209,42 @@ describe('--color press', () => {
     const r = await cli('render', '--layout', 'kokuho-card', '--data', one, '--out', join(dir, 'office2.pdf'), '--insurers', bare, '--color', 'office', '--quiet');
     expect(r.code).toBe(0);
     expect(readFileSync(join(dir, 'office2.pdf')).equals(readFileSync(officePdf))).toBe(true);
+  });
+});
+
+describe('the same options over HTTP', () => {
+  it('POST /v1/render/{layout}?impose=a4 answers imposed sheets; a wrong option is a 400 naming it; POST /v1/jobs keeps them, with placements in the manifest', async () => {
+    const svc = await startTestService({ engine: { tabs: 1 } });
+    try {
+      const sync = await fetch(`${svc.base}/v1/render/kokuho-card?impose=a4&duplex=short`, { method: 'POST', headers: { ...AUTH, 'content-type': 'application/json' }, body: JSON.stringify(records.slice(0, 9)) });
+      expect(sync.status).toBe(200);
+      const file = join(dir, 'http-a4.pdf');
+      writeFileSync(file, Buffer.from(await sync.arrayBuffer()));
+      const boxes = pageBoxes(file);
+      expect(boxes).toHaveLength(4);
+      expect(boxes[0]?.media.map((v) => v.toFixed(2))).toEqual(['0.00', '0.00', '595.28', '841.89']);
+      const bad = await fetch(`${svc.base}/v1/render/kokuho-card?impose=a5`, { method: 'POST', headers: { ...AUTH, 'content-type': 'application/json' }, body: JSON.stringify(records.slice(0, 1)) });
+      expect(bad.status).toBe(400);
+      expect(await bad.text()).toContain('impose expects a4, a3, sra3, sra4 or WxH');
+      const orphan = await fetch(`${svc.base}/v1/render/kokuho-card?order=cut-stack`, { method: 'POST', headers: { ...AUTH, 'content-type': 'application/json' }, body: JSON.stringify(records.slice(0, 1)) });
+      expect(orphan.status).toBe(400);
+
+      const created = await fetch(`${svc.base}/v1/jobs?layout=kokuho-card&impose=a4&order=cut-stack&bleed=true`, { method: 'POST', headers: { ...AUTH, 'content-type': 'application/json' }, body: JSON.stringify(records) });
+      expect(created.status).toBe(202);
+      const { id } = (await created.json()) as { id: string };
+      const job = await waitForJob(svc.base, id);
+      expect(job.state).toBe('done');
+      const status = (await (await fetch(`${svc.base}/v1/jobs/${id}`, { headers: AUTH })).json()) as { output: Record<string, unknown> };
+      expect(status.output).toEqual({ bleed: true, impose: 'a4', duplex: 'long', order: 'cut-stack', color: 'office' });
+      const result = join(dir, 'job-a4.pdf');
+      writeFileSync(result, Buffer.from(await (await fetch(`${svc.base}/v1/jobs/${id}/result`, { headers: AUTH })).arrayBuffer()));
+      expect(pageBoxes(result)).toHaveLength(6);
+      const manifest = (await (await fetch(`${svc.base}/v1/jobs/${id}/manifest`, { headers: AUTH })).json()) as { records: { record: number; placements: { sheet: number; slot: number; side: string }[] }[] };
+      expect(manifest.records).toHaveLength(19);
+      const front = (r: number) => manifest.records[r - 1]?.placements.find((p) => p.side === 'front');
+      expect([1, 2, 3, 4].map((r) => [front(r)?.sheet, front(r)?.slot])).toEqual([[1, 1], [2, 1], [3, 1], [1, 2]]);
+    } finally {
+      await svc.close();
+    }
   });
 });

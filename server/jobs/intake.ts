@@ -1,6 +1,6 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import { setImmediate as yieldToEvents } from 'node:timers/promises';
-import { checkInputRecord, readRecords, PrintError, type Insurers, type Layout, type RecordFormat } from '../../engine/index.ts';
+import { checkInputRecord, describeOutput, readRecords, PrintError, type Insurers, type Layout, type OutputOptions, type RecordFormat } from '../../engine/index.ts';
 import type { ServiceLimits } from '../config.ts';
 import { bytesNeeded, isDiskFull, type DiskSpace } from './disk-space.ts';
 import { writeDurable } from './durable-file.ts';
@@ -18,6 +18,8 @@ export interface IntakeOptions {
   layout: Layout;
   /** Insurer profiles that complete the records (the engine prints with the same ones). */
   insurers: Insurers;
+  /** Production output, checked already; kept with the job. */
+  output: OutputOptions;
   format: RecordFormat;
   owner: string;
   limits: ServiceLimits;
@@ -141,7 +143,7 @@ export async function takeJob(body: AsyncIterable<Uint8Array>, store: JobStore, 
     if (o.signal?.aborted) throw new IntakeError(503, 'the service is stopping: nothing of this job was kept; send it again shortly');
     o.disk.require(bytesNeeded((total - rejected) * o.layout.sides.length, total));
     const now = new Date().toISOString();
-    const job: Job = { id, owner: o.owner, layout: o.layout.id, state: 'queued', createdAt: now, updatedAt: now, total, done: 0, chunks, rejected, rejectionCount, rejections: head };
+    const job: Job = { id, owner: o.owner, layout: o.layout.id, state: 'queued', createdAt: now, updatedAt: now, total, done: 0, chunks, rejected, rejectionCount, rejections: head, output: describeOutput(o.output) };
     await store.commitIntake(job);
     return job;
   } catch (err) {

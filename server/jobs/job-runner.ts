@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import type { Logger } from 'pino';
-import { PdfWriter, PrintError, getLayout, type Engine, type Layout } from '../../engine/index.ts';
+import { PrintError, getLayout, outputTarget, parseOutputOptions, toPress, type Engine, type Layout, type RecordPages } from '../../engine/index.ts';
 import type { Metrics } from '../metrics.ts';
 import { bytesNeeded, DiskFullError, isDiskFull, type DiskSpace } from './disk-space.ts';
 import { writeDurableBy } from './durable-file.ts';
@@ -228,21 +228,31 @@ export class JobRunner {
    * counts are taken again from what is on disk: a crash between a chunk and its job save cannot skew them.
    */
   private async assemble(job: Job, layout: Layout): Promise<void> {
-    const sides = layout.sides.length;
-    const pages = new Map<number, [number, number]>();
-    const rejections = this.store.intakeRejections(job.id);
-    await writeDurableBy(this.store.resultPath(job.id), async (write) => {
-      const writer = new PdfWriter(write, layout.page);
+    const output = parseOutputOptions(job.output ?? {});
+    const metas = Array.from({ length: job.chunks }, (_, n) => this.store.chunkMeta(job.id, n));
+    const rejections = [...this.store.intakeRejections(job.id), ...metas.flatMap((m) => m.rejections)];
+    // The output stage numbers the printed records 0, 1, 2 …; the manifest speaks of input positions.
+    const printed = metas.flatMap((m) => m.printed);
+    const position = new Map(printed.map((index, p) => [index, p]));
+    const pages = new Map<number, RecordPages>();
+    const resultPath = this.store.resultPath(job.id);
+    await writeDurableBy(resultPath, async (write) => {
+      const target = outputTarget(layout, write, output, `job ${job.id}`);
+      target.printOrder(printed.length);
       for (let n = 0; n < job.chunks; n++) {
-        const meta = this.store.chunkMeta(job.id, n);
-        rejections.push(...meta.rejections);
+        const meta = metas[n] as ChunkMeta;
         if (meta.printed.length === 0) continue;
-        const first = writer.pageCount;
-        meta.printed.forEach((index, k) => pages.set(index, [first + k * sides + 1, first + (k + 1) * sides]));
-        await writer.addChunk(readFileSync(this.store.chunkPdfPath(job.id, n)), meta.printed.length * sides);
+        await target.add(readFileSync(this.store.chunkPdfPath(job.id, n)), meta.printed.map((index) => position.get(index) as number));
       }
-      writer.finish({ title: layout.name, subject: `${layout.id}: job ${job.id}` });
+      const summary = await target.finish({ title: layout.name, subject: `${layout.id}: job ${job.id}` });
+      for (const r of summary.records) pages.set(printed[r.record - 1] as number, r);
     });
+    if (output.color === 'press') {
+      const pressed = `${resultPath}.press`;
+      await toPress(resultPath, pressed, { title: `${layout.name}: job ${job.id}` });
+      await writeDurableBy(resultPath, (write) => write(readFileSync(pressed)));
+      rmSync(pressed, { force: true });
+    }
     rejections.sort((a, b) => a.record - b.record);
     await writeManifest(this.store.manifestPath(job.id), job, pages, rejections);
     job.done = pages.size;
@@ -256,7 +266,7 @@ export class JobRunner {
  * Writes the manifest of a finished job, every input record with its pages or why it was rejected, line
  * by line (a 300,000-record manifest is never one string), durably.
  */
-async function writeManifest(path: string, job: Job, pages: Map<number, [number, number]>, rejections: Rejection[]): Promise<void> {
+async function writeManifest(path: string, job: Job, pages: Map<number, RecordPages>, rejections: Rejection[]): Promise<void> {
   const byRecord = new Map<number, { path: string; message: string }[]>();
   for (const r of rejections) byRecord.set(r.record, [...(byRecord.get(r.record) ?? []), { path: r.path, message: r.message }]);
   await writeDurableBy(path, (write) => {
@@ -268,7 +278,9 @@ async function writeManifest(path: string, job: Job, pages: Map<number, [number,
     put(`{\n  "job": ${JSON.stringify(job.id)},\n  "layout": ${JSON.stringify(job.layout)},\n  "records": [\n`);
     for (let i = 0; i < job.total; i++) {
       const p = pages.get(i);
-      const entry = p ? { record: i + 1, pages: p } : { record: i + 1, rejected: byRecord.get(i + 1) ?? [] };
+      const entry = p
+        ? { record: i + 1, pages: [p.firstPage, p.lastPage], ...(p.placements ? { placements: p.placements } : {}) }
+        : { record: i + 1, rejected: byRecord.get(i + 1) ?? [] };
       put(`    ${JSON.stringify(entry)}${i + 1 < job.total ? ',' : ''}\n`);
     }
     put('  ]\n}\n');

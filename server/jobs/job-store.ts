@@ -34,6 +34,8 @@ export interface Job {
   error?: string;
   /** A failure that passes by itself (a full disk): the job resumes when it has. */
   retryable?: boolean;
+  /** Production output (bleed, impose, duplex, order, color) as the request named it; trim pages when absent. */
+  output?: Record<string, string | boolean>;
 }
 
 /** What a printed chunk holds: the 0-based input positions printed, and the records its print rejected. */
