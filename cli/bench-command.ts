@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
 import pino from 'pino';
-import { Engine, getLayout, loadLayouts, loadSamples, rasterizePdf, type Layout } from '../engine/index.ts';
+import { Engine, getLayout, loadLayouts, loadSamples, rasterizePdf, OFFICE_OUTPUT, parseSheet, planSheet, type Layout } from '../engine/index.ts';
 import { startServer, SERVE_DEFAULTS } from '../server/index.ts';
 import { runLoad } from '../server/load-test.ts';
 import { intOption, formatOption } from './options.ts';
@@ -34,6 +34,7 @@ export async function benchCommand(values: Record<string, unknown>): Promise<num
   if (values.cli === true) return benchCli(layout, records, format);
   if (values.http === true) return benchHttp(layout, intOption(values, 'seconds', 1, 600) ?? 10);
   if (values.intake === true) return benchIntake(layout, intOption(values, 'mb', 1, 4096) ?? 250);
+  if (typeof values.impose === 'string') return benchImpose(layout, records, values.impose, { tabs, chunkSize });
 
   const t0 = performance.now();
   const engine = await Engine.start({ ...(tabs ? { tabs } : {}), ...(chunkSize ? { chunkSize } : {}) });
@@ -66,6 +67,35 @@ export async function benchCommand(values: Record<string, unknown>): Promise<num
     return EXIT.ok;
   } finally {
     memory.stop();
+    await engine.close();
+  }
+}
+
+/**
+ * The same records rendered as trim pages and as imposed sheets, one after the other in one engine (the
+ * second run's browser is as warm as the first's: both follow a warm-up render): what imposition costs.
+ */
+async function benchImpose(layout: Layout, records: Record<string, unknown>[], sheet: string, o: { tabs: number | undefined; chunkSize: number | undefined }): Promise<number> {
+  const output = { ...OFFICE_OUTPUT, impose: parseSheet(sheet) };
+  const engine = await Engine.start({ ...(o.tabs ? { tabs: o.tabs } : {}), ...(o.chunkSize ? { chunkSize: o.chunkSize } : {}) });
+  try {
+    await engine.renderPdf(layout.id, records.slice(0, 50));
+    const time = async (imposed: boolean) => {
+      const t0 = performance.now();
+      const r = await engine.renderPdf(layout.id, records, imposed ? { output, name: 'bench' } : {});
+      return { secs: (performance.now() - t0) / 1000, pages: r.pageCount, bytes: r.pdf.length };
+    };
+    const plain = await time(false);
+    const imposed = await time(true);
+    const per = planSheet(output.impose, layout.page).perSheet;
+    process.stdout.write([
+      `layout            ${layout.id}, ${records.length} records; sheets ${output.impose.name}, ${per}-up`,
+      `trim pages        ${plain.secs.toFixed(2)} s (${(records.length / plain.secs).toFixed(1)} records/s), ${plain.pages} pages, ${(plain.bytes / 1048576).toFixed(2)} MiB`,
+      `imposed sheets    ${imposed.secs.toFixed(2)} s (${(records.length / imposed.secs).toFixed(1)} records/s), ${imposed.pages} sheet sides, ${(imposed.bytes / 1048576).toFixed(2)} MiB`,
+      `imposed ÷ plain   ${(imposed.secs / plain.secs).toFixed(2)} × the time`,
+    ].join('\n') + '\n');
+    return EXIT.ok;
+  } finally {
     await engine.close();
   }
 }

@@ -47,7 +47,7 @@ const COMMANDS: Record<string, Command> = {
   },
   bench: {
     summary: 'measure throughput: render N generated records and print cards/s, pages/s and memory',
-    usage: 'bench [--layout ID] [--records N] [--format pdf|png] [--tabs N] [--chunk N] [--cli | --http [--seconds N] | --intake [--mb N]]',
+    usage: 'bench [--layout ID] [--records N] [--format pdf|png] [--tabs N] [--chunk N] [--cli | --http [--seconds N] | --intake [--mb N] | --impose SHEET]',
     options: {
       layout: { type: 'string', default: 'kokuho-card' },
       records: { type: 'string', default: '1000' },
@@ -59,6 +59,7 @@ const COMMANDS: Record<string, Command> = {
       seconds: { type: 'string' },
       intake: { type: 'boolean', default: false },
       mb: { type: 'string' },
+      impose: { type: 'string' },
     },
     run: (v) => benchCommand(v),
   },

@@ -123,8 +123,9 @@ export class ImposedSheets implements OutputTarget {
     }
     for (const s of ready) for (const i of this.sheets[s] as number[]) this.pending.delete(i);
     this.nextSheet = (ready.at(-1) as number) + 1;
-    const bytes = await out.save({ useObjectStreams: false, addDefaultPage: false, updateFieldAppearances: false });
-    await this.writer.addChunk(bytes, ready.length * this.sides);
+    // Embedded pages and the pages' drawing become objects when the document is flushed.
+    await out.flush();
+    this.writer.addDocument(out, ready.length * this.sides);
   }
 
   private place(i: number, sheet: number, side: 'front' | 'back', slot: number, rect: SlotRect): void {
@@ -221,18 +222,35 @@ export function code128Bars(text: string): { width: number; bars: { x: number; w
   return { width, bars: bars.sort((a, b) => a.x - b.x) };
 }
 
-/** Text as filled glyph outlines of BIZ UD Gothic, its baseline at (x, y) in pt. */
+/**
+ * Text as filled glyph outlines of BIZ UD Gothic, its baseline at (x, y) in pt: one glyph per character,
+ * by the font's character map and advance widths (a slug needs no shaping).
+ */
 function drawOutlinedText(page: PDFPage, text: string, x: number, y: number, sizePt: number): void {
-  const font = slugFont();
-  const run = font.layout(text);
-  const scale = sizePt / font.unitsPerEm;
   let pen = 0;
-  run.glyphs.forEach((glyph, i) => {
+  for (const ch of text) {
+    const glyph = outlineOf(ch, sizePt);
+    if (glyph.d) page.drawSvgPath(glyph.d, { x: x + pen, y, color: K });
+    pen += glyph.advance;
+  }
+}
+
+/** Outlines already made, by character and size: a run's slugs repeat the same few characters. */
+const glyphOutlines = new Map<string, { d: string; advance: number }>();
+
+function outlineOf(ch: string, sizePt: number): { d: string; advance: number } {
+  const key = `${ch}@${sizePt}`;
+  let outline = glyphOutlines.get(key);
+  if (!outline) {
+    const font = slugFont();
+    const glyph = font.glyphForCodePoint(ch.codePointAt(0) ?? 0x3f);
+    const scale = sizePt / font.unitsPerEm;
     // y-down, as SVG paths are; pdf-lib turns them back up. (fontkit's Path.scale exists but is not typed.)
     const d = (glyph.path as unknown as { scale(x: number, y: number): { toSVG(): string } }).scale(scale, -scale).toSVG();
-    if (d) page.drawSvgPath(d, { x: x + pen, y, color: K });
-    pen += (run.positions[i]?.xAdvance ?? 0) * scale;
-  });
+    outline = { d, advance: glyph.advanceWidth * scale };
+    glyphOutlines.set(key, outline);
+  }
+  return outline;
 }
 
 let slugFace: fontkit.Font | undefined;

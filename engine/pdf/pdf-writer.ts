@@ -72,7 +72,11 @@ export class PdfWriter {
 
   /** Appends every page of one chunk; the chunk must hold exactly `expectedPages` pages. */
   async addChunk(bytes: Uint8Array, expectedPages: number): Promise<void> {
-    const src = await PDFDocument.load(bytes, { updateMetadata: false });
+    this.addDocument(await PDFDocument.load(bytes, { updateMetadata: false }), expectedPages);
+  }
+
+  /** `addChunk` for a document already in memory (imposed sheets, made here): no writing and reading it again. */
+  addDocument(src: PDFDocument, expectedPages: number): void {
     if (src.getPageCount() !== expectedPages) {
       // A page more or less means some record's content spilled over a page break: never ship that.
       throw new PrintError('RENDER', `a chunk printed ${src.getPageCount()} pages, expected ${expectedPages}`);
