@@ -185,7 +185,7 @@ export class Engine {
     const layout = getLayout(this.layouts, layoutId);
     const coverage = pinnedCoverage();
     const { insurers } = this;
-    const valueOptions = { qrCode: layout.document === 'notice' && portalQrSize(layout.page.widthMm), cardCode: layout.cardCode, insurers };
+    const valueOptions = { qrCode: layout.portalQr && portalQrSize(layout.page.widthMm), cardCode: layout.cardCode, insurers };
     const values = validateRecords(raws, layout, { coverage, insurers }).map((r, i) => toPrintValues(r, i, coverage, valueOptions));
     const compiled = this.compile(layout);
     const target = outputTarget(layout, sink, output, options.name ?? layout.id);

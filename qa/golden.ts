@@ -14,7 +14,7 @@ export const GOLDEN_DIR = resolve(fileURLToPath(import.meta.url), '../../golden'
 
 /** Cards at a card printer's 300 dpi; A4 notices at 150 dpi. */
 export function goldenDpi(layout: Layout, output: OutputOptions = OFFICE_OUTPUT): number {
-  return layout.document === 'card' && !output.impose ? 300 : 150;
+  return output.impose ? 150 : layout.proofDpi;
 }
 
 /** How a check runs. */
@@ -80,7 +80,7 @@ function meaningProblems(pdf: string, layout: Layout, record: Record<string, unk
     const value = record[field];
     if (typeof value === 'string' && !text.includes(flat(value))) out.push(`page 1 does not show ${field} ${JSON.stringify(value)}`);
   }
-  if (layout.document === 'notice') {
+  if (layout.portalQr) {
     // The portal QR code is on one page: the A4 notice's only page, the card-type notice's back.
     const want = `QR-Code:${typeof record.portalUrl === 'string' ? record.portalUrl : PORTAL_DEFAULT}`;
     const got = Array.from({ length: pages }, (_, i) => decodeBarcodes(pdf, i + 1)).filter((g) => g.length);

@@ -66,7 +66,7 @@ describe('golden check', () => {
     cpSync(LAYOUTS_DIR, layouts, { recursive: true });
     const css = join(layouts, '_shared', 'card.css');
     const before = readFileSync(css, 'utf8');
-    const after = before.replace('.side-front { padding: 2.2mm 3mm 2mm 3mm; }', '.side-front { padding: 2.25mm 3mm 2mm 3mm; }');
+    const after = before.replace('.side-front { padding: 3mm 3mm 2mm 3mm; }', '.side-front { padding: 3.05mm 3mm 2mm 3mm; }');
     expect(after).not.toBe(before);
     writeFileSync(css, after);
     const moved = await Engine.start({ layoutsDir: layouts, tabs: 1, insurersDir: SAMPLE_INSURERS_DIR });

@@ -23,6 +23,14 @@ const layoutFileSchema = z.strictObject({
   sealMm: z.number().positive().max(30).optional(),
   /** Whether the layout prints the 二次元コード with the insurance numbers (engine/insurers/profiles.ts). */
   cardCode: z.boolean().default(false),
+  /** Whether the layout prints the QR code to the My Number portal (the notices). */
+  portalQr: z.boolean().default(false),
+  /** How far what runs to the page's edge is drawn past the trim, in mm: 0 when nothing does. */
+  bleedMm: z.number().min(0).max(5).default(0),
+  /** How far inside the trim text keeps, in mm: the print trade's 3 mm unless the layout says otherwise. */
+  safeMm: z.number().min(0).max(20).default(3),
+  /** The resolution a proof of the layout (golden, studio) is rasterized at. */
+  proofDpi: z.number().int().min(72).max(1200).default(300),
 });
 
 /** A layout's description file, `layouts/<id>/layout.json`. */

@@ -19,19 +19,22 @@ export function pdftoppmArgs(mode: PngMode): string[] {
 // In `k` mode a neutral pixel whose lightest channel is under this is black ink: grey rules (#999), the
 // anti-aliased edges of text and the #eee tints of notices all turn black.
 const K_INK_BELOW = 250;
+// A pixel whose channels differ by this much has a hue: it is colour artwork, not text or a rule.
+const COLOUR_SPREAD = 2;
 
 /**
- * `k` mode, pixel by pixel. A pixel with more black in it (255 − its lightest channel) than colour (the
- * spread of its channels) is text or a rule: pure black, or pure white when it is nearly white. A pixel
- * with more colour than black is colour artwork, the insurer's red seal: it keeps its colour, so the
- * printer puts it on the dye panels, never on the black one.
+ * `k` mode, pixel by pixel. A neutral pixel (its channels equal, as poppler draws text and rules) is
+ * pure black, or pure white when it is nearly white. A pixel with a hue is colour artwork, the insurer's
+ * red seal: it keeps its colour, so the printer puts it on the dye panels, never on the black one.
  */
 async function kPixels(file: string): Promise<Buffer> {
   const { data, info } = await sharp(file).removeAlpha().raw().toBuffer({ resolveWithObject: true });
   for (let i = 0; i < data.length; i += 3) {
     const r = data[i] as number, g = data[i + 1] as number, b = data[i + 2] as number;
     const max = Math.max(r, g, b);
-    if (max - Math.min(r, g, b) > 255 - max) continue;
+    // poppler draws neutral content with three equal channels: any tint is colour artwork (even the
+    // palest anti-aliased edge of the seal, which must not become a black speck)
+    if (max - Math.min(r, g, b) >= COLOUR_SPREAD) continue;
     const v = max < K_INK_BELOW ? 0 : 255;
     data[i] = v;
     data[i + 1] = v;

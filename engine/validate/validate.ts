@@ -100,7 +100,7 @@ export function checkRecord(raw: unknown, layout: Layout, options: CheckOptions 
   problems.push(...crossFieldProblems(parsed.data, layout.scheme, layout.document), ...glyphProblems(parsed.data, coverage));
   if (layout.cardCode) problems.push(...cardCodeProblems(parsed.data, profile?.cardCode));
   const portalUrl = parsed.data.portalUrl ?? DEFAULT_PORTAL_URL;
-  if (layout.document === 'notice' && !qrFits(portalUrl, portalQrSize(layout.page.widthMm))) {
+  if (layout.portalQr && !qrFits(portalUrl, portalQrSize(layout.page.widthMm))) {
     problems.push({ path: 'portalUrl', message: `too long for the QR code box of this card-size notice (${portalUrl.length} characters): give a shorter https URL` });
   }
   return problems.length ? { problems } : { record: parsed.data, problems };
