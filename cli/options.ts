@@ -13,7 +13,7 @@ export function intOption(values: Record<string, unknown>, name: string, min: nu
   if (v === undefined) return undefined;
   const n = Number(v);
   if (typeof v !== 'string' || !/^\d+$/.test(v) || n < min || n > max) {
-    throw new UsageError(`--${name} expects a whole number from ${min} to ${max}, received "${String(v)}"`);
+    throw new UsageError(`--${name} expects a whole number from ${min} to ${max}, received ${JSON.stringify(v)}`);
   }
   return n;
 }
@@ -28,6 +28,6 @@ export function formatOption(values: Record<string, unknown>): 'pdf' | 'png' {
 /** The PNG mode option: proof (default) or k, pure black on white for card printers. */
 export function pngOption(values: Record<string, unknown>): 'proof' | 'k' {
   const v = values.png ?? 'proof';
-  if (v !== 'proof' && v !== 'k') throw new UsageError(`--png expects proof or k, received "${String(v)}"`);
+  if (v !== 'proof' && v !== 'k') throw new UsageError(`--png expects proof or k, received ${JSON.stringify(v)}`);
   return v;
 }

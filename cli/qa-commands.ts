@@ -32,7 +32,11 @@ export async function goldenCommand(values: Record<string, unknown>): Promise<nu
 }
 
 /** `diff REFERENCE CANDIDATE`: compares two proofs page by page; exit 0 when the same, 1 when not. */
-export async function diffCommand(values: Record<string, unknown>, positionals: string[]): Promise<number> {
+export function diffCommand(values: Record<string, unknown>, positionals: string[]): Promise<number> {
+  return Promise.resolve().then(() => diff(values, positionals));
+}
+
+function diff(values: Record<string, unknown>, positionals: string[]): number {
   if (positionals.length !== 2) throw new UsageError('diff needs two proofs: diff REFERENCE CANDIDATE [--dpi N] [--report DIR] [--mask PAGE:X,Y,W,H]');
   const dpi = intOption(values, 'dpi', 25, 1200) ?? 300;
   const masks = ((values.mask as string[] | undefined) ?? []).map((m) => {

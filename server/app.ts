@@ -165,7 +165,7 @@ export function createApp(ctx: AppContext): express.Express {
 
   app.post('/v1/jobs', async (req, res) => {
     try {
-      const layout = getLayout(ctx.layouts, String(req.query.layout ?? ''));
+      const layout = getLayout(ctx.layouts, typeof req.query.layout === 'string' ? req.query.layout : '');
       const type = mediaType(req);
       const format = FORMATS[type];
       if (!format) return sendProblem(res, 415, 'Unsupported body', `send application/json, application/x-ndjson or text/csv, not ${type}`);

@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cli } from './helpers/cli.ts';
+import type { Manifest } from '../engine/index.ts';
 import { pageCount } from './helpers/poppler.ts';
 
 const SAMPLES = new URL('../layouts/kokuho-card/samples.json', import.meta.url).pathname;
@@ -26,7 +27,7 @@ describe('shikaku-print CLI', () => {
     const { code, stderr } = await cli('render', '--layout', 'kokuho-card', '--data', SAMPLES, '--out', out);
     expect(code, stderr).toBe(0);
     expect(pageCount(out)).toBe(6);
-    const manifest = JSON.parse(readFileSync(`${out}.manifest.json`, 'utf8'));
+    const manifest = JSON.parse(readFileSync(`${out}.manifest.json`, 'utf8')) as Manifest;
     expect(manifest).toMatchObject({ layout: 'kokuho-card', format: 'pdf', pageCount: 6 });
     expect(manifest.records).toEqual([
       { record: 1, pages: [1, 2] },
@@ -42,13 +43,13 @@ describe('shikaku-print CLI', () => {
     expect(readdirSync(out).sort()).toEqual(['0001-1.png', '0001-2.png', '0002-1.png', '0002-2.png']);
     const png = readFileSync(join(out, '0002-1.png'));
     expect([png.readUInt32BE(16), png.readUInt32BE(20)]).toEqual([506, 319]); // 85.60 × 53.98 mm at 150 dpi
-    expect(JSON.parse(readFileSync(`${out}.manifest.json`, 'utf8')).records[1]).toEqual({ record: 2, pages: [3, 4], files: ['0002-1.png', '0002-2.png'] });
+    expect((JSON.parse(readFileSync(`${out}.manifest.json`, 'utf8')) as Manifest).records[1]).toEqual({ record: 2, pages: [3, 4], files: ['0002-1.png', '0002-2.png'] });
   });
 
   it('exits 2 on bad records, naming each record and field, and writes nothing', async () => {
-    const records = JSON.parse(readFileSync(SAMPLES, 'utf8'));
-    records[1].birthDate = '1954-02-30';
-    records[2].branch = '7';
+    const records = JSON.parse(readFileSync(SAMPLES, 'utf8')) as Record<string, unknown>[];
+    records[1]!.birthDate = '1954-02-30';
+    records[2]!.branch = '7';
     const data = join(dir, 'bad.json');
     writeFileSync(data, JSON.stringify(records));
     const out = join(dir, 'bad.pdf');

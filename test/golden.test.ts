@@ -58,7 +58,7 @@ describe('golden check', () => {
     const html = readFileSync(writeReport(join(root, 'report'), report), 'utf8');
     expect(html).toContain('kokuho-card / under-70 / page 1: different');
     expect(html).toContain('data:image/png;base64,');
-    expect(JSON.parse(readFileSync(join(root, 'report', 'summary.json'), 'utf8')).ok).toBe(false);
+    expect((JSON.parse(readFileSync(join(root, 'report', 'summary.json'), 'utf8')) as { ok: boolean }).ok).toBe(false);
   });
 
   it('fails when a layout\'s CSS moves text by 0.05 mm', async () => {

@@ -46,7 +46,7 @@ describe('line breaking', () => {
   it('breaks the card back\'s organ-donation text between phrases (never できま / す。), no line starting inside a word', async () => {
     const layout = layouts.find((l) => l.id === 'kokuho-card');
     const pdf = join(dir, 'card-back.pdf');
-    writeFileSync(pdf, (await engine.renderPdf('kokuho-card', (loadSamples(layout!) as unknown[]).slice(0, 1))).pdf);
+    writeFileSync(pdf, (await engine.renderPdf('kokuho-card', (loadSamples(layout!)).slice(0, 1))).pdf);
     const lines = blocks(pdf, 2).flat();
     const lead = lines.findIndex((l) => l.startsWith('※'));
     expect(lines[lead]?.endsWith('表示する')).toBe(true);
@@ -58,7 +58,7 @@ describe('line breaking', () => {
   for (const layout of layouts) {
     it(`splits no katakana word in ${layout.id}'s samples`, async () => {
       const pdf = join(dir, `${layout.id}.pdf`);
-      writeFileSync(pdf, (await engine.renderPdf(layout.id, loadSamples(layout) as unknown[])).pdf);
+      writeFileSync(pdf, (await engine.renderPdf(layout.id, loadSamples(layout))).pdf);
       const splits: string[] = [];
       for (let page = 1; page <= pageCount(pdf); page++) for (const lines of blocks(pdf, page)) splits.push(...katakanaSplits(lines).map((s) => `page ${page}: ${s}`));
       expect(splits).toEqual([]);

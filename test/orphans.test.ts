@@ -73,7 +73,7 @@ describe('a service killed with SIGKILL', () => {
 async function deadOwnerMarker(): Promise<string> {
   const owner = spawn('sleep', ['60']);
   await new Promise((r) => owner.once('spawn', r));
-  const marker = ownerMarker(owner.pid!);
+  const marker = ownerMarker(owner.pid);
   const exited = new Promise((r) => owner.once('exit', r));
   owner.kill('SIGKILL');
   await exited;

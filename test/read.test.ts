@@ -104,6 +104,7 @@ describe('reading records', () => {
 
   it('passes an error of the bytes under a CSV on as it is, and finalizes them when reading stops early', async () => {
     async function* failing() {
+      await Promise.resolve();
       yield enc('name,number\n山田,1\n');
       throw new Error('the client left');
     }
@@ -113,6 +114,7 @@ describe('reading records', () => {
     await expect(parseRecords(Uint8Array.from([0x6e, 0x0a, 0x61, 0xff, 0xfe]), 'csv')).rejects.toThrow(/not valid shift_jis text/);
     let finalized = false;
     async function* endless() {
+      await Promise.resolve();
       try {
         for (;;) yield enc('name\na\n');
       } finally {

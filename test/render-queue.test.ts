@@ -30,8 +30,9 @@ describe('RenderQueue', () => {
       started.push('slow');
       await sleep(300);
     }).catch((e: unknown) => e);
-    const waiting = q.run(async () => {
+    const waiting = q.run(() => {
       started.push('waiting');
+      return Promise.resolve();
     });
     await expect(waiting).rejects.toBeInstanceOf(RenderTimeoutError);
     expect(await slow).toBeInstanceOf(RenderTimeoutError);

@@ -145,7 +145,7 @@ describe('records rejected one by one, whatever the format', () => {
 
   it('prints the good rows of a CSV job and rejects a row with a missing cell, naming its line', async () => {
     const fields = [...new Set(samples.flatMap((r) => Object.keys(r)))];
-    const cell = (v: unknown) => (v === undefined ? '' : `"${String(v).replaceAll('"', '""')}"`);
+    const cell = (v: unknown) => (v === undefined ? '' : `"${(typeof v === 'string' ? v : JSON.stringify(v)).replaceAll('"', '""')}"`);
     const row = (r: Record<string, unknown>) => fields.map((f) => cell(r[f]));
     const csv = [fields.join(','), row(samples[0]!).join(','), row(samples[1]!).slice(0, -1).join(','), row(samples[2]!).join(',')].join('\n');
     const res = await postJob(`${csv}\n`, 'text/csv');

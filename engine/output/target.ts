@@ -72,8 +72,8 @@ export class TrimPages implements OutputTarget {
     records.forEach((index, k) => this.records.push({ record: index + 1, firstPage: first + k * this.sides + 1, lastPage: first + (k + 1) * this.sides }));
   }
 
-  async finish(info: DocumentInfo): Promise<TargetSummary> {
+  finish(info: DocumentInfo): Promise<TargetSummary> {
     this.writer.finish(info);
-    return { pageCount: this.writer.pageCount, records: this.records.sort((a, b) => a.record - b.record) };
+    return Promise.resolve({ pageCount: this.writer.pageCount, records: this.records.sort((a, b) => a.record - b.record) });
   }
 }

@@ -122,7 +122,7 @@ function pdftoppm(args: readonly string[], signal: AbortSignal): Promise<void> {
   const env = { ...process.env, [OWNER_ENV]: ownerMarker() };
   return new Promise((resolve, reject) => {
     const child = execFile('pdftoppm', args, { env, signal, killSignal: 'SIGKILL' }, (err) => {
-      const settle = () => (err ? reject(err) : resolve());
+      const settle = () => (err instanceof Error ? reject(err) : resolve());
       // On abort Node answers as soon as it sent the signal, before the process is gone: wait for its exit.
       if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) settle();
       else child.once('exit', settle);

@@ -182,7 +182,8 @@ async function* csvRecords(text: AsyncIterable<string>, source: string): AsyncGe
     }
   } catch (cause) {
     // Only the parser's own errors (codes CSV_…) mean the text is not CSV; others pass through unchanged.
-    if (!String((cause as { code?: unknown }).code ?? '').startsWith('CSV_')) throw cause;
+    const code = (cause as { code?: unknown }).code;
+    if (typeof code !== 'string' || !code.startsWith('CSV_')) throw cause;
     throw new PrintError('INVALID_INPUT', `${source} is not valid CSV: ${(cause as Error).message}`, { cause });
   } finally {
     from.destroy(); // a reader that stops early finalizes the text source, and so the body under it

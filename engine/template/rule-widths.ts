@@ -50,7 +50,7 @@ export function withRuleWidths(css: string): RuledCss {
       if (!LENGTH.test(width)) continue;
       decl.cloneAfter({ prop: `--rule-${s}`, value: width });
     }
-    if (decl.parent?.type === 'rule') selectors.add((decl.parent as postcss.Rule).selector);
+    if (decl.parent?.type === 'rule') selectors.add((decl.parent).selector);
   });
   return { css: root.toString(), selectors: [...selectors] };
 }

@@ -19,7 +19,8 @@ export interface CheckOptions {
 
 /** A problem before it is tied to its record: the field and what is wrong with it. */
 export interface FieldProblem {
-  path: FieldName | string;
+  /** A field name, or `(record)` for the record as a whole. */
+  path: string;
   message: string;
 }
 
@@ -36,7 +37,7 @@ export function recordLabel(index: number, raw: unknown): string {
 /** A value as shown in a message: JSON, shortened. */
 export function shown(value: unknown): string {
   if (value === undefined) return 'nothing';
-  const s = JSON.stringify(value) ?? String(value);
+  const s = JSON.stringify(value) ?? `a ${typeof value}`;
   return s.length > 60 ? `${s.slice(0, 57)}...` : s;
 }
 

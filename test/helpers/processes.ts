@@ -103,7 +103,7 @@ export async function startServiceProcess(o: ServiceProcessOptions): Promise<Ser
   const stderr: string[] = [];
   const port = await new Promise<number>((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`the service exited (${code}) before listening: ${stderr.join('\n')}`)));
-    createInterface({ input: child.stderr! }).on('line', (line) => {
+    createInterface({ input: child.stderr }).on('line', (line) => {
       stderr.push(line);
       // Chromium's own complaints share the stream: only JSON lines are the service's log.
       if (!line.startsWith('{')) return;
