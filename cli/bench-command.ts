@@ -5,7 +5,17 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
 import pino from 'pino';
-import { Engine, getLayout, loadLayouts, loadSamples, rasterizePdf, OFFICE_OUTPUT, parseSheet, planSheet, type Layout } from '../engine/index.ts';
+import {
+  Engine,
+  getLayout,
+  loadLayouts,
+  loadSamples,
+  rasterizePdf,
+  OFFICE_OUTPUT,
+  parseSheet,
+  planSheet,
+  type Layout,
+} from '../engine/index.ts';
 import { startServer, SERVE_DEFAULTS } from '../server/index.ts';
 import { runLoad } from '../server/load-test.ts';
 import { intOption, formatOption } from './options.ts';
@@ -75,7 +85,12 @@ export async function benchCommand(values: Record<string, unknown>): Promise<num
  * The same records rendered as trim pages and as imposed sheets, one after the other in one engine (the
  * second run's browser is as warm as the first's: both follow a warm-up render): what imposition costs.
  */
-async function benchImpose(layout: Layout, records: Record<string, unknown>[], sheet: string, o: { tabs: number | undefined; chunkSize: number | undefined }): Promise<number> {
+async function benchImpose(
+  layout: Layout,
+  records: Record<string, unknown>[],
+  sheet: string,
+  o: { tabs: number | undefined; chunkSize: number | undefined },
+): Promise<number> {
   const output = { ...OFFICE_OUTPUT, impose: parseSheet(sheet) };
   const engine = await Engine.start({ ...(o.tabs ? { tabs: o.tabs } : {}), ...(o.chunkSize ? { chunkSize: o.chunkSize } : {}) });
   try {
@@ -88,12 +103,14 @@ async function benchImpose(layout: Layout, records: Record<string, unknown>[], s
     const plain = await time(false);
     const imposed = await time(true);
     const per = planSheet(output.impose, layout.page).perSheet;
-    process.stdout.write([
-      `layout            ${layout.id}, ${records.length} records; sheets ${output.impose.name}, ${per}-up`,
-      `trim pages        ${plain.secs.toFixed(2)} s (${(records.length / plain.secs).toFixed(1)} records/s), ${plain.pages} pages, ${(plain.bytes / 1048576).toFixed(2)} MiB`,
-      `imposed sheets    ${imposed.secs.toFixed(2)} s (${(records.length / imposed.secs).toFixed(1)} records/s), ${imposed.pages} sheet sides, ${(imposed.bytes / 1048576).toFixed(2)} MiB`,
-      `imposed ÷ plain   ${(imposed.secs / plain.secs).toFixed(2)} × the time`,
-    ].join('\n') + '\n');
+    process.stdout.write(
+      [
+        `layout            ${layout.id}, ${records.length} records; sheets ${output.impose.name}, ${per}-up`,
+        `trim pages        ${plain.secs.toFixed(2)} s (${(records.length / plain.secs).toFixed(1)} records/s), ${plain.pages} pages, ${(plain.bytes / 1048576).toFixed(2)} MiB`,
+        `imposed sheets    ${imposed.secs.toFixed(2)} s (${(records.length / imposed.secs).toFixed(1)} records/s), ${imposed.pages} sheet sides, ${(imposed.bytes / 1048576).toFixed(2)} MiB`,
+        `imposed ÷ plain   ${(imposed.secs / plain.secs).toFixed(2)} × the time`,
+      ].join('\n') + '\n',
+    );
     return EXIT.ok;
   } finally {
     await engine.close();
@@ -109,7 +126,9 @@ function benchCli(layout: Layout, records: Record<string, unknown>[], format: 'p
     writeFileSync(data, JSON.stringify(records));
     const bin = fileURLToPath(new URL('../bin/shikaku-print.js', import.meta.url));
     const t0 = performance.now();
-    execFileSync(process.execPath, [bin, 'render', '--layout', layout.id, '--data', data, '--out', out, '--format', format, '--quiet'], { stdio: 'inherit' });
+    execFileSync(process.execPath, [bin, 'render', '--layout', layout.id, '--data', data, '--out', out, '--format', format, '--quiet'], {
+      stdio: 'inherit',
+    });
     const secs = (performance.now() - t0) / 1000;
     const pages = records.length * layout.sides.length;
     const size = format === 'pdf' ? `${(statSync(out).size / 1024 / 1024).toFixed(2)} MiB` : `${readdirSync(out).length} files`;
@@ -142,12 +161,21 @@ async function benchHttp(layout: Layout, seconds: number): Promise<number> {
     const headers = { authorization: 'Bearer load', 'content-type': 'application/json' };
     const body = JSON.stringify(benchRecords(layout, 1)[0]);
     await runLoad(base, headers, body, 2, 2); // warm-up
-    process.stdout.write(`single-card renders (${layout.id}, PDF) against ${base}, ${seconds} s per level; queue: ${SERVE_DEFAULTS.maxWaiting} waiting + 2 running\n`);
-    process.stdout.write(`${'clients'.padEnd(9)}${'req/s'.padEnd(9)}${'p50 ms'.padEnd(9)}${'p99 ms'.padEnd(9)}${'max ms'.padEnd(9)}${'200'.padEnd(8)}refused\n`);
+    process.stdout.write(
+      `single-card renders (${layout.id}, PDF) against ${base}, ${seconds} s per level; queue: ${SERVE_DEFAULTS.maxWaiting} waiting + 2 running\n`,
+    );
+    process.stdout.write(
+      `${'clients'.padEnd(9)}${'req/s'.padEnd(9)}${'p50 ms'.padEnd(9)}${'p99 ms'.padEnd(9)}${'max ms'.padEnd(9)}${'200'.padEnd(8)}refused\n`,
+    );
     for (const clients of [1, 4, 16, 64]) {
       const f = await runLoad(base, headers, body, clients, seconds);
-      const refused = Object.entries(f.refused).map(([status, n]) => `${n}×${status}`).join(' ') || '-';
-      process.stdout.write(`${String(clients).padEnd(9)}${f.requestsPerSecond.toFixed(1).padEnd(9)}${f.p50Ms.toFixed(0).padEnd(9)}${f.p99Ms.toFixed(0).padEnd(9)}${f.maxMs.toFixed(0).padEnd(9)}${String(f.ok).padEnd(8)}${refused}\n`);
+      const refused =
+        Object.entries(f.refused)
+          .map(([status, n]) => `${n}×${status}`)
+          .join(' ') || '-';
+      process.stdout.write(
+        `${String(clients).padEnd(9)}${f.requestsPerSecond.toFixed(1).padEnd(9)}${f.p50Ms.toFixed(0).padEnd(9)}${f.p99Ms.toFixed(0).padEnd(9)}${f.maxMs.toFixed(0).padEnd(9)}${String(f.ok).padEnd(8)}${refused}\n`,
+      );
     }
     return EXIT.ok;
   } finally {

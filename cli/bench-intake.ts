@@ -38,7 +38,13 @@ export async function benchIntake(layout: Layout, mb: number): Promise<number> {
       });
     });
     const base = `http://127.0.0.1:${port}`;
-    while ((await fetch(`${base}/readyz`).then((r) => r.status, () => 0)) !== 200) await sleep(200);
+    while (
+      (await fetch(`${base}/readyz`).then(
+        (r) => r.status,
+        () => 0,
+      )) !== 200
+    )
+      await sleep(200);
     await sleep(1000);
     const before = memoryOf(child.pid!);
     const latencies: number[] = [];
@@ -51,15 +57,22 @@ export async function benchIntake(layout: Layout, mb: number): Promise<number> {
         await sleep(50);
       }
     })();
-    const block = Array.from({ length: 1000 }, (_, i) => `${JSON.stringify({ ...samples[i % samples.length], number: String(i).padStart(7, '0') })}\n`).join('');
+    const block = Array.from(
+      { length: 1000 },
+      (_, i) => `${JSON.stringify({ ...samples[i % samples.length], number: String(i).padStart(7, '0') })}\n`,
+    ).join('');
     const blocks = Math.ceil((mb * 2 ** 20) / Buffer.byteLength(block));
     const t0 = performance.now();
     const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
-      const req = request(`${base}/v1/jobs?layout=${layout.id}`, { method: 'POST', headers: { authorization: 'Bearer bench', 'content-type': 'application/x-ndjson' } }, (res) => {
-        let body = '';
-        res.on('data', (d: Buffer) => (body += d.toString()));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-      });
+      const req = request(
+        `${base}/v1/jobs?layout=${layout.id}`,
+        { method: 'POST', headers: { authorization: 'Bearer bench', 'content-type': 'application/x-ndjson' } },
+        (res) => {
+          let body = '';
+          res.on('data', (d: Buffer) => (body += d.toString()));
+          res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+        },
+      );
       req.on('error', reject);
       let sent = 0;
       const pump = () => {

@@ -8,7 +8,9 @@ export function layoutsCommand(values: Record<string, unknown>): Promise<number>
     process.stdout.write(`${JSON.stringify(summaries, null, 2)}\n`);
     return Promise.resolve(EXIT.ok);
   }
-  const rows = summaries.map((s) => `${s.id.padEnd(16)}${`${s.widthMm} × ${s.heightMm} mm`.padEnd(22)}${s.sides.join(', ').padEnd(14)}${s.name}`);
+  const rows = summaries.map(
+    (s) => `${s.id.padEnd(16)}${`${s.widthMm} × ${s.heightMm} mm`.padEnd(22)}${s.sides.join(', ').padEnd(14)}${s.name}`,
+  );
   process.stdout.write(`${'layout'.padEnd(16)}${'page'.padEnd(22)}${'sides'.padEnd(14)}name\n${rows.join('\n')}\n`);
   return Promise.resolve(EXIT.ok);
 }

@@ -20,7 +20,8 @@ interface Command {
 const COMMANDS: Record<string, Command> = {
   render: {
     summary: 'render every record of a file to one PDF, or to one PNG per page',
-    usage: 'render --layout ID --data FILE --out PATH [--format pdf|png] [--dpi N] [--png proof|k] [--insurers DIR] [--bleed] [--impose a4|a3|sra3|WxH [--duplex long|short] [--order sequential|cut-stack]] [--color office|press [--icc FILE]] [--quiet]',
+    usage:
+      'render --layout ID --data FILE --out PATH [--format pdf|png] [--dpi N] [--png proof|k] [--insurers DIR] [--bleed] [--impose a4|a3|sra3|WxH [--duplex long|short] [--order sequential|cut-stack]] [--color office|press [--icc FILE]] [--quiet]',
     options: {
       insurers: { type: 'string' },
       bleed: { type: 'boolean', default: false },
@@ -47,7 +48,8 @@ const COMMANDS: Record<string, Command> = {
   },
   bench: {
     summary: 'measure throughput: render N generated records and print cards/s, pages/s and memory',
-    usage: 'bench [--layout ID] [--records N] [--format pdf|png] [--tabs N] [--chunk N] [--cli | --http [--seconds N] | --intake [--mb N] | --impose SHEET]',
+    usage:
+      'bench [--layout ID] [--records N] [--format pdf|png] [--tabs N] [--chunk N] [--cli | --http [--seconds N] | --intake [--mb N] | --impose SHEET]',
     options: {
       layout: { type: 'string', default: 'kokuho-card' },
       records: { type: 'string', default: '1000' },
@@ -66,13 +68,21 @@ const COMMANDS: Record<string, Command> = {
   golden: {
     summary: "check every layout's golden cases pixel by pixel and write a report (exit 1 on any difference); --update rewrites them",
     usage: 'golden [--update] [--layout ID] [--report DIR]',
-    options: { update: { type: 'boolean', default: false }, layout: { type: 'string' }, report: { type: 'string', default: 'golden-report' } },
+    options: {
+      update: { type: 'boolean', default: false },
+      layout: { type: 'string' },
+      report: { type: 'string', default: 'golden-report' },
+    },
     run: (v) => goldenCommand(v),
   },
   diff: {
     summary: 'compare two proofs (PDF or PNG) page by page and write a report (exit 1 when they differ)',
     usage: 'diff REFERENCE CANDIDATE [--dpi N] [--report DIR] [--mask PAGE:X,Y,W,H ...]',
-    options: { dpi: { type: 'string', default: '300' }, report: { type: 'string', default: 'diff-report' }, mask: { type: 'string', multiple: true } },
+    options: {
+      dpi: { type: 'string', default: '300' },
+      report: { type: 'string', default: 'diff-report' },
+      mask: { type: 'string', multiple: true },
+    },
     positionals: true,
     run: (v, p) => diffCommand(v, p),
   },

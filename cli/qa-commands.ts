@@ -8,7 +8,9 @@ import { EXIT, UsageError } from './report.ts';
 function printReport(report: Report, html: string): void {
   for (const n of report.notes) process.stdout.write(`${n}\n`);
   for (const p of report.pages.filter((pg) => pg.status !== 'same')) {
-    const where = p.regionMm ? ` at x ${p.regionMm.x.toFixed(1)} mm, y ${p.regionMm.y.toFixed(1)} mm (${p.regionMm.width.toFixed(1)} × ${p.regionMm.height.toFixed(1)} mm)` : '';
+    const where = p.regionMm
+      ? ` at x ${p.regionMm.x.toFixed(1)} mm, y ${p.regionMm.y.toFixed(1)} mm (${p.regionMm.width.toFixed(1)} × ${p.regionMm.height.toFixed(1)} mm)`
+      : '';
     process.stdout.write(`${p.status.toUpperCase()} ${p.title}${p.diffPixels ? `: ${p.diffPixels} differing pixels${where}` : ''}\n`);
     for (const n of p.notes) process.stdout.write(`  ${n}\n`);
   }
@@ -19,7 +21,8 @@ function printReport(report: Report, html: string): void {
 export async function goldenCommand(values: Record<string, unknown>): Promise<number> {
   const layout = typeof values.layout === 'string' ? getLayout(loadLayouts(), values.layout).id : undefined;
   const ci = process.env.CI === 'true';
-  if (values.update === true && ci) throw new UsageError('refusing `golden --update` under CI: goldens change only when a person updates them');
+  if (values.update === true && ci)
+    throw new UsageError('refusing `golden --update` under CI: goldens change only when a person updates them');
   // Goldens show the sample insurers' seals and contacts, from wherever the check is run.
   const engine = await Engine.start({ insurersDir: SAMPLE_INSURERS_DIR });
   try {
@@ -37,7 +40,8 @@ export function diffCommand(values: Record<string, unknown>, positionals: string
 }
 
 function diff(values: Record<string, unknown>, positionals: string[]): number {
-  if (positionals.length !== 2) throw new UsageError('diff needs two proofs: diff REFERENCE CANDIDATE [--dpi N] [--report DIR] [--mask PAGE:X,Y,W,H]');
+  if (positionals.length !== 2)
+    throw new UsageError('diff needs two proofs: diff REFERENCE CANDIDATE [--dpi N] [--report DIR] [--mask PAGE:X,Y,W,H]');
   const dpi = intOption(values, 'dpi', 25, 1200) ?? 300;
   const masks = ((values.mask as string[] | undefined) ?? []).map((m) => {
     try {

@@ -25,11 +25,7 @@ export class PrintError extends Error {
   readonly code: PrintErrorCode;
   readonly problems: readonly RecordProblem[];
 
-  constructor(
-    code: PrintErrorCode,
-    message: string,
-    options: { problems?: readonly RecordProblem[]; cause?: unknown } = {},
-  ) {
+  constructor(code: PrintErrorCode, message: string, options: { problems?: readonly RecordProblem[]; cause?: unknown } = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = 'PrintError';
     this.code = code;
@@ -42,7 +38,11 @@ export class PrintError extends Error {
  * it or blames the browser for it: the engine did nothing wrong, its caller stopped waiting.
  */
 export function cancelledError(signal?: AbortSignal): PrintError {
-  return new PrintError('CANCELLED', 'the render was cancelled before it finished', signal?.reason === undefined ? {} : { cause: signal.reason });
+  return new PrintError(
+    'CANCELLED',
+    'the render was cancelled before it finished',
+    signal?.reason === undefined ? {} : { cause: signal.reason },
+  );
 }
 
 /** Throws the cancellation error when `signal` has already aborted: call it before each step of work. */

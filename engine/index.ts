@@ -1,7 +1,18 @@
 // The engine's one face: what the CLI, the server and the tests may use. Everything else is private.
 export { Engine, summarizeLayout, loadEngineInsurers } from './render.ts';
 export { loadInsurers, Insurers, NO_INSURERS, DEFAULT_INSURERS_DIR, SAMPLE_INSURERS_DIR, DEFAULT_CARD_CODE } from './insurers/profiles.ts';
-export type { EngineOptions, RenderOptions, RenderResult, RenderSummary, RenderProgress, RecordPages, LayoutSummary, RestartReason, RenderPageOptions, RenderedPage } from './render.ts';
+export type {
+  EngineOptions,
+  RenderOptions,
+  RenderResult,
+  RenderSummary,
+  RenderProgress,
+  RecordPages,
+  LayoutSummary,
+  RestartReason,
+  RenderPageOptions,
+  RenderedPage,
+} from './render.ts';
 export { PdfWriter } from './pdf/pdf-writer.ts';
 export type { PdfSink } from './pdf/pdf-writer.ts';
 export { PrintError, describeProblem } from './errors.ts';

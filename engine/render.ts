@@ -244,7 +244,12 @@ export class Engine {
     // With no records the render's own check says so better than an empty page range would.
     if (raws.length > 0) checkPageNumber(page, raws.length * layout.sides.length);
     const result = await this.renderPdf(layout.id, raws, { signal });
-    const [png] = await rasterizePdf(result.pdf, result.pageCount, layout.page, dpi, { firstPage: page, lastPage: page, signal, png: mode });
+    const [png] = await rasterizePdf(result.pdf, result.pageCount, layout.page, dpi, {
+      firstPage: page,
+      lastPage: page,
+      signal,
+      png: mode,
+    });
     if (!png) throw new PrintError('RENDER', `page ${page} of ${result.pageCount} was not rasterized`);
     return { png, pageCount: result.pageCount };
   }
@@ -290,7 +295,12 @@ function overflowProblem(index: number, field: string, raws: readonly unknown[])
 export function outputTarget(layout: Layout, sink: PdfSink, output: OutputOptions, name: string): OutputTarget {
   const neutralGray = output.color === 'press';
   if (output.impose) {
-    return new ImposedSheets(sink, planSheet(output.impose, layout.page), layout.sides.length, { duplex: output.duplex, order: output.order, name, neutralGray });
+    return new ImposedSheets(sink, planSheet(output.impose, layout.page), layout.sides.length, {
+      duplex: output.duplex,
+      order: output.order,
+      name,
+      neutralGray,
+    });
   }
   return new TrimPages(sink, layout.page, layout.sides.length, { bleedMm: output.bleed ? SHEET_BLEED_MM : 0, neutralGray });
 }
@@ -323,5 +333,12 @@ async function forEachLimited<T>(items: readonly T[], limit: number, fn: (item: 
 
 /** A layout's public facts. */
 export function summarizeLayout(l: Layout): LayoutSummary {
-  return { id: l.id, name: l.name, widthMm: l.page.widthMm, heightMm: l.page.heightMm, sides: l.sides.map((s) => s.id), required: [...l.required] };
+  return {
+    id: l.id,
+    name: l.name,
+    widthMm: l.page.widthMm,
+    heightMm: l.page.heightMm,
+    sides: l.sides.map((s) => s.id),
+    required: [...l.required],
+  };
 }

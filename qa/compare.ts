@@ -49,7 +49,13 @@ const RED: [number, number, number] = [255, 0, 0];
 /** Compares two images under `rule`. Pure: no files, no clock, the same answer for the same input. */
 export function compareImages(expected: RgbaImage, actual: RgbaImage, rule: CompareRule = EXACT): Comparison {
   if (expected.width !== actual.width || expected.height !== actual.height) {
-    return { same: false, sizeMismatch: { expected: [expected.width, expected.height], actual: [actual.width, actual.height] }, diffPixels: 0, region: null, diff: null };
+    return {
+      same: false,
+      sizeMismatch: { expected: [expected.width, expected.height], actual: [actual.width, actual.height] },
+      diffPixels: 0,
+      region: null,
+      diff: null,
+    };
   }
   const { width, height } = expected;
   const out = new Uint8Array(width * height * 4);
@@ -60,12 +66,20 @@ export function compareImages(expected: RgbaImage, actual: RgbaImage, rule: Comp
     diffColor: RED,
     aaColor: rule.includeAA ? RED : [255, 200, 0],
   });
-  return { same: diffPixels <= rule.maxDiffPixels, diffPixels, region: diffPixels ? regionOf(out, width, height) : null, diff: { width, height, data: out } };
+  return {
+    same: diffPixels <= rule.maxDiffPixels,
+    diffPixels,
+    region: diffPixels ? regionOf(out, width, height) : null,
+    diff: { width, height, data: out },
+  };
 }
 
 /** The bounding box of the pure-red pixels pixelmatch marks as different. */
 function regionOf(diff: Uint8Array, width: number, height: number): PixelRect | null {
-  let x0 = width, y0 = height, x1 = -1, y1 = -1;
+  let x0 = width,
+    y0 = height,
+    x1 = -1,
+    y1 = -1;
   for (let y = 0; y < height; y++) {
     for (let x = 0; x < width; x++) {
       const i = (y * width + x) * 4;
@@ -85,7 +99,8 @@ export function maskImage(img: RgbaImage, rects: readonly PixelRect[]): RgbaImag
   const data = new Uint8Array(img.data);
   for (const r of rects) {
     for (let y = Math.max(0, r.y); y < Math.min(img.height, r.y + r.height); y++) {
-      for (let x = Math.max(0, r.x); x < Math.min(img.width, r.x + r.width); x++) data.fill(255, (y * img.width + x) * 4, (y * img.width + x) * 4 + 4);
+      for (let x = Math.max(0, r.x); x < Math.min(img.width, r.x + r.width); x++)
+        data.fill(255, (y * img.width + x) * 4, (y * img.width + x) * 4 + 4);
     }
   }
   return { width: img.width, height: img.height, data };

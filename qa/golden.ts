@@ -3,7 +3,17 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { CHROMIUM_ARGS, OFFICE_OUTPUT, outputPageSize, parseOutputOptions, rasterizePdf, readPinnedFonts, type Engine, type Layout, type OutputOptions } from '../engine/index.ts';
+import {
+  CHROMIUM_ARGS,
+  OFFICE_OUTPUT,
+  outputPageSize,
+  parseOutputOptions,
+  rasterizePdf,
+  readPinnedFonts,
+  type Engine,
+  type Layout,
+  type OutputOptions,
+} from '../engine/index.ts';
 import { compareImages, EXACT } from './compare.ts';
 import { decodePng, encodePng } from './png.ts';
 import { decodeBarcodes, fonts, pageBoxes, pageCount, pageText } from './poppler.ts';
@@ -54,15 +64,25 @@ export async function currentEnvironment(engine: Engine): Promise<GoldenEnvironm
 function environmentNotes(recorded: GoldenEnvironment | undefined, now: GoldenEnvironment): string[] {
   if (!recorded) return ['No environment is recorded with the goldens.'];
   const out: string[] = [];
-  if (recorded.chromium !== now.chromium) out.push(`Different environment: goldens were made with ${recorded.chromium}, this machine runs ${now.chromium}.`);
-  if (recorded.chromiumArgs.join(' ') !== now.chromiumArgs.join(' ')) out.push('Different environment: the Chromium flags differ from those the goldens were made with.');
-  if (recorded.poppler !== now.poppler) out.push(`Different environment: goldens were rasterized by ${recorded.poppler}, this machine has ${now.poppler}.`);
-  if (JSON.stringify(recorded.fonts) !== JSON.stringify(now.fonts)) out.push('Different environment: the pinned fonts differ from those the goldens were made with.');
+  if (recorded.chromium !== now.chromium)
+    out.push(`Different environment: goldens were made with ${recorded.chromium}, this machine runs ${now.chromium}.`);
+  if (recorded.chromiumArgs.join(' ') !== now.chromiumArgs.join(' '))
+    out.push('Different environment: the Chromium flags differ from those the goldens were made with.');
+  if (recorded.poppler !== now.poppler)
+    out.push(`Different environment: goldens were rasterized by ${recorded.poppler}, this machine has ${now.poppler}.`);
+  if (JSON.stringify(recorded.fonts) !== JSON.stringify(now.fonts))
+    out.push('Different environment: the pinned fonts differ from those the goldens were made with.');
   return out.length ? out : [`Same environment as the goldens: ${now.chromium}, ${now.poppler}.`];
 }
 
 /** The meaning of a rendered case, checked before its pixels: pages, size, fonts, key text, QR code. */
-function meaningProblems(pdf: string, layout: Layout, record: Record<string, unknown>, expectedPages: number, output: OutputOptions): string[] {
+function meaningProblems(
+  pdf: string,
+  layout: Layout,
+  record: Record<string, unknown>,
+  expectedPages: number,
+  output: OutputOptions,
+): string[] {
   const out: string[] = [];
   const pages = pageCount(pdf);
   if (pages !== expectedPages) out.push(`${pages} pages, expected ${expectedPages}`);
@@ -70,7 +90,8 @@ function meaningProblems(pdf: string, layout: Layout, record: Record<string, unk
   const w = (size.widthMm / 25.4) * 72;
   const h = (size.heightMm / 25.4) * 72;
   for (const [i, b] of pageBoxes(pdf).entries()) {
-    if (Math.abs((b.media[2] ?? 0) - w) > 0.01 || Math.abs((b.media[3] ?? 0) - h) > 0.01) out.push(`page ${i + 1} is ${b.media[2]} × ${b.media[3]} pt, expected ${w.toFixed(2)} × ${h.toFixed(2)} pt`);
+    if (Math.abs((b.media[2] ?? 0) - w) > 0.01 || Math.abs((b.media[3] ?? 0) - h) > 0.01)
+      out.push(`page ${i + 1} is ${b.media[2]} × ${b.media[3]} pt, expected ${w.toFixed(2)} × ${h.toFixed(2)} pt`);
   }
   for (const f of fonts(pdf)) {
     if (!f.embedded || f.type !== 'CID TrueType') out.push(`font ${f.name} is ${f.type}${f.embedded ? '' : ', not embedded'}`);
@@ -95,7 +116,8 @@ function meaningProblems(pdf: string, layout: Layout, record: Record<string, unk
  * `update`, writes the PNGs and the environment instead of failing on a difference.
  */
 export async function checkGoldens(engine: Engine, options: GoldenOptions): Promise<Report> {
-  if (options.update && options.ci) throw new Error('refusing to update goldens under CI: goldens change only by a person running `golden --update`');
+  if (options.update && options.ci)
+    throw new Error('refusing to update goldens under CI: goldens change only by a person running `golden --update`');
   const envFile = join(options.goldenDir, 'environment.json');
   const recorded = existsSync(envFile) ? (JSON.parse(readFileSync(envFile, 'utf8')) as GoldenEnvironment) : undefined;
   const now = await currentEnvironment(engine);
@@ -107,13 +129,20 @@ export async function checkGoldens(engine: Engine, options: GoldenOptions): Prom
     for (const layout of engine.layouts.values()) {
       if (options.layout && layout.id !== options.layout) continue;
       const layoutDir = join(options.goldenDir, layout.id);
-      const caseIds = existsSync(layoutDir) ? readdirSync(layoutDir, { withFileTypes: true }).filter((d) => d.isDirectory()).map((d) => d.name).sort() : [];
+      const caseIds = existsSync(layoutDir)
+        ? readdirSync(layoutDir, { withFileTypes: true })
+            .filter((d) => d.isDirectory())
+            .map((d) => d.name)
+            .sort()
+        : [];
       if (caseIds.length === 0) notes.push(`${layout.id}: no golden cases in ${layoutDir}`);
       // Two cases at a time (the engine's two tabs); pages are reported in case order.
       for (let i = 0; i < caseIds.length; i += 2) {
         const batch = caseIds.slice(i, i + 2);
         cases += batch.length;
-        const results = await Promise.all(batch.map((id) => checkCase(engine, layout, join(layoutDir, id), `${layout.id} / ${id}`, work, options)));
+        const results = await Promise.all(
+          batch.map((id) => checkCase(engine, layout, join(layoutDir, id), `${layout.id} / ${id}`, work, options)),
+        );
         for (const r of results) pages.push(...r);
       }
     }
@@ -121,7 +150,10 @@ export async function checkGoldens(engine: Engine, options: GoldenOptions): Prom
     rmSync(work, { recursive: true, force: true });
   }
   if (options.update) writeFileSync(envFile, `${JSON.stringify(now, null, 2)}\n`);
-  const ok = pages.length > 0 && pages.every((p) => p.status === 'same' || p.status === 'written') && !notes.some((n) => n.includes('no golden cases'));
+  const ok =
+    pages.length > 0 &&
+    pages.every((p) => p.status === 'same' || p.status === 'written') &&
+    !notes.some((n) => n.includes('no golden cases'));
   notes.unshift(`${cases} cases, ${pages.length} pages${options.update ? ' (goldens rewritten)' : ''}.`);
   return { title: 'shikaku-print golden check', ok, notes, pages };
 }
@@ -130,11 +162,20 @@ export async function checkGoldens(engine: Engine, options: GoldenOptions): Prom
  * One case: `record.json` (one record), or `records.json` (several, for production output) with
  * `output.json` (the output options as the CLI names them, e.g. {"impose": "a4"}).
  */
-async function checkCase(engine: Engine, layout: Layout, dir: string, title: string, work: string, options: GoldenOptions): Promise<ReportPage[]> {
+async function checkCase(
+  engine: Engine,
+  layout: Layout,
+  dir: string,
+  title: string,
+  work: string,
+  options: GoldenOptions,
+): Promise<ReportPage[]> {
   const records = existsSync(join(dir, 'records.json'))
     ? (JSON.parse(readFileSync(join(dir, 'records.json'), 'utf8')) as Record<string, unknown>[])
     : [JSON.parse(readFileSync(join(dir, 'record.json'), 'utf8')) as Record<string, unknown>];
-  const output = existsSync(join(dir, 'output.json')) ? parseOutputOptions(JSON.parse(readFileSync(join(dir, 'output.json'), 'utf8')) as Record<string, unknown>) : OFFICE_OUTPUT;
+  const output = existsSync(join(dir, 'output.json'))
+    ? parseOutputOptions(JSON.parse(readFileSync(join(dir, 'output.json'), 'utf8')) as Record<string, unknown>)
+    : OFFICE_OUTPUT;
   let pdf: Uint8Array;
   let pageTotal: number;
   try {
@@ -160,21 +201,40 @@ async function checkCase(engine: Engine, layout: Layout, dir: string, title: str
       return { title: pageTitle, status: 'written', diffPixels: 0, regionMm: null, notes };
     }
     if (!existsSync(file)) {
-      return { title: pageTitle, status: 'missing', diffPixels: 0, regionMm: null, notes: [...notes, `no golden at ${file}: run \`npx shikaku-print golden --update\` and commit it after looking at it`], images: { actual: actualPng } };
+      return {
+        title: pageTitle,
+        status: 'missing',
+        diffPixels: 0,
+        regionMm: null,
+        notes: [...notes, `no golden at ${file}: run \`npx shikaku-print golden --update\` and commit it after looking at it`],
+        images: { actual: actualPng },
+      };
     }
-    if (options.update) return { title: pageTitle, status: 'different', diffPixels: 0, regionMm: null, notes: [...notes, 'not written: its meaning checks fail'], images: { actual: actualPng } };
+    if (options.update)
+      return {
+        title: pageTitle,
+        status: 'different',
+        diffPixels: 0,
+        regionMm: null,
+        notes: [...notes, 'not written: its meaning checks fail'],
+        images: { actual: actualPng },
+      };
     const expectedPng = readFileSync(file);
     const c = compareImages(decodePng(expectedPng), decodePng(actualPng), EXACT);
     if (c.sizeMismatch) notes.push(`size ${c.sizeMismatch.actual.join(' × ')} px, golden ${c.sizeMismatch.expected.join(' × ')} px`);
     const status = c.same && notes.length === 0 ? 'same' : 'different';
-    const regionMm = c.region ? { x: c.region.x * pxToMm, y: c.region.y * pxToMm, width: c.region.width * pxToMm, height: c.region.height * pxToMm } : null;
+    const regionMm = c.region
+      ? { x: c.region.x * pxToMm, y: c.region.y * pxToMm, width: c.region.width * pxToMm, height: c.region.height * pxToMm }
+      : null;
     return {
       title: pageTitle,
       status,
       diffPixels: c.diffPixels,
       regionMm,
       notes,
-      ...(status === 'same' ? {} : { images: { expected: expectedPng, actual: actualPng, ...(c.diff ? { diff: encodePng(c.diff) } : {}) } }),
+      ...(status === 'same'
+        ? {}
+        : { images: { expected: expectedPng, actual: actualPng, ...(c.diff ? { diff: encodePng(c.diff) } : {}) } }),
     };
   });
 }

@@ -11,7 +11,10 @@ const run = (cmd: string, args: string[]) => execFileSync(cmd, args, { encoding:
 export function pageBoxes(pdf: string): { media: number[]; trim: number[]; bleed: number[] }[] {
   const pages = Number(/Pages:\s+(\d+)/.exec(run('pdfinfo', [pdf]))?.[1]);
   const info = run('pdfinfo', ['-box', '-f', '1', '-l', String(pages), pdf]);
-  const box = (name: string) => [...info.matchAll(new RegExp(`Page\\s+\\d+ ${name}:\\s+([\\d.]+)\\s+([\\d.]+)\\s+([\\d.]+)\\s+([\\d.]+)`, 'g'))].map((m) => m.slice(1, 5).map(Number));
+  const box = (name: string) =>
+    [...info.matchAll(new RegExp(`Page\\s+\\d+ ${name}:\\s+([\\d.]+)\\s+([\\d.]+)\\s+([\\d.]+)\\s+([\\d.]+)`, 'g'))].map((m) =>
+      m.slice(1, 5).map(Number),
+    );
   const media = box('MediaBox');
   const trim = box('TrimBox');
   const bleed = box('BleedBox');
@@ -45,8 +48,22 @@ export function pageText(pdf: string, page: number): string {
 export function decodeBarcodes(pdf: string, page: number, dpi = 300): string[] {
   const dir = mkdtempSync(join(tmpdir(), 'shikaku-zbar-'));
   try {
-    execFileSync('pdftoppm', ['-f', String(page), '-l', String(page), '-r', String(dpi), '-gray', '-png', '-singlefile', pdf, join(dir, 'page')]);
-    return execFileSync('zbarimg', ['-q', join(dir, 'page.png')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim().split('\n');
+    execFileSync('pdftoppm', [
+      '-f',
+      String(page),
+      '-l',
+      String(page),
+      '-r',
+      String(dpi),
+      '-gray',
+      '-png',
+      '-singlefile',
+      pdf,
+      join(dir, 'page'),
+    ]);
+    return execFileSync('zbarimg', ['-q', join(dir, 'page.png')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })
+      .trim()
+      .split('\n');
   } catch {
     return []; // zbarimg exits 4 when it finds no symbol
   } finally {
@@ -63,5 +80,8 @@ export function pageTextInOrder(pdf: string, page: number): string {
 export function rasterizeAll(pdf: string, dpi: number, dir: string): string[] {
   execFileSync('pdftoppm', ['-r', String(dpi), '-png', pdf, join(dir, 'p')]);
   const pageOf = (f: string) => Number(/-(\d+)\.png$/.exec(f)?.[1]);
-  return readdirSync(dir).filter((f) => /^p-\d+\.png$/.test(f)).sort((a, b) => pageOf(a) - pageOf(b)).map((f) => join(dir, f));
+  return readdirSync(dir)
+    .filter((f) => /^p-\d+\.png$/.test(f))
+    .sort((a, b) => pageOf(a) - pageOf(b))
+    .map((f) => join(dir, f));
 }

@@ -47,8 +47,11 @@ export function diffProofs(reference: string, candidate: string, options: { dpi:
   try {
     const ref = loadProof(reference, options.dpi, work);
     const cand = loadProof(candidate, options.dpi, work);
-    const notes: string[] = [`reference ${reference}: ${ref.pngs.length} page(s); candidate ${candidate}: ${cand.pngs.length} page(s); ${options.dpi} dpi.`];
-    if (ref.pngs.length !== cand.pngs.length) notes.push(`Page count differs: reference has ${ref.pngs.length}, candidate ${cand.pngs.length}.`);
+    const notes: string[] = [
+      `reference ${reference}: ${ref.pngs.length} page(s); candidate ${candidate}: ${cand.pngs.length} page(s); ${options.dpi} dpi.`,
+    ];
+    if (ref.pngs.length !== cand.pngs.length)
+      notes.push(`Page count differs: reference has ${ref.pngs.length}, candidate ${cand.pngs.length}.`);
     const pages: ReportPage[] = [];
     const pxPerMm = options.dpi / 25.4;
     for (let i = 0; i < Math.max(ref.pngs.length, cand.pngs.length); i++) {
@@ -56,7 +59,14 @@ export function diffProofs(reference: string, candidate: string, options: { dpi:
       const r = ref.pngs[i];
       const c = cand.pngs[i];
       if (!r || !c) {
-        pages.push({ title, status: 'different', diffPixels: 0, regionMm: null, notes: [r ? 'only in the reference' : 'only in the candidate'], images: { ...(r ? { expected: r } : {}), ...(c ? { actual: c } : {}) } });
+        pages.push({
+          title,
+          status: 'different',
+          diffPixels: 0,
+          regionMm: null,
+          notes: [r ? 'only in the reference' : 'only in the candidate'],
+          images: { ...(r ? { expected: r } : {}), ...(c ? { actual: c } : {}) },
+        });
         continue;
       }
       const pageNotes: string[] = [];
@@ -67,9 +77,17 @@ export function diffProofs(reference: string, candidate: string, options: { dpi:
       }
       const rects: PixelRect[] = options.masks
         .filter((m) => m.page === null || m.page === i + 1)
-        .map((m) => ({ x: Math.floor(m.x * pxPerMm), y: Math.floor(m.y * pxPerMm), width: Math.ceil(m.width * pxPerMm), height: Math.ceil(m.height * pxPerMm) }));
+        .map((m) => ({
+          x: Math.floor(m.x * pxPerMm),
+          y: Math.floor(m.y * pxPerMm),
+          width: Math.ceil(m.width * pxPerMm),
+          height: Math.ceil(m.height * pxPerMm),
+        }));
       const result = compareImages(maskImage(decodePng(r), rects), maskImage(decodePng(c), rects), EXACT);
-      if (result.sizeMismatch) pageNotes.push(`Image size differs: reference ${result.sizeMismatch.expected.join(' × ')} px, candidate ${result.sizeMismatch.actual.join(' × ')} px.`);
+      if (result.sizeMismatch)
+        pageNotes.push(
+          `Image size differs: reference ${result.sizeMismatch.expected.join(' × ')} px, candidate ${result.sizeMismatch.actual.join(' × ')} px.`,
+        );
       const same = result.same && pageNotes.length === 0;
       const reg = result.region;
       pages.push({

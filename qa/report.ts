@@ -43,12 +43,16 @@ export function writeReport(dir: string, report: Report): string {
   writeFileSync(join(dir, 'summary.json'), `${JSON.stringify(summary, null, 2)}\n`);
   const shown = report.pages.filter((p) => p.status !== 'same');
   const sections = shown.map((p, i) => {
-    const where = p.regionMm ? `region x ${mm(p.regionMm.x)}–${mm(p.regionMm.x + p.regionMm.width)} mm, y ${mm(p.regionMm.y)}–${mm(p.regionMm.y + p.regionMm.height)} mm` : '';
-    const img = (label: string, png?: Buffer) => (png ? `<figure><figcaption>${label}</figcaption><img src="${dataUri(png)}" alt="${label}"></figure>` : '');
-    const swipe = p.images?.expected && p.images.actual
-      ? `<div class="swipe" id="s${i}"><img src="${dataUri(p.images.expected)}" alt="expected"><img class="top" src="${dataUri(p.images.actual)}" alt="actual"></div>
-<label>expected ◀ <input type="range" min="0" max="100" value="50" data-swipe="s${i}"> ▶ actual</label> <button type="button" data-flick="s${i}">flick</button>`
+    const where = p.regionMm
+      ? `region x ${mm(p.regionMm.x)}–${mm(p.regionMm.x + p.regionMm.width)} mm, y ${mm(p.regionMm.y)}–${mm(p.regionMm.y + p.regionMm.height)} mm`
       : '';
+    const img = (label: string, png?: Buffer) =>
+      png ? `<figure><figcaption>${label}</figcaption><img src="${dataUri(png)}" alt="${label}"></figure>` : '';
+    const swipe =
+      p.images?.expected && p.images.actual
+        ? `<div class="swipe" id="s${i}"><img src="${dataUri(p.images.expected)}" alt="expected"><img class="top" src="${dataUri(p.images.actual)}" alt="actual"></div>
+<label>expected ◀ <input type="range" min="0" max="100" value="50" data-swipe="s${i}"> ▶ actual</label> <button type="button" data-flick="s${i}">flick</button>`
+        : '';
     return `<section class="${p.status}"><h2>${escape(p.title)}: ${p.status}${p.diffPixels ? `, ${p.diffPixels} differing pixels` : ''}${where ? `, ${where}` : ''}</h2>
 ${p.notes.map((n) => `<p class="note">${escape(n)}</p>`).join('\n')}
 <div class="row">${img('expected', p.images?.expected)}${img('actual', p.images?.actual)}${img('diff (red: differing pixels)', p.images?.diff)}</div>

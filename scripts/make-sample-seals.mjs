@@ -19,14 +19,23 @@ async function squareSeal(file, columns, side) {
   const layers = [];
   for (const [c, chars] of columns.entries()) {
     for (const [r, ch] of [...chars].entries()) {
-      const glyph = await sharp({ text: { text: ch, fontfile: GOTHIC_BOLD, font: 'BIZ UDGothic Bold', rgba: true, dpi: Math.round(cell * 0.9 * 72 / 12) * 2 } })
-        .resize(cellW, cellH, { fit: 'fill' }).png().toBuffer();
+      const glyph = await sharp({
+        text: { text: ch, fontfile: GOTHIC_BOLD, font: 'BIZ UDGothic Bold', rgba: true, dpi: Math.round((cell * 0.9 * 72) / 12) * 2 },
+      })
+        .resize(cellW, cellH, { fit: 'fill' })
+        .png()
+        .toBuffer();
       layers.push({ input: glyph, left: side - 2 * frame - (c + 1) * cellW, top: 2 * frame + r * cellH });
     }
   }
-  const border = Buffer.from(`<svg xmlns="http://www.w3.org/2000/svg" width="${side}" height="${side}"><rect x="${frame / 2}" y="${frame / 2}" width="${side - frame}" height="${side - frame}" fill="none" stroke="#000" stroke-width="${frame}"/></svg>`);
+  const border = Buffer.from(
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${side}" height="${side}"><rect x="${frame / 2}" y="${frame / 2}" width="${side - frame}" height="${side - frame}" fill="none" stroke="#000" stroke-width="${frame}"/></svg>`,
+  );
   await sharp({ create: { width: side, height: side, channels: 4, background: { r: 0, g: 0, b: 0, alpha: 0 } } })
-    .composite([{ input: border }, ...layers]).png({ compressionLevel: 9 }).withMetadata({ density: 600 }).toFile(file);
+    .composite([{ input: border }, ...layers])
+    .png({ compressionLevel: 9 })
+    .withMetadata({ density: 600 })
+    .toFile(file);
 }
 
 await squareSeal('insurers/seals/kyokai-shimane.png', ['全国健', '康保険', '協会印'], 300);

@@ -2,7 +2,18 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import { createReadStream, existsSync } from 'node:fs';
 import { timingSafeEqual, createHash } from 'node:crypto';
 import type { Logger } from 'pino';
-import { getLayout, parseOutputOptions, pressBuffer, OFFICE_OUTPUT, PrintError, type Engine, type Insurers, type Layout, type OutputOptions, type RecordFormat } from '../engine/index.ts';
+import {
+  getLayout,
+  parseOutputOptions,
+  pressBuffer,
+  OFFICE_OUTPUT,
+  PrintError,
+  type Engine,
+  type Insurers,
+  type Layout,
+  type OutputOptions,
+  type RecordFormat,
+} from '../engine/index.ts';
 import { sendError, sendProblem } from './problem.ts';
 import type { RenderQueue } from './render-queue.ts';
 import type { Metrics } from './metrics.ts';
@@ -118,7 +129,16 @@ export function createApp(ctx: AppContext): express.Express {
 
   app.use('/v1', auth(ctx.apiKeys));
   app.get('/v1/layouts', (_req, res) => {
-    res.json([...ctx.layouts.values()].map((l) => ({ id: l.id, name: l.name, document: l.document, page: l.page, sides: l.sides.map((s) => s.id), required: l.required })));
+    res.json(
+      [...ctx.layouts.values()].map((l) => ({
+        id: l.id,
+        name: l.name,
+        document: l.document,
+        page: l.page,
+        sides: l.sides.map((s) => s.id),
+        required: l.required,
+      })),
+    );
   });
 
   app.post('/v1/render/:layout', express.raw({ limit: ctx.limits.syncBodyBytes, type: () => true }), async (req, res) => {
@@ -126,7 +146,12 @@ export function createApp(ctx: AppContext): express.Express {
       const layout = getLayout(ctx.layouts, String(req.params.layout));
       const type = mediaType(req);
       if (type !== 'application/json' && !type.endsWith('+json')) {
-        return sendProblem(res, 415, 'Unsupported body', `send one record or an array of records as application/json, not ${type}; CSV and NDJSON go to POST /v1/jobs`);
+        return sendProblem(
+          res,
+          415,
+          'Unsupported body',
+          `send one record or an array of records as application/json, not ${type}; CSV and NDJSON go to POST /v1/jobs`,
+        );
       }
       const engine = ctx.engine();
       if (!engine?.isReady()) return notReady(res);
@@ -134,11 +159,15 @@ export function createApp(ctx: AppContext): express.Express {
       const png = req.accepts(['application/pdf', 'image/png']) === 'image/png';
       const output = outputOf(req);
       if (png && JSON.stringify(output) !== JSON.stringify(OFFICE_OUTPUT)) {
-        throw new IntakeError(400, 'bleed, impose, duplex, order and color make PDFs for a print shop; ask for application/pdf, or leave them out for a PNG proof');
+        throw new IntakeError(
+          400,
+          'bleed, impose, duplex, order and color make PDFs for a print shop; ask for application/pdf, or leave them out for a PNG proof',
+        );
       }
       const page = Number(req.query.page ?? 1);
       const mode = req.query.png ?? 'proof';
-      if (mode !== 'proof' && mode !== 'k') throw new IntakeError(400, `png must be proof or k (pure black on white, for card printers), not ${JSON.stringify(mode)}`);
+      if (mode !== 'proof' && mode !== 'k')
+        throw new IntakeError(400, `png must be proof or k (pure black on white, for card printers), not ${JSON.stringify(mode)}`);
       const stop = ctx.metrics.renderSeconds.startTimer({ kind: 'sync' });
       // A client that leaves before its answer stops its render, as its time limit would.
       const gone = new AbortController();
@@ -174,11 +203,27 @@ export function createApp(ctx: AppContext): express.Express {
       ctx.disk.require(length);
       // Not destroyed when intake stops early: the rest is drained below, so the client reads the answer.
       const output = outputOf(req);
-      const job = await takeJob(req.iterator({ destroyOnReturn: false }), ctx.jobs, { layout, insurers: ctx.insurers, output, format, owner: res.locals.owner as string, limits: ctx.limits, disk: ctx.disk, bodyBytes: length, signal: ctx.stopping });
+      const job = await takeJob(req.iterator({ destroyOnReturn: false }), ctx.jobs, {
+        layout,
+        insurers: ctx.insurers,
+        output,
+        format,
+        owner: res.locals.owner as string,
+        limits: ctx.limits,
+        disk: ctx.disk,
+        bodyBytes: length,
+        signal: ctx.stopping,
+      });
       ctx.metrics.rejections.inc({ reason: 'invalid' }, job.rejected);
       ctx.runner.enqueue(job.id);
-      ctx.log.info({ reqId: res.locals.requestId, job: job.id, layout: layout.id, records: job.total, rejected: job.rejected }, 'job accepted');
-      res.status(202).location(`/v1/jobs/${job.id}`).json({ id: job.id, url: `/v1/jobs/${job.id}`, state: job.state, records: job.total });
+      ctx.log.info(
+        { reqId: res.locals.requestId, job: job.id, layout: layout.id, records: job.total, rejected: job.rejected },
+        'job accepted',
+      );
+      res
+        .status(202)
+        .location(`/v1/jobs/${job.id}`)
+        .json({ id: job.id, url: `/v1/jobs/${job.id}`, state: job.state, records: job.total });
     } catch (err) {
       // What the client still sends is read and dropped, so it gets the answer instead of a reset; past
       // the size limit the connection is closed after the answer instead of reading on.
@@ -217,7 +262,8 @@ export function createApp(ctx: AppContext): express.Express {
     const job = ownJob(req, res);
     if (!job) return;
     const path = kind === 'result' ? ctx.jobs.resultPath(job.id) : ctx.jobs.manifestPath(job.id);
-    if (job.state !== 'done' || !existsSync(path)) return sendProblem(res, 409, 'Not finished', `the job is ${job.state}; its ${kind} is there once it is done`);
+    if (job.state !== 'done' || !existsSync(path))
+      return sendProblem(res, 409, 'Not finished', `the job is ${job.state}; its ${kind} is there once it is done`);
     res.type(kind === 'result' ? 'application/pdf' : 'application/json');
     createReadStream(path).pipe(res);
   };
@@ -243,7 +289,14 @@ function notReady(res: Response): void {
   sendProblem(res, 503, 'Not ready', 'the browser is not up; retry shortly');
 }
 
-const REASONS: Record<number, string> = { 400: 'invalid', 413: 'too_large', 422: 'invalid', 429: 'queue_full', 503: 'unavailable', 507: 'disk_full' };
+const REASONS: Record<number, string> = {
+  400: 'invalid',
+  413: 'too_large',
+  422: 'invalid',
+  429: 'queue_full',
+  503: 'unavailable',
+  507: 'disk_full',
+};
 
 /** Answers an error, counts it, and logs what the operator needs: codes and causes, never record values. */
 function answerError(ctx: AppContext, res: Response, err: unknown): void {
@@ -252,9 +305,24 @@ function answerError(ctx: AppContext, res: Response, err: unknown): void {
   const reason = err instanceof RenderTimeoutError ? 'timeout' : REASONS[status];
   if (reason) ctx.metrics.rejections.inc({ reason });
   if (status === 507) ctx.log.error({ reqId, reason: (err as Error).message }, 'job refused: disk full');
-  else if (status === 503 && err instanceof PrintError) ctx.log.error({ reqId, code: err.code, cause: err.code === 'CANCELLED' ? undefined : err.message }, 'render failed');
+  else if (status === 503 && err instanceof PrintError)
+    ctx.log.error({ reqId, code: err.code, cause: err.code === 'CANCELLED' ? undefined : err.message }, 'render failed');
   else if (err instanceof RenderTimeoutError) ctx.log.warn({ reqId, limitMs: err.limitMs }, 'render timed out');
   else if (status === 503) ctx.log.info({ reqId }, 'refused: the service is stopping');
   // The stack without its message: a message may quote a record (JSON.parse quotes what it could not read).
-  else if (status === 500) ctx.log.error({ reqId, err: err instanceof Error ? err.name : typeof err, at: err instanceof Error ? err.stack?.split('\n').slice(1, 4).map((l) => l.trim()) : undefined }, 'unexpected error');
+  else if (status === 500)
+    ctx.log.error(
+      {
+        reqId,
+        err: err instanceof Error ? err.name : typeof err,
+        at:
+          err instanceof Error
+            ? err.stack
+                ?.split('\n')
+                .slice(1, 4)
+                .map((l) => l.trim())
+            : undefined,
+      },
+      'unexpected error',
+    );
 }

@@ -45,11 +45,15 @@ export interface ApiKey {
  * or `-`; anything else before a colon is taken as part of a plain key.
  */
 export function parseApiKeys(value: string | undefined): ApiKey[] {
-  const keys = (value ?? '').split(',').map((k) => k.trim()).filter(Boolean).map((entry) => {
-    const m = /^([A-Za-z0-9._-]+):(.+)$/.exec(entry);
-    if (m) return { name: m[1] as string, key: m[2] as string };
-    return { name: `key-${createHash('sha256').update(entry).digest('hex').slice(0, 12)}`, key: entry };
-  });
+  const keys = (value ?? '')
+    .split(',')
+    .map((k) => k.trim())
+    .filter(Boolean)
+    .map((entry) => {
+      const m = /^([A-Za-z0-9._-]+):(.+)$/.exec(entry);
+      if (m) return { name: m[1] as string, key: m[2] as string };
+      return { name: `key-${createHash('sha256').update(entry).digest('hex').slice(0, 12)}`, key: entry };
+    });
   const names = new Set<string>();
   for (const k of keys) {
     if (names.has(k.name)) throw new Error(`SHIKAKU_API_KEYS names "${k.name}" twice: every key needs its own name`);
@@ -59,7 +63,11 @@ export function parseApiKeys(value: string | undefined): ApiKey[] {
 }
 
 const wholeNumber = (name: string, min: number, max: number) =>
-  z.string().regex(/^\d+$/, `${name} must be a whole number`).transform(Number).refine((n) => n >= min && n <= max, `${name} must be from ${min} to ${max}`);
+  z
+    .string()
+    .regex(/^\d+$/, `${name} must be a whole number`)
+    .transform(Number)
+    .refine((n) => n >= min && n <= max, `${name} must be from ${min} to ${max}`);
 
 const envSchema = z.object({
   PORT: wholeNumber('PORT', 0, 65535).optional(),

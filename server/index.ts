@@ -79,7 +79,10 @@ export async function startServer(options: Partial<ServeOptions> & Pick<ServeOpt
   try {
     const repaired = await jobs.recover();
     if (repaired.quarantined.length || repaired.tempFiles || repaired.incomplete) {
-      log.warn({ quarantined: repaired.quarantined, tempFiles: repaired.tempFiles, incompleteIntakes: repaired.incomplete }, 'data folder repaired after an unclean stop');
+      log.warn(
+        { quarantined: repaired.quarantined, tempFiles: repaired.tempFiles, incompleteIntakes: repaired.incomplete },
+        'data folder repaired after an unclean stop',
+      );
     }
     if (repaired.migrated) log.info({ jobs: repaired.migrated }, 'jobs of the first version brought into this format');
     const metrics = createMetrics();
@@ -92,7 +95,20 @@ export async function startServer(options: Partial<ServeOptions> & Pick<ServeOpt
     const runner = new JobRunner({ store: jobs, layouts, engine: () => engine, disk, metrics, log, problemsShown: opts.limits.problems });
     const queue = new RenderQueue(opts.engine.tabs ?? 2, opts.maxWaiting, opts.renderTimeoutMs);
     const stopping = new AbortController();
-    const app = createApp({ engine: () => engine, layouts, insurers, apiKeys, limits: opts.limits, queue, jobs, runner, disk, metrics, log, stopping: stopping.signal });
+    const app = createApp({
+      engine: () => engine,
+      layouts,
+      insurers,
+      apiKeys,
+      limits: opts.limits,
+      queue,
+      jobs,
+      runner,
+      disk,
+      metrics,
+      log,
+      stopping: stopping.signal,
+    });
     const listening = await new Promise<Server>((resolveServer, reject) => {
       const s = app.listen(opts.port, host, () => resolveServer(s));
       s.once('error', reject);
@@ -131,7 +147,12 @@ export async function startServer(options: Partial<ServeOptions> & Pick<ServeOpt
       unlock();
       log.info('stopped');
     };
-    return { server: listening, engine: () => engine, close: () => (closing ??= close()), engineStarted: starting.then((e) => e !== undefined) };
+    return {
+      server: listening,
+      engine: () => engine,
+      close: () => (closing ??= close()),
+      engineStarted: starting.then((e) => e !== undefined),
+    };
   } catch (err) {
     server?.close();
     unlock();

@@ -19,7 +19,14 @@ const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.lengt
  * the answered (200) requests are measured. It only
  * ever targets the given base URL, stops by itself, and sends at most `maxRequests` requests.
  */
-export async function runLoad(base: string, headers: Record<string, string>, body: string, clients: number, seconds: number, maxRequests = 20_000): Promise<LoadFigures> {
+export async function runLoad(
+  base: string,
+  headers: Record<string, string>,
+  body: string,
+  clients: number,
+  seconds: number,
+  maxRequests = 20_000,
+): Promise<LoadFigures> {
   if (!/^http:\/\/(127\.0\.0\.1|localhost|\[::1\]):\d+$/.test(base)) throw new Error(`load tests target loopback only, not ${base}`);
   const latencies: number[] = [];
   const refused: Record<number, number> = {};
@@ -36,7 +43,8 @@ export async function runLoad(base: string, headers: Record<string, string>, bod
       else refused[res.status] = (refused[res.status] ?? 0) + 1;
       // A well-behaved client waits as long as Retry-After asks before it tries again.
       const retryAfter = Number(res.headers.get('retry-after') ?? 0);
-      if (res.status === 429 && retryAfter > 0) await new Promise((r) => setTimeout(r, Math.min(retryAfter * 1000, Math.max(0, until - performance.now()))));
+      if (res.status === 429 && retryAfter > 0)
+        await new Promise((r) => setTimeout(r, Math.min(retryAfter * 1000, Math.max(0, until - performance.now()))));
     }
   };
   await Promise.all(Array.from({ length: clients }, worker));

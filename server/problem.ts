@@ -16,7 +16,14 @@ export interface ProblemEntry {
  * at most `max` entries (a hostile body must not make a huge answer); `errorCount` always says how many
  * problems there are in all.
  */
-export function sendProblem(res: Response, status: number, title: string, detail: string, errors: readonly ProblemEntry[] = [], options: { max?: number; total?: number } = {}): void {
+export function sendProblem(
+  res: Response,
+  status: number,
+  title: string,
+  detail: string,
+  errors: readonly ProblemEntry[] = [],
+  options: { max?: number; total?: number } = {},
+): void {
   const shown = errors.slice(0, options.max ?? errors.length);
   const body = { type: 'about:blank', title, status, detail, errors: shown, errorCount: options.total ?? errors.length };
   res.status(status).type('application/problem+json').send(JSON.stringify(body));
@@ -52,7 +59,10 @@ export function sendError(res: Response, err: unknown, maxProblems: number): num
     const status = { INVALID_INPUT: 422, UNKNOWN_LAYOUT: 404, SETUP: 503, RENDER: 503, CANCELLED: 503 }[err.code];
     const errors = err.problems.map((p) => ({ record: p.record, path: p.path, message: `${p.label}: ${p.message}` }));
     // Setup and render failures are the operator's business: the client learns only that it may retry.
-    const detail = err.code === 'SETUP' || err.code === 'RENDER' ? 'the print engine failed; retry shortly (the cause is in the service log)' : err.message;
+    const detail =
+      err.code === 'SETUP' || err.code === 'RENDER'
+        ? 'the print engine failed; retry shortly (the cause is in the service log)'
+        : err.message;
     sendProblem(res, status, err.code === 'INVALID_INPUT' ? 'Invalid records' : err.code, detail, errors, { max: maxProblems });
     return status;
   }

@@ -20,7 +20,11 @@ export class RenderQueue {
   private running = 0;
   private readonly waiting: { start: () => void; abandoned: boolean }[] = [];
 
-  constructor(private readonly concurrency: number, private readonly maxWaiting: number, private readonly timeLimitMs: number) {}
+  constructor(
+    private readonly concurrency: number,
+    private readonly maxWaiting: number,
+    private readonly timeLimitMs: number,
+  ) {}
 
   /** Renders waiting for their turn. */
   get depth(): number {

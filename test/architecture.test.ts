@@ -29,12 +29,20 @@ const allowed: Record<string, string[]> = {
 
 describe('architecture', () => {
   it.each(Object.keys(allowed))('%s/ imports only what it may', (folder) => {
-    const wrong = sources(folder).flatMap((f) => imports(f).filter((i) => !allowed[folder]!.includes(i.split('/')[0]!)).map((i) => `${f} → ${i}`));
+    const wrong = sources(folder).flatMap((f) =>
+      imports(f)
+        .filter((i) => !allowed[folder]!.includes(i.split('/')[0]!))
+        .map((i) => `${f} → ${i}`),
+    );
     expect(wrong).toEqual([]);
   });
 
   it.each(['qa', 'server', 'cli'])('%s/ reaches the engine only through engine/index.ts', (folder) => {
-    const wrong = sources(folder).flatMap((f) => imports(f).filter((i) => i.startsWith('engine/') && i !== 'engine/index.ts').map((i) => `${f} → ${i}`));
+    const wrong = sources(folder).flatMap((f) =>
+      imports(f)
+        .filter((i) => i.startsWith('engine/') && i !== 'engine/index.ts')
+        .map((i) => `${f} → ${i}`),
+    );
     expect(wrong).toEqual([]);
   });
 });

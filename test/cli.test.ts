@@ -10,7 +10,6 @@ const SAMPLES = new URL('../layouts/kokuho-card/samples.json', import.meta.url).
 const SJIS_CSV = new URL('./fixtures/records-sjis.csv', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'shikaku-cli-'));
 
-
 describe('shikaku-print CLI', () => {
   it('lists the layouts with page size and sides', async () => {
     const { code, stdout } = await cli('layouts');
@@ -38,12 +37,28 @@ describe('shikaku-print CLI', () => {
 
   it('renders a Shift_JIS CSV to one PNG per page named NNNN-P.png', async () => {
     const out = join(dir, 'png');
-    const { code, stderr } = await cli('render', '--layout', 'kokuho-card', '--data', SJIS_CSV, '--out', out, '--format', 'png', '--dpi', '150');
+    const { code, stderr } = await cli(
+      'render',
+      '--layout',
+      'kokuho-card',
+      '--data',
+      SJIS_CSV,
+      '--out',
+      out,
+      '--format',
+      'png',
+      '--dpi',
+      '150',
+    );
     expect(code, stderr).toBe(0);
     expect(readdirSync(out).sort()).toEqual(['0001-1.png', '0001-2.png', '0002-1.png', '0002-2.png']);
     const png = readFileSync(join(out, '0002-1.png'));
     expect([png.readUInt32BE(16), png.readUInt32BE(20)]).toEqual([506, 319]); // 85.60 × 53.98 mm at 150 dpi
-    expect((JSON.parse(readFileSync(`${out}.manifest.json`, 'utf8')) as Manifest).records[1]).toEqual({ record: 2, pages: [3, 4], files: ['0002-1.png', '0002-2.png'] });
+    expect((JSON.parse(readFileSync(`${out}.manifest.json`, 'utf8')) as Manifest).records[1]).toEqual({
+      record: 2,
+      pages: [3, 4],
+      files: ['0002-1.png', '0002-2.png'],
+    });
   });
 
   it('exits 2 on bad records, naming each record and field, and writes nothing', async () => {
@@ -56,7 +71,9 @@ describe('shikaku-print CLI', () => {
     const { code, stderr } = await cli('render', '--layout', 'kokuho-card', '--data', data, '--out', out);
     expect(code).toBe(2);
     expect(stderr).toContain('2 of 3 records are invalid (2 problems); nothing was printed');
-    expect(stderr).toContain('record 2 (記号 出雲12 番号 0034568): 生年月日 (birthDate): expected a calendar date YYYY-MM-DD, 1873-01-01 or later, received "1954-02-30"');
+    expect(stderr).toContain(
+      'record 2 (記号 出雲12 番号 0034568): 生年月日 (birthDate): expected a calendar date YYYY-MM-DD, 1873-01-01 or later, received "1954-02-30"',
+    );
     expect(stderr).toContain('record 3 (記号 出雲7 番号 0101010): 枝番 (branch): expected exactly 2 digits, 00 to 99, received "7"');
     expect(existsSync(out)).toBe(false);
     expect(existsSync(`${out}.manifest.json`)).toBe(false);
@@ -65,7 +82,9 @@ describe('shikaku-print CLI', () => {
   it('exits 2 for an unknown layout or a missing option, saying what is wrong', async () => {
     const unknown = await cli('render', '--layout', 'nope', '--data', SAMPLES, '--out', join(dir, 'x.pdf'));
     expect(unknown.code).toBe(2);
-    expect(unknown.stderr).toContain('unknown layout "nope"; layouts: kenpo-card, kenpo-notice, kenpo-notice-card, kokuho-card, kokuho-notice, kouki-card, kouki-notice');
+    expect(unknown.stderr).toContain(
+      'unknown layout "nope"; layouts: kenpo-card, kenpo-notice, kenpo-notice-card, kokuho-card, kokuho-notice, kouki-card, kouki-notice',
+    );
     const missing = await cli('render', '--layout', 'kokuho-card', '--data', SAMPLES);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('--out is required');

@@ -10,7 +10,16 @@ function image(width: number, height: number, dots: [number, number][] = [], gre
 
 describe('compareImages (the pixel comparator)', () => {
   it('finds identical images the same, with no differing pixel and no region', () => {
-    const c = compareImages(image(40, 30, [[3, 4], [10, 10]]), image(40, 30, [[3, 4], [10, 10]]));
+    const c = compareImages(
+      image(40, 30, [
+        [3, 4],
+        [10, 10],
+      ]),
+      image(40, 30, [
+        [3, 4],
+        [10, 10],
+      ]),
+    );
     expect(c).toMatchObject({ same: true, diffPixels: 0, region: null });
   });
 
@@ -41,8 +50,27 @@ describe('compareImages (the pixel comparator)', () => {
 
   it('accepts up to maxDiffPixels under a tolerance rule, and no more', () => {
     const rule = { ...EXACT, maxDiffPixels: 2 };
-    expect(compareImages(image(20, 20), image(20, 20, [[1, 1], [2, 2]]), rule).same).toBe(true);
-    expect(compareImages(image(20, 20), image(20, 20, [[1, 1], [2, 2], [3, 3]]), rule).same).toBe(false);
+    expect(
+      compareImages(
+        image(20, 20),
+        image(20, 20, [
+          [1, 1],
+          [2, 2],
+        ]),
+        rule,
+      ).same,
+    ).toBe(true);
+    expect(
+      compareImages(
+        image(20, 20),
+        image(20, 20, [
+          [1, 1],
+          [2, 2],
+          [3, 3],
+        ]),
+        rule,
+      ).same,
+    ).toBe(false);
   });
 
   it('marks differing pixels red in the diff image', () => {

@@ -9,7 +9,8 @@ import { Engine, PrintError, getLayout, loadLayouts, loadSamples, rasterizePdf }
 
 const layout = getLayout(loadLayouts(), 'kokuho-card');
 const samples = loadSamples(layout) as Record<string, unknown>[];
-const records = (n: number) => Array.from({ length: n }, (_, i) => ({ ...samples[i % samples.length], number: String(i + 1).padStart(7, '0') }));
+const records = (n: number) =>
+  Array.from({ length: n }, (_, i) => ({ ...samples[i % samples.length], number: String(i + 1).padStart(7, '0') }));
 
 /** pdftoppm processes started by this test process that are still alive (a reaped one has no /proc entry). */
 function ourPdftoppms(): number[] {
@@ -29,16 +30,18 @@ function ourPdftoppms(): number[] {
 
 /** CPU ticks used so far by each living process of the browser `root` (itself, zygotes, renderers, GPU). */
 function browserCpuTicks(root: number): Map<number, number> {
-  const procs = readdirSync('/proc').filter((d) => /^\d+$/.test(d)).flatMap((pid) => {
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-      // After "pid (comm) ": state, ppid, ...; utime and stime (fields 14 and 15 of stat) are here 11 and 12.
-      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      return [{ pid: Number(pid), ppid: Number(f[1]), ticks: Number(f[11]) + Number(f[12]) }];
-    } catch {
-      return []; // it exited while we looked
-    }
-  });
+  const procs = readdirSync('/proc')
+    .filter((d) => /^\d+$/.test(d))
+    .flatMap((pid) => {
+      try {
+        const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+        // After "pid (comm) ": state, ppid, ...; utime and stime (fields 14 and 15 of stat) are here 11 and 12.
+        const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        return [{ pid: Number(pid), ppid: Number(f[1]), ticks: Number(f[11]) + Number(f[12]) }];
+      } catch {
+        return []; // it exited while we looked
+      }
+    });
   const parent = new Map(procs.map((p) => [p.pid, p.ppid]));
   const descends = (pid: number): boolean => pid === root || (pid > 1 && descends(parent.get(pid) ?? 0));
   return new Map(procs.filter((p) => descends(p.pid)).map((p) => [p.pid, p.ticks]));
@@ -89,7 +92,11 @@ describe('deadlines', () => {
       abortedAt = performance.now();
       abort.abort();
     }, 1500);
-    const err = await within(60_000, 'the cancelled render', engine.renderPage('kokuho-card', records(300), { page: 1, signal: abort.signal }).catch((e: unknown) => e));
+    const err = await within(
+      60_000,
+      'the cancelled render',
+      engine.renderPage('kokuho-card', records(300), { page: 1, signal: abort.signal }).catch((e: unknown) => e),
+    );
     const lateMs = performance.now() - abortedAt;
 
     expect(abortedAt).toBeGreaterThan(0); // the 300 cards were still rendering when the abort came
@@ -107,10 +114,11 @@ describe('deadlines', () => {
 
     // Two renders at once need both tabs: a closed tab that was not replaced would leave one waiting forever.
     const started = performance.now();
-    const [first, fourth] = await within(15_000, 'two single renders after the cancellation', Promise.all([
-      engine.renderPage('kokuho-card', records(3), { page: 1 }),
-      engine.renderPage('kokuho-card', records(3), { page: 4 }),
-    ]));
+    const [first, fourth] = await within(
+      15_000,
+      'two single renders after the cancellation',
+      Promise.all([engine.renderPage('kokuho-card', records(3), { page: 1 }), engine.renderPage('kokuho-card', records(3), { page: 4 })]),
+    );
     expect(performance.now() - started).toBeLessThan(10_000);
     expect(first.pageCount).toBe(6);
     expect(fourth.pageCount).toBe(6);
@@ -129,7 +137,10 @@ describe('deadlines', () => {
     // 200 pages at 600 dpi keep pdftoppm busy for many seconds; pdf-lib copies the pages without Chromium.
     const big = await PDFDocument.create();
     const source = await PDFDocument.load(reference);
-    const copies = await big.copyPages(source, Array.from({ length: 200 }, (_, i) => i % 6));
+    const copies = await big.copyPages(
+      source,
+      Array.from({ length: 200 }, (_, i) => i % 6),
+    );
     for (const page of copies) big.addPage(page);
     const pdf = await big.save();
 
@@ -161,7 +172,11 @@ describe('deadlines', () => {
     const browser = engine.browserPid()!;
     process.kill(browser, 'SIGSTOP');
     try {
-      const err = await within(2000, 'the page check', engine.renderPage('kokuho-card', records(3), { page }).catch((e: unknown) => e));
+      const err = await within(
+        2000,
+        'the page check',
+        engine.renderPage('kokuho-card', records(3), { page }).catch((e: unknown) => e),
+      );
       expect(err).toBeInstanceOf(PrintError);
       expect((err as PrintError).code).toBe('INVALID_INPUT');
       expect((err as PrintError).message).toBe(`page must be a whole number from 1 to 6, not ${page}`);

@@ -8,7 +8,6 @@ import { cli } from './helpers/cli.ts';
 const SAMPLES = new URL('../layouts/kokuho-card/samples.json', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'shikaku-diff-test-'));
 
-
 const reference = join(dir, 'reference.pdf');
 const changed = join(dir, 'changed.pdf');
 const shorter = join(dir, 'shorter.pdf');
@@ -18,7 +17,11 @@ beforeAll(async () => {
   writeFileSync(join(dir, 'a.json'), JSON.stringify(records));
   writeFileSync(join(dir, 'b.json'), JSON.stringify(records.map((r, i) => (i === 1 ? { ...r, number: '0034569' } : r))));
   writeFileSync(join(dir, 'c.json'), JSON.stringify(records.slice(0, 2)));
-  for (const [data, out] of [['a.json', reference], ['b.json', changed], ['c.json', shorter]] as const) {
+  for (const [data, out] of [
+    ['a.json', reference],
+    ['b.json', changed],
+    ['c.json', shorter],
+  ] as const) {
     const r = await cli('render', '--layout', 'kokuho-card', '--data', join(dir, data), '--out', out, '--quiet');
     expect(r.code, r.stderr).toBe(0);
   }
@@ -35,7 +38,10 @@ describe('shikaku-print diff', () => {
     const r = await cli('diff', reference, changed, '--report', join(dir, 'digit'));
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/DIFFERENT page 3: \d+ differing pixels at x [\d.]+ mm, y [\d.]+ mm/);
-    const summary = JSON.parse(readFileSync(join(dir, 'digit', 'summary.json'), 'utf8')) as { ok: boolean; pages: { title: string; status: string; regionMm: { x: number; y: number; width: number; height: number } | null }[] };
+    const summary = JSON.parse(readFileSync(join(dir, 'digit', 'summary.json'), 'utf8')) as {
+      ok: boolean;
+      pages: { title: string; status: string; regionMm: { x: number; y: number; width: number; height: number } | null }[];
+    };
     expect(summary.ok).toBe(false);
     expect(summary.pages.filter((p) => p.status === 'different').map((p) => p.title)).toEqual(['page 3']);
     const region = summary.pages[2]!.regionMm!;
@@ -59,8 +65,23 @@ describe('shikaku-print diff', () => {
 
   it('compares a PNG proof with a page of another size, and says the sizes differ', async () => {
     await cli('render', '--layout', 'kokuho-card', '--data', SAMPLES, '--out', join(dir, 'png300'), '--format', 'png', '--quiet');
-    await cli('render', '--layout', 'kokuho-card', '--data', SAMPLES, '--out', join(dir, 'png150'), '--format', 'png', '--dpi', '150', '--quiet');
-    expect((await cli('diff', join(dir, 'png300', '0001-1.png'), join(dir, 'png300', '0001-1.png'), '--report', join(dir, 'p1'))).code).toBe(0);
+    await cli(
+      'render',
+      '--layout',
+      'kokuho-card',
+      '--data',
+      SAMPLES,
+      '--out',
+      join(dir, 'png150'),
+      '--format',
+      'png',
+      '--dpi',
+      '150',
+      '--quiet',
+    );
+    expect(
+      (await cli('diff', join(dir, 'png300', '0001-1.png'), join(dir, 'png300', '0001-1.png'), '--report', join(dir, 'p1'))).code,
+    ).toBe(0);
     const r = await cli('diff', join(dir, 'png300', '0001-1.png'), join(dir, 'png150', '0001-1.png'), '--report', join(dir, 'p2'));
     expect(r.code).toBe(1);
     expect(r.stdout).toContain('Image size differs: reference 1011 × 638 px, candidate 506 × 319 px.');

@@ -41,7 +41,13 @@ describe('fitting names and addresses into their boxes', () => {
     const err = await engine.renderPdf('kokuho-card', [sample, { ...sample, name: absurd }]).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(PrintError);
     expect((err as PrintError).problems).toEqual([
-      { record: 2, recordLabel: 'record 2 (記号 出雲12 番号 0034567)', path: 'name', label: '氏名', message: 'too long for its box on the document: shorten it (text is never cut off)' },
+      {
+        record: 2,
+        recordLabel: 'record 2 (記号 出雲12 番号 0034567)',
+        path: 'name',
+        label: '氏名',
+        message: 'too long for its box on the document: shorten it (text is never cut off)',
+      },
     ]);
   });
 
@@ -51,7 +57,13 @@ describe('fitting names and addresses into their boxes', () => {
   });
 
   it('prints 𠮷 and an IVS name with the pinned faces, IPAmj Mincho among them', async () => {
-    const pdf = await renderToFile([{ ...sample, name: '𠮷野 葛\u{E0100}子' }, { ...sample, name: '渡邉 葛\u{E0102}子' }], 'mj.pdf');
+    const pdf = await renderToFile(
+      [
+        { ...sample, name: '𠮷野 葛\u{E0100}子' },
+        { ...sample, name: '渡邉 葛\u{E0102}子' },
+      ],
+      'mj.pdf',
+    );
     expect(flat(pageText(pdf, 1))).toContain('氏名𠮷野葛');
     expect(flat(pageText(pdf, 3))).toContain('氏名渡邉葛');
     expect(fonts(pdf).map((f) => f.name.replace(/^[A-Z]{6}\+/, ''))).toContain('IPAmjMincho');
@@ -65,7 +77,10 @@ describe('Japanese line breaking in a wrapped address', () => {
     // Long enough to wrap at every size; closing punctuation all along, so any break falls next to one.
     const address = '島根県出雲市今市町、「北」一丁目、二番地。「出雲」ハイツ（東）、三〇一号室、西側、「裏」棟、（仮）';
     const pdf = await renderToFile([{ ...sample, address }], 'kinsoku.pdf');
-    const lines = pageText(pdf, 1).split('\n').map((l) => l.trim()).filter(Boolean);
+    const lines = pageText(pdf, 1)
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean);
     const at = lines.findIndex((l) => l.includes('島根県出雲市今市町'));
     expect(at).toBeGreaterThanOrEqual(0);
     const wrapped = lines[at + 1]!;

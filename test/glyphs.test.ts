@@ -6,9 +6,20 @@ import { getLayout, loadLayouts, validateRecords, PrintError, type RecordProblem
 const coverage = pinnedCoverage();
 const layout = getLayout(loadLayouts(), 'kokuho-card');
 const valid = {
-  insurerNumber: '320036', insurerName: '出雲市', prefecture: '島根県', symbol: '出雲12', number: '0034567', branch: '01',
-  name: '山田 太郎', sex: '男' as const, birthDate: '1984-05-17', householderName: '山田 太郎', address: '島根県出雲市今市町70番地',
-  qualifiedDate: '2019-05-01', issueDate: '2026-08-01', expiryDate: '2027-07-31',
+  insurerNumber: '320036',
+  insurerName: '出雲市',
+  prefecture: '島根県',
+  symbol: '出雲12',
+  number: '0034567',
+  branch: '01',
+  name: '山田 太郎',
+  sex: '男' as const,
+  birthDate: '1984-05-17',
+  householderName: '山田 太郎',
+  address: '島根県出雲市今市町70番地',
+  qualifiedDate: '2019-05-01',
+  issueDate: '2026-08-01',
+  expiryDate: '2027-07-31',
 };
 
 function problems(change: Record<string, unknown>): RecordProblem[] {
@@ -49,14 +60,21 @@ describe('glyph check', () => {
         record: 2,
         path: 'name',
         label: '氏名',
-        message: 'character "\uE000" (U+E000) is in none of the pinned fonts (BIZ UD Mincho Regular, BIZ UD Gothic Regular, BIZ UD Gothic Bold, IPAmj Mincho): it would print as an empty box or another glyph',
+        message:
+          'character "\uE000" (U+E000) is in none of the pinned fonts (BIZ UD Mincho Regular, BIZ UD Gothic Regular, BIZ UD Gothic Bold, IPAmj Mincho): it would print as an empty box or another glyph',
       }),
     ]);
   });
 
   it('refuses an unassigned code point and an IVS no pinned font has', () => {
-    expect(problems({ address: '島根県\u0378' })[0]).toMatchObject({ path: 'address', message: expect.stringMatching(/^character "\u0378" \(U\+0378\) is in none/) });
-    expect(problems({ householderName: '葛\u{E01EF}城' })[0]).toMatchObject({ path: 'householderName', message: expect.stringMatching(/^variation sequence "葛\u{E01EF}" \(U\+845B U\+E01EF\) is in none/u) });
+    expect(problems({ address: '島根県\u0378' })[0]).toMatchObject({
+      path: 'address',
+      message: expect.stringMatching(/^character "\u0378" \(U\+0378\) is in none/),
+    });
+    expect(problems({ householderName: '葛\u{E01EF}城' })[0]).toMatchObject({
+      path: 'householderName',
+      message: expect.stringMatching(/^variation sequence "葛\u{E01EF}" \(U\+845B U\+E01EF\) is in none/u),
+    });
   });
 
   it('checks every printed field, not only the name', () => {

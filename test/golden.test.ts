@@ -18,7 +18,8 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-const failures = (r: Report) => r.pages.filter((p) => p.status !== 'same').map((p) => `${p.title}: ${p.status} ${p.diffPixels} ${p.notes.join('; ')}`);
+const failures = (r: Report) =>
+  r.pages.filter((p) => p.status !== 'same').map((p) => `${p.title}: ${p.status} ${p.diffPixels} ${p.notes.join('; ')}`);
 
 /** A copy of one golden case in a fresh golden folder, with `change` applied to its record. */
 function goldenCopy(layout: string, caseId: string, change: (record: Record<string, unknown>) => void = () => undefined): string {
@@ -33,7 +34,7 @@ function goldenCopy(layout: string, caseId: string, change: (record: Record<stri
 }
 
 describe('golden check', () => {
-  it('finds every layout\'s golden cases the same as approved, on the machine that made them', async () => {
+  it("finds every layout's golden cases the same as approved, on the machine that made them", async () => {
     const report = await checkGoldens(engine, { goldenDir: GOLDEN_DIR, update: false, ci: true });
     writeReport(join(dir, 'report'), report);
     expect(failures(report)).toEqual([]);
@@ -61,7 +62,7 @@ describe('golden check', () => {
     expect((JSON.parse(readFileSync(join(root, 'report', 'summary.json'), 'utf8')) as { ok: boolean }).ok).toBe(false);
   });
 
-  it('fails when a layout\'s CSS moves text by 0.05 mm', async () => {
+  it("fails when a layout's CSS moves text by 0.05 mm", async () => {
     const layouts = mkdtempSync(join(dir, 'layouts-'));
     cpSync(LAYOUTS_DIR, layouts, { recursive: true });
     const css = join(layouts, '_shared', 'card.css');
@@ -71,7 +72,12 @@ describe('golden check', () => {
     writeFileSync(css, after);
     const moved = await Engine.start({ layoutsDir: layouts, tabs: 1, insurersDir: SAMPLE_INSURERS_DIR });
     try {
-      const report = await checkGoldens(moved, { goldenDir: goldenCopy('kokuho-card', 'under-70'), update: false, ci: true, layout: 'kokuho-card' });
+      const report = await checkGoldens(moved, {
+        goldenDir: goldenCopy('kokuho-card', 'under-70'),
+        update: false,
+        ci: true,
+        layout: 'kokuho-card',
+      });
       expect(report.ok).toBe(false);
       expect(report.pages[0]!.status).toBe('different');
       expect(report.pages[0]!.diffPixels).toBeGreaterThan(100);

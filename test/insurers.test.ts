@@ -8,8 +8,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import {
-  Engine, PrintError, loadInsurers, loadLayouts, getLayout, rasterizePdf, triageRecords, validateRecords,
-  SAMPLE_INSURERS_DIR, DEFAULT_CARD_CODE, type Insurers,
+  Engine,
+  PrintError,
+  loadInsurers,
+  loadLayouts,
+  getLayout,
+  rasterizePdf,
+  triageRecords,
+  validateRecords,
+  SAMPLE_INSURERS_DIR,
+  DEFAULT_CARD_CODE,
+  type Insurers,
 } from '../engine/index.ts';
 import { decodeBarcodes, pageText } from './helpers/poppler.ts';
 import { cli } from './helpers/cli.ts';
@@ -23,14 +32,33 @@ let samples: Insurers;
 
 /** A person of the 島根 後期高齢者医療 union, with no insurer fields of their own. */
 const koukiPerson = {
-  insurerNumber: '39320015', number: '00123456', name: '石橋 梅', nameKana: 'イシバシ ウメ', sex: '女', birthDate: '1944-03-03',
-  address: '島根県出雲市今市町1234番地', qualifiedDate: '2019-03-03', issueDate: '2026-08-01', expiryDate: '2027-07-31',
-  effectiveDate: '2026-08-01', copayRate: 1,
+  insurerNumber: '39320015',
+  number: '00123456',
+  name: '石橋 梅',
+  nameKana: 'イシバシ ウメ',
+  sex: '女',
+  birthDate: '1944-03-03',
+  address: '島根県出雲市今市町1234番地',
+  qualifiedDate: '2019-03-03',
+  issueDate: '2026-08-01',
+  expiryDate: '2027-07-31',
+  effectiveDate: '2026-08-01',
+  copayRate: 1,
 };
 /** A 協会けんぽ member with no insurer fields of their own. */
 const kenpoPerson = {
-  insurerNumber: '01320019', symbol: '32010203', number: '45', branch: '00', name: '協会 太郎', nameKana: 'キョウカイ タロウ',
-  sex: '男', birthDate: '1989-05-10', qualifiedDate: '2024-12-02', issueDate: '2024-12-02', expiryDate: '2029-11-30', relationship: '本人',
+  insurerNumber: '01320019',
+  symbol: '32010203',
+  number: '45',
+  branch: '00',
+  name: '協会 太郎',
+  nameKana: 'キョウカイ タロウ',
+  sex: '男',
+  birthDate: '1989-05-10',
+  qualifiedDate: '2024-12-02',
+  issueDate: '2024-12-02',
+  expiryDate: '2029-11-30',
+  relationship: '本人',
 };
 
 /** A folder of profiles: the samples' seals, and `profiles` written as <number>.json. */
@@ -67,7 +95,10 @@ describe('insurer profiles: records', () => {
 
   it('whose profile lacks a field a layout requires are told the profile does not give it', () => {
     const layout = getLayout(layouts, 'kenpo-card');
-    return loadInsurers(profilesDir([{ insurerNumber: '01320019', name: '全国健康保険協会 島根支部' }]), { sealMm: SEAL_MM, explicit: true }).then((insurers) => {
+    return loadInsurers(profilesDir([{ insurerNumber: '01320019', name: '全国健康保険協会 島根支部' }]), {
+      sealMm: SEAL_MM,
+      explicit: true,
+    }).then((insurers) => {
       const { problems } = triageRecords([kenpoPerson], layout, { insurers });
       expect(problems.map((p) => p.path)).toEqual(['insurerAddress']);
       expect(problems[0]?.message).toContain('the insurer profile 01320019.json does not give it either');
@@ -82,7 +113,8 @@ describe('insurer profiles: loading', () => {
     expect(seal?.urlPath).toMatch(/^\/img\/seal-[0-9a-f]{16}\.png$/);
     const { data, info } = await sharp(seal?.png).raw().toBuffer({ resolveWithObject: true });
     const colours = new Set<string>();
-    for (let i = 0; i < data.length; i += info.channels) if ((data[i + 3] ?? 0) > 0) colours.add(`${data[i]},${data[i + 1]},${data[i + 2]}`);
+    for (let i = 0; i < data.length; i += info.channels)
+      if ((data[i + 3] ?? 0) > 0) colours.add(`${data[i]},${data[i + 1]},${data[i + 2]}`);
     expect([...colours]).toEqual(['230,0,51']); // #e60033, whatever the artwork's colour
     expect(samples.get('320036')?.seal?.widthPx).toBe(Math.round((600 * SEAL_MM) / 25.4)); // the SVG, drawn at 600 dpi
   });
@@ -90,15 +122,23 @@ describe('insurer profiles: loading', () => {
   it('refuse a profile named otherwise than its number, naming the file', async () => {
     const root = profilesDir([]);
     writeFileSync(join(root, '01130012.json'), JSON.stringify({ insurerNumber: '01320019', name: 'x' }));
-    await expect(loadInsurers(root, { sealMm: SEAL_MM, explicit: true })).rejects.toThrow(/01130012\.json: its name must be its 保険者番号: 01320019\.json/);
+    await expect(loadInsurers(root, { sealMm: SEAL_MM, explicit: true })).rejects.toThrow(
+      /01130012\.json: its name must be its 保険者番号: 01320019\.json/,
+    );
   });
 
   it('refuse a raster seal under 300 dpi at the seal size, saying how many pixels it needs', async () => {
     const root = profilesDir([{ insurerNumber: '01320019', name: 'x', seal: 'small.png' }]);
-    await sharp({ create: { width: 80, height: 80, channels: 4, background: '#000' } }).png().toFile(join(root, 'small.png'));
-    await expect(loadInsurers(root, { sealMm: SEAL_MM, explicit: true })).rejects.toThrow(/80×80 px: 203 dpi at 10 mm, where 300 dpi needs 119 px/);
+    await sharp({ create: { width: 80, height: 80, channels: 4, background: '#000' } })
+      .png()
+      .toFile(join(root, 'small.png'));
+    await expect(loadInsurers(root, { sealMm: SEAL_MM, explicit: true })).rejects.toThrow(
+      /80×80 px: 203 dpi at 10 mm, where 300 dpi needs 119 px/,
+    );
     // 119 px is enough
-    await sharp({ create: { width: 119, height: 119, channels: 4, background: '#000' } }).png().toFile(join(root, 'small.png'));
+    await sharp({ create: { width: 119, height: 119, channels: 4, background: '#000' } })
+      .png()
+      .toFile(join(root, 'small.png'));
     expect((await loadInsurers(root, { sealMm: SEAL_MM, explicit: true })).get('01320019')?.seal).not.toBeNull();
   });
 
@@ -119,18 +159,51 @@ describe('insurer profiles: the command line and the service', () => {
   it('render --insurers DIR completes records from that folder; without a profile it exits 2 naming the number', async () => {
     const data = join(dir, 'kouki.json');
     writeFileSync(data, JSON.stringify([koukiPerson]));
-    const ok = await cli('render', '--layout', 'kouki-card', '--data', data, '--out', join(dir, 'cli.pdf'), '--insurers', SAMPLE_INSURERS_DIR, '--quiet');
+    const ok = await cli(
+      'render',
+      '--layout',
+      'kouki-card',
+      '--data',
+      data,
+      '--out',
+      join(dir, 'cli.pdf'),
+      '--insurers',
+      SAMPLE_INSURERS_DIR,
+      '--quiet',
+    );
     expect(ok.code).toBe(0);
     expect(pageText(join(dir, 'cli.pdf'), 1)).toContain('島根県後期高齢者医療広域連合');
-    const bad = await cli('render', '--layout', 'kouki-card', '--data', data, '--out', join(dir, 'cli2.pdf'), '--insurers', profilesDir([]), '--quiet');
+    const bad = await cli(
+      'render',
+      '--layout',
+      'kouki-card',
+      '--data',
+      data,
+      '--out',
+      join(dir, 'cli2.pdf'),
+      '--insurers',
+      profilesDir([]),
+      '--quiet',
+    );
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('no insurer profile for 保険者番号 39320015');
-    const missing = await cli('render', '--layout', 'kouki-card', '--data', data, '--out', join(dir, 'cli3.pdf'), '--insurers', join(dir, 'nowhere'), '--quiet');
+    const missing = await cli(
+      'render',
+      '--layout',
+      'kouki-card',
+      '--data',
+      data,
+      '--out',
+      join(dir, 'cli3.pdf'),
+      '--insurers',
+      join(dir, 'nowhere'),
+      '--quiet',
+    );
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain('does not exist');
   });
 
-  it('SHIKAKU_INSURERS_DIR names the service\'s folder; a job prints records completed from it and rejects the one without, naming the number', async () => {
+  it("SHIKAKU_INSURERS_DIR names the service's folder; a job prints records completed from it and rejects the one without, naming the number", async () => {
     expect(configFromEnv({ SHIKAKU_INSURERS_DIR: '/srv/insurers' }).insurersDir).toBe('/srv/insurers');
     expect(configFromEnv({}).insurersDir).toBeUndefined();
     const svc = await startTestService({ engine: { insurersDir: SAMPLE_INSURERS_DIR, tabs: 1 } });
@@ -160,8 +233,18 @@ describe('insurer profiles: printed', () => {
   let engine: Engine;
   let bare: Engine;
   const custom = profilesDir([
-    { insurerNumber: '01320019', name: '全国健康保険協会 島根支部', address: '島根県松江市殿町383番地', codes: { card: 'KK{insurerNumber}{symbol}-{number}-{branch}' } },
-    { insurerNumber: '320036', name: '出雲市', prefecture: '島根県', contact: { department: '出雲市 保険年金課', telephone: '0853-00-0009' } },
+    {
+      insurerNumber: '01320019',
+      name: '全国健康保険協会 島根支部',
+      address: '島根県松江市殿町383番地',
+      codes: { card: 'KK{insurerNumber}{symbol}-{number}-{branch}' },
+    },
+    {
+      insurerNumber: '320036',
+      name: '出雲市',
+      prefecture: '島根県',
+      contact: { department: '出雲市 保険年金課', telephone: '0853-00-0009' },
+    },
   ]);
   beforeAll(async () => {
     engine = await Engine.start({ insurersDir: SAMPLE_INSURERS_DIR });
@@ -173,7 +256,13 @@ describe('insurer profiles: printed', () => {
   });
 
   /** Pixels of the seal's red in a region of a page (mm), at 150 dpi. */
-  async function redPixels(pdf: Uint8Array, pageCount: number, size: { widthMm: number; heightMm: number }, page: number, box?: [number, number, number, number]): Promise<number> {
+  async function redPixels(
+    pdf: Uint8Array,
+    pageCount: number,
+    size: { widthMm: number; heightMm: number },
+    page: number,
+    box?: [number, number, number, number],
+  ): Promise<number> {
     const pngs = await rasterizePdf(pdf, pageCount, size, 150, { firstPage: page, lastPage: page });
     const { data, info } = await sharp(pngs[0]).removeAlpha().raw().toBuffer({ resolveWithObject: true });
     const px = (mm: number) => Math.round((mm / 25.4) * 150);
@@ -188,7 +277,7 @@ describe('insurer profiles: printed', () => {
     return n;
   }
 
-  it('a 後期 card from the 保険者番号 alone: the profile\'s name, and its seal in red in the seal box', async () => {
+  it("a 後期 card from the 保険者番号 alone: the profile's name, and its seal in red in the seal box", async () => {
     const { pdf, pageCount } = await engine.renderPdf('kouki-card', [koukiPerson]);
     const file = join(dir, 'kouki-card.pdf');
     writeFileSync(file, pdf);
@@ -201,7 +290,7 @@ describe('insurer profiles: printed', () => {
     expect(await redPixels(pdf, pageCount, page, 1)).toBe(inBox);
   });
 
-  it('a notice from the 保険者番号 alone carries the profile\'s 問い合わせ先', async () => {
+  it("a notice from the 保険者番号 alone carries the profile's 問い合わせ先", async () => {
     const { pdf } = await engine.renderPdf('kouki-notice', [koukiPerson]);
     const file = join(dir, 'kouki-notice.pdf');
     writeFileSync(file, pdf);
@@ -211,8 +300,11 @@ describe('insurer profiles: printed', () => {
     expect(text).toContain('〒690-0048 島根県松江市学園南一丁目2番1号');
   });
 
-  it('with no seal configured, nothing prints at the seal\'s place: no placeholder, no red', async () => {
-    const kokuho = JSON.parse(readFileSync(new URL('../layouts/kokuho-card/samples.json', import.meta.url), 'utf8')) as Record<string, unknown>[];
+  it("with no seal configured, nothing prints at the seal's place: no placeholder, no red", async () => {
+    const kokuho = JSON.parse(readFileSync(new URL('../layouts/kokuho-card/samples.json', import.meta.url), 'utf8')) as Record<
+      string,
+      unknown
+    >[];
     const { insurerName: _n, prefecture: _p, ...person } = kokuho[0] as Record<string, unknown>;
     const { pdf, pageCount } = await bare.renderPdf('kokuho-card', [person]);
     const file = join(dir, 'kokuho-bare.pdf');
@@ -226,7 +318,7 @@ describe('insurer profiles: printed', () => {
     expect(pageText(join(dir, 'kenpo-bare.pdf'), 1)).not.toContain('公印');
   });
 
-  it('the 健康保険 card\'s 二次元コード decodes at 150 dpi to the default payload, or to the profile\'s template', async () => {
+  it("the 健康保険 card's 二次元コード decodes at 150 dpi to the default payload, or to the profile's template", async () => {
     const sample = await engine.renderPdf('kenpo-card', [kenpoPerson, { ...kenpoPerson, number: '7', branch: '01' }]);
     const file = join(dir, 'kenpo-card.pdf');
     writeFileSync(file, sample.pdf);
@@ -238,12 +330,22 @@ describe('insurer profiles: printed', () => {
     expect(decodeBarcodes(join(dir, 'kenpo-templated.pdf'), 1, 150)).toEqual(['QR-Code:KK0132001932010203-45-00']);
   });
 
-  it('the new notices\' QR codes decode at 150 dpi: the 後期 notice\'s and the card-type notice\'s', async () => {
+  it("the new notices' QR codes decode at 150 dpi: the 後期 notice's and the card-type notice's", async () => {
     const kouki = await engine.renderPdf('kouki-notice', [koukiPerson]);
     writeFileSync(join(dir, 'kouki-qr.pdf'), kouki.pdf);
     expect(decodeBarcodes(join(dir, 'kouki-qr.pdf'), 1, 150)).toEqual(['QR-Code:https://myna.go.jp/']);
     const url = 'https://myna.go.jp/SCK0101_01_001/SCK0101_01_001_InitDiscsys.form';
-    const card = await engine.renderPdf('kenpo-notice-card', [{ ...kenpoPerson, expiryDate: undefined, relationship: undefined, sex: undefined, birthDate: undefined, myNumberLast4: '1234', portalUrl: url }]);
+    const card = await engine.renderPdf('kenpo-notice-card', [
+      {
+        ...kenpoPerson,
+        expiryDate: undefined,
+        relationship: undefined,
+        sex: undefined,
+        birthDate: undefined,
+        myNumberLast4: '1234',
+        portalUrl: url,
+      },
+    ]);
     writeFileSync(join(dir, 'notice-card.pdf'), card.pdf);
     expect(card.pageCount).toBe(2);
     expect(decodeBarcodes(join(dir, 'notice-card.pdf'), 2, 150)).toEqual([`QR-Code:${url}`]);

@@ -29,7 +29,15 @@ const page = (id: string, n: number) => flat(pageText(pdf(id), n));
 
 describe('every layout', () => {
   it('is one of the seven documents of the mission', () => {
-    expect([...layouts.keys()]).toEqual(['kenpo-card', 'kenpo-notice', 'kenpo-notice-card', 'kokuho-card', 'kokuho-notice', 'kouki-card', 'kouki-notice']);
+    expect([...layouts.keys()]).toEqual([
+      'kenpo-card',
+      'kenpo-notice',
+      'kenpo-notice-card',
+      'kokuho-card',
+      'kokuho-notice',
+      'kouki-card',
+      'kouki-notice',
+    ]);
   });
 
   describe.each([...layouts.values()].map((l) => [l.id, l] as [string, Layout]))('%s', (id, layout) => {
@@ -51,7 +59,7 @@ describe('every layout', () => {
       expect(execFileSync('qpdf', ['--check', pdf(id)], { encoding: 'utf8' })).toContain('No syntax or stream encoding errors found');
     });
 
-    it('prints every sample record\'s name and number', () => {
+    it("prints every sample record's name and number", () => {
       loadSamples(layout).forEach((s, i) => {
         const text = page(id, i * layout.sides.length + 1);
         const r = s as Record<string, string>;
@@ -72,7 +80,17 @@ describe('the cards', () => {
 
   it('kouki-card: 被保険者番号, 負担割合 and 発効期日 on every card, 後期高齢者医療 title', () => {
     const front = page('kouki-card', 1);
-    for (const s of ['後期高齢者医療', '資格確認書', '被保険者番号00123456', '負担割合1割', '発効期日令和8年8月1日', '有効期限令和9年7月31日', '資格取得年月日平成31年3月3日', '保険者番号39320015', '保険者名称島根県後期高齢者医療広域連合']) {
+    for (const s of [
+      '後期高齢者医療',
+      '資格確認書',
+      '被保険者番号00123456',
+      '負担割合1割',
+      '発効期日令和8年8月1日',
+      '有効期限令和9年7月31日',
+      '資格取得年月日平成31年3月3日',
+      '保険者番号39320015',
+      '保険者名称島根県後期高齢者医療広域連合',
+    ]) {
       expect(front).toContain(s);
     }
     expect(front).not.toContain('記号');
@@ -80,8 +98,24 @@ describe('the cards', () => {
 
   it('kenpo-card: 本人（被保険者） or 家族（被扶養者）, 交付 date, カナ, 保険者所在地, and the 公印 as an image, never as text', () => {
     const self = page('kenpo-card', 1);
-    for (const s of ['健康保険', '資格確認書', '本人（被保険者）', '令和6年12月2日交付', '記号32010203', '番号45', '（枝番）00', 'キョウカイタロウ', '氏名協会太郎',
-      '生年月日平成元年5月10日', '性別男', '資格取得年月日令和6年12月2日', '有効期限令和11年11月30日', '保険者番号01320019', '保険者名称全国健康保険協会島根支部', '保険者所在地島根県松江市殿町383番地']) {
+    for (const s of [
+      '健康保険',
+      '資格確認書',
+      '本人（被保険者）',
+      '令和6年12月2日交付',
+      '記号32010203',
+      '番号45',
+      '（枝番）00',
+      'キョウカイタロウ',
+      '氏名協会太郎',
+      '生年月日平成元年5月10日',
+      '性別男',
+      '資格取得年月日令和6年12月2日',
+      '有効期限令和11年11月30日',
+      '保険者番号01320019',
+      '保険者名称全国健康保険協会島根支部',
+      '保険者所在地島根県松江市殿町383番地',
+    ]) {
       expect(self).toContain(s);
     }
     expect(self).not.toContain('公印');

@@ -22,7 +22,9 @@ afterAll(async () => engine?.close());
 function blocks(pdf: string, page: number): string[][] {
   const xml = execFileSync('pdftotext', ['-f', String(page), '-l', String(page), '-bbox-layout', pdf, '-'], { encoding: 'utf8' });
   return [...xml.matchAll(/<block[^>]*>([\s\S]*?)<\/block>/g)].map((b) =>
-    [...(b[1] ?? '').matchAll(/<line[^>]*>([\s\S]*?)<\/line>/g)].map((l) => [...(l[1] ?? '').matchAll(/<word[^>]*>([^<]*)<\/word>/g)].map((w) => w[1]).join('')),
+    [...(b[1] ?? '').matchAll(/<line[^>]*>([\s\S]*?)<\/line>/g)].map((l) =>
+      [...(l[1] ?? '').matchAll(/<word[^>]*>([^<]*)<\/word>/g)].map((w) => w[1]).join(''),
+    ),
   );
 }
 
@@ -43,10 +45,10 @@ describe('line breaking', () => {
     expect(katakanaSplits(['有効な', 'マイナンバーです'])).toEqual([]);
   });
 
-  it('breaks the card back\'s organ-donation text between phrases (never できま / す。), no line starting inside a word', async () => {
+  it("breaks the card back's organ-donation text between phrases (never できま / す。), no line starting inside a word", async () => {
     const layout = layouts.find((l) => l.id === 'kokuho-card');
     const pdf = join(dir, 'card-back.pdf');
-    writeFileSync(pdf, (await engine.renderPdf('kokuho-card', (loadSamples(layout!)).slice(0, 1))).pdf);
+    writeFileSync(pdf, (await engine.renderPdf('kokuho-card', loadSamples(layout!).slice(0, 1))).pdf);
     const lines = blocks(pdf, 2).flat();
     const lead = lines.findIndex((l) => l.startsWith('※'));
     expect(lines[lead]?.endsWith('表示する')).toBe(true);
@@ -60,7 +62,8 @@ describe('line breaking', () => {
       const pdf = join(dir, `${layout.id}.pdf`);
       writeFileSync(pdf, (await engine.renderPdf(layout.id, loadSamples(layout))).pdf);
       const splits: string[] = [];
-      for (let page = 1; page <= pageCount(pdf); page++) for (const lines of blocks(pdf, page)) splits.push(...katakanaSplits(lines).map((s) => `page ${page}: ${s}`));
+      for (let page = 1; page <= pageCount(pdf); page++)
+        for (const lines of blocks(pdf, page)) splits.push(...katakanaSplits(lines).map((s) => `page ${page}: ${s}`));
       expect(splits).toEqual([]);
     });
   }

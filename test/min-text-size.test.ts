@@ -30,7 +30,7 @@ function goldenRecords(layout: string): unknown[] {
 describe('text size', () => {
   for (const layout of layouts) {
     it(`is at least ${MIN_PT} pt on every page of ${layout.id}'s samples and golden records`, async () => {
-      const records = [...(loadSamples(layout)), ...goldenRecords(layout.id)];
+      const records = [...loadSamples(layout), ...goldenRecords(layout.id)];
       const pdf = join(dir, `${layout.id}.pdf`);
       writeFileSync(pdf, (await engine.renderPdf(layout.id, records)).pdf);
       const small: string[] = [];

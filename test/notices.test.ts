@@ -34,10 +34,18 @@ describe('kokuho-notice', () => {
   it('prints everything of the 様式例, in its order', () => {
     const text = flat(pageTextInOrder(kokuhoPdf, 1));
     const inOrder = [
-      '資格情報のお知らせ', '出雲市', '保険者番号320036',
+      '資格情報のお知らせ',
+      '出雲市',
+      '保険者番号320036',
       'あなたの加入する健康保険の資格情報を下記のとおりお知らせします。なお、このお知らせのみでは受診できません。',
-      '記号出雲12', '番号0034567', '(枝番)01', '氏名佐藤太郎', 'フリガナサトウタロウ', '負担割合(70歳以上のみ記載)',
-      '適用開始年月日令和元年5月1日', '交付年月日令和8年8月1日',
+      '記号出雲12',
+      '番号0034567',
+      '(枝番)01',
+      '氏名佐藤太郎',
+      'フリガナサトウタロウ',
+      '負担割合(70歳以上のみ記載)',
+      '適用開始年月日令和元年5月1日',
+      '交付年月日令和8年8月1日',
       'スマートフォンをお持ちの方は、右のQRコードからマイナポータルにログインすることで、ご自身の健康保険の資格情報を確認することができます。ぜひご活用ください。',
       '-マイナポータルへのアクセス・ダウンロードはこちら-',
       'マイナ保険証の読み取りができない例外的な場合については、スマートフォンの資格情報画面をマイナ保険証とともに医療機関等の受付で提示することで受診いただけます(スマートフォンをお持ちでない方は、この文書をマイナ保険証とともに医療機関等の受付で提示することで受診いただけます)。',
@@ -60,9 +68,20 @@ describe('kokuho-notice', () => {
     for (const s of ['負担割合2割', '有効期限令和9年7月31日', '発効期日令和8年8月1日']) expect(strip).toContain(s);
   });
 
-  it('carries the strip\'s items inside the card-size strip', () => {
+  it("carries the strip's items inside the card-size strip", () => {
     const strip = flat(textIn(kokuhoPdf, 1, STRIP));
-    for (const s of ['資格情報のお知らせ', '令和8年8月1日発行', '出雲市', '保険者番号320036', '記号出雲12', '番号0034567', '(枝番)01', '氏名佐藤太郎', '負担割合', '受診の際にはマイナ保険証があわせて必要です']) {
+    for (const s of [
+      '資格情報のお知らせ',
+      '令和8年8月1日発行',
+      '出雲市',
+      '保険者番号320036',
+      '記号出雲12',
+      '番号0034567',
+      '(枝番)01',
+      '氏名佐藤太郎',
+      '負担割合',
+      '受診の際にはマイナ保険証があわせて必要です',
+    ]) {
       expect(strip).toContain(s);
     }
   });
@@ -87,14 +106,29 @@ describe('kokuho-notice', () => {
     const left = colsWithLine(px(STRIP.x) - 10, px(STRIP.x) + 10);
     const right = colsWithLine(px(STRIP.x + STRIP.w) - 10, px(STRIP.x + STRIP.w) + 10);
     for (const line of [top, bottom, left, right]) expect(line.length).toBeGreaterThan(0);
-    const [t0, t1, b0, b1, l0, l1, r0, r1] = [top[0]!, top.at(-1)!, bottom[0]!, bottom.at(-1)!, left[0]!, left.at(-1)!, right[0]!, right.at(-1)!];
+    const [t0, t1, b0, b1, l0, l1, r0, r1] = [
+      top[0]!,
+      top.at(-1)!,
+      bottom[0]!,
+      bottom.at(-1)!,
+      left[0]!,
+      left.at(-1)!,
+      right[0]!,
+      right.at(-1)!,
+    ];
     // Where a cut along the line falls: the middle of the line's pixel rows and columns.
     const mm = (pxs: number) => pxs / (dpi / 25.4);
     const centre = (a: number, b: number) => (a + b + 1) / 2;
     expect(Math.abs(mm(centre(b0, b1) - centre(t0, t1)) - 53.98)).toBeLessThanOrEqual(0.1);
     expect(Math.abs(mm(centre(r0, r1) - centre(l0, l1)) - 85.6)).toBeLessThanOrEqual(0.1);
     // Seen easily: at least 0.3 mm thick on every side.
-    for (const [a, b] of [[t0, t1], [b0, b1], [l0, l1], [r0, r1]] as const) expect(mm(b - a + 1)).toBeGreaterThanOrEqual(0.3);
+    for (const [a, b] of [
+      [t0, t1],
+      [b0, b1],
+      [l0, l1],
+      [r0, r1],
+    ] as const)
+      expect(mm(b - a + 1)).toBeGreaterThanOrEqual(0.3);
     expect(flat(pageText(kokuhoPdf, 1))).toContain('切り取り線下部を切り取って');
     // The bands start 2 px (0.08 mm) off the line, past its anti-aliased edge pixels.
     const band = px(3);
@@ -139,7 +173,8 @@ describe('kokuho-notice', () => {
     const lead = words.find((w) => w.text.startsWith('スマートフォンをお持ちの方は'))!;
     const caption = words.find((w) => w.text.startsWith('マイナポータルへのアクセス'))!;
     const px = (pt: number) => Math.round((pt / 72) * 300);
-    let minX = Infinity, maxX = -1;
+    let minX = Infinity,
+      maxX = -1;
     for (let y = px(lead.yMin) - 60; y < px(caption.yMin); y++) {
       // a row that is dark most of the way across is the table's bottom rule, not the code
       const [left, right] = [165, 192].map((mm) => Math.round((mm / 25.4) * 300)) as [number, number];
@@ -161,13 +196,17 @@ describe('kokuho-notice', () => {
 
 describe('kenpo-notice', () => {
   it('prints 加入者情報: the last 4 digits, or why they are not printed', () => {
-    expect(flat(pageText(kenpoPdf, 1))).toContain('加入者情報（マイナンバー下4桁）医療保険のデータベースに登録されているマイナンバーの下4桁を表示しています。マイナンバー下4桁1234');
+    expect(flat(pageText(kenpoPdf, 1))).toContain(
+      '加入者情報（マイナンバー下4桁）医療保険のデータベースに登録されているマイナンバーの下4桁を表示しています。マイナンバー下4桁1234',
+    );
     const missing = flat(pageText(kenpoPdf, 2));
-    expect(missing).toContain('マイナンバーの未提出等により、当協会が正確なマイナンバーを把握できていないため、マイナンバーの下4桁は記載しておりません。');
+    expect(missing).toContain(
+      'マイナンバーの未提出等により、当協会が正確なマイナンバーを把握できていないため、マイナンバーの下4桁は記載しておりません。',
+    );
     expect(missing).not.toContain('マイナンバー下4桁1');
   });
 
-  it('uses 資格取得年月日, prints 特別療養費 in the title, and encodes a record\'s own portal URL', () => {
+  it("uses 資格取得年月日, prints 特別療養費 in the title, and encodes a record's own portal URL", () => {
     const text = flat(pageText(kenpoPdf, 3));
     expect(text).toContain('資格情報のお知らせ特別療養費');
     expect(text).toContain('資格取得年月日平成22年4月1日');
@@ -185,8 +224,12 @@ describe('kenpo-notice', () => {
       }
     };
     expect(problems([kenpoSamples[1]])).toEqual([]);
-    expect(problems([without])).toEqual(['myNumberLast4: required by layout kenpo-notice: expected 4 digits, or null when not registered, received nothing']);
-    expect(problems([{ ...kenpoSamples[0], myNumberLast4: '12345' }])).toEqual(['myNumberLast4: expected 4 digits, or null when not registered, received "12345"']);
+    expect(problems([without])).toEqual([
+      'myNumberLast4: required by layout kenpo-notice: expected 4 digits, or null when not registered, received nothing',
+    ]);
+    expect(problems([{ ...kenpoSamples[0], myNumberLast4: '12345' }])).toEqual([
+      'myNumberLast4: expected 4 digits, or null when not registered, received "12345"',
+    ]);
   });
 
   it('requires 有効期限 on a notice whenever 負担割合 is set', () => {

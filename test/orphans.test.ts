@@ -6,7 +6,16 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { OWNER_ENV, ownerMarker, sweepOrphans } from '../engine/browser/orphans.ts';
-import { killAll, killHard, markedBy, startedBy, startServiceProcess, survivorsAfter, tempFoldersOf, type ServiceProcess } from './helpers/processes.ts';
+import {
+  killAll,
+  killHard,
+  markedBy,
+  startedBy,
+  startServiceProcess,
+  survivorsAfter,
+  tempFoldersOf,
+  type ServiceProcess,
+} from './helpers/processes.ts';
 
 const sample = (JSON.parse(readFileSync(new URL('../layouts/kokuho-card/samples.json', import.meta.url), 'utf8')) as unknown[])[0];
 const startService = (dataDir: string) => startServiceProcess({ dataDir });
@@ -18,7 +27,11 @@ describe('a service killed with SIGKILL', () => {
     let tree: number[] = [];
     try {
       service = await startService(dataDir);
-      const res = await fetch(`${service.base}/v1/render/kokuho-card`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(sample) });
+      const res = await fetch(`${service.base}/v1/render/kokuho-card`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(sample),
+      });
       expect(res.status).toBe(200);
       tree = startedBy(service.pid);
       const marked = markedBy(service.pid);

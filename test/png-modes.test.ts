@@ -5,7 +5,7 @@ import sharp from 'sharp';
 import { Engine, loadLayouts, getLayout, loadSamples, SAMPLE_INSURERS_DIR } from '../engine/index.ts';
 
 const layout = getLayout(loadLayouts(), 'kokuho-card');
-const sample = (loadSamples(layout))[0];
+const sample = loadSamples(layout)[0];
 let engine: Engine;
 
 beforeAll(async () => {

@@ -19,7 +19,10 @@ const ID1 = { widthMm: 85.6, heightMm: 53.98 };
 const pt = (mm: number) => (mm / 25.4) * 72;
 
 /** 19 kokuho cards: 2 full A4 sheets and one with 3 of its 8 slots filled. */
-const records = Array.from({ length: 19 }, (_, i) => ({ ...(loadSamples(card)[i % 3] as Record<string, unknown>), number: String(1000000 + i) }));
+const records = Array.from({ length: 19 }, (_, i) => ({
+  ...(loadSamples(card)[i % 3] as Record<string, unknown>),
+  number: String(1000000 + i),
+}));
 const data = join(dir, 'cards.json');
 writeFileSync(data, JSON.stringify(records));
 
@@ -90,13 +93,19 @@ describe('--impose', () => {
     for (const b of boxes) expect(b.media.map((v) => v.toFixed(2))).toEqual(['0.00', '0.00', '595.28', '841.89']);
     expect(a4.pageCount).toBe(6);
     expect(a4.records).toHaveLength(19);
-    expect(a4.records[18]?.placements?.map((p) => [p.sheet, p.side, p.slot])).toEqual([[3, 'front', 3], [3, 'back', 3]]);
+    expect(a4.records[18]?.placements?.map((p) => [p.sheet, p.side, p.slot])).toEqual([
+      [3, 'front', 3],
+      [3, 'back', 3],
+    ]);
     expect(a4.records[18]?.pages).toEqual([5, 6]);
   });
 
   it('places every back exactly behind its front for a long-edge flip, and for a short-edge one (from the manifests, ±0.01 mm)', async () => {
     const short = await render('a4-short.pdf', '--impose', 'a4', '--duplex', 'short');
-    for (const [manifest, flip] of [[a4, 'long'], [short, 'short']] as const) {
+    for (const [manifest, flip] of [
+      [a4, 'long'],
+      [short, 'short'],
+    ] as const) {
       for (const r of manifest.records) {
         const front = r.placements?.find((p) => p.side === 'front');
         const back = r.placements?.find((p) => p.side === 'back');
@@ -115,7 +124,12 @@ describe('--impose', () => {
   it('in cut-stack order fills slot 1 of every sheet first', async () => {
     const stacked = await render('a4-stack.pdf', '--impose', 'a4', '--order', 'cut-stack');
     const front = (r: number) => stacked.records[r - 1]?.placements?.find((p) => p.side === 'front');
-    expect([1, 2, 3, 4].map((r) => [front(r)?.sheet, front(r)?.slot])).toEqual([[1, 1], [2, 1], [3, 1], [1, 2]]);
+    expect([1, 2, 3, 4].map((r) => [front(r)?.sheet, front(r)?.slot])).toEqual([
+      [1, 1],
+      [2, 1],
+      [3, 1],
+      [1, 2],
+    ]);
   });
 
   it('draws its marks and slug only outside the grid of pages: the gutters between cards stay blank', () => {
@@ -133,7 +147,9 @@ describe('--impose', () => {
     const dpi = '300';
     const png = join(dir, 'sheet2');
     execFileSync('pdftoppm', ['-f', '3', '-l', '3', '-r', dpi, '-gray', '-png', '-singlefile', join(dir, 'a4.pdf'), png]);
-    const codes = execFileSync('zbarimg', ['-q', `${png}.png`], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim().split('\n');
+    const codes = execFileSync('zbarimg', ['-q', `${png}.png`], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })
+      .trim()
+      .split('\n');
     expect(codes).toEqual(['CODE-128:S000002']);
   });
 
@@ -141,7 +157,18 @@ describe('--impose', () => {
     const notice = getLayout(layouts, 'kokuho-notice');
     const file = join(dir, 'notices.json');
     writeFileSync(file, JSON.stringify(loadSamples(notice)));
-    const r = await cli('render', '--layout', 'kokuho-notice', '--data', file, '--out', join(dir, 'notice-a3.pdf'), '--impose', 'a3', '--quiet');
+    const r = await cli(
+      'render',
+      '--layout',
+      'kokuho-notice',
+      '--data',
+      file,
+      '--out',
+      join(dir, 'notice-a3.pdf'),
+      '--impose',
+      'a3',
+      '--quiet',
+    );
     expect(r.code).toBe(0);
     const boxes = pageBoxes(join(dir, 'notice-a3.pdf'));
     expect(boxes).toHaveLength(loadSamples(notice).length);
@@ -158,8 +185,23 @@ describe('--color press', () => {
     execFileSync('mkdir', ['-p', bare]);
     const one = join(dir, 'one.json');
     writeFileSync(one, JSON.stringify(records.slice(0, 2)));
-    for (const [out, extra] of [['office.pdf', []], ['press.pdf', ['--color', 'press']]] as const) {
-      const r = await cli('render', '--layout', 'kokuho-card', '--data', one, '--out', join(dir, out), '--insurers', bare, '--quiet', ...extra);
+    for (const [out, extra] of [
+      ['office.pdf', []],
+      ['press.pdf', ['--color', 'press']],
+    ] as const) {
+      const r = await cli(
+        'render',
+        '--layout',
+        'kokuho-card',
+        '--data',
+        one,
+        '--out',
+        join(dir, out),
+        '--insurers',
+        bare,
+        '--quiet',
+        ...extra,
+      );
       expect(r.code).toBe(0);
     }
     officePdf = join(dir, 'office.pdf');
@@ -167,7 +209,10 @@ describe('--color press', () => {
   });
 
   const inkcov = (pdf: string) =>
-    execFileSync('gs', ['-q', '-o', '-', '-sDEVICE=inkcov', pdf], { encoding: 'utf8' }).trim().split('\n').map((l) => l.trim().split(/\s+/).slice(0, 4).map(Number));
+    execFileSync('gs', ['-q', '-o', '-', '-sDEVICE=inkcov', pdf], { encoding: 'utf8' })
+      .trim()
+      .split('\n')
+      .map((l) => l.trim().split(/\s+/).slice(0, 4).map(Number));
 
   it('prints black text and grey rules in K only: C = M = Y = 0 on the fronts and the backs', () => {
     const pages = inkcov(pressPdf);
@@ -197,7 +242,18 @@ describe('--color press', () => {
   it('keeps the seal in colour, converted to CMYK: the seal is the only ink outside K', async () => {
     const one = join(dir, 'seal.json');
     writeFileSync(one, JSON.stringify(records.slice(0, 1)));
-    const r = await cli('render', '--layout', 'kokuho-card', '--data', one, '--out', join(dir, 'seal-press.pdf'), '--color', 'press', '--quiet');
+    const r = await cli(
+      'render',
+      '--layout',
+      'kokuho-card',
+      '--data',
+      one,
+      '--out',
+      join(dir, 'seal-press.pdf'),
+      '--color',
+      'press',
+      '--quiet',
+    );
     expect(r.code).toBe(0);
     const [front, back] = inkcov(join(dir, 'seal-press.pdf'));
     expect(front?.[1]).toBeGreaterThan(0.001); // magenta of the red seal
@@ -206,7 +262,20 @@ describe('--color press', () => {
 
   it('leaves the default output as it was: --color office, or no option, give the same bytes', async () => {
     const one = join(dir, 'one.json');
-    const r = await cli('render', '--layout', 'kokuho-card', '--data', one, '--out', join(dir, 'office2.pdf'), '--insurers', bare, '--color', 'office', '--quiet');
+    const r = await cli(
+      'render',
+      '--layout',
+      'kokuho-card',
+      '--data',
+      one,
+      '--out',
+      join(dir, 'office2.pdf'),
+      '--insurers',
+      bare,
+      '--color',
+      'office',
+      '--quiet',
+    );
     expect(r.code).toBe(0);
     expect(readFileSync(join(dir, 'office2.pdf')).equals(readFileSync(officePdf))).toBe(true);
   });
@@ -216,20 +285,36 @@ describe('the same options over HTTP', () => {
   it('POST /v1/render/{layout}?impose=a4 answers imposed sheets; a wrong option is a 400 naming it; POST /v1/jobs keeps them, with placements in the manifest', async () => {
     const svc = await startTestService({ engine: { tabs: 1 } });
     try {
-      const sync = await fetch(`${svc.base}/v1/render/kokuho-card?impose=a4&duplex=short`, { method: 'POST', headers: { ...AUTH, 'content-type': 'application/json' }, body: JSON.stringify(records.slice(0, 9)) });
+      const sync = await fetch(`${svc.base}/v1/render/kokuho-card?impose=a4&duplex=short`, {
+        method: 'POST',
+        headers: { ...AUTH, 'content-type': 'application/json' },
+        body: JSON.stringify(records.slice(0, 9)),
+      });
       expect(sync.status).toBe(200);
       const file = join(dir, 'http-a4.pdf');
       writeFileSync(file, Buffer.from(await sync.arrayBuffer()));
       const boxes = pageBoxes(file);
       expect(boxes).toHaveLength(4);
       expect(boxes[0]?.media.map((v) => v.toFixed(2))).toEqual(['0.00', '0.00', '595.28', '841.89']);
-      const bad = await fetch(`${svc.base}/v1/render/kokuho-card?impose=a5`, { method: 'POST', headers: { ...AUTH, 'content-type': 'application/json' }, body: JSON.stringify(records.slice(0, 1)) });
+      const bad = await fetch(`${svc.base}/v1/render/kokuho-card?impose=a5`, {
+        method: 'POST',
+        headers: { ...AUTH, 'content-type': 'application/json' },
+        body: JSON.stringify(records.slice(0, 1)),
+      });
       expect(bad.status).toBe(400);
       expect(await bad.text()).toContain('impose expects a4, a3, sra3, sra4 or WxH');
-      const orphan = await fetch(`${svc.base}/v1/render/kokuho-card?order=cut-stack`, { method: 'POST', headers: { ...AUTH, 'content-type': 'application/json' }, body: JSON.stringify(records.slice(0, 1)) });
+      const orphan = await fetch(`${svc.base}/v1/render/kokuho-card?order=cut-stack`, {
+        method: 'POST',
+        headers: { ...AUTH, 'content-type': 'application/json' },
+        body: JSON.stringify(records.slice(0, 1)),
+      });
       expect(orphan.status).toBe(400);
 
-      const created = await fetch(`${svc.base}/v1/jobs?layout=kokuho-card&impose=a4&order=cut-stack&bleed=true`, { method: 'POST', headers: { ...AUTH, 'content-type': 'application/json' }, body: JSON.stringify(records) });
+      const created = await fetch(`${svc.base}/v1/jobs?layout=kokuho-card&impose=a4&order=cut-stack&bleed=true`, {
+        method: 'POST',
+        headers: { ...AUTH, 'content-type': 'application/json' },
+        body: JSON.stringify(records),
+      });
       expect(created.status).toBe(202);
       const { id } = (await created.json()) as { id: string };
       const job = await waitForJob(svc.base, id);
@@ -239,10 +324,17 @@ describe('the same options over HTTP', () => {
       const result = join(dir, 'job-a4.pdf');
       writeFileSync(result, Buffer.from(await (await fetch(`${svc.base}/v1/jobs/${id}/result`, { headers: AUTH })).arrayBuffer()));
       expect(pageBoxes(result)).toHaveLength(6);
-      const manifest = (await (await fetch(`${svc.base}/v1/jobs/${id}/manifest`, { headers: AUTH })).json()) as { records: { record: number; placements: { sheet: number; slot: number; side: string }[] }[] };
+      const manifest = (await (await fetch(`${svc.base}/v1/jobs/${id}/manifest`, { headers: AUTH })).json()) as {
+        records: { record: number; placements: { sheet: number; slot: number; side: string }[] }[];
+      };
       expect(manifest.records).toHaveLength(19);
       const front = (r: number) => manifest.records[r - 1]?.placements.find((p) => p.side === 'front');
-      expect([1, 2, 3, 4].map((r) => [front(r)?.sheet, front(r)?.slot])).toEqual([[1, 1], [2, 1], [3, 1], [1, 2]]);
+      expect([1, 2, 3, 4].map((r) => [front(r)?.sheet, front(r)?.slot])).toEqual([
+        [1, 1],
+        [2, 1],
+        [3, 1],
+        [1, 2],
+      ]);
     } finally {
       await svc.close();
     }

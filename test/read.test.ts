@@ -1,13 +1,25 @@
 import { describe, expect, it } from 'vitest';
 import { readFileSync } from 'node:fs';
 import {
-  parseRecords, readRecords, readRecordsFile, loadLayouts, getLayout, validateRecords, triageRecords, PrintError, UnreadableRecord, RECORD_LIMITS,
+  parseRecords,
+  readRecords,
+  readRecordsFile,
+  loadLayouts,
+  getLayout,
+  validateRecords,
+  triageRecords,
+  PrintError,
+  UnreadableRecord,
+  RECORD_LIMITS,
 } from '../engine/index.ts';
 
 const fixture = (name: string) => new URL(`./fixtures/${name}`, import.meta.url).pathname;
 const enc = (s: string) => new TextEncoder().encode(s);
 const layout = getLayout(loadLayouts(), 'kokuho-card');
-const samples = JSON.parse(readFileSync(new URL('../layouts/kokuho-card/samples.json', import.meta.url), 'utf8')) as Record<string, unknown>[];
+const samples = JSON.parse(readFileSync(new URL('../layouts/kokuho-card/samples.json', import.meta.url), 'utf8')) as Record<
+  string,
+  unknown
+>[];
 
 /** The message of an unreadable record, or undefined for a readable one. */
 const unreadable = (r: unknown) => (r instanceof UnreadableRecord ? r.message : undefined);
@@ -41,7 +53,12 @@ describe('reading records', () => {
 
   it('keeps a broken element of a JSON array as one unreadable record', async () => {
     const out = await parseRecords(enc('[{"name":"a"},{"name":},,{"name":"d"}]'), 'json');
-    expect(out.map(unreadable)).toEqual([undefined, expect.stringMatching(/^record 2 is not valid JSON/), expect.stringMatching(/^record 3 is empty/), undefined]);
+    expect(out.map(unreadable)).toEqual([
+      undefined,
+      expect.stringMatching(/^record 2 is not valid JSON/),
+      expect.stringMatching(/^record 3 is empty/),
+      undefined,
+    ]);
   });
 
   it('refuses a record nested deeper than the limit, and reads one at the limit', async () => {
@@ -50,9 +67,13 @@ describe('reading records', () => {
     const atLimit = nested(RECORD_LIMITS.maxDepth - 1);
     const past = nested(RECORD_LIMITS.maxDepth);
     expect(unreadable((await parseRecords(enc(`[${atLimit}]`), 'json'))[0])).toBeUndefined();
-    expect(unreadable((await parseRecords(enc(`[${past}]`), 'json'))[0])).toBe(`record 1 nests deeper than ${RECORD_LIMITS.maxDepth} levels`);
+    expect(unreadable((await parseRecords(enc(`[${past}]`), 'json'))[0])).toBe(
+      `record 1 nests deeper than ${RECORD_LIMITS.maxDepth} levels`,
+    );
     expect(unreadable((await parseRecords(enc(`${atLimit}\n`), 'ndjson'))[0])).toBeUndefined();
-    expect(unreadable((await parseRecords(enc(`${past}\n`), 'ndjson'))[0])).toBe(`line 1 nests deeper than ${RECORD_LIMITS.maxDepth} levels`);
+    expect(unreadable((await parseRecords(enc(`${past}\n`), 'ndjson'))[0])).toBe(
+      `line 1 nests deeper than ${RECORD_LIMITS.maxDepth} levels`,
+    );
   });
 
   it('reads a 400,000-level nesting without a stack overflow, as one unreadable record', async () => {
@@ -75,7 +96,9 @@ describe('reading records', () => {
 
   it('says plainly when the whole input is not records', async () => {
     await expect(parseRecords(enc('"hello"'), 'json', 'the body')).rejects.toThrow(/the body is not JSON records/);
-    await expect(parseRecords(enc('[{"name":"a"}'), 'json', 'the body')).rejects.toThrow(/the body ends before its array of records is closed/);
+    await expect(parseRecords(enc('[{"name":"a"}'), 'json', 'the body')).rejects.toThrow(
+      /the body ends before its array of records is closed/,
+    );
     await expect(parseRecords(enc('[{"name":"a}]'), 'json', 'the body')).rejects.toThrow(/ends inside a string/);
     await expect(parseRecords(enc('[{}] x'), 'json', 'the body')).rejects.toThrow(/text after the end/);
     await expect(parseRecords(enc('{"name":'), 'json', 'the body')).rejects.toThrow(/the body is not valid JSON/);
@@ -108,9 +131,11 @@ describe('reading records', () => {
       yield enc('name,number\n山田,1\n');
       throw new Error('the client left');
     }
-    await expect((async () => {
-      for await (const r of readRecords(failing(), 'csv')) expect(r).toBeDefined();
-    })()).rejects.toThrow('the client left');
+    await expect(
+      (async () => {
+        for await (const r of readRecords(failing(), 'csv')) expect(r).toBeDefined();
+      })(),
+    ).rejects.toThrow('the client left');
     await expect(parseRecords(Uint8Array.from([0x6e, 0x0a, 0x61, 0xff, 0xfe]), 'csv')).rejects.toThrow(/not valid shift_jis text/);
     let finalized = false;
     async function* endless() {
@@ -131,10 +156,15 @@ describe('reading records', () => {
   });
 
   it('rejects an unreadable record on its own in triage, naming it, and keeps the others valid', async () => {
-    const text = samples.map((s) => JSON.stringify(s)).join('\n').replace(/\n/, '\n{oops\n');
+    const text = samples
+      .map((s) => JSON.stringify(s))
+      .join('\n')
+      .replace(/\n/, '\n{oops\n');
     const { valid, problems } = triageRecords(await parseRecords(enc(text), 'ndjson'), layout);
     expect(valid).toEqual([0, 2, 3].slice(0, samples.length));
-    expect(problems).toEqual([expect.objectContaining({ record: 2, path: '(record)', message: expect.stringMatching(/^line 2 is not valid JSON/) })]);
+    expect(problems).toEqual([
+      expect.objectContaining({ record: 2, path: '(record)', message: expect.stringMatching(/^line 2 is not valid JSON/) }),
+    ]);
   });
 
   it('refuses a file whose extension names no known format', async () => {

@@ -34,7 +34,7 @@ describe('kokuho-card PDF', () => {
     });
   });
 
-  it('puts no record on another record\'s page', () => {
+  it("puts no record on another record's page", () => {
     samples.forEach((_, i) => {
       const front = textOf(pageText(pdfPath, i * 2 + 1));
       const others = samples.filter((_, j) => j !== i).map((s) => String(s.number));
@@ -70,9 +70,26 @@ describe('kokuho-card PDF', () => {
 
   it('prints the front items of the 様式例 with values in 和暦', () => {
     const front = textOf(pageText(pdfPath, 3));
-    for (const s of ['島根県', '国民健康保険', '資格確認書', '有効期限令和9年7月31日', '発効期日令和8年8月1日', '記号出雲12', '番号0034568', '(枝番)02',
-      '氏名髙橋﨑子', '性別女', '生年月日昭和29年9月10日', '負担割合2割', '適用開始年月日平成26年4月1日', '交付年月日令和8年8月1日',
-      '世帯主氏名髙橋一郎', '住所島根県出雲市大社町杵築東195番地出雲大社前マンション302号', '保険者番号320036', '交付者名出雲市']) {
+    for (const s of [
+      '島根県',
+      '国民健康保険',
+      '資格確認書',
+      '有効期限令和9年7月31日',
+      '発効期日令和8年8月1日',
+      '記号出雲12',
+      '番号0034568',
+      '(枝番)02',
+      '氏名髙橋﨑子',
+      '性別女',
+      '生年月日昭和29年9月10日',
+      '負担割合2割',
+      '適用開始年月日平成26年4月1日',
+      '交付年月日令和8年8月1日',
+      '世帯主氏名髙橋一郎',
+      '住所島根県出雲市大社町杵築東195番地出雲大社前マンション302号',
+      '保険者番号320036',
+      '交付者名出雲市',
+    ]) {
       expect(front).toContain(s);
     }
     expect(front).not.toContain('印'); // the seal is an image, or nothing: never the placeholder text

@@ -26,10 +26,12 @@ describe('RenderQueue', () => {
   it('never starts a task whose time ran out while it waited', async () => {
     const q = new RenderQueue(1, 5, 100);
     const started: string[] = [];
-    const slow = q.run(async () => {
-      started.push('slow');
-      await sleep(300);
-    }).catch((e: unknown) => e);
+    const slow = q
+      .run(async () => {
+        started.push('slow');
+        await sleep(300);
+      })
+      .catch((e: unknown) => e);
     const waiting = q.run(() => {
       started.push('waiting');
       return Promise.resolve();

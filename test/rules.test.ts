@@ -33,7 +33,9 @@ afterAll(async () => {
 function declaredWidths(layoutId: string): number[] {
   const layout = layouts.find((l) => l.id === layoutId);
   if (!layout) throw new Error(layoutId);
-  return [...new Set([...layout.css.matchAll(/border(?:-(?:top|right|bottom|left))?(?:-width)?\s*:\s*([\d.]+)mm/g)].map((m) => Number(m[1])))];
+  return [
+    ...new Set([...layout.css.matchAll(/border(?:-(?:top|right|bottom|left))?(?:-width)?\s*:\s*([\d.]+)mm/g)].map((m) => Number(m[1]))),
+  ];
 }
 
 const pdfOf = (id: string) => {
@@ -54,7 +56,9 @@ describe('rules', () => {
         for (const r of rulesOf(await filledRects(pdf, page))) {
           seen++;
           if (!declared.some((w) => Math.abs(w - r.thickness) <= TOLERANCE_MM)) {
-            wrong.push(`page ${page}: ${r.thickness.toFixed(4)} mm at ${r.x.toFixed(2)}, ${r.y.toFixed(2)} (declared: ${declared.join(', ')})`);
+            wrong.push(
+              `page ${page}: ${r.thickness.toFixed(4)} mm at ${r.x.toFixed(2)}, ${r.y.toFixed(2)} (declared: ${declared.join(', ')})`,
+            );
           }
         }
       }
@@ -69,7 +73,10 @@ describe('rules', () => {
     expect(title).toBeDefined();
     // padding-top 3 mm + header 10.4 mm: the rule lies inside the header's box, ending at its foot
     expect(Math.abs((title?.y ?? 0) + (title?.height ?? 0) - 13.4)).toBeLessThanOrEqual(TOLERANCE_MM);
-    const rows = rules.filter((r) => Math.abs(r.thickness - 0.1) <= TOLERANCE_MM).map((r) => r.y).sort((a, b) => a - b);
+    const rows = rules
+      .filter((r) => Math.abs(r.thickness - 0.1) <= TOLERANCE_MM)
+      .map((r) => r.y)
+      .sort((a, b) => a - b);
     expect(rows.length).toBeGreaterThanOrEqual(6);
     const pitches = rows.slice(1, 6).map((y, i) => y - (rows[i] as number));
     for (const p of pitches) expect(Math.abs(p - 3.85)).toBeLessThanOrEqual(TOLERANCE_MM);
@@ -77,7 +84,9 @@ describe('rules', () => {
 
   it('of the notice table are 0.25 mm, 8.4 mm apart (not 8.46 / 8.22), the outer line centred on the 18 mm margin', async () => {
     const rules = rulesOf(await filledRects(pdfOf('kokuho-notice'), 1)).filter((r) => Math.abs(r.thickness - 0.25) <= TOLERANCE_MM);
-    const centres = [...new Set(rules.filter((r) => r.horizontal).map((r) => (r.y + r.height / 2).toFixed(3)))].map(Number).sort((a, b) => a - b);
+    const centres = [...new Set(rules.filter((r) => r.horizontal).map((r) => (r.y + r.height / 2).toFixed(3)))]
+      .map(Number)
+      .sort((a, b) => a - b);
     expect(centres.length).toBeGreaterThanOrEqual(7);
     for (let i = 1; i < centres.length; i++) {
       expect(Math.abs((centres[i] as number) - (centres[i - 1] as number) - 8.4)).toBeLessThanOrEqual(TOLERANCE_MM);
@@ -90,7 +99,8 @@ describe('rules', () => {
 
   it('of the card back: the 備考 box and donor frame 0.2 mm, the 備考 divider 0.15 mm, the two signature lines 0.2 mm', async () => {
     const rules = rulesOf(await filledRects(pdfOf('kokuho-card'), 2));
-    const count = (mm: number, horizontal: boolean) => rules.filter((r) => r.horizontal === horizontal && Math.abs(r.thickness - mm) <= TOLERANCE_MM).length;
+    const count = (mm: number, horizontal: boolean) =>
+      rules.filter((r) => r.horizontal === horizontal && Math.abs(r.thickness - mm) <= TOLERANCE_MM).length;
     expect(count(0.15, false)).toBe(1);
     // box and frame: 2 + 2 horizontal sides; the signature lines: 2 more
     expect(count(0.2, true)).toBe(6);
@@ -102,7 +112,7 @@ describe('rules', () => {
       const doc = await PDFDocument.load(readFileSync(pdfOf(layout.id)));
       const invisible: string[] = [];
       for (const [ref, obj] of doc.context.enumerateIndirectObjects()) {
-        if (!(obj instanceof PDFDict) || obj.get(PDFName.of('Type')) !== PDFName.of('ExtGState') && !obj.has(PDFName.of('ca'))) continue;
+        if (!(obj instanceof PDFDict) || (obj.get(PDFName.of('Type')) !== PDFName.of('ExtGState') && !obj.has(PDFName.of('ca')))) continue;
         for (const key of ['ca', 'CA']) {
           const v = obj.get(PDFName.of(key));
           if (v instanceof PDFNumber && v.asNumber() === 0) invisible.push(`${layout.id}: ${ref.toString()} /${key} 0`);

@@ -44,7 +44,8 @@ describe('safe area', () => {
           words++;
           const gaps = { left: mm(w.xMin), right: W - mm(w.xMax), top: mm(w.yMin), bottom: H - mm(w.yMax) };
           for (const [side, gap] of Object.entries(gaps)) {
-            if (gap < layout.safeMm - 0.01) outside.push(`page ${page}: "${w.text.slice(0, 12)}" ${gap.toFixed(2)} mm from the ${side} edge`);
+            if (gap < layout.safeMm - 0.01)
+              outside.push(`page ${page}: "${w.text.slice(0, 12)}" ${gap.toFixed(2)} mm from the ${side} edge`);
           }
         }
       }

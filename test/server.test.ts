@@ -9,7 +9,10 @@ import { startServer } from '../server/index.ts';
 import { AUTH, startTestService, waitForJob, type TestService } from './helpers/service.ts';
 import { pageCount, pageText } from './helpers/poppler.ts';
 
-const samples = JSON.parse(readFileSync(new URL('../layouts/kokuho-card/samples.json', import.meta.url), 'utf8')) as Record<string, unknown>[];
+const samples = JSON.parse(readFileSync(new URL('../layouts/kokuho-card/samples.json', import.meta.url), 'utf8')) as Record<
+  string,
+  unknown
+>[];
 const dir = mkdtempSync(join(tmpdir(), 'shikaku-server-'));
 const json = { ...AUTH, 'content-type': 'application/json' };
 let svc: TestService;
@@ -31,7 +34,13 @@ describe('probes and metrics', () => {
   it('serves Prometheus metrics: render latency, pages, queue depth, restarts, rejections', async () => {
     await render(samples[0]);
     const text = await (await fetch(`${svc.base}/metrics`)).text();
-    for (const name of ['shikaku_render_duration_seconds_bucket', 'shikaku_pages_rendered_total{layout="kokuho-card"}', 'shikaku_queue_depth', 'shikaku_browser_restarts_total', 'shikaku_rejections_total']) {
+    for (const name of [
+      'shikaku_render_duration_seconds_bucket',
+      'shikaku_pages_rendered_total{layout="kokuho-card"}',
+      'shikaku_queue_depth',
+      'shikaku_browser_restarts_total',
+      'shikaku_rejections_total',
+    ]) {
       expect(text).toContain(name);
     }
   });
@@ -47,14 +56,24 @@ describe('auth', () => {
   });
 
   it('refuses to listen on another address than loopback without API keys', async () => {
-    await expect(startServer({ port: 0, host: '0.0.0.0', apiKeys: [], dataDir: dir })).rejects.toThrow(/refusing to listen on 0\.0\.0\.0 without API keys/);
+    await expect(startServer({ port: 0, host: '0.0.0.0', apiKeys: [], dataDir: dir })).rejects.toThrow(
+      /refusing to listen on 0\.0\.0\.0 without API keys/,
+    );
   });
 });
 
 describe('synchronous render', () => {
   it('lists the seven layouts', async () => {
     const layouts = (await (await fetch(`${svc.base}/v1/layouts`, { headers: AUTH })).json()) as { id: string; required: string[] }[];
-    expect(layouts.map((l) => l.id).sort()).toEqual(['kenpo-card', 'kenpo-notice', 'kenpo-notice-card', 'kokuho-card', 'kokuho-notice', 'kouki-card', 'kouki-notice']);
+    expect(layouts.map((l) => l.id).sort()).toEqual([
+      'kenpo-card',
+      'kenpo-notice',
+      'kenpo-notice-card',
+      'kokuho-card',
+      'kokuho-notice',
+      'kouki-card',
+      'kouki-notice',
+    ]);
     expect(layouts.find((l) => l.id === 'kokuho-card')?.required).toContain('householderName');
   });
 
@@ -62,15 +81,31 @@ describe('synchronous render', () => {
     const pdf = await render(samples[0]);
     expect(pdf.status).toBe(200);
     expect(pdf.headers.get('content-type')).toBe('application/pdf');
-    expect(Buffer.from(await pdf.arrayBuffer()).subarray(0, 5).toString()).toBe('%PDF-');
-    const png = await fetch(`${svc.base}/v1/render/kokuho-card?page=2`, { method: 'POST', headers: { ...json, accept: 'image/png' }, body: JSON.stringify(samples[0]) });
+    expect(
+      Buffer.from(await pdf.arrayBuffer())
+        .subarray(0, 5)
+        .toString(),
+    ).toBe('%PDF-');
+    const png = await fetch(`${svc.base}/v1/render/kokuho-card?page=2`, {
+      method: 'POST',
+      headers: { ...json, accept: 'image/png' },
+      body: JSON.stringify(samples[0]),
+    });
     expect(png.status).toBe(200);
     const bytes = Buffer.from(await png.arrayBuffer());
     expect([bytes.readUInt32BE(16), bytes.readUInt32BE(20)]).toEqual([1011, 638]);
-    const k = await fetch(`${svc.base}/v1/render/kokuho-card?page=1&png=k`, { method: 'POST', headers: { ...json, accept: 'image/png' }, body: JSON.stringify(samples[0]) });
+    const k = await fetch(`${svc.base}/v1/render/kokuho-card?page=1&png=k`, {
+      method: 'POST',
+      headers: { ...json, accept: 'image/png' },
+      body: JSON.stringify(samples[0]),
+    });
     expect(k.status).toBe(200);
     expect(Buffer.from(await k.arrayBuffer()).equals(bytes)).toBe(false);
-    const wrong = await fetch(`${svc.base}/v1/render/kokuho-card?page=1&png=cmyk`, { method: 'POST', headers: { ...json, accept: 'image/png' }, body: JSON.stringify(samples[0]) });
+    const wrong = await fetch(`${svc.base}/v1/render/kokuho-card?page=1&png=cmyk`, {
+      method: 'POST',
+      headers: { ...json, accept: 'image/png' },
+      body: JSON.stringify(samples[0]),
+    });
     expect(wrong.status).toBe(400);
   });
 
@@ -122,24 +157,43 @@ describe('batch jobs', () => {
     const job = await waitForJob(svc.base, id);
     expect(job.state).toBe('done');
     expect(job.progress).toEqual({ done: 2, total: 3, rejected: 1 });
-    expect(job.rejections).toEqual([{ record: 2, path: 'birthDate', message: '生年月日: expected a calendar date YYYY-MM-DD, 1873-01-01 or later, received "1954-02-30"' }]);
+    expect(job.rejections).toEqual([
+      {
+        record: 2,
+        path: 'birthDate',
+        message: '生年月日: expected a calendar date YYYY-MM-DD, 1873-01-01 or later, received "1954-02-30"',
+      },
+    ]);
     const pdf = join(dir, 'job.pdf');
     writeFileSync(pdf, Buffer.from(await (await fetch(`${svc.base}${url}/result`, { headers: AUTH })).arrayBuffer()));
     expect(pageCount(pdf)).toBe(4);
     const manifest = (await (await fetch(`${svc.base}${url}/manifest`, { headers: AUTH })).json()) as { records: unknown[] };
     expect(manifest.records).toEqual([
       { record: 1, pages: [1, 2] },
-      { record: 2, rejected: [{ path: 'birthDate', message: '生年月日: expected a calendar date YYYY-MM-DD, 1873-01-01 or later, received "1954-02-30"' }] },
+      {
+        record: 2,
+        rejected: [
+          { path: 'birthDate', message: '生年月日: expected a calendar date YYYY-MM-DD, 1873-01-01 or later, received "1954-02-30"' },
+        ],
+      },
       { record: 3, pages: [3, 4] },
     ]);
   });
 
   it('accepts NDJSON and Shift_JIS CSV bodies', async () => {
     const ndjson = samples.map((s) => JSON.stringify(s)).join('\n');
-    const a = await fetch(`${svc.base}/v1/jobs?layout=kokuho-card`, { method: 'POST', headers: { ...AUTH, 'content-type': 'application/x-ndjson' }, body: ndjson });
+    const a = await fetch(`${svc.base}/v1/jobs?layout=kokuho-card`, {
+      method: 'POST',
+      headers: { ...AUTH, 'content-type': 'application/x-ndjson' },
+      body: ndjson,
+    });
     expect(a.status).toBe(202);
     const csv = readFileSync(new URL('./fixtures/records-sjis.csv', import.meta.url));
-    const b = await fetch(`${svc.base}/v1/jobs?layout=kokuho-card`, { method: 'POST', headers: { ...AUTH, 'content-type': 'text/csv; charset=Shift_JIS' }, body: csv });
+    const b = await fetch(`${svc.base}/v1/jobs?layout=kokuho-card`, {
+      method: 'POST',
+      headers: { ...AUTH, 'content-type': 'text/csv; charset=Shift_JIS' },
+      body: csv,
+    });
     expect(b.status).toBe(202);
     const jb = await waitForJob(svc.base, ((await b.json()) as { id: string }).id);
     expect(jb.progress).toEqual({ done: 2, total: 2, rejected: 0 });
@@ -150,17 +204,36 @@ describe('batch jobs', () => {
     expect((await fetch(`${svc.base}/v1/jobs/0123456789abcdef01234567`, { headers: AUTH })).status).toBe(404);
     expect((await fetch(`${svc.base}/v1/jobs/../../etc`, { headers: AUTH })).status).toBe(404);
     expect((await fetch(`${svc.base}/v1/jobs?layout=nope`, { method: 'POST', headers: json, body: '[]' })).status).toBe(404);
-    expect((await fetch(`${svc.base}/v1/jobs?layout=kokuho-card`, { method: 'POST', headers: { ...AUTH, 'content-type': 'application/xml' }, body: '<a/>' })).status).toBe(415);
+    expect(
+      (
+        await fetch(`${svc.base}/v1/jobs?layout=kokuho-card`, {
+          method: 'POST',
+          headers: { ...AUTH, 'content-type': 'application/xml' },
+          body: '<a/>',
+        })
+      ).status,
+    ).toBe(415);
     expect((await fetch(`${svc.base}/v1/jobs?layout=kokuho-card`, { method: 'POST', headers: json, body: '[]' })).status).toBe(422);
   });
 });
 
 describe('the log', () => {
-  it('holds request ids and durations but never a record\'s name, address or number', async () => {
-    const secret = { ...samples[0], name: '秘密 花子', householderName: '秘密 太郎', address: '秘密県秘密市1番地', number: '9876543', symbol: '秘密記号' };
+  it("holds request ids and durations but never a record's name, address or number", async () => {
+    const secret = {
+      ...samples[0],
+      name: '秘密 花子',
+      householderName: '秘密 太郎',
+      address: '秘密県秘密市1番地',
+      number: '9876543',
+      symbol: '秘密記号',
+    };
     await render(secret);
     await render({ ...secret, branch: 'zz' });
-    const res = await fetch(`${svc.base}/v1/jobs?layout=kokuho-card`, { method: 'POST', headers: json, body: JSON.stringify([secret, { ...secret, birthDate: 'x' }]) });
+    const res = await fetch(`${svc.base}/v1/jobs?layout=kokuho-card`, {
+      method: 'POST',
+      headers: json,
+      body: JSON.stringify([secret, { ...secret, birthDate: 'x' }]),
+    });
     await waitForJob(svc.base, ((await res.json()) as { id: string }).id);
     const log = svc.logLines.join('');
     expect(log).toMatch(/"reqId":"[0-9a-f-]{36}"/);

@@ -14,8 +14,12 @@ import { AUTH, startTestService, waitForJob } from './helpers/service.ts';
 import { alive, killAll, sleep, startedBy, startServiceProcess, stopServiceProcess, type ServiceProcess } from './helpers/processes.ts';
 import { pageCount } from './helpers/poppler.ts';
 
-const samples = JSON.parse(readFileSync(new URL('../layouts/kokuho-card/samples.json', import.meta.url), 'utf8')) as Record<string, unknown>[];
-const records = (n: number) => Array.from({ length: n }, (_, i) => ({ ...samples[i % samples.length], number: String(i + 1).padStart(7, '0') }));
+const samples = JSON.parse(readFileSync(new URL('../layouts/kokuho-card/samples.json', import.meta.url), 'utf8')) as Record<
+  string,
+  unknown
+>[];
+const records = (n: number) =>
+  Array.from({ length: n }, (_, i) => ({ ...samples[i % samples.length], number: String(i + 1).padStart(7, '0') }));
 const json = { ...AUTH, 'content-type': 'application/json' };
 const root = new URL('..', import.meta.url).pathname;
 const silent = createLogger({ write: () => undefined });
@@ -29,7 +33,11 @@ function filesBelow(dir: string): string[] {
 function cliRun(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number | null; stderr: string; ms: number }> {
   const started = Date.now();
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['bin/shikaku-print.js', ...args], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+    const child = spawn(process.execPath, ['bin/shikaku-print.js', ...args], {
+      cwd: root,
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
     let stderr = '';
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     child.once('exit', (code) => resolve({ code, stderr, ms: Date.now() - started }));
@@ -38,17 +46,23 @@ function cliRun(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number 
 
 /** The pids of the running pdftoppm processes this test process started. */
 function pdftoppms(): number[] {
-  return startedBy(process.pid).filter((pid) => {
-    try {
-      return readFileSync(`/proc/${pid}/cmdline`, 'latin1').split('\0')[0]?.endsWith('pdftoppm') === true;
-    } catch {
-      return false;
-    }
-  }).filter((pid) => alive([pid]).length > 0);
+  return startedBy(process.pid)
+    .filter((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/cmdline`, 'latin1').split('\0')[0]?.endsWith('pdftoppm') === true;
+      } catch {
+        return false;
+      }
+    })
+    .filter((pid) => alive([pid]).length > 0);
 }
 
 async function state(base: string, id: string, headers = AUTH): Promise<{ state: string; error?: string; progress: { done: number } }> {
-  return (await (await fetch(`${base}/v1/jobs/${id}`, { headers })).json()) as { state: string; error?: string; progress: { done: number } };
+  return (await (await fetch(`${base}/v1/jobs/${id}`, { headers })).json()) as {
+    state: string;
+    error?: string;
+    progress: { done: number };
+  };
 }
 
 async function until<T>(what: () => Promise<T> | T, ok: (v: T) => boolean, ms: number, label: string): Promise<T> {
@@ -76,7 +90,14 @@ describe('one service per data folder', () => {
       await first.close();
     }
     // Once the holder has stopped, the folder is free again.
-    const next = await startServer({ port: 0, host: '127.0.0.1', apiKeys: ['k'], dataDir: first.dataDir, log: silent, engine: { env: { ...process.env, CHROME_PATH: '/nonexistent' } } });
+    const next = await startServer({
+      port: 0,
+      host: '127.0.0.1',
+      apiKeys: ['k'],
+      dataDir: first.dataDir,
+      log: silent,
+      engine: { env: { ...process.env, CHROME_PATH: '/nonexistent' } },
+    });
     await next.close();
   });
 });
@@ -92,11 +113,22 @@ describe('a crash-consistent job store', () => {
     let svc: ServiceProcess | undefined;
     try {
       svc = await startServiceProcess({ dataDir, env: { SHIKAKU_API_KEYS: 'test-key' } });
-      expect(svc.log).toContainEqual(expect.objectContaining({ msg: 'data folder repaired after an unclean stop', quarantined: ['aaaaaaaaaaaaaaaaaaaaaaaa'], tempFiles: 1, incompleteIntakes: 1 }));
+      expect(svc.log).toContainEqual(
+        expect.objectContaining({
+          msg: 'data folder repaired after an unclean stop',
+          quarantined: ['aaaaaaaaaaaaaaaaaaaaaaaa'],
+          tempFiles: 1,
+          incompleteIntakes: 1,
+        }),
+      );
       expect(existsSync(broken)).toBe(false);
       expect(readdirSync(join(dataDir, 'quarantine'))).toEqual([expect.stringMatching(/^aaaaaaaaaaaaaaaaaaaaaaaa-\d+$/)]);
       expect(readdirSync(join(dataDir, 'incoming'))).toEqual([]);
-      const res = await fetch(`${svc.base}/v1/jobs?layout=kokuho-card`, { method: 'POST', headers: json, body: JSON.stringify(records(3)) });
+      const res = await fetch(`${svc.base}/v1/jobs?layout=kokuho-card`, {
+        method: 'POST',
+        headers: json,
+        body: JSON.stringify(records(3)),
+      });
       expect(res.status).toBe(202);
       expect((await waitForJob(svc.base, ((await res.json()) as { id: string }).id)).state).toBe('done');
     } finally {
@@ -128,7 +160,20 @@ describe('a crash-consistent job store', () => {
     writeFileSync(join(dir, 'records.json'), JSON.stringify(input));
     const now = new Date().toISOString();
     const rejection = { record: 4, path: 'name', message: '氏名: something' };
-    writeFileSync(join(dir, 'job.json'), JSON.stringify({ id, layout: 'kokuho-card', state: 'running', createdAt: now, updatedAt: now, total: 4, done: 0, plan: [[0, 1], [2]], rejections: [rejection] }));
+    writeFileSync(
+      join(dir, 'job.json'),
+      JSON.stringify({
+        id,
+        layout: 'kokuho-card',
+        state: 'running',
+        createdAt: now,
+        updatedAt: now,
+        total: 4,
+        done: 0,
+        plan: [[0, 1], [2]],
+        rejections: [rejection],
+      }),
+    );
     let svc: ServiceProcess | undefined;
     try {
       svc = await startServiceProcess({ dataDir, env: { SHIKAKU_API_KEYS: 'test-key,other:other-key' } });
@@ -155,7 +200,11 @@ describe('a crash-consistent job store', () => {
 /** A single card, as a counter prints it, is answered at once: no stopped render still holds a tab. */
 async function expectCounterPrintAnswered(base: string): Promise<void> {
   const started = Date.now();
-  const card = await fetch(`${base}/v1/render/kokuho-card?page=1`, { method: 'POST', headers: { ...json, accept: 'image/png' }, body: JSON.stringify(samples[0]) });
+  const card = await fetch(`${base}/v1/render/kokuho-card?page=1`, {
+    method: 'POST',
+    headers: { ...json, accept: 'image/png' },
+    body: JSON.stringify(samples[0]),
+  });
   expect(card.status).toBe(200);
   expect(Date.now() - started).toBeLessThan(3000);
 }
@@ -169,14 +218,20 @@ describe('a render past its deadline', () => {
       const png = { ...json, accept: 'image/png' };
       // The probe's case: one page of 100 cards. Rendering is quick; rasterizing all 200 pages was not, and
       // went on long after the 503. Either the page comes in time, or nothing of the work remains.
-      const one = await fetch(`${svc.base}/v1/render/kokuho-card?page=1`, { method: 'POST', headers: png, body: JSON.stringify(records(100)) });
+      const one = await fetch(`${svc.base}/v1/render/kokuho-card?page=1`, {
+        method: 'POST',
+        headers: png,
+        body: JSON.stringify(records(100)),
+      });
       expect([200, 503]).toContain(one.status);
       await sleep(500);
       expect(pdftoppms()).toEqual([]);
       expect(leftovers()).toEqual([]);
       // Two renders still in Chromium at their limit: their tabs are freed at once for the counter.
       const heavy = JSON.stringify(records(300));
-      const answers = await Promise.all([1, 2].map(() => fetch(`${svc.base}/v1/render/kokuho-card?page=1`, { method: 'POST', headers: png, body: heavy })));
+      const answers = await Promise.all(
+        [1, 2].map(() => fetch(`${svc.base}/v1/render/kokuho-card?page=1`, { method: 'POST', headers: png, body: heavy })),
+      );
       expect(answers.map((a) => a.status)).toEqual([503, 503]);
       await sleep(500);
       expect(pdftoppms()).toEqual([]);
@@ -192,11 +247,21 @@ describe('a render past its deadline', () => {
     try {
       const png = { ...json, accept: 'image/png' };
       const leaving = new AbortController();
-      const heavy = fetch(`${svc.base}/v1/render/kokuho-card?page=1`, { method: 'POST', headers: png, body: JSON.stringify(records(300)), signal: leaving.signal });
+      const heavy = fetch(`${svc.base}/v1/render/kokuho-card?page=1`, {
+        method: 'POST',
+        headers: png,
+        body: JSON.stringify(records(300)),
+        signal: leaving.signal,
+      });
       await sleep(1000);
       leaving.abort();
       await expect(heavy).rejects.toThrow();
-      await until(() => svc.logLines.join(''), (log) => log.includes('client left; its render was stopped'), 5000, 'the render to stop');
+      await until(
+        () => svc.logLines.join(''),
+        (log) => log.includes('client left; its render was stopped'),
+        5000,
+        'the render to stop',
+      );
       expect(pdftoppms()).toEqual([]);
       await expectCounterPrintAnswered(svc.base);
     } finally {
@@ -214,10 +279,19 @@ describe('a full disk', () => {
     let svc = await startTestService(options);
     const filler = join(mount, 'filler');
     try {
-      const res = await fetch(`${svc.base}/v1/jobs?layout=kokuho-card`, { method: 'POST', headers: json, body: JSON.stringify(records(1000)) });
+      const res = await fetch(`${svc.base}/v1/jobs?layout=kokuho-card`, {
+        method: 'POST',
+        headers: json,
+        body: JSON.stringify(records(1000)),
+      });
       expect(res.status).toBe(202);
       const { id } = (await res.json()) as { id: string };
-      await until(() => state(svc.base, id), (j) => j.progress.done >= 200, 60_000, 'progress');
+      await until(
+        () => state(svc.base, id),
+        (j) => j.progress.done >= 200,
+        60_000,
+        'progress',
+      );
       // Fill what is left of the disk.
       const block = Buffer.alloc(1 << 20, 1);
       try {
@@ -225,14 +299,23 @@ describe('a full disk', () => {
       } catch (err) {
         expect((err as NodeJS.ErrnoException).code).toBe('ENOSPC');
       }
-      const failed = await until(() => state(svc.base, id), (j) => j.state !== 'running' && j.state !== 'queued', 60_000, 'the job to fail');
+      const failed = await until(
+        () => state(svc.base, id),
+        (j) => j.state !== 'running' && j.state !== 'queued',
+        60_000,
+        'the job to fail',
+      );
       expect(failed.state).toBe('failed');
       expect(failed.error).toMatch(/^disk full: \d+ MB free, \d+ MB needed$/);
       expect((await fetch(`${svc.base}/healthz`)).status).toBe(200);
       const ready = await fetch(`${svc.base}/readyz`);
       expect(ready.status).toBe(503);
       expect(await ready.json()).toMatchObject({ ready: false, browser: true, disk: { low: true } });
-      const refused = await fetch(`${svc.base}/v1/jobs?layout=kokuho-card`, { method: 'POST', headers: json, body: JSON.stringify(records(5)) });
+      const refused = await fetch(`${svc.base}/v1/jobs?layout=kokuho-card`, {
+        method: 'POST',
+        headers: json,
+        body: JSON.stringify(records(5)),
+      });
       expect(refused.status).toBe(507);
       expect(((await refused.json()) as { detail: string }).detail).toMatch(/^disk full: \d+ MB free, \d+ MB needed/);
       expect(svc.logLines.join('')).toMatch(/"msg":"job refused: disk full"/);
@@ -249,28 +332,52 @@ describe('a full disk', () => {
 
       // Room returns: the job resumes from its printed chunks and finishes whole.
       rmSync(filler);
-      await until(() => state(svc.base, id), (j) => j.state === 'done', 120_000, 'the job to finish');
+      await until(
+        () => state(svc.base, id),
+        (j) => j.state === 'done',
+        120_000,
+        'the job to finish',
+      );
       expect((await waitForJob(svc.base, id)).progress).toEqual({ done: 1000, total: 1000, rejected: 0 });
       const pdf = join(tmpdir(), `shikaku-diskfull-${id}.pdf`);
       writeFileSync(pdf, Buffer.from(await (await fetch(`${svc.base}/v1/jobs/${id}/result`, { headers: AUTH })).arrayBuffer()));
       expect(pageCount(pdf)).toBe(2000);
       rmSync(pdf);
-      const manifest = (await (await fetch(`${svc.base}/v1/jobs/${id}/manifest`, { headers: AUTH })).json()) as { records: { record: number; pages: number[] }[] };
+      const manifest = (await (await fetch(`${svc.base}/v1/jobs/${id}/manifest`, { headers: AUTH })).json()) as {
+        records: { record: number; pages: number[] }[];
+      };
       manifest.records.forEach((r, i) => expect(r).toEqual({ record: i + 1, pages: [i * 2 + 1, i * 2 + 2] }));
 
       // A job failed for a full disk, and room made while the service was down: it resumes at the start.
-      const second = (await (await fetch(`${svc.base}/v1/jobs?layout=kokuho-card`, { method: 'POST', headers: json, body: JSON.stringify(records(600)) })).json()) as { id: string };
-      await until(() => state(svc.base, second.id), (j) => j.progress.done >= 100, 60_000, 'progress');
+      const second = (await (
+        await fetch(`${svc.base}/v1/jobs?layout=kokuho-card`, { method: 'POST', headers: json, body: JSON.stringify(records(600)) })
+      ).json()) as { id: string };
+      await until(
+        () => state(svc.base, second.id),
+        (j) => j.progress.done >= 100,
+        60_000,
+        'progress',
+      );
       try {
         for (let i = 0; i < 100; i++) writeFileSync(filler, block, { flag: 'a' });
       } catch {
         // full
       }
-      await until(() => state(svc.base, second.id), (j) => j.state === 'failed', 60_000, 'the second job to fail');
+      await until(
+        () => state(svc.base, second.id),
+        (j) => j.state === 'failed',
+        60_000,
+        'the second job to fail',
+      );
       await svc.close();
       rmSync(filler);
       svc = await startTestService({ ...options });
-      await until(() => state(svc.base, second.id), (j) => j.state === 'done', 120_000, 'the second job to finish after the start');
+      await until(
+        () => state(svc.base, second.id),
+        (j) => j.state === 'done',
+        120_000,
+        'the second job to finish after the start',
+      );
       expect((await state(svc.base, second.id)).progress.done).toBe(600);
     } finally {
       await svc.close();
@@ -284,7 +391,8 @@ describe('a huge job body', () => {
   it('is taken in as a stream: /healthz keeps answering and memory stays flat', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'shikaku-bigbody-'));
     const svc = await startServiceProcess({ dataDir, env: { SHIKAKU_API_KEYS: 'test-key', SHIKAKU_SHUTDOWN_GRACE_S: '1' } });
-    const rss = (what: 'VmRSS' | 'VmHWM') => Number(new RegExp(`${what}:\\s+(\\d+)`).exec(readFileSync(`/proc/${svc.pid}/status`, 'utf8'))?.[1]) / 1024;
+    const rss = (what: 'VmRSS' | 'VmHWM') =>
+      Number(new RegExp(`${what}:\\s+(\\d+)`).exec(readFileSync(`/proc/${svc.pid}/status`, 'utf8'))?.[1]) / 1024;
     try {
       const line = (i: number) => `${JSON.stringify({ ...samples[i % samples.length], number: String(i).padStart(7, '0') })}\n`;
       const lines = Array.from({ length: 1000 }, (_, i) => line(i)).join('');
@@ -301,11 +409,15 @@ describe('a huge job body', () => {
         }
       })();
       const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
-        const req = request(`${svc.base}/v1/jobs?layout=kokuho-card`, { method: 'POST', headers: { ...AUTH, 'content-type': 'application/x-ndjson' } }, (res) => {
-          let body = '';
-          res.on('data', (d: Buffer) => (body += d.toString()));
-          res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
-        });
+        const req = request(
+          `${svc.base}/v1/jobs?layout=kokuho-card`,
+          { method: 'POST', headers: { ...AUTH, 'content-type': 'application/x-ndjson' } },
+          (res) => {
+            let body = '';
+            res.on('data', (d: Buffer) => (body += d.toString()));
+            res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+          },
+        );
         req.on('error', reject);
         let k = 0;
         const pump = () => {
@@ -337,19 +449,32 @@ describe('stops by signal', () => {
     let svc = await startServiceProcess({ dataDir, env });
     const started: number[] = [];
     try {
-      const res = await fetch(`${svc.base}/v1/jobs?layout=kokuho-card`, { method: 'POST', headers: json, body: JSON.stringify(records(400)) });
+      const res = await fetch(`${svc.base}/v1/jobs?layout=kokuho-card`, {
+        method: 'POST',
+        headers: json,
+        body: JSON.stringify(records(400)),
+      });
       const { id } = (await res.json()) as { id: string };
-      await until(() => state(svc.base, id), (j) => j.progress.done >= 100, 60_000, 'progress');
+      await until(
+        () => state(svc.base, id),
+        (j) => j.progress.done >= 100,
+        60_000,
+        'progress',
+      );
       for (const signal of ['SIGINT', 'SIGTERM'] as const) {
         // A client that sends headers and then nothing: it must not hold the stop open.
         const port = new URL(svc.base).port;
         const slow = connect(Number(port), '127.0.0.1');
         slow.on('error', () => undefined);
-        slow.write(`POST /v1/render/kokuho-card HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer test-key\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n[`);
+        slow.write(
+          `POST /v1/render/kokuho-card HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer test-key\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n[`,
+        );
         // And a job body half sent: it must not become a job.
         const upload = connect(Number(port), '127.0.0.1');
         upload.on('error', () => undefined);
-        upload.write(`POST /v1/jobs?layout=kokuho-card HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer test-key\r\nContent-Type: application/x-ndjson\r\nTransfer-Encoding: chunked\r\n\r\n`);
+        upload.write(
+          `POST /v1/jobs?layout=kokuho-card HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer test-key\r\nContent-Type: application/x-ndjson\r\nTransfer-Encoding: chunked\r\n\r\n`,
+        );
         const line = `${JSON.stringify(records(1)[0])}\n`;
         upload.write(`${Buffer.byteLength(line).toString(16)}\r\n${line}\r\n`);
         const feeding = setInterval(() => upload.write(`${Buffer.byteLength(line).toString(16)}\r\n${line}\r\n`), 100);

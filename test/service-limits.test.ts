@@ -6,7 +6,10 @@ import { join } from 'node:path';
 import { DEFAULT_LIMITS } from '../server/index.ts';
 import { AUTH, startTestService, waitForJob, type TestService } from './helpers/service.ts';
 
-const samples = JSON.parse(readFileSync(new URL('../layouts/kokuho-card/samples.json', import.meta.url), 'utf8')) as Record<string, unknown>[];
+const samples = JSON.parse(readFileSync(new URL('../layouts/kokuho-card/samples.json', import.meta.url), 'utf8')) as Record<
+  string,
+  unknown
+>[];
 const json = { ...AUTH, 'content-type': 'application/json' };
 const empties = (n: number) => `[${Array.from({ length: n }, () => '{}').join(',')}]`;
 let svc: TestService;
@@ -17,9 +20,14 @@ beforeAll(async () => {
 afterAll(async () => svc?.close());
 
 type Problem = { status: number; errors: { record: number; path: string; message: string }[]; errorCount: number; detail: string };
-const render = (body: string, headers: Record<string, string> = {}) => fetch(`${svc.base}/v1/render/kokuho-card`, { method: 'POST', headers: { ...json, ...headers }, body });
+const render = (body: string, headers: Record<string, string> = {}) =>
+  fetch(`${svc.base}/v1/render/kokuho-card`, { method: 'POST', headers: { ...json, ...headers }, body });
 const postJob = (body: string, type = 'application/json', key = 'test-key') =>
-  fetch(`${svc.base}/v1/jobs?layout=kokuho-card`, { method: 'POST', headers: { authorization: `Bearer ${key}`, 'content-type': type }, body });
+  fetch(`${svc.base}/v1/jobs?layout=kokuho-card`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${key}`, 'content-type': type },
+    body,
+  });
 
 describe('bounded work per synchronous render', () => {
   it('refuses 650,000 empty records (1.95 MB) at once with a small 413, and keeps answering', async () => {
@@ -54,7 +62,11 @@ describe('bounded work per synchronous render', () => {
     const deep = `[${'['.repeat(100_000)}${']'.repeat(100_000)}]`;
     const res = await render(deep);
     expect(res.status).toBe(422);
-    expect(((await res.json()) as Problem).errors[0]).toMatchObject({ record: 1, path: '(record)', message: expect.stringContaining('nests deeper than 8 levels') });
+    expect(((await res.json()) as Problem).errors[0]).toMatchObject({
+      record: 1,
+      path: '(record)',
+      message: expect.stringContaining('nests deeper than 8 levels'),
+    });
     const lone = await render(`{"a":${'['.repeat(100_000)}${']'.repeat(100_000)}}`);
     expect(lone.status).toBe(400);
     expect(((await lone.json()) as Problem).detail).toContain('nests deeper than 8 levels');
@@ -99,7 +111,9 @@ describe('bounded jobs', () => {
     expect(job.progress).toEqual({ done: 1, total: DEFAULT_LIMITS.jobRejectedRecords + 1, rejected: DEFAULT_LIMITS.jobRejectedRecords });
     expect(job.rejections).toHaveLength(DEFAULT_LIMITS.problems);
     expect(statSync(join(svc.dataDir, 'jobs', id, 'job.json')).size).toBeLessThan(30_000);
-    const manifest = (await (await fetch(`${svc.base}/v1/jobs/${id}/manifest`, { headers: AUTH })).json()) as { records: { record: number; pages?: number[]; rejected?: unknown[] }[] };
+    const manifest = (await (await fetch(`${svc.base}/v1/jobs/${id}/manifest`, { headers: AUTH })).json()) as {
+      records: { record: number; pages?: number[]; rejected?: unknown[] }[];
+    };
     expect(manifest.records).toHaveLength(DEFAULT_LIMITS.jobRejectedRecords + 1);
     expect(manifest.records[0]).toEqual({ record: 1, pages: [1, 2] });
     expect(manifest.records[DEFAULT_LIMITS.jobRejectedRecords]!.rejected!.length).toBeGreaterThan(5);
@@ -113,10 +127,18 @@ describe('the job body limit', () => {
     const body = `${JSON.stringify(samples[0])}\n`;
     const limits = { ...DEFAULT_LIMITS, jobBodyBytes: Buffer.byteLength(body) };
     // No browser needed: a job is taken in before anything prints.
-    const small = await startTestService({ apiKeys: ['test-key'], limits, engine: { env: { ...process.env, CHROME_PATH: '/nonexistent' } } }, false);
+    const small = await startTestService(
+      { apiKeys: ['test-key'], limits, engine: { env: { ...process.env, CHROME_PATH: '/nonexistent' } } },
+      false,
+    );
     try {
       const post = (b: string | ReadableStream<Uint8Array>) =>
-        fetch(`${small.base}/v1/jobs?layout=kokuho-card`, { method: 'POST', headers: { ...AUTH, 'content-type': 'application/x-ndjson' }, body: b, duplex: 'half' } as RequestInit);
+        fetch(`${small.base}/v1/jobs?layout=kokuho-card`, {
+          method: 'POST',
+          headers: { ...AUTH, 'content-type': 'application/x-ndjson' },
+          body: b,
+          duplex: 'half',
+        } as RequestInit);
       const streamed = (b: string) => new ReadableStream<Uint8Array>({ start: (c) => (c.enqueue(new TextEncoder().encode(b)), c.close()) });
       expect((await post(body)).status).toBe(202);
       expect((await post(`${body} `)).status).toBe(413);
@@ -140,20 +162,26 @@ describe('records rejected one by one, whatever the format', () => {
     const job = await waitForJob(svc.base, ((await res.json()) as { id: string }).id);
     expect(job.state).toBe('done');
     expect(job.progress).toEqual({ done: samples.length, total: samples.length + 1, rejected: 1 });
-    expect(job.rejections).toEqual([{ record: 2, path: '(record)', message: expect.stringMatching(/^\(record\): line 2 is not valid JSON/) }]);
+    expect(job.rejections).toEqual([
+      { record: 2, path: '(record)', message: expect.stringMatching(/^\(record\): line 2 is not valid JSON/) },
+    ]);
   });
 
   it('prints the good rows of a CSV job and rejects a row with a missing cell, naming its line', async () => {
     const fields = [...new Set(samples.flatMap((r) => Object.keys(r)))];
     const cell = (v: unknown) => (v === undefined ? '' : `"${(typeof v === 'string' ? v : JSON.stringify(v)).replaceAll('"', '""')}"`);
     const row = (r: Record<string, unknown>) => fields.map((f) => cell(r[f]));
-    const csv = [fields.join(','), row(samples[0]!).join(','), row(samples[1]!).slice(0, -1).join(','), row(samples[2]!).join(',')].join('\n');
+    const csv = [fields.join(','), row(samples[0]!).join(','), row(samples[1]!).slice(0, -1).join(','), row(samples[2]!).join(',')].join(
+      '\n',
+    );
     const res = await postJob(`${csv}\n`, 'text/csv');
     expect(res.status).toBe(202);
     const job = await waitForJob(svc.base, ((await res.json()) as { id: string }).id);
     expect(job.state).toBe('done');
     expect(job.progress).toEqual({ done: 2, total: 3, rejected: 1 });
-    expect(job.rejections).toEqual([{ record: 2, path: '(record)', message: `(record): line 3 has ${fields.length - 1} cells, the header has ${fields.length}` }]);
+    expect(job.rejections).toEqual([
+      { record: 2, path: '(record)', message: `(record): line 3 has ${fields.length - 1} cells, the header has ${fields.length}` },
+    ]);
   });
 });
 

@@ -7,8 +7,12 @@ import { join } from 'node:path';
 import { AUTH, startTestService, waitForJob } from './helpers/service.ts';
 import { pageCount, pageText } from './helpers/poppler.ts';
 
-const samples = JSON.parse(readFileSync(new URL('../layouts/kokuho-card/samples.json', import.meta.url), 'utf8')) as Record<string, unknown>[];
-const records = (n: number) => Array.from({ length: n }, (_, i) => ({ ...samples[i % samples.length], number: String(i + 1).padStart(7, '0') }));
+const samples = JSON.parse(readFileSync(new URL('../layouts/kokuho-card/samples.json', import.meta.url), 'utf8')) as Record<
+  string,
+  unknown
+>[];
+const records = (n: number) =>
+  Array.from({ length: n }, (_, i) => ({ ...samples[i % samples.length], number: String(i + 1).padStart(7, '0') }));
 const json = { ...AUTH, 'content-type': 'application/json' };
 const dir = mkdtempSync(join(tmpdir(), 'shikaku-resilience-'));
 
@@ -36,7 +40,9 @@ async function expectWhole(base: string, id: string, n: number): Promise<void> {
   const pdf = join(dir, `${id}.pdf`);
   writeFileSync(pdf, Buffer.from(await (await fetch(`${base}/v1/jobs/${id}/result`, { headers: AUTH })).arrayBuffer()));
   expect(pageCount(pdf)).toBe(n * 2);
-  const manifest = (await (await fetch(`${base}/v1/jobs/${id}/manifest`, { headers: AUTH })).json()) as { records: { record: number; pages: number[] }[] };
+  const manifest = (await (await fetch(`${base}/v1/jobs/${id}/manifest`, { headers: AUTH })).json()) as {
+    records: { record: number; pages: number[] }[];
+  };
   expect(manifest.records).toHaveLength(n);
   manifest.records.forEach((r, i) => expect(r).toEqual({ record: i + 1, pages: [i * 2 + 1, i * 2 + 2] }));
   for (const i of [0, 137, n - 1]) expect(pageText(pdf, i * 2 + 1).replace(/\s+/g, '')).toContain(`番号${String(i + 1).padStart(7, '0')}`);
@@ -46,7 +52,11 @@ describe('service resilience', () => {
   it('finishes a 400-record job whose Chromium is killed mid-way: 800 pages, every record once, in order', async () => {
     const svc = await startTestService();
     try {
-      const res = await fetch(`${svc.base}/v1/jobs?layout=kokuho-card`, { method: 'POST', headers: json, body: JSON.stringify(records(400)) });
+      const res = await fetch(`${svc.base}/v1/jobs?layout=kokuho-card`, {
+        method: 'POST',
+        headers: json,
+        body: JSON.stringify(records(400)),
+      });
       const { id } = (await res.json()) as { id: string };
       const early = await fetch(`${svc.base}/v1/jobs/${id}/result`, { headers: AUTH });
       expect(early.status).toBe(409);
@@ -58,7 +68,9 @@ describe('service resilience', () => {
       expect(job.progress).toEqual({ done: 400, total: 400, rejected: 0 });
       expect(svc.engine()!.browserPid()).not.toBe(pid);
       await expectWhole(svc.base, id, 400);
-      expect(await (await fetch(`${svc.base}/metrics`)).text()).toMatch(/shikaku_browser_restarts_total\{reason="(crashed|failed)"\} [1-9]/);
+      expect(await (await fetch(`${svc.base}/metrics`)).text()).toMatch(
+        /shikaku_browser_restarts_total\{reason="(crashed|failed)"\} [1-9]/,
+      );
       expect(processesInGroup(pid)).toEqual([]);
     } finally {
       await svc.close();
@@ -68,7 +80,11 @@ describe('service resilience', () => {
   it('resumes an interrupted job when the service starts again', async () => {
     const dataDir = mkdtempSync(join(dir, 'data-'));
     const first = await startTestService({ dataDir });
-    const res = await fetch(`${first.base}/v1/jobs?layout=kokuho-card`, { method: 'POST', headers: json, body: JSON.stringify(records(400)) });
+    const res = await fetch(`${first.base}/v1/jobs?layout=kokuho-card`, {
+      method: 'POST',
+      headers: json,
+      body: JSON.stringify(records(400)),
+    });
     const { id } = (await res.json()) as { id: string };
     while ((await progress(first.base, id)) < 100) await new Promise((r) => setTimeout(r, 100));
     await first.close();
@@ -91,7 +107,9 @@ describe('service resilience', () => {
     const svc = await startTestService({ maxWaiting: 1 });
     try {
       const body = JSON.stringify(records(60));
-      const answers = await Promise.all(Array.from({ length: 10 }, () => fetch(`${svc.base}/v1/render/kokuho-card`, { method: 'POST', headers: json, body })));
+      const answers = await Promise.all(
+        Array.from({ length: 10 }, () => fetch(`${svc.base}/v1/render/kokuho-card`, { method: 'POST', headers: json, body })),
+      );
       const statuses = answers.map((a) => a.status);
       expect(statuses.filter((s) => s === 200).length).toBeGreaterThanOrEqual(2);
       expect(statuses.filter((s) => s === 429).length).toBeGreaterThanOrEqual(5);
@@ -132,7 +150,11 @@ describe('service resilience', () => {
     const svc = await startTestService();
     const pid = svc.engine()!.browserPid()!;
     for (let i = 0; i < 10; i++) {
-      await Promise.all(Array.from({ length: 20 }, () => fetch(`${svc.base}/v1/render/kokuho-card`, { method: 'POST', headers: json, body: JSON.stringify(samples[i % 3]) })));
+      await Promise.all(
+        Array.from({ length: 20 }, () =>
+          fetch(`${svc.base}/v1/render/kokuho-card`, { method: 'POST', headers: json, body: JSON.stringify(samples[i % 3]) }),
+        ),
+      );
     }
     expect(processesInGroup(pid).length).toBeGreaterThan(0);
     await svc.close();

@@ -24,8 +24,15 @@ async function subsets(pdf: Uint8Array): Promise<{ name: string; contents: strin
     const cid = look((look(o.get(PDFName.of('DescendantFonts'))) as PDFArray).get(0)) as PDFDict;
     const descriptor = look(cid.get(PDFName.of('FontDescriptor'))) as PDFDict;
     const program = look(descriptor.get(PDFName.of('FontFile2'))) as PDFRawStream;
-    const hash = createHash('sha256').update(program.contents).update(String(cid.get(PDFName.of('CIDToGIDMap')))).update(String(look(cid.get(PDFName.of('W')))));
-    out.push({ name: (o.get(PDFName.of('BaseFont')) as PDFName).decodeText(), contents: hash.digest('hex'), descriptorName: (descriptor.get(PDFName.of('FontName')) as PDFName).decodeText() });
+    const hash = createHash('sha256')
+      .update(program.contents)
+      .update(String(cid.get(PDFName.of('CIDToGIDMap'))))
+      .update(String(look(cid.get(PDFName.of('W')))));
+    out.push({
+      name: (o.get(PDFName.of('BaseFont')) as PDFName).decodeText(),
+      contents: hash.digest('hex'),
+      descriptorName: (descriptor.get(PDFName.of('FontName')) as PDFName).decodeText(),
+    });
   }
   return out;
 }

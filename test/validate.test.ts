@@ -53,7 +53,9 @@ describe('record validation for kokuho-card', () => {
   });
 
   it('treats a blank required field as missing', () => {
-    expect(onlyProblem({ name: '   ' }).message).toBe(`required by layout kokuho-card: expected the person's name, a non-empty string, received "   "`);
+    expect(onlyProblem({ name: '   ' }).message).toBe(
+      `required by layout kokuho-card: expected the person's name, a non-empty string, received "   "`,
+    );
   });
 
   it('reports an unknown field', () => {
@@ -79,7 +81,9 @@ describe('record validation for kokuho-card', () => {
   });
 
   it('rejects a birth date after 適用開始年月日', () => {
-    expect(onlyProblem({ birthDate: '2020-01-01' }).message).toBe('expected a date not after 適用開始年月日 2019-05-01, received "2020-01-01"');
+    expect(onlyProblem({ birthDate: '2020-01-01' }).message).toBe(
+      'expected a date not after 適用開始年月日 2019-05-01, received "2020-01-01"',
+    );
   });
 
   it('rejects an expiry not after the issue date', () => {
@@ -110,7 +114,10 @@ describe('record validation for kokuho-card', () => {
 
   it('requires 発効期日 whenever 負担割合 is set', () => {
     const { effectiveDate: _omit, ...noEffective } = elderly;
-    expect(onlyProblem({}, noEffective)).toMatchObject({ path: 'effectiveDate', message: 'required whenever 負担割合 is set: expected a date YYYY-MM-DD, received nothing' });
+    expect(onlyProblem({}, noEffective)).toMatchObject({
+      path: 'effectiveDate',
+      message: 'required whenever 負担割合 is set: expected a date YYYY-MM-DD, received nothing',
+    });
   });
 
   it('rejects a 発効期日 without 負担割合', () => {
@@ -148,7 +155,11 @@ describe('record validation for kokuho-card', () => {
   });
 
   it('rejects a record that is not an object', () => {
-    expect(problemsOf(['山田'])[0]).toMatchObject({ record: 1, path: '(record)', message: 'expected an object of fields, received "山田"' });
+    expect(problemsOf(['山田'])[0]).toMatchObject({
+      record: 1,
+      path: '(record)',
+      message: 'expected an object of fields, received "山田"',
+    });
   });
 
   it('rejects an empty batch', () => {

@@ -6,7 +6,8 @@ import type { SealImage } from '../insurers/seal-image.ts';
 
 // The page may load its own fonts and nothing else: no script, no image or style from anywhere, so a
 // record holding markup prints as text and the browser never connects outside this server.
-const DOCUMENT_CSP = "default-src 'none'; style-src 'unsafe-inline'; font-src 'self'; img-src 'self' data:; script-src 'none'; base-uri 'none'; form-action 'none'";
+const DOCUMENT_CSP =
+  "default-src 'none'; style-src 'unsafe-inline'; font-src 'self'; img-src 'self' data:; script-src 'none'; base-uri 'none'; form-action 'none'";
 
 /**
  * A loopback HTTP server that hands Chromium the documents to print, the pinned fonts and the insurers'
@@ -33,20 +34,32 @@ export class AssetServer {
       const path = (req.url ?? '').split('?')[0] ?? '';
       const font = this.fonts.get(path);
       if (req.method === 'GET' && font) {
-        res.writeHead(200, { 'content-type': 'font/ttf', 'content-length': font.length, 'cache-control': 'public, max-age=31536000, immutable' });
+        res.writeHead(200, {
+          'content-type': 'font/ttf',
+          'content-length': font.length,
+          'cache-control': 'public, max-age=31536000, immutable',
+        });
         res.end(font);
         return;
       }
       const image = this.images.get(path);
       if (req.method === 'GET' && image) {
         // Named by their content hash: the same path is always the same image.
-        res.writeHead(200, { 'content-type': 'image/png', 'content-length': image.length, 'cache-control': 'public, max-age=31536000, immutable' });
+        res.writeHead(200, {
+          'content-type': 'image/png',
+          'content-length': image.length,
+          'cache-control': 'public, max-age=31536000, immutable',
+        });
         res.end(image);
         return;
       }
       const doc = req.method === 'GET' ? this.docs.get(path) : undefined;
       if (doc !== undefined) {
-        res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'cache-control': 'no-store', 'content-security-policy': DOCUMENT_CSP });
+        res.writeHead(200, {
+          'content-type': 'text/html; charset=utf-8',
+          'cache-control': 'no-store',
+          'content-security-policy': DOCUMENT_CSP,
+        });
         res.end(doc);
         return;
       }

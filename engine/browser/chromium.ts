@@ -58,7 +58,10 @@ export async function launchChromium(fontconfigFile: string, env: NodeJS.Process
     );
   }
   if (!existsSync(SETPRIV)) {
-    throw new PrintError('SETUP', `setpriv not found at ${SETPRIV}: run apt-get install util-linux (it makes Chromium end with the service)`);
+    throw new PrintError(
+      'SETUP',
+      `setpriv not found at ${SETPRIV}: run apt-get install util-linux (it makes Chromium end with the service)`,
+    );
   }
   const userDataDir = makeOwnedTempDir('profile');
   try {

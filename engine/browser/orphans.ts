@@ -103,7 +103,9 @@ function ownerOf(pid: number): { pid: number; startTime?: string } | undefined {
 }
 
 function processIds(): number[] {
-  return readdirSync('/proc').filter((name) => /^\d+$/.test(name)).map(Number);
+  return readdirSync('/proc')
+    .filter((name) => /^\d+$/.test(name))
+    .map(Number);
 }
 
 /** This process and its ancestors: a shell that somehow exported a stale marker must not kill its own user. */

@@ -37,7 +37,11 @@ export class BrowserSupervisor extends EventEmitter {
   private restarting: Promise<void> | undefined;
   private closed = false;
 
-  constructor(private readonly assets: AssetServer, private readonly fontconfig: string, private readonly options: SupervisorOptions) {
+  constructor(
+    private readonly assets: AssetServer,
+    private readonly fontconfig: string,
+    private readonly options: SupervisorOptions,
+  ) {
     super();
   }
 
@@ -101,7 +105,11 @@ export class BrowserSupervisor extends EventEmitter {
   private async launch(): Promise<BrowserSession> {
     const browser = await launchChromium(this.fontconfig, this.options.env);
     try {
-      const session: BrowserSession = { browser, tabs: await TabPool.open(browser, this.assets, this.options.tabs, this.options.timeoutMs), printed: 0 };
+      const session: BrowserSession = {
+        browser,
+        tabs: await TabPool.open(browser, this.assets, this.options.tabs, this.options.timeoutMs),
+        printed: 0,
+      };
       // A browser that dies between renders is replaced at once, so readiness comes back without traffic.
       browser.once('disconnected', () => {
         if (!this.closed && this.session === session) void this.replace(session, 'crashed').catch(() => undefined);

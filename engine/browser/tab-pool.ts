@@ -36,7 +36,11 @@ export class TabPool {
   /** Set when a closed tab could not be replaced: the browser is failing, and the supervisor must see it. */
   private broken: Error | undefined;
 
-  private constructor(private readonly browser: Browser, private readonly assets: AssetServer, private readonly timeoutMs: number) {}
+  private constructor(
+    private readonly browser: Browser,
+    private readonly assets: AssetServer,
+    private readonly timeoutMs: number,
+  ) {}
 
   /** Opens `size` tabs in `browser`. */
   static async open(browser: Browser, assets: AssetServer, size: number, timeoutMs: number): Promise<TabPool> {

@@ -136,7 +136,12 @@ export function toPrintValues(r: InsuranceRecord, index: number, coverage: Glyph
     cardCode: options.cardCode ? qrCodeSvg(cardCodeOf(r, profile?.cardCode), CARD_CODE_QR) : null,
     seal: profile?.seal ? new TrustedHtml(`<img class="seal-image" src="${profile.seal.urlPath}" alt="">`) : null,
     contact: profile?.contact
-      ? { department: text(profile.contact.department), address: text(profile.contact.address), telephone: text(profile.contact.telephone), hours: text(profile.contact.hours) }
+      ? {
+          department: text(profile.contact.department),
+          address: text(profile.contact.address),
+          telephone: text(profile.contact.telephone),
+          hours: text(profile.contact.hours),
+        }
       : null,
     accent: profile?.accent ?? '#000000',
   };
@@ -144,5 +149,10 @@ export function toPrintValues(r: InsuranceRecord, index: number, coverage: Glyph
 
 /** The text of a record's 二次元コード: its profile's template, or the documented default. */
 export function cardCodeOf(r: InsuranceRecord, template: string = DEFAULT_CARD_CODE): string {
-  return cardCodeText(template, { insurerNumber: r.insurerNumber ?? '', symbol: r.symbol ?? '', number: r.number ?? '', branch: r.branch ?? '' });
+  return cardCodeText(template, {
+    insurerNumber: r.insurerNumber ?? '',
+    symbol: r.symbol ?? '',
+    number: r.number ?? '',
+    branch: r.branch ?? '',
+  });
 }

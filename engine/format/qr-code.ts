@@ -70,7 +70,7 @@ export function qrCodeSvg(text: string, size: QrSize = PORTAL_QR): TrustedHtml {
   // One subpath per horizontal run of dark modules keeps the path short and the edges exact.
   const runs: string[] = [];
   for (let y = 0; y < n; y++) {
-    for (let x = 0; x < n; ) {
+    for (let x = 0; x < n;) {
       if (!modules.get(y, x)) {
         x++;
         continue;

@@ -5,7 +5,16 @@ import { PDFDocument, cmyk, degrees, type PDFEmbeddedPage, type PDFPage } from '
 import { mmToPt, PdfWriter, type DocumentInfo, type PdfSink } from '../pdf/pdf-writer.ts';
 import { PrintError } from '../errors.ts';
 import { readPinnedFonts } from '../fonts/fonts.ts';
-import { backSlot, MARK_LENGTH_MM, MARK_WIDTH_MM, sheetsOf, type Duplex, type SheetPlan, type SlotOrder, type SlotRect } from './sheet-plan.ts';
+import {
+  backSlot,
+  MARK_LENGTH_MM,
+  MARK_WIDTH_MM,
+  sheetsOf,
+  type Duplex,
+  type SheetPlan,
+  type SlotOrder,
+  type SlotRect,
+} from './sheet-plan.ts';
 import type { OutputTarget, Placement, RecordOutput, TargetSummary } from './target.ts';
 
 /** Marks and slug print in K only: C = M = Y = 0, whatever the colour output. */
@@ -96,7 +105,9 @@ export class ImposedSheets implements OutputTarget {
     }
     const { widthMm: w, heightMm: h } = this.plan.page;
     for (const [doc, indices] of bySource) {
-      const pages = indices.flatMap((i) => Array.from({ length: this.sides }, (_, side) => doc.getPage((this.pending.get(i) as Pending).first + side)));
+      const pages = indices.flatMap((i) =>
+        Array.from({ length: this.sides }, (_, side) => doc.getPage((this.pending.get(i) as Pending).first + side)),
+      );
       // Chromium's page is a little larger than the trim and anchored at its top-left: embed just the trim.
       const boxes = pages.map((p) => ({ left: 0, right: mmToPt(w), top: p.getHeight(), bottom: p.getHeight() - mmToPt(h) }));
       const result = await out.embedPages(pages, boxes);
@@ -118,7 +129,12 @@ export class ImposedSheets implements OutputTarget {
         });
         drawMarks(page, this.plan);
         const filled = slots.filter((i) => i >= 0);
-        drawSlug(page, this.plan, `${this.options.name}  sheet ${s + 1}/${this.sheets.length}  ${sideName}  records ${Math.min(...filled) + 1}–${Math.max(...filled) + 1}`, s + 1);
+        drawSlug(
+          page,
+          this.plan,
+          `${this.options.name}  sheet ${s + 1}/${this.sheets.length}  ${sideName}  records ${Math.min(...filled) + 1}–${Math.max(...filled) + 1}`,
+          s + 1,
+        );
       }
     }
     for (const s of ready) for (const i of this.sheets[s] as number[]) this.pending.delete(i);
@@ -136,7 +152,12 @@ export class ImposedSheets implements OutputTarget {
       this.records.set(i, entry);
     }
     entry.lastPage = Math.max(entry.lastPage, page);
-    const placement: Placement = { sheet: sheet + 1, side, slot: slot + 1, trimMm: [rect.x, rect.y, rect.width, rect.height].map(round4) as Placement['trimMm'] };
+    const placement: Placement = {
+      sheet: sheet + 1,
+      side,
+      slot: slot + 1,
+      trimMm: [rect.x, rect.y, rect.width, rect.height].map(round4) as Placement['trimMm'],
+    };
     entry.placements?.push(placement);
   }
 
@@ -174,7 +195,12 @@ function drawMarks(page: PDFPage, plan: SheetPlan): void {
   const H = plan.sheet.heightMm;
   const L = MARK_LENGTH_MM;
   const line = (x1: number, y1: number, x2: number, y2: number) =>
-    page.drawLine({ start: { x: mmToPt(x1), y: mmToPt(H - y1) }, end: { x: mmToPt(x2), y: mmToPt(H - y2) }, thickness: mmToPt(MARK_WIDTH_MM), color: K });
+    page.drawLine({
+      start: { x: mmToPt(x1), y: mmToPt(H - y1) },
+      end: { x: mmToPt(x2), y: mmToPt(H - y2) },
+      thickness: mmToPt(MARK_WIDTH_MM),
+      color: K,
+    });
   const { x: gx, y: gy, width: gw, height: gh } = plan.grid;
   const [right, bottom] = [gx + gw, gy + gh];
   for (const x of [...plan.cutsX, gx, right]) {
@@ -186,7 +212,12 @@ function drawMarks(page: PDFPage, plan: SheetPlan): void {
     line(right, y, right + L, y);
   }
   const [cx, cy, c] = [gx + gw / 2, gy + gh / 2, 3];
-  for (const [x, y] of [[cx, gy - L / 2], [cx, bottom + L / 2], [gx - L / 2, cy], [right + L / 2, cy]] as const) {
+  for (const [x, y] of [
+    [cx, gy - L / 2],
+    [cx, bottom + L / 2],
+    [gx - L / 2, cy],
+    [right + L / 2, cy],
+  ] as const) {
     line(x - c, y, x + c, y);
     line(x, y - c, x, y + c);
   }
@@ -206,7 +237,13 @@ function drawSlug(page: PDFPage, plan: SheetPlan, text: string, sheetNumber: num
   const heightMm = 5;
   const left = plan.grid.x + plan.grid.width - barcode.width * moduleMm;
   for (const bar of barcode.bars) {
-    page.drawRectangle({ x: mmToPt(left + bar.x * moduleMm), y: mmToPt(H - top - heightMm), width: mmToPt(bar.width * moduleMm), height: mmToPt(heightMm), color: K });
+    page.drawRectangle({
+      x: mmToPt(left + bar.x * moduleMm),
+      y: mmToPt(H - top - heightMm),
+      width: mmToPt(bar.width * moduleMm),
+      height: mmToPt(heightMm),
+      color: K,
+    });
   }
 }
 

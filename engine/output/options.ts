@@ -17,7 +17,8 @@ export function parseOutputOptions(values: Record<string, unknown>): OutputOptio
   const oneOf = <T extends string>(name: string, allowed: readonly T[], fallback: T): T => {
     const v = text(name);
     if (v === undefined) return fallback;
-    if (!(allowed as readonly string[]).includes(v)) throw new PrintError('INVALID_INPUT', `${name} expects ${allowed.join(' or ')}, not "${v}"`);
+    if (!(allowed as readonly string[]).includes(v))
+      throw new PrintError('INVALID_INPUT', `${name} expects ${allowed.join(' or ')}, not "${v}"`);
     return v as T;
   };
   const bleed = oneOf('bleed', ['true', 'false'], 'false') === 'true';

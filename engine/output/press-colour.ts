@@ -33,23 +33,48 @@ export async function toPress(input: string, output: string, options: PressOptio
   if (!existsSync(GS)) throw new PrintError('SETUP', `Ghostscript not found at ${GS}: run \`npm run setup\` (apt-get install ghostscript)`);
   const icc = resolve(options.icc ?? DEFAULT_PRESS_ICC);
   if (!existsSync(icc)) {
-    throw new PrintError(options.icc ? 'INVALID_INPUT' : 'SETUP', options.icc ? `the ICC profile ${icc} does not exist` : `the default press profile ${icc} is missing: run \`npm run setup\` (apt-get install icc-profiles-free)`);
+    throw new PrintError(
+      options.icc ? 'INVALID_INPUT' : 'SETUP',
+      options.icc
+        ? `the ICC profile ${icc} does not exist`
+        : `the default press profile ${icc} is missing: run \`npm run setup\` (apt-get install icc-profiles-free)`,
+    );
   }
   const work = mkdtempSync(join(tmpdir(), 'shikaku-press-'));
   try {
     const marks = join(work, 'pdfx.ps');
     writeFileSync(marks, pdfxMarks(icc, options.title));
-    await promisify(execFile)(GS, [
-      '-dBATCH', '-dNOPAUSE', '-dQUIET', '-dSAFER', `--permit-file-read=${icc}`,
-      '-sDEVICE=pdfwrite', '-dCompatibilityLevel=1.6',
-      '-sColorConversionStrategy=CMYK', '-sProcessColorModel=DeviceCMYK', `-sOutputICCProfile=${icc}`,
-      '-dEmbedAllFonts=true', '-dSubsetFonts=true', '-dPreserveTrimBox=true',
-      '-dAutoRotatePages=/None', '-dDetectDuplicateImages=true',
-      `-sOutputFile=${output}`, input, marks,
-    ], { maxBuffer: 16 * 1024 * 1024 });
+    await promisify(execFile)(
+      GS,
+      [
+        '-dBATCH',
+        '-dNOPAUSE',
+        '-dQUIET',
+        '-dSAFER',
+        `--permit-file-read=${icc}`,
+        '-sDEVICE=pdfwrite',
+        '-dCompatibilityLevel=1.6',
+        '-sColorConversionStrategy=CMYK',
+        '-sProcessColorModel=DeviceCMYK',
+        `-sOutputICCProfile=${icc}`,
+        '-dEmbedAllFonts=true',
+        '-dSubsetFonts=true',
+        '-dPreserveTrimBox=true',
+        '-dAutoRotatePages=/None',
+        '-dDetectDuplicateImages=true',
+        `-sOutputFile=${output}`,
+        input,
+        marks,
+      ],
+      { maxBuffer: 16 * 1024 * 1024 },
+    );
   } catch (err) {
     const e = err as { stderr?: string; message: string };
-    throw new PrintError('RENDER', `Ghostscript could not make the press file: ${(e.stderr || e.message).trim().split('\n').slice(0, 3).join(' ')}`, { cause: err });
+    throw new PrintError(
+      'RENDER',
+      `Ghostscript could not make the press file: ${(e.stderr || e.message).trim().split('\n').slice(0, 3).join(' ')}`,
+      { cause: err },
+    );
   } finally {
     rmSync(work, { recursive: true, force: true });
   }

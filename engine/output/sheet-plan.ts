@@ -71,7 +71,10 @@ export function planSheet(sheet: SheetSize, page: { widthMm: number; heightMm: n
   const rotated = turned.cols * turned.rows > upright.cols * upright.rows;
   const { cols, rows } = rotated ? turned : upright;
   if (cols < 1 || rows < 1) {
-    throw new PrintError('INVALID_INPUT', `a ${page.widthMm} × ${page.heightMm} mm page with ${bleedMm} mm bleed, crop marks and slug does not fit a ${sheet.widthMm} × ${sheet.heightMm} mm sheet: choose a larger sheet`);
+    throw new PrintError(
+      'INVALID_INPUT',
+      `a ${page.widthMm} × ${page.heightMm} mm page with ${bleedMm} mm bleed, crop marks and slug does not fit a ${sheet.widthMm} × ${sheet.heightMm} mm sheet: choose a larger sheet`,
+    );
   }
   const w = rotated ? page.heightMm : page.widthMm;
   const h = rotated ? page.widthMm : page.heightMm;
@@ -81,11 +84,24 @@ export function planSheet(sheet: SheetSize, page: { widthMm: number; heightMm: n
   const gridY = MARGIN_MM.top + (availH - rows * cellH) / 2;
   const slots: SlotRect[] = [];
   for (let r = 0; r < rows; r++) {
-    for (let c = 0; c < cols; c++) slots.push({ x: gridX + c * cellW + bleedMm, y: gridY + r * cellH + bleedMm, width: w, height: h, rotated });
+    for (let c = 0; c < cols; c++)
+      slots.push({ x: gridX + c * cellW + bleedMm, y: gridY + r * cellH + bleedMm, width: w, height: h, rotated });
   }
   const cutsX = [...new Set(slots.flatMap((s) => [s.x, s.x + s.width]).map((v) => round(v)))].sort((a, b) => a - b);
   const cutsY = [...new Set(slots.flatMap((s) => [s.y, s.y + s.height]).map((v) => round(v)))].sort((a, b) => a - b);
-  return { sheet, page, bleedMm, cols, rows, rotated, perSheet: cols * rows, slots, cutsX, cutsY, grid: { x: gridX, y: gridY, width: cols * cellW, height: rows * cellH } };
+  return {
+    sheet,
+    page,
+    bleedMm,
+    cols,
+    rows,
+    rotated,
+    perSheet: cols * rows,
+    slots,
+    cutsX,
+    cutsY,
+    grid: { x: gridX, y: gridY, width: cols * cellW, height: rows * cellH },
+  };
 }
 
 /** How the sheet is turned over for its back: about its long edge (left–right mirror) or its short edge (top–bottom). */

@@ -58,7 +58,12 @@ export class TrimPages implements OutputTarget {
   private readonly writer: PdfWriter;
   private readonly records: RecordOutput[] = [];
 
-  constructor(sink: PdfSink, page: { widthMm: number; heightMm: number }, private readonly sides: number, options: { bleedMm?: number; neutralGray?: boolean } = {}) {
+  constructor(
+    sink: PdfSink,
+    page: { widthMm: number; heightMm: number },
+    private readonly sides: number,
+    options: { bleedMm?: number; neutralGray?: boolean } = {},
+  ) {
     this.writer = new PdfWriter(sink, page, options);
   }
 
@@ -69,7 +74,9 @@ export class TrimPages implements OutputTarget {
   async add(pdf: Uint8Array, records: readonly number[]): Promise<void> {
     const first = this.writer.pageCount;
     await this.writer.addChunk(pdf, records.length * this.sides);
-    records.forEach((index, k) => this.records.push({ record: index + 1, firstPage: first + k * this.sides + 1, lastPage: first + (k + 1) * this.sides }));
+    records.forEach((index, k) =>
+      this.records.push({ record: index + 1, firstPage: first + k * this.sides + 1, lastPage: first + (k + 1) * this.sides }),
+    );
   }
 
   finish(info: DocumentInfo): Promise<TargetSummary> {

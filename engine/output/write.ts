@@ -70,7 +70,11 @@ async function produceToFile(path: string, produce: PdfProducer): Promise<Render
  * Writes the PDF beside `out` and renames it into place, then the manifest: a reader never sees a
  * half-written file, and a failed render leaves nothing.
  */
-export async function writePdfOutput(out: string, produce: PdfProducer, finish: { color?: 'office' | 'press'; icc?: string | undefined } = {}): Promise<Manifest> {
+export async function writePdfOutput(
+  out: string,
+  produce: PdfProducer,
+  finish: { color?: 'office' | 'press'; icc?: string | undefined } = {},
+): Promise<Manifest> {
   const tmp = join(dirname(out), `.${basename(out)}.${process.pid}.tmp`);
   const summary = await produceToFile(tmp, produce);
   const manifest = manifestOf(summary, 'pdf', out);
@@ -94,11 +98,21 @@ export async function writePdfOutput(out: string, produce: PdfProducer, finish: 
  * Writes one PNG per page into the folder `out` (built aside and renamed into place) and the manifest
  * beside it. An existing `out` is replaced only when it holds nothing but page PNGs of an earlier run.
  */
-export async function writePngOutput(out: string, dpi: number, page: { widthMm: number; heightMm: number }, produce: PdfProducer, png: PngMode = 'proof'): Promise<Manifest> {
+export async function writePngOutput(
+  out: string,
+  dpi: number,
+  page: { widthMm: number; heightMm: number },
+  produce: PdfProducer,
+  png: PngMode = 'proof',
+): Promise<Manifest> {
   if (existsSync(out)) {
     if (!statSync(out).isDirectory()) throw new PrintError('INVALID_INPUT', `--out ${out} is a file; PNG output needs a folder`);
     const foreign = readdirSync(out).filter((f) => !PNG_NAME.test(f));
-    if (foreign.length) throw new PrintError('INVALID_INPUT', `--out ${out} holds other files (${foreign.slice(0, 3).join(', ')}); give an empty or new folder`);
+    if (foreign.length)
+      throw new PrintError(
+        'INVALID_INPUT',
+        `--out ${out} holds other files (${foreign.slice(0, 3).join(', ')}); give an empty or new folder`,
+      );
   }
   const work = mkdtempSync(join(dirname(out), `.${basename(out)}.`));
   try {

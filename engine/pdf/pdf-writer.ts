@@ -56,7 +56,11 @@ export class PdfWriter {
    * With `bleedMm`, each page is the trim plus that much on every side: TrimBox the trim, BleedBox the
    * page. With `neutralGray`, neutral RGB colours are restated as gray for the press step (neutral-gray.ts).
    */
-  constructor(private readonly sink: PdfSink, size: PageSizeMm, options: { bleedMm?: number; neutralGray?: boolean } = {}) {
+  constructor(
+    private readonly sink: PdfSink,
+    size: PageSizeMm,
+    options: { bleedMm?: number; neutralGray?: boolean } = {},
+  ) {
     this.width = mmToPt(size.widthMm);
     this.height = mmToPt(size.heightMm);
     this.bleed = mmToPt(options.bleedMm ?? 0);

@@ -17,7 +17,9 @@ function resolve(context: PDFContext, object: PDFObject | undefined): PDFObject 
 function subsetContents(context: PDFContext, cidFont: PDFDict): Uint8Array[] | undefined {
   const descriptor = resolve(context, cidFont.get(PDFName.of('FontDescriptor')));
   if (!(descriptor instanceof PDFDict)) return undefined;
-  const program = ['FontFile2', 'FontFile3', 'FontFile'].map((k) => resolve(context, descriptor.get(PDFName.of(k)))).find((o) => o instanceof PDFRawStream);
+  const program = ['FontFile2', 'FontFile3', 'FontFile']
+    .map((k) => resolve(context, descriptor.get(PDFName.of(k))))
+    .find((o) => o instanceof PDFRawStream);
   if (!(program instanceof PDFRawStream)) return undefined;
   const map = resolve(context, cidFont.get(PDFName.of('CIDToGIDMap')));
   const widths = resolve(context, cidFont.get(PDFName.of('W')));
@@ -33,7 +35,8 @@ function tagOf(parts: readonly Uint8Array[]): string {
 
 function retag(dict: PDFDict, key: string, tag: string): void {
   const name = dict.get(PDFName.of(key));
-  if (name instanceof PDFName && TAG.test(name.decodeText())) dict.set(PDFName.of(key), PDFName.of(name.decodeText().replace(TAG, `${tag}+`)));
+  if (name instanceof PDFName && TAG.test(name.decodeText()))
+    dict.set(PDFName.of(key), PDFName.of(name.decodeText().replace(TAG, `${tag}+`)));
 }
 
 /**

@@ -30,7 +30,9 @@ const COLOUR_SPREAD = 2;
 async function kPixels(file: string): Promise<Buffer> {
   const { data, info } = await sharp(file).removeAlpha().raw().toBuffer({ resolveWithObject: true });
   for (let i = 0; i < data.length; i += 3) {
-    const r = data[i] as number, g = data[i + 1] as number, b = data[i + 2] as number;
+    const r = data[i] as number,
+      g = data[i + 1] as number,
+      b = data[i + 2] as number;
     const max = Math.max(r, g, b);
     // poppler draws neutral content with three equal channels: any tint is colour artwork (even the
     // palest anti-aliased edge of the seal, which must not become a black speck)
@@ -40,7 +42,9 @@ async function kPixels(file: string): Promise<Buffer> {
     data[i + 1] = v;
     data[i + 2] = v;
   }
-  return sharp(data, { raw: { width: info.width, height: info.height, channels: 3 } }).png().toBuffer();
+  return sharp(data, { raw: { width: info.width, height: info.height, channels: 3 } })
+    .png()
+    .toBuffer();
 }
 
 /**

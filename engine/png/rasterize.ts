@@ -45,19 +45,41 @@ export function checkPageNumber(page: number, pageCount: number, name = 'page'):
  * When it fails or is cancelled, every pdftoppm has exited before it rejects; what they wrote stays in
  * `outDir`, which the caller owns and removes.
  */
-export async function rasterizePdfFile(pdfPath: string, pageCount: number, page: PageSize, dpi: number, outDir: string, options: RasterizeOptions = {}): Promise<string[]> {
+export async function rasterizePdfFile(
+  pdfPath: string,
+  pageCount: number,
+  page: PageSize,
+  dpi: number,
+  outDir: string,
+  options: RasterizeOptions = {},
+): Promise<string[]> {
   const { signal, firstPage = 1, lastPage = pageCount, png = 'proof' } = options;
   checkPageNumber(firstPage, pageCount, 'firstPage');
   checkPageNumber(lastPage, pageCount, 'lastPage');
   if (lastPage < firstPage) throw new PrintError('INVALID_INPUT', `lastPage (${lastPage}) comes before firstPage (${firstPage})`);
   throwIfCancelled(signal);
 
-  const size = ['-r', String(dpi), '-x', '0', '-y', '0', '-W', String(pixelsFor(page.widthMm, dpi)), '-H', String(pixelsFor(page.heightMm, dpi)), ...pdftoppmArgs(png)];
+  const size = [
+    '-r',
+    String(dpi),
+    '-x',
+    '0',
+    '-y',
+    '0',
+    '-W',
+    String(pixelsFor(page.widthMm, dpi)),
+    '-H',
+    String(pixelsFor(page.heightMm, dpi)),
+    ...pdftoppmArgs(png),
+  ];
   const wanted = lastPage - firstPage + 1;
   // pdftoppm is single-threaded: one process per core, each on a contiguous range of pages.
   const parts = Math.max(1, Math.min(availableParallelism(), Math.ceil(wanted / 20)));
   const per = Math.ceil(wanted / parts);
-  const ranges = Array.from({ length: parts }, (_, k) => [firstPage + k * per, Math.min(lastPage, firstPage + (k + 1) * per - 1)] as const).filter(([first, last]) => first <= last);
+  const ranges = Array.from(
+    { length: parts },
+    (_, k) => [firstPage + k * per, Math.min(lastPage, firstPage + (k + 1) * per - 1)] as const,
+  ).filter(([first, last]) => first <= last);
 
   // One controller stops every process: on the caller's abort, and when one process fails (the others'
   // pages would be thrown away anyway).
@@ -68,10 +90,12 @@ export async function rasterizePdfFile(pdfPath: string, pageCount: number, page:
   try {
     await Promise.all(
       ranges.map(([first, last], k) =>
-        pdftoppm([...size, '-f', String(first), '-l', String(last), '-png', pdfPath, join(outDir, `p${k}`)], stop.signal).catch((cause: unknown) => {
-          failure ??= { cause };
-          stop.abort();
-        }),
+        pdftoppm([...size, '-f', String(first), '-l', String(last), '-png', pdfPath, join(outDir, `p${k}`)], stop.signal).catch(
+          (cause: unknown) => {
+            failure ??= { cause };
+            stop.abort();
+          },
+        ),
       ),
     );
   } finally {
@@ -81,7 +105,11 @@ export async function rasterizePdfFile(pdfPath: string, pageCount: number, page:
   if (failure) {
     const { cause } = failure;
     const missing = (cause as NodeJS.ErrnoException).code === 'ENOENT';
-    throw new PrintError('SETUP', missing ? 'pdftoppm not found: run `npm run setup` (apt-get install poppler-utils)' : `pdftoppm failed: ${(cause as Error).message}`, { cause });
+    throw new PrintError(
+      'SETUP',
+      missing ? 'pdftoppm not found: run `npm run setup` (apt-get install poppler-utils)' : `pdftoppm failed: ${(cause as Error).message}`,
+      { cause },
+    );
   }
   // pdftoppm names a page by its number, zero-padded to the width of the page count: sort by number.
   const pageOf = (f: string) => Number(/-(\d+)\.png$/.exec(f)?.[1]);
@@ -96,7 +124,13 @@ export async function rasterizePdfFile(pdfPath: string, pageCount: number, page:
  * `rasterizePdfFile` for a PDF in memory, answering the PNGs in memory: for small documents or a few pages.
  * Its temporary folder is removed before it answers, also when it fails or is cancelled.
  */
-export async function rasterizePdf(pdf: Uint8Array, pageCount: number, page: PageSize, dpi: number, options: RasterizeOptions = {}): Promise<Buffer[]> {
+export async function rasterizePdf(
+  pdf: Uint8Array,
+  pageCount: number,
+  page: PageSize,
+  dpi: number,
+  options: RasterizeOptions = {},
+): Promise<Buffer[]> {
   throwIfCancelled(options.signal);
   // Named like the engine's other temp folders (orphans.ts): the next start removes it if this process is killed.
   const dir = await mkdtemp(join(tmpdir(), `shikaku-print-png-${process.pid}-`));

@@ -21,7 +21,8 @@ function nestingDepth(text: string, max: number): number {
   for (let i = 0; i < text.length; i++) {
     const c = text.charCodeAt(i);
     if (inString) {
-      if (c === 0x5c) i++; // backslash: skip the escaped character
+      if (c === 0x5c)
+        i++; // backslash: skip the escaped character
       else if (c === 0x22) inString = false;
     } else if (c === 0x22) inString = true;
     else if (c === 0x7b || c === 0x5b) {
@@ -136,5 +137,6 @@ export async function* splitJsonArray(text: AsyncIterable<string>, source: strin
     yield record;
     return;
   }
-  if (mode === 'array') throw invalid(inString ? 'ends inside a string: the array of records is cut off' : 'ends before its array of records is closed with ]');
+  if (mode === 'array')
+    throw invalid(inString ? 'ends inside a string: the array of records is cut off' : 'ends before its array of records is closed with ]');
 }

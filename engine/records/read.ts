@@ -45,7 +45,9 @@ async function* decodeStream(input: AsyncIterable<Uint8Array> | Iterable<Uint8Ar
     try {
       return (decoder as TextDecoder).decode(bytes, { stream });
     } catch (cause) {
-      throw new PrintError('INVALID_INPUT', `${source} is not valid ${(decoder as TextDecoder).encoding} text near byte ${offset}`, { cause });
+      throw new PrintError('INVALID_INPUT', `${source} is not valid ${(decoder as TextDecoder).encoding} text near byte ${offset}`, {
+        cause,
+      });
     } finally {
       offset += bytes.length;
     }
@@ -86,7 +88,11 @@ async function* decodeStream(input: AsyncIterable<Uint8Array> | Iterable<Uint8Ar
  * an input whose structure is broken (an unclosed array or quote, text that is no known encoding) throws
  * an INVALID_INPUT error saying where.
  */
-export async function* readRecords(input: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, format: RecordFormat, source = 'input'): AsyncGenerator<unknown> {
+export async function* readRecords(
+  input: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+  format: RecordFormat,
+  source = 'input',
+): AsyncGenerator<unknown> {
   const text = decodeStream(input, source);
   if (format === 'json') yield* splitJsonArray(text, source, RECORD_LIMITS);
   else if (format === 'ndjson') yield* ndjsonRecords(text);
@@ -121,11 +127,12 @@ async function* ndjsonRecords(text: AsyncIterable<string>): AsyncGenerator<unkno
   const finish = (): unknown => {
     lineNo++;
     const body = line.trim();
-    const record = tooLong || body.length > RECORD_LIMITS.maxChars
-      ? new UnreadableRecord(`line ${lineNo} is longer than ${RECORD_LIMITS.maxChars} characters`)
-      : body === ''
-        ? undefined
-        : parseJsonRecord(body, `line ${lineNo}`, RECORD_LIMITS.maxDepth);
+    const record =
+      tooLong || body.length > RECORD_LIMITS.maxChars
+        ? new UnreadableRecord(`line ${lineNo} is longer than ${RECORD_LIMITS.maxChars} characters`)
+        : body === ''
+          ? undefined
+          : parseJsonRecord(body, `line ${lineNo}`, RECORD_LIMITS.maxDepth);
     line = '';
     tooLong = false;
     return record;
@@ -157,7 +164,14 @@ async function* ndjsonRecords(text: AsyncIterable<string>): AsyncGenerator<unkno
  */
 async function* csvRecords(text: AsyncIterable<string>, source: string): AsyncGenerator<unknown> {
   const from = Readable.from(text);
-  const rows = csvParser({ bom: true, skip_empty_lines: true, trim: false, relax_column_count: true, info: true, max_record_size: RECORD_LIMITS.maxChars });
+  const rows = csvParser({
+    bom: true,
+    skip_empty_lines: true,
+    trim: false,
+    relax_column_count: true,
+    info: true,
+    max_record_size: RECORD_LIMITS.maxChars,
+  });
   // pipe() does not pass the source's errors on (an undecodable byte, a body past its limit, a client that
   // left): hand them to the parser, whose iteration below then throws them as they are.
   from.on('error', (err) => rows.destroy(err));

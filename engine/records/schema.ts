@@ -18,32 +18,37 @@ const katakana = /^[\u30a1-\u30fa\u30fc\u30fb\u3000 ]+$/u;
  * The shape of one record, field by field (shared/spec/records.md). Every field is optional here; which
  * ones a layout requires, and the rules across fields, are checked in validate/.
  */
-export const recordSchema = z.strictObject({
-  insurerNumber: z.string().refine(isValidInsurerNumber),
-  insurerName: text,
-  prefecture: text,
-  insurerAddress: text,
-  symbol: text,
-  number: z.string().regex(/^\d+$/),
-  branch: z.string().regex(/^\d{2}$/),
-  name: text,
-  nameKana: z.string().regex(katakana),
-  sex: z.enum(['男', '女']),
-  sexOnBack: z.boolean(),
-  birthDate: isoDate,
-  householderName: text,
-  address: text,
-  qualifiedDate: isoDate,
-  issueDate: isoDate,
-  expiryDate: isoDate,
-  effectiveDate: isoDate,
-  copayRate: z.union([z.literal(1), z.literal(2), z.literal(3)]),
-  relationship: z.enum(['本人', '家族']),
-  specialCare: z.boolean(),
-  remarks: z.string().regex(PRINTABLE),
-  myNumberLast4: z.string().regex(/^\d{4}$/).nullable(),
-  portalUrl: z.url({ protocol: /^https$/ }),
-}).partial();
+export const recordSchema = z
+  .strictObject({
+    insurerNumber: z.string().refine(isValidInsurerNumber),
+    insurerName: text,
+    prefecture: text,
+    insurerAddress: text,
+    symbol: text,
+    number: z.string().regex(/^\d+$/),
+    branch: z.string().regex(/^\d{2}$/),
+    name: text,
+    nameKana: z.string().regex(katakana),
+    sex: z.enum(['男', '女']),
+    sexOnBack: z.boolean(),
+    birthDate: isoDate,
+    householderName: text,
+    address: text,
+    qualifiedDate: isoDate,
+    issueDate: isoDate,
+    expiryDate: isoDate,
+    effectiveDate: isoDate,
+    copayRate: z.union([z.literal(1), z.literal(2), z.literal(3)]),
+    relationship: z.enum(['本人', '家族']),
+    specialCare: z.boolean(),
+    remarks: z.string().regex(PRINTABLE),
+    myNumberLast4: z
+      .string()
+      .regex(/^\d{4}$/)
+      .nullable(),
+    portalUrl: z.url({ protocol: /^https$/ }),
+  })
+  .partial();
 
 /** One insured person's record, as the contract defines it. */
 export type InsuranceRecord = z.infer<typeof recordSchema>;

@@ -25,7 +25,10 @@ export function compileLayout(layout: Layout): CompiledLayout {
     layout,
     css: ruled.css,
     // pseudo-elements cannot be selected from the page; their borders stay CSS
-    ruleSelectors: ruled.selectors.flatMap((s) => s.split(',')).map((s) => s.trim()).filter((s) => s && !/::?(before|after|marker|first-line|first-letter)/i.test(s)),
+    ruleSelectors: ruled.selectors
+      .flatMap((s) => s.split(','))
+      .map((s) => s.trim())
+      .filter((s) => s && !/::?(before|after|marker|first-line|first-letter)/i.test(s)),
     sides: layout.sideTemplates.map((side) => {
       const template = hb.compile(side.source, { strict: true, noEscape: false });
       return { id: side.id, render: (values: PrintValues) => template(values) };
@@ -61,7 +64,9 @@ export function buildDocument(compiled: CompiledLayout, records: readonly PrintV
   for (const values of records) {
     for (const side of compiled.sides) {
       // --accent: the insurer's colour for title rules (a checked #rrggbb, so safe in the attribute).
-      pages.push(`<section class="sheet side-${side.id}" data-record="${values.index}" data-side="${side.id}" style="--accent:${values.accent}">${side.render(values)}</section>`);
+      pages.push(
+        `<section class="sheet side-${side.id}" data-record="${values.index}" data-side="${side.id}" style="--accent:${values.accent}">${side.render(values)}</section>`,
+      );
     }
   }
   return `<!doctype html>

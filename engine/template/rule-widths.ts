@@ -38,7 +38,12 @@ export function withRuleWidths(css: string): RuledCss {
       const values = tokens.map((t) => KEYWORDS[t] ?? t);
       if (side) widths.set(side, values[0] ?? '');
       else {
-        const pick = [[0, 0, 0, 0], [0, 1, 0, 1], [0, 1, 2, 1], [0, 1, 2, 3]][Math.min(values.length, 4) - 1] ?? [0, 0, 0, 0];
+        const pick = [
+          [0, 0, 0, 0],
+          [0, 1, 0, 1],
+          [0, 1, 2, 1],
+          [0, 1, 2, 3],
+        ][Math.min(values.length, 4) - 1] ?? [0, 0, 0, 0];
         SIDES.forEach((s, i) => widths.set(s, values[pick[i] ?? 0] ?? ''));
       }
     } else {
@@ -50,7 +55,7 @@ export function withRuleWidths(css: string): RuledCss {
       if (!LENGTH.test(width)) continue;
       decl.cloneAfter({ prop: `--rule-${s}`, value: width });
     }
-    if (decl.parent?.type === 'rule') selectors.add((decl.parent).selector);
+    if (decl.parent?.type === 'rule') selectors.add(decl.parent.selector);
   });
   return { css: root.toString(), selectors: [...selectors] };
 }

@@ -17,7 +17,10 @@ export function crossFieldProblems(r: InsuranceRecord, scheme: Scheme, document:
   if (r.insurerNumber !== undefined) {
     const want = scheme === 'kokuho' ? 6 : 8;
     if (r.insurerNumber.length !== want) {
-      add('insurerNumber', `expected ${want} digits for ${schemeName(scheme)}, received "${r.insurerNumber}" (${r.insurerNumber.length} digits)`);
+      add(
+        'insurerNumber',
+        `expected ${want} digits for ${schemeName(scheme)}, received "${r.insurerNumber}" (${r.insurerNumber.length} digits)`,
+      );
     }
   }
   if (scheme === 'kouki' && r.insurerNumber !== undefined && r.insurerNumber.length === 8 && !r.insurerNumber.startsWith('39')) {
@@ -51,31 +54,48 @@ export function crossFieldProblems(r: InsuranceRecord, scheme: Scheme, document:
 function copayProblems(r: InsuranceRecord, scheme: Scheme): FieldProblem[] {
   const out: FieldProblem[] = [];
   if (scheme === 'kouki') {
-    if (r.copayRate === undefined) out.push({ path: 'copayRate', message: 'required on every 後期高齢者医療 document: expected 1, 2 or 3, received nothing' });
-    if (r.effectiveDate === undefined) out.push({ path: 'effectiveDate', message: 'required on every 後期高齢者医療 document: expected a date YYYY-MM-DD, received nothing' });
+    if (r.copayRate === undefined)
+      out.push({ path: 'copayRate', message: 'required on every 後期高齢者医療 document: expected 1, 2 or 3, received nothing' });
+    if (r.effectiveDate === undefined)
+      out.push({
+        path: 'effectiveDate',
+        message: 'required on every 後期高齢者医療 document: expected a date YYYY-MM-DD, received nothing',
+      });
     return out;
   }
   if (r.copayRate === undefined) {
     if (r.effectiveDate !== undefined) {
-      out.push({ path: 'effectiveDate', message: `printed only with 負担割合 (holders aged 70–74): expected no 発効期日 without copayRate, received "${r.effectiveDate}"` });
+      out.push({
+        path: 'effectiveDate',
+        message: `printed only with 負担割合 (holders aged 70–74): expected no 発効期日 without copayRate, received "${r.effectiveDate}"`,
+      });
     }
     if (r.birthDate && r.issueDate) {
       const age = ageOn(date(r.birthDate), date(r.issueDate));
       if (age >= 70 && age <= 74) {
-        out.push({ path: 'copayRate', message: `required for a holder aged 70–74 (aged ${age} on 交付年月日 ${r.issueDate}): expected 2 or 3, received nothing` });
+        out.push({
+          path: 'copayRate',
+          message: `required for a holder aged 70–74 (aged ${age} on 交付年月日 ${r.issueDate}): expected 2 or 3, received nothing`,
+        });
       }
     }
     return out;
   }
   if (r.copayRate === 1) {
-    out.push({ path: 'copayRate', message: 'expected 2 or 3 for a holder aged 70–74 under 国保 or 健康保険 (1割 is 後期高齢者医療 only), received 1' });
+    out.push({
+      path: 'copayRate',
+      message: 'expected 2 or 3 for a holder aged 70–74 under 国保 or 健康保険 (1割 is 後期高齢者医療 only), received 1',
+    });
   }
   if (r.effectiveDate === undefined) {
     out.push({ path: 'effectiveDate', message: 'required whenever 負担割合 is set: expected a date YYYY-MM-DD, received nothing' });
   } else if (r.birthDate) {
     const age = ageOn(date(r.birthDate), date(r.effectiveDate));
     if (age < 70 || age > 74) {
-      out.push({ path: 'copayRate', message: `set only for holders aged 70–74 on 発効期日 ${r.effectiveDate}; the holder is ${age}: expected no copayRate, received ${r.copayRate}` });
+      out.push({
+        path: 'copayRate',
+        message: `set only for holders aged 70–74 on 発効期日 ${r.effectiveDate}; the holder is ${age}: expected no copayRate, received ${r.copayRate}`,
+      });
     }
   }
   return out;

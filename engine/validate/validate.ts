@@ -61,7 +61,11 @@ function glyphProblems(r: InsuranceRecord, coverage: GlyphCoverage): FieldProble
  * Fields the record leaves out are taken from its insurer's profile (by 保険者番号) first: the record's own
  * fields always win.
  */
-export function checkRecord(raw: unknown, layout: Layout, options: CheckOptions = {}): { record?: InsuranceRecord; problems: FieldProblem[] } {
+export function checkRecord(
+  raw: unknown,
+  layout: Layout,
+  options: CheckOptions = {},
+): { record?: InsuranceRecord; problems: FieldProblem[] } {
   const coverage = options.coverage ?? pinnedCoverage();
   const insurers = options.insurers ?? NO_INSURERS;
   if (raw instanceof UnreadableRecord) return { problems: [{ path: '(record)', message: raw.message }] };
@@ -77,7 +81,10 @@ export function checkRecord(raw: unknown, layout: Layout, options: CheckOptions 
     const v = input[field];
     const nullable = FIELDS[field].kind === 'nullable-string';
     if (v === undefined || (v === null && !nullable) || (typeof v === 'string' && v.trim() === '')) {
-      problems.push({ path: field, message: `required by layout ${layout.id}: expected ${FIELDS[field].expected}, received ${shown(v)}${fromProfile(field, own.insurerNumber, insurers)}` });
+      problems.push({
+        path: field,
+        message: `required by layout ${layout.id}: expected ${FIELDS[field].expected}, received ${shown(v)}${fromProfile(field, own.insurerNumber, insurers)}`,
+      });
     }
   }
   const parsed = recordSchema.safeParse(input);
@@ -102,7 +109,10 @@ export function checkRecord(raw: unknown, layout: Layout, options: CheckOptions 
   if (layout.cardCode) problems.push(...cardCodeProblems(parsed.data, profile?.cardCode));
   const portalUrl = parsed.data.portalUrl ?? DEFAULT_PORTAL_URL;
   if (layout.portalQr && !qrFits(portalUrl, portalQrSize(layout.page.widthMm))) {
-    problems.push({ path: 'portalUrl', message: `too long for the QR code box of this card-size notice (${portalUrl.length} characters): give a shorter https URL` });
+    problems.push({
+      path: 'portalUrl',
+      message: `too long for the QR code box of this card-size notice (${portalUrl.length} characters): give a shorter https URL`,
+    });
   }
   return problems.length ? { problems } : { record: parsed.data, problems };
 }
@@ -112,10 +122,12 @@ function cardCodeProblems(r: InsuranceRecord, template: string | undefined): Fie
   const text = cardCodeOf(r, template);
   const moduleMm = qrModuleMm(text, CARD_CODE_QR);
   if (!('minModuleMm' in CARD_CODE_QR) || moduleMm >= CARD_CODE_QR.minModuleMm) return [];
-  return [{
-    path: 'cardCode',
-    message: `the 二次元コード would carry ${text.length} characters, too many for its ${CARD_CODE_QR.sizeMm} mm box (modules of ${moduleMm.toFixed(2)} mm, at least ${CARD_CODE_QR.minModuleMm} needed): shorten 記号 or 番号, or the profile's codes.card template`,
-  }];
+  return [
+    {
+      path: 'cardCode',
+      message: `the 二次元コード would carry ${text.length} characters, too many for its ${CARD_CODE_QR.sizeMm} mm box (modules of ${moduleMm.toFixed(2)} mm, at least ${CARD_CODE_QR.minModuleMm} needed): shorten 記号 or 番号, or the profile's codes.card template`,
+    },
+  ];
 }
 
 /** Fields an insurer profile can give. */
@@ -180,7 +192,11 @@ export function validateRecords(raws: readonly unknown[], layout: Layout, option
   const { records, problems } = triageRecords(raws, layout, options);
   if (problems.length) {
     const bad = new Set(problems.map((p) => p.record)).size;
-    throw new PrintError('INVALID_INPUT', `${bad} of ${raws.length} records are invalid (${problems.length} problems); nothing was printed`, { problems });
+    throw new PrintError(
+      'INVALID_INPUT',
+      `${bad} of ${raws.length} records are invalid (${problems.length} problems); nothing was printed`,
+      { problems },
+    );
   }
   return records;
 }

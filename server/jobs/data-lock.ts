@@ -66,7 +66,8 @@ export function lockDataFolder(dataDir: string): () => void {
       break;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      if (attempt >= 2) throw new DataFolderLockedError(`the data folder ${dataDir} is being taken by another service: start this one again`);
+      if (attempt >= 2)
+        throw new DataFolderLockedError(`the data folder ${dataDir} is being taken by another service: start this one again`);
       let holder: Holder | undefined;
       try {
         holder = JSON.parse(readFileSync(path, 'utf8')) as Holder;
@@ -86,7 +87,10 @@ export function lockDataFolder(dataDir: string): () => void {
       rmSync(tmp, { force: true });
     }
   }
-  if (tookOver && !holds(path, me)) throw new DataFolderLockedError(`the data folder ${dataDir} was taken by another service starting at the same moment: start this one again`);
+  if (tookOver && !holds(path, me))
+    throw new DataFolderLockedError(
+      `the data folder ${dataDir} was taken by another service starting at the same moment: start this one again`,
+    );
   let released = false;
   return () => {
     if (released) return;

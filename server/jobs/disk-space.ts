@@ -5,7 +5,10 @@ const MB = 1024 * 1024;
 
 /** The data folder lacks room: a job fails with this message and resumes by itself when room returns. */
 export class DiskFullError extends Error {
-  constructor(readonly freeBytes: number, readonly neededBytes: number) {
+  constructor(
+    readonly freeBytes: number,
+    readonly neededBytes: number,
+  ) {
     super(`disk full: ${Math.floor(freeBytes / MB)} MB free, ${Math.ceil(neededBytes / MB)} MB needed`);
   }
 }
@@ -42,7 +45,11 @@ export class DiskSpace extends EventEmitter {
   /** The room (bytes, the reserve included) that work is waiting for; 0 when none waits. */
   private waitingFor = 0;
 
-  constructor(private readonly dir: string, readonly minFree: number, private readonly intervalMs = 2000) {
+  constructor(
+    private readonly dir: string,
+    readonly minFree: number,
+    private readonly intervalMs = 2000,
+  ) {
     super();
   }
 

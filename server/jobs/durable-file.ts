@@ -40,7 +40,10 @@ export async function writeDurable(path: string, data: string | Uint8Array): Pro
  * `write`. Pieces go to the page cache at once (no backlog builds up in memory); the flush to disk, the
  * slow part, is asynchronous.
  */
-export async function writeDurableBy(path: string, produce: (write: (data: string | Uint8Array) => void) => Promise<void> | void): Promise<void> {
+export async function writeDurableBy(
+  path: string,
+  produce: (write: (data: string | Uint8Array) => void) => Promise<void> | void,
+): Promise<void> {
   const tmp = tempPathOf(path);
   let file: FileHandle | undefined;
   try {
@@ -48,7 +51,7 @@ export async function writeDurableBy(path: string, produce: (write: (data: strin
     file = handle;
     await produce((data) => {
       const bytes = typeof data === 'string' ? Buffer.from(data) : data;
-      for (let off = 0; off < bytes.length; ) off += writeSync(handle.fd, bytes, off);
+      for (let off = 0; off < bytes.length;) off += writeSync(handle.fd, bytes, off);
     });
     await handle.sync();
     await handle.close();

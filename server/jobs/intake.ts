@@ -1,14 +1,36 @@
 import { open, type FileHandle } from 'node:fs/promises';
 import { setImmediate as yieldToEvents } from 'node:timers/promises';
-import { checkInputRecord, describeOutput, readRecords, PrintError, type Insurers, type Layout, type OutputOptions, type RecordFormat } from '../../engine/index.ts';
+import {
+  checkInputRecord,
+  describeOutput,
+  readRecords,
+  PrintError,
+  type Insurers,
+  type Layout,
+  type OutputOptions,
+  type RecordFormat,
+} from '../../engine/index.ts';
 import type { ServiceLimits } from '../config.ts';
 import { bytesNeeded, isDiskFull, type DiskSpace } from './disk-space.ts';
 import { writeDurable } from './durable-file.ts';
-import { JOB_CHUNK_RECORDS, chunkInputPath, intakeRejectionsPath, type ChunkInput, type Job, type JobStore, type Rejection } from './job-store.ts';
+import {
+  JOB_CHUNK_RECORDS,
+  chunkInputPath,
+  intakeRejectionsPath,
+  type ChunkInput,
+  type Job,
+  type JobStore,
+  type Rejection,
+} from './job-store.ts';
 
 /** A job body refused as a whole: the HTTP edge answers `status` with these problems (a bounded list). */
 export class IntakeError extends Error {
-  constructor(readonly status: 400 | 413 | 422 | 503, message: string, readonly problems: Rejection[] = [], readonly problemCount = 0) {
+  constructor(
+    readonly status: 400 | 413 | 422 | 503,
+    message: string,
+    readonly problems: Rejection[] = [],
+    readonly problemCount = 0,
+  ) {
     super(message);
   }
 }
@@ -127,7 +149,12 @@ export async function takeJob(body: AsyncIterable<Uint8Array>, store: JobStore, 
         await log.appendFile(`${lines.join('\n')}\n`);
         if (rejected > o.limits.jobRejectedRecords) {
           const limit = o.limits.jobRejectedRecords;
-          throw new IntakeError(422, `more than ${limit} of the first ${total} records are invalid: is this the right file for layout ${o.layout.id}? Nothing was kept`, head, rejectionCount);
+          throw new IntakeError(
+            422,
+            `more than ${limit} of the first ${total} records are invalid: is this the right file for layout ${o.layout.id}? Nothing was kept`,
+            head,
+            rejectionCount,
+          );
         }
       }
       if (total % YIELD_EVERY === 0) await yieldToEvents();
@@ -143,7 +170,21 @@ export async function takeJob(body: AsyncIterable<Uint8Array>, store: JobStore, 
     if (o.signal?.aborted) throw new IntakeError(503, 'the service is stopping: nothing of this job was kept; send it again shortly');
     o.disk.require(bytesNeeded((total - rejected) * o.layout.sides.length, total));
     const now = new Date().toISOString();
-    const job: Job = { id, owner: o.owner, layout: o.layout.id, state: 'queued', createdAt: now, updatedAt: now, total, done: 0, chunks, rejected, rejectionCount, rejections: head, output: describeOutput(o.output) };
+    const job: Job = {
+      id,
+      owner: o.owner,
+      layout: o.layout.id,
+      state: 'queued',
+      createdAt: now,
+      updatedAt: now,
+      total,
+      done: 0,
+      chunks,
+      rejected,
+      rejectionCount,
+      rejections: head,
+      output: describeOutput(o.output),
+    };
     await store.commitIntake(job);
     return job;
   } catch (err) {

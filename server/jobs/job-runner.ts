@@ -1,6 +1,15 @@
 import { readFileSync, rmSync } from 'node:fs';
 import type { Logger } from 'pino';
-import { PrintError, getLayout, outputTarget, parseOutputOptions, toPress, type Engine, type Layout, type RecordPages } from '../../engine/index.ts';
+import {
+  PrintError,
+  getLayout,
+  outputTarget,
+  parseOutputOptions,
+  toPress,
+  type Engine,
+  type Layout,
+  type RecordPages,
+} from '../../engine/index.ts';
 import type { Metrics } from '../metrics.ts';
 import { bytesNeeded, DiskFullError, isDiskFull, type DiskSpace } from './disk-space.ts';
 import { writeDurableBy } from './durable-file.ts';
@@ -42,7 +51,15 @@ export class JobRunner {
   private readonly concurrency: number;
 
   constructor(o: RunnerOptions) {
-    ({ store: this.store, layouts: this.layouts, engine: this.engine, disk: this.disk, metrics: this.metrics, log: this.log, problemsShown: this.problemsShown } = o);
+    ({
+      store: this.store,
+      layouts: this.layouts,
+      engine: this.engine,
+      disk: this.disk,
+      metrics: this.metrics,
+      log: this.log,
+      problemsShown: this.problemsShown,
+    } = o);
     this.concurrency = o.concurrency ?? 2;
     this.disk.on('recovered', () => void this.resumeRetryable());
   }
@@ -72,7 +89,9 @@ export class JobRunner {
     this.stopping = true;
     if (!this.running) return;
     let timer: NodeJS.Timeout | undefined;
-    const grace = Number.isFinite(graceMs) ? new Promise<void>((r) => (timer = setTimeout(r, graceMs))) : new Promise<void>(() => undefined);
+    const grace = Number.isFinite(graceMs)
+      ? new Promise<void>((r) => (timer = setTimeout(r, graceMs)))
+      : new Promise<void>(() => undefined);
     await Promise.race([this.running, grace]);
     clearTimeout(timer);
   }
@@ -183,7 +202,10 @@ export class JobRunner {
     try {
       this.store.dropWorkFiles(job.id);
     } catch (err) {
-      this.log.warn({ job: job.id, code: (err as NodeJS.ErrnoException).code }, 'work files of a done job not removed; the next start removes them');
+      this.log.warn(
+        { job: job.id, code: (err as NodeJS.ErrnoException).code },
+        'work files of a done job not removed; the next start removes them',
+      );
     }
     this.log.info({ job: job.id, printed: job.done, rejected: job.rejected }, 'job done');
   }
@@ -196,7 +218,10 @@ export class JobRunner {
     while (input.length) {
       const stop = this.metrics.renderSeconds.startTimer({ kind: 'job_chunk' });
       try {
-        const result = await engine.renderPdf(layout.id, input.map(([, raw]) => raw));
+        const result = await engine.renderPdf(
+          layout.id,
+          input.map(([, raw]) => raw),
+        );
         stop();
         pdf = result.pdf;
         this.metrics.pages.inc({ layout: layout.id }, result.pageCount);
@@ -242,7 +267,10 @@ export class JobRunner {
       for (let n = 0; n < job.chunks; n++) {
         const meta = metas[n] as ChunkMeta;
         if (meta.printed.length === 0) continue;
-        await target.add(readFileSync(this.store.chunkPdfPath(job.id, n)), meta.printed.map((index) => position.get(index) as number));
+        await target.add(
+          readFileSync(this.store.chunkPdfPath(job.id, n)),
+          meta.printed.map((index) => position.get(index) as number),
+        );
       }
       const summary = await target.finish({ title: layout.name, subject: `${layout.id}: job ${job.id}` });
       for (const r of summary.records) pages.set(printed[r.record - 1] as number, r);

@@ -73,7 +73,8 @@ async function migrateFirstVersionJob(dir: string, id: string): Promise<boolean>
     mkdirPrivate(join(dir, 'chunks'));
     for (const [n, indices] of old.plan.entries()) {
       await writeDurable(chunkInputPath(dir, n), JSON.stringify(indices.map((i) => [i, records[i]])));
-      if (existsSync(join(dir, 'chunks', `${pad(n)}.pdf`))) await writeDurable(join(dir, 'chunks', `${pad(n)}.json`), JSON.stringify({ printed: indices, rejections: [] }));
+      if (existsSync(join(dir, 'chunks', `${pad(n)}.pdf`)))
+        await writeDurable(join(dir, 'chunks', `${pad(n)}.json`), JSON.stringify({ printed: indices, rejections: [] }));
     }
     await writeDurable(intakeRejectionsPath(dir), rejections.map((r) => `${JSON.stringify(r)}\n`).join(''));
   }
@@ -211,7 +212,10 @@ export class JobStore {
   resumable(): Job[] {
     return readdirSync(this.root)
       .map((id) => this.get(id))
-      .filter((j): j is Job => j !== undefined && (j.state === 'queued' || j.state === 'running' || (j.state === 'failed' && j.retryable === true)))
+      .filter(
+        (j): j is Job =>
+          j !== undefined && (j.state === 'queued' || j.state === 'running' || (j.state === 'failed' && j.retryable === true)),
+      )
       .sort((a, b) => a.createdAt.localeCompare(b.createdAt));
   }
 
@@ -260,7 +264,10 @@ export class JobStore {
   intakeRejections(id: string): Rejection[] {
     const path = intakeRejectionsPath(this.dir(id));
     if (!existsSync(path)) return [];
-    return readFileSync(path, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Rejection);
+    return readFileSync(path, 'utf8')
+      .split('\n')
+      .filter(Boolean)
+      .map((l) => JSON.parse(l) as Rejection);
   }
 
   /** Drops what only printing needed (records, chunks, problems: personal data), once the result is whole. */
@@ -281,7 +288,8 @@ export class JobStore {
     if (!existsSync(path)) return undefined;
     try {
       const job = JSON.parse(readFileSync(path, 'utf8')) as Job;
-      const whole = typeof job === 'object' && job !== null && job.id === id && typeof job.chunks === 'number' && typeof job.owner === 'string';
+      const whole =
+        typeof job === 'object' && job !== null && job.id === id && typeof job.chunks === 'number' && typeof job.owner === 'string';
       return whole ? job : undefined;
     } catch {
       return undefined;

@@ -17,9 +17,12 @@ export interface FilledRect {
 
 type Matrix = [number, number, number, number, number, number];
 const multiply = (m: Matrix, n: Matrix): Matrix => [
-  m[0] * n[0] + m[1] * n[2], m[0] * n[1] + m[1] * n[3],
-  m[2] * n[0] + m[3] * n[2], m[2] * n[1] + m[3] * n[3],
-  m[4] * n[0] + m[5] * n[2] + n[4], m[4] * n[1] + m[5] * n[3] + n[5],
+  m[0] * n[0] + m[1] * n[2],
+  m[0] * n[1] + m[1] * n[3],
+  m[2] * n[0] + m[3] * n[2],
+  m[2] * n[1] + m[3] * n[3],
+  m[4] * n[0] + m[5] * n[2] + n[4],
+  m[4] * n[1] + m[5] * n[3] + n[5],
 ];
 
 /** Splits a content stream into operands and operators; strings, arrays and dictionaries become one token. */
@@ -27,13 +30,22 @@ function* tokens(s: string): Generator<string> {
   let i = 0;
   while (i < s.length) {
     const c = s[i] as string;
-    if (/\s/.test(c)) { i++; continue; }
-    if (c === '%') { while (i < s.length && s[i] !== '\n') i++; continue; }
+    if (/\s/.test(c)) {
+      i++;
+      continue;
+    }
+    if (c === '%') {
+      while (i < s.length && s[i] !== '\n') i++;
+      continue;
+    }
     if (c === '(') {
       let depth = 0;
       const start = i;
       for (; i < s.length; i++) {
-        if (s[i] === '\\') { i++; continue; }
+        if (s[i] === '\\') {
+          i++;
+          continue;
+        }
         if (s[i] === '(') depth++;
         if (s[i] === ')' && --depth === 0) break;
       }
@@ -41,10 +53,27 @@ function* tokens(s: string): Generator<string> {
       yield s.slice(start, i);
       continue;
     }
-    if (c === '[' || c === ']' || c === '{' || c === '}') { i++; yield c; continue; }
-    if (c === '<' && s[i + 1] === '<') { i += 2; yield '<<'; continue; }
-    if (c === '>' && s[i + 1] === '>') { i += 2; yield '>>'; continue; }
-    if (c === '<') { const end = s.indexOf('>', i); yield s.slice(i, end + 1); i = end + 1; continue; }
+    if (c === '[' || c === ']' || c === '{' || c === '}') {
+      i++;
+      yield c;
+      continue;
+    }
+    if (c === '<' && s[i + 1] === '<') {
+      i += 2;
+      yield '<<';
+      continue;
+    }
+    if (c === '>' && s[i + 1] === '>') {
+      i += 2;
+      yield '>>';
+      continue;
+    }
+    if (c === '<') {
+      const end = s.indexOf('>', i);
+      yield s.slice(i, end + 1);
+      i = end + 1;
+      continue;
+    }
     const start = i;
     i++;
     while (i < s.length && !/[\s()<>[\]{}/%]/.test(s[i] as string)) i++;
@@ -80,13 +109,24 @@ export async function filledRects(pdfFile: string, page: number): Promise<Filled
     }
     const n = operands.map(Number);
     switch (t) {
-      case 'q': stack.push(ctm); break;
-      case 'Q': ctm = stack.pop() ?? [1, 0, 0, 1, 0, 0]; break;
-      case 'cm': ctm = multiply(n as Matrix, ctm); break;
-      case 'rg': fill = operands.join(' '); break;
+      case 'q':
+        stack.push(ctm);
+        break;
+      case 'Q':
+        ctm = stack.pop() ?? [1, 0, 0, 1, 0, 0];
+        break;
+      case 'cm':
+        ctm = multiply(n as Matrix, ctm);
+        break;
+      case 'rg':
+        fill = operands.join(' ');
+        break;
       case 're': {
         const [x, y, w, h] = n as [number, number, number, number];
-        const pts = [[x, y], [x + w, y + h]].map(([px, py]) => [
+        const pts = [
+          [x, y],
+          [x + w, y + h],
+        ].map(([px, py]) => [
           ctm[0] * (px as number) + ctm[2] * (py as number) + ctm[4],
           ctm[1] * (px as number) + ctm[3] * (py as number) + ctm[5],
         ]) as [[number, number], [number, number]];
@@ -95,13 +135,29 @@ export async function filledRects(pdfFile: string, page: number): Promise<Filled
         pending.push([x0, y0, x1, y1]);
         break;
       }
-      case 'f': case 'f*': case 'F':
+      case 'f':
+      case 'f*':
+      case 'F':
         for (const [x0, y0, x1, y1] of pending) {
-          out.push({ x: x0 * MM_PER_PT, y: (heightPt - y1) * MM_PER_PT, width: (x1 - x0) * MM_PER_PT, height: (y1 - y0) * MM_PER_PT, fill });
+          out.push({
+            x: x0 * MM_PER_PT,
+            y: (heightPt - y1) * MM_PER_PT,
+            width: (x1 - x0) * MM_PER_PT,
+            height: (y1 - y0) * MM_PER_PT,
+            fill,
+          });
         }
         pending = [];
         break;
-      case 'n': case 'W': case 'W*': case 'S': case 's': case 'B': case 'B*': case 'b': case 'b*':
+      case 'n':
+      case 'W':
+      case 'W*':
+      case 'S':
+      case 's':
+      case 'B':
+      case 'B*':
+      case 'b':
+      case 'b*':
         if (t !== 'W' && t !== 'W*') pending = [];
         break;
       default:

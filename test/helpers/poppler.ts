@@ -7,7 +7,9 @@ const run = (cmd: string, args: string[]) => execFileSync(cmd, args, { encoding:
 
 /** One page rasterized to 8-bit grey at `dpi`: width, height and one byte per pixel (0 black). */
 export function greyPage(pdf: string, page: number, dpi: number): { width: number; height: number; pixels: Buffer } {
-  const out = execFileSync('pdftoppm', ['-f', String(page), '-l', String(page), '-r', String(dpi), '-gray', pdf], { maxBuffer: 256 * 1024 * 1024 });
+  const out = execFileSync('pdftoppm', ['-f', String(page), '-l', String(page), '-r', String(dpi), '-gray', pdf], {
+    maxBuffer: 256 * 1024 * 1024,
+  });
   // PGM: "P5\n<w> <h>\n255\n" then the pixels.
   const header = /^P5\s+(\d+)\s+(\d+)\s+255\s/.exec(out.subarray(0, 40).toString('latin1'));
   if (!header) throw new Error('pdftoppm did not write a PGM');
@@ -17,7 +19,10 @@ export function greyPage(pdf: string, page: number, dpi: number): { width: numbe
 }
 
 /** Horizontal runs of dark pixels at least `minPx` long: lines and borders, with their row and extent. */
-export function horizontalRuns(img: { width: number; height: number; pixels: Buffer }, minPx: number): { y: number; x: number; length: number }[] {
+export function horizontalRuns(
+  img: { width: number; height: number; pixels: Buffer },
+  minPx: number,
+): { y: number; x: number; length: number }[] {
   const runs: { y: number; x: number; length: number }[] = [];
   for (let y = 0; y < img.height; y++) {
     let start = -1;
@@ -36,7 +41,23 @@ export function horizontalRuns(img: { width: number; height: number; pixels: Buf
 /** The text inside a rectangle of a page, in millimetres from the top-left corner. */
 export function textIn(pdf: string, page: number, rect: { x: number; y: number; w: number; h: number }): string {
   const pt = (mm: number) => String(Math.round((mm / 25.4) * 72));
-  return run('pdftotext', ['-f', String(page), '-l', String(page), '-x', pt(rect.x), '-y', pt(rect.y), '-W', pt(rect.w), '-H', pt(rect.h), '-layout', pdf, '-']);
+  return run('pdftotext', [
+    '-f',
+    String(page),
+    '-l',
+    String(page),
+    '-x',
+    pt(rect.x),
+    '-y',
+    pt(rect.y),
+    '-W',
+    pt(rect.w),
+    '-H',
+    pt(rect.h),
+    '-layout',
+    pdf,
+    '-',
+  ]);
 }
 
 /** Dark pixels inside a rectangle of a grey image, in pixels. */
@@ -52,6 +73,10 @@ export function darkPixels(img: { width: number; height: number; pixels: Buffer 
 export function wordBoxes(pdf: string, page: number): { text: string; xMin: number; yMin: number; xMax: number; yMax: number }[] {
   const xml = run('pdftotext', ['-f', String(page), '-l', String(page), '-bbox', pdf, '-']);
   return [...xml.matchAll(/<word xMin="([\d.]+)" yMin="([\d.]+)" xMax="([\d.]+)" yMax="([\d.]+)">([^<]*)<\/word>/g)].map((m) => ({
-    xMin: Number(m[1]), yMin: Number(m[2]), xMax: Number(m[3]), yMax: Number(m[4]), text: m[5] ?? '',
+    xMin: Number(m[1]),
+    yMin: Number(m[2]),
+    xMax: Number(m[3]),
+    yMax: Number(m[4]),
+    text: m[5] ?? '',
   }));
 }

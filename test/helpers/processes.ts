@@ -29,7 +29,9 @@ export function processTable(): Map<number, { state: string; ppid: number; pgid:
 export function markedBy(owner: number): number[] {
   return [...processTable().keys()].filter((pid) => {
     try {
-      return readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0').some((v) => v.startsWith(`${OWNER_ENV}=${owner}:`));
+      return readFileSync(`/proc/${pid}/environ`, 'latin1')
+        .split('\0')
+        .some((v) => v.startsWith(`${OWNER_ENV}=${owner}:`));
     } catch {
       return false;
     }
@@ -44,7 +46,7 @@ export function markedBy(owner: number): number[] {
 export function startedBy(owner: number): number[] {
   const table = processTable();
   const found = new Set<number>();
-  for (let grew = true; grew; ) {
+  for (let grew = true; grew;) {
     grew = false;
     for (const [pid, p] of table) {
       if (!found.has(pid) && (p.ppid === owner || found.has(p.ppid) || found.has(p.pgid))) {
@@ -98,7 +100,11 @@ export async function startServiceProcess(o: ServiceProcessOptions): Promise<Ser
   const env: NodeJS.ProcessEnv = { ...process.env, SHIKAKU_DATA_DIR: o.dataDir };
   delete env.SHIKAKU_API_KEYS;
   Object.assign(env, o.env);
-  const child = spawn(process.execPath, ['bin/shikaku-print.js', 'serve', '--port', '0', '--host', '127.0.0.1'], { cwd: root, env, stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, ['bin/shikaku-print.js', 'serve', '--port', '0', '--host', '127.0.0.1'], {
+    cwd: root,
+    env,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
   const log: Record<string, unknown>[] = [];
   const stderr: string[] = [];
   const port = await new Promise<number>((resolve, reject) => {
@@ -113,7 +119,15 @@ export async function startServiceProcess(o: ServiceProcessOptions): Promise<Ser
     });
   });
   const base = `http://127.0.0.1:${port}`;
-  for (let i = 0; o.waitReady !== false && (await fetch(`${base}/readyz`).then((r) => r.status, () => 0)) !== 200; i++) {
+  for (
+    let i = 0;
+    o.waitReady !== false &&
+    (await fetch(`${base}/readyz`).then(
+      (r) => r.status,
+      () => 0,
+    )) !== 200;
+    i++
+  ) {
     if (i > 300) throw new Error('the service never became ready');
     await sleep(200);
   }
@@ -152,4 +166,3 @@ export function killAll(pids: readonly number[]): void {
     }
   }
 }
-

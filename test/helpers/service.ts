@@ -38,10 +38,22 @@ export async function startTestService(options: Partial<ServeOptions> = {}, wait
 export const AUTH = { authorization: 'Bearer test-key' };
 
 /** Polls a job until it is done or failed. */
-export async function waitForJob(base: string, id: string, timeoutMs = 120_000): Promise<{ state: string; progress: { done: number; total: number; rejected: number }; rejections: { record: number; path: string; message: string }[] }> {
+export async function waitForJob(
+  base: string,
+  id: string,
+  timeoutMs = 120_000,
+): Promise<{
+  state: string;
+  progress: { done: number; total: number; rejected: number };
+  rejections: { record: number; path: string; message: string }[];
+}> {
   const until = Date.now() + timeoutMs;
   for (;;) {
-    const job = (await (await fetch(`${base}/v1/jobs/${id}`, { headers: AUTH })).json()) as { state: string; progress: { done: number; total: number; rejected: number }; rejections: { record: number; path: string; message: string }[] };
+    const job = (await (await fetch(`${base}/v1/jobs/${id}`, { headers: AUTH })).json()) as {
+      state: string;
+      progress: { done: number; total: number; rejected: number };
+      rejections: { record: number; path: string; message: string }[];
+    };
     if (job.state === 'done' || job.state === 'failed') return job;
     if (Date.now() > until) throw new Error(`job ${id} still ${job.state}`);
     await new Promise((r) => setTimeout(r, 200));
