@@ -1,7 +1,22 @@
 import { readFileSync } from 'node:fs';
 import fontkit from '@pdf-lib/fontkit';
 import bwipjs from 'bwip-js';
-import { PDFDocument, cmyk, degrees, type PDFEmbeddedPage, type PDFPage } from 'pdf-lib';
+import { deflateSync } from 'node:zlib';
+import {
+  PDFArray,
+  PDFDocument,
+  PDFName,
+  PDFObjectCopier,
+  PDFRawStream,
+  PDFRef,
+  cmyk,
+  concatTransformationMatrix,
+  decodePDFRawStream,
+  drawObject,
+  popGraphicsState,
+  pushGraphicsState,
+  type PDFPage,
+} from 'pdf-lib';
 import { mmToPt, PdfWriter, type DocumentInfo, type PdfSink } from '../pdf/pdf-writer.ts';
 import { PrintError } from '../errors.ts';
 import { readPinnedFonts } from '../fonts/fonts.ts';
@@ -93,8 +108,8 @@ export class ImposedSheets implements OutputTarget {
       return;
     }
     const out = await PDFDocument.create({ updateMetadata: false });
-    // Pages are embedded in one call per source chunk, so each chunk's fonts are copied once.
-    const embedded = new Map<number, PDFEmbeddedPage[]>();
+    // Pages become form XObjects through one copier per source chunk, so each chunk's fonts are copied once.
+    const embedded = new Map<number, PageForm[]>();
     const bySource = new Map<PDFDocument, number[]>();
     for (const s of ready) {
       for (const i of this.sheets[s] as number[]) {
@@ -108,9 +123,8 @@ export class ImposedSheets implements OutputTarget {
       const pages = indices.flatMap((i) =>
         Array.from({ length: this.sides }, (_, side) => doc.getPage((this.pending.get(i) as Pending).first + side)),
       );
-      // Chromium's page is a little larger than the trim and anchored at its top-left: embed just the trim.
-      const boxes = pages.map((p) => ({ left: 0, right: mmToPt(w), top: p.getHeight(), bottom: p.getHeight() - mmToPt(h) }));
-      const result = await out.embedPages(pages, boxes);
+      const copier = PDFObjectCopier.for(doc.context, out.context);
+      const result = pages.map((p) => pageForm(out, copier, p, mmToPt(w), mmToPt(h)));
       indices.forEach((i, k) => embedded.set(i, result.slice(k * this.sides, (k + 1) * this.sides)));
     }
     for (const s of ready) {
@@ -124,7 +138,7 @@ export class ImposedSheets implements OutputTarget {
           // A turned page: clockwise on the front; on the back clockwise for a short-edge flip and
           // counter-clockwise for a long-edge one, so that both faces share their top edge.
           const turn = side === 0 || this.options.duplex === 'short' ? -90 : 90;
-          drawInSlot(page, (embedded.get(i) as PDFEmbeddedPage[])[side] as PDFEmbeddedPage, rect, this.plan.sheet.heightMm, turn);
+          drawInSlot(page, (embedded.get(i) as PageForm[])[side] as PageForm, rect, this.plan.sheet.heightMm, turn);
           this.place(i, s, sideName, slot, rect);
         });
         drawMarks(page, this.plan);
@@ -167,22 +181,68 @@ export class ImposedSheets implements OutputTarget {
   }
 }
 
-/** Draws one page into its slot: `rect` is mm from the sheet's top-left; turned slots get the page turned by `turn` degrees. */
-function drawInSlot(page: PDFPage, embedded: PDFEmbeddedPage, rect: SlotRect, sheetHeightMm: number, turn: number): void {
-  const bottom = sheetHeightMm - rect.y - rect.height;
-  if (!rect.rotated) {
-    page.drawPage(embedded, { x: mmToPt(rect.x), y: mmToPt(bottom), width: mmToPt(rect.width), height: mmToPt(rect.height) });
-    return;
-  }
-  // Turned 90° clockwise (-90) its origin is the slot's top-left; counter-clockwise (90), its bottom-right.
-  const cw = turn < 0;
-  page.drawPage(embedded, {
-    x: mmToPt(cw ? rect.x : rect.x + rect.width),
-    y: mmToPt(cw ? bottom + rect.height : bottom),
-    width: mmToPt(rect.height),
-    height: mmToPt(rect.width),
-    rotate: degrees(turn),
+/** A printed page as a form XObject: its trim, from `bottom` up, in the page's own coordinates. */
+interface PageForm {
+  ref: PDFRef;
+  /** Where the trim starts in the form's coordinates (Chromium's page is a little taller, anchored at its top). */
+  bottom: number;
+  width: number;
+  height: number;
+}
+
+/**
+ * Makes a chunk's page a form XObject of `out` without decoding it: the page's compressed content stream
+ * is reused as it is (pdf-lib's embedPage would inflate and deflate every card again), its resources are
+ * copied through the chunk's one copier, and its bounding box is the trim at the page's top-left.
+ */
+function pageForm(out: PDFDocument, copier: PDFObjectCopier, page: PDFPage, width: number, height: number): PageForm {
+  const node = page.node;
+  const bottom = page.getHeight() - height;
+  const contents = node.Contents();
+  const single = contents instanceof PDFArray ? (contents.size() === 1 ? page.doc.context.lookup(contents.get(0)) : undefined) : contents;
+  const raw = single instanceof PDFRawStream ? single : undefined;
+  const filter = raw?.dict.get(PDFName.of('Filter'));
+  const reusable = raw && (filter === undefined || filter === PDFName.of('FlateDecode'));
+  const bytes = reusable ? raw.contents : deflateSync(decodedContents(page));
+  const dict = out.context.obj({
+    Type: 'XObject',
+    Subtype: 'Form',
+    BBox: [0, bottom, width, bottom + height],
+    Resources: copier.copy(node.Resources() ?? out.context.obj({})),
+    Length: bytes.length,
+    ...(reusable && filter === undefined ? {} : { Filter: 'FlateDecode' }),
   });
+  const ref = out.context.register(PDFRawStream.of(dict, bytes));
+  return { ref, bottom, width, height };
+}
+
+/** A page's content streams, decoded and joined (when its one stream cannot be reused as it is). */
+function decodedContents(page: PDFPage): Buffer {
+  const contents = page.node.Contents();
+  const streams = contents instanceof PDFArray ? contents.asArray().map((r) => page.doc.context.lookup(r)) : [contents];
+  return Buffer.concat(
+    streams
+      .map((st) => (st instanceof PDFRawStream ? Buffer.from(decodePDFRawStream(st).decode()) : Buffer.alloc(0)))
+      .flatMap((b) => [b, Buffer.from('\n')]),
+  );
+}
+
+/**
+ * Draws one page into its slot: `rect` is mm from the sheet's top-left; turned slots get the page turned
+ * by `turn` degrees (-90 clockwise, 90 counter-clockwise). The transformation maps the form's trim
+ * (u from 0, v from its `bottom`) onto the slot.
+ */
+function drawInSlot(page: PDFPage, form: PageForm, rect: SlotRect, sheetHeightMm: number, turn: number): void {
+  const name = page.node.newXObject('Pg', form.ref);
+  const x = mmToPt(rect.x);
+  const y = mmToPt(sheetHeightMm - rect.y - rect.height);
+  const b = form.bottom;
+  let m: [number, number, number, number, number, number];
+  if (!rect.rotated) m = [1, 0, 0, 1, x, y - b];
+  else if (turn < 0)
+    m = [0, -1, 1, 0, x - b, y + form.width]; // clockwise: the page's top edge points right
+  else m = [0, 1, -1, 0, x + b + form.height, y]; // counter-clockwise: its top edge points left
+  page.pushOperators(pushGraphicsState(), concatTransformationMatrix(...m), drawObject(name), popGraphicsState());
 }
 
 /**
