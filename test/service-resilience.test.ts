@@ -103,6 +103,41 @@ describe('service resilience', () => {
     }
   });
 
+  it('resumes an interrupted imposed job: the sheets and the placements come out whole', async () => {
+    const dataDir = mkdtempSync(join(dir, 'data-'));
+    const first = await startTestService({ dataDir });
+    const res = await fetch(`${first.base}/v1/jobs?layout=kokuho-card&impose=a4&duplex=short`, {
+      method: 'POST',
+      headers: json,
+      body: JSON.stringify(records(1200)),
+    });
+    const { id } = (await res.json()) as { id: string };
+    while ((await progress(first.base, id)) < 100) await new Promise((r) => setTimeout(r, 100));
+    await first.close();
+    expect((JSON.parse(readFileSync(join(dataDir, 'jobs', id, 'job.json'), 'utf8')) as { done: number }).done).toBeLessThan(1200);
+    const second = await startTestService({ dataDir });
+    try {
+      expect((await waitForJob(second.base, id)).state).toBe('done');
+      const manifest = (await (await fetch(`${second.base}/v1/jobs/${id}/manifest`, { headers: json })).json()) as {
+        records: { record: number; pages: [number, number]; placements: { sheet: number; side: string; slot: number }[] }[];
+      };
+      expect(manifest.records).toHaveLength(1200);
+      // 1200 records, 8 to a sheet: 150 sheets, front and back; record n on sheet ⌈n/8⌉, in order
+      manifest.records.forEach((r, i) => {
+        expect(r.placements.map((p) => [p.sheet, p.side, p.slot])).toEqual([
+          [Math.floor(i / 8) + 1, 'front', (i % 8) + 1],
+          [Math.floor(i / 8) + 1, 'back', (i % 8) + 1],
+        ]);
+      });
+      const pdf = Buffer.from(await (await fetch(`${second.base}/v1/jobs/${id}/result`, { headers: json })).arrayBuffer());
+      const file = join(dir, 'imposed-resumed.pdf');
+      writeFileSync(file, pdf);
+      expect(pageCount(file)).toBe(300);
+    } finally {
+      await second.close();
+    }
+  });
+
   it('answers 429 with Retry-After when the queue is full, instead of letting latency grow', async () => {
     const svc = await startTestService({ maxWaiting: 1 });
     try {
