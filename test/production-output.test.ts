@@ -335,6 +335,39 @@ describe('the same options over HTTP', () => {
         [3, 1],
         [1, 2],
       ]);
+      // its input was put in sheet order before printing, so its sheets filled one after another
+      expect(svc.logLines.some((l) => l.includes('input put in sheet order for cut-stack imposition'))).toBe(true);
+      for (let r = 1; r <= 19; r++) {
+        const p = front(r)!;
+        expect((p.slot - 1) * 3 + (p.sheet - 1)).toBe(r - 1); // pile `slot` stacked on the ones before it
+      }
+    } finally {
+      await svc.close();
+    }
+  });
+
+  it('a cut-stack job of several chunks is printed in sheet order and comes out with every record on its pile', async () => {
+    const svc = await startTestService({ engine: { tabs: 1 } });
+    try {
+      const many = Array.from({ length: 450 }, (_, i) => ({ ...records[i % records.length], number: String(2000000 + i) }));
+      const created = await fetch(`${svc.base}/v1/jobs?layout=kokuho-card&impose=a4&order=cut-stack`, {
+        method: 'POST',
+        headers: { ...AUTH, 'content-type': 'application/json' },
+        body: JSON.stringify(many),
+      });
+      const { id } = (await created.json()) as { id: string };
+      expect((await waitForJob(svc.base, id)).state).toBe('done');
+      const manifest = (await (await fetch(`${svc.base}/v1/jobs/${id}/manifest`, { headers: AUTH })).json()) as {
+        records: { placements: { sheet: number; slot: number; side: string }[] }[];
+      };
+      const sheets = Math.ceil(450 / 8);
+      manifest.records.forEach((r, i) => {
+        const front = r.placements.find((p) => p.side === 'front')!;
+        expect([front.sheet, front.slot]).toEqual([(i % sheets) + 1, Math.floor(i / sheets) + 1]);
+      });
+      const result = join(dir, 'job-stack.pdf');
+      writeFileSync(result, Buffer.from(await (await fetch(`${svc.base}/v1/jobs/${id}/result`, { headers: AUTH })).arrayBuffer()));
+      expect(pageBoxes(result)).toHaveLength(sheets * 2);
     } finally {
       await svc.close();
     }

@@ -175,6 +175,7 @@ export class JobRunner {
     this.disk.require(this.needed(job));
     job.state = 'running';
     await this.store.save(job);
+    await this.printInSheetOrder(job, layout);
     this.log.info({ job: job.id, layout: job.layout, records: job.total, chunks: job.chunks }, 'job started');
     let next = 0;
     let failure: { error: unknown } | undefined;
@@ -208,6 +209,19 @@ export class JobRunner {
       );
     }
     this.log.info({ job: job.id, printed: job.done, rejected: job.rejected }, 'job done');
+  }
+
+  /**
+   * A cut-stack imposed job prints its records in sheet order: its input chunks are rewritten in that
+   * order once, before any is printed, so its sheets are written as they fill.
+   */
+  private async printInSheetOrder(job: Job, layout: Layout): Promise<void> {
+    const output = parseOutputOptions(job.output ?? {});
+    if (job.reordered || !output.impose || output.order !== 'cut-stack') return;
+    if (Array.from({ length: job.chunks }, (_, n) => this.store.chunkPrinted(job.id, n)).some(Boolean)) return;
+    const target = outputTarget(layout, () => undefined, output, job.id);
+    await this.store.reorderInput(job, (n) => target.printOrder(n));
+    this.log.info({ job: job.id }, 'input put in sheet order for cut-stack imposition');
   }
 
   /** Prints chunk `n`; a record whose text does not fit its box is rejected and the chunk printed without it. */
@@ -256,8 +270,9 @@ export class JobRunner {
     const output = parseOutputOptions(job.output ?? {});
     const metas = Array.from({ length: job.chunks }, (_, n) => this.store.chunkMeta(job.id, n));
     const rejections = [...this.store.intakeRejections(job.id), ...metas.flatMap((m) => m.rejections)];
-    // The output stage numbers the printed records 0, 1, 2 …; the manifest speaks of input positions.
-    const printed = metas.flatMap((m) => m.printed);
+    // The output stage numbers the printed records 0, 1, 2 … in input order; the manifest speaks of input
+    // positions. (Chunks may hold them in print order: printInSheetOrder.)
+    const printed = metas.flatMap((m) => m.printed).sort((a, b) => a - b);
     const position = new Map(printed.map((index, p) => [index, p]));
     const pages = new Map<number, RecordPages>();
     const resultPath = this.store.resultPath(job.id);

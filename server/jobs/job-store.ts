@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { chmodSync, existsSync, readFileSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { appendFileSync, chmodSync, existsSync, readFileSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fsyncDir, isTempFile, mkdirPrivate, writeDurable } from './durable-file.ts';
@@ -36,6 +36,8 @@ export interface Job {
   retryable?: boolean;
   /** Production output (bleed, impose, duplex, order, color) as the request named it; trim pages when absent. */
   output?: Record<string, string | boolean>;
+  /** Its input chunks were rewritten in print order (cut-stack imposition): JobStore.reorderInput. */
+  reordered?: boolean;
 }
 
 /** What a printed chunk holds: the 0-based input positions printed, and the records its print rejected. */
@@ -241,6 +243,58 @@ export class JobStore {
     return JSON.parse(readFileSync(chunkInputPath(this.dir(id), n), 'utf8')) as ChunkInput;
   }
 
+  /**
+   * Rewrites a job's input chunks in the order `printOrder` gives (0-based ranks of its valid records in
+   * input order), so that the chunks print in that order: cut-stack imposition, whose first sheet needs a
+   * record of every chunk, then fills its sheets one after another instead of holding every chunk until
+   * the end. The records are streamed through one file per new chunk; the new chunks replace the old ones
+   * in one rename. A stop part-way leaves the old chunks (put back by the next call), never a mix.
+   */
+  async reorderInput(job: Job, printOrder: (n: number) => number[]): Promise<void> {
+    const dir = this.dir(job.id);
+    const [input, old, work, out] = ['input', 'input.old', 'reorder.work', 'reorder.out'].map((d) => join(dir, d)) as [
+      string,
+      string,
+      string,
+      string,
+    ];
+    if (!existsSync(input) && existsSync(old)) renameSync(old, input);
+    for (const d of [old, work, out]) rmSync(d, { recursive: true, force: true });
+    const indices = Array.from({ length: job.chunks }, (_, n) => this.chunkInput(job.id, n).map(([index]) => index)).flat();
+    const sizes = Array.from({ length: job.chunks }, (_, n) => this.chunkInput(job.id, n).length);
+    const rankOf = new Map([...indices].sort((a, b) => a - b).map((index, rank) => [index, rank]));
+    const slotOf = new Array<number>(indices.length);
+    printOrder(indices.length).forEach((rank, q) => (slotOf[rank] = q));
+    const chunkOf = (q: number) => {
+      let n = 0;
+      for (let left = q; left >= (sizes[n] ?? Infinity); n++) left -= sizes[n] as number;
+      return n;
+    };
+    mkdirPrivate(work);
+    for (let n = 0; n < job.chunks; n++) {
+      for (const [index, raw] of this.chunkInput(job.id, n)) {
+        const q = slotOf[rankOf.get(index) as number] as number;
+        appendFileSync(join(work, `${pad(chunkOf(q))}.ndjson`), `${JSON.stringify([q, index, raw])}\n`, { mode: 0o600 });
+      }
+    }
+    mkdirPrivate(out);
+    for (let n = 0; n < job.chunks; n++) {
+      const lines = readFileSync(join(work, `${pad(n)}.ndjson`), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as [number, number, unknown]);
+      lines.sort((a, b) => a[0] - b[0]);
+      await writeDurable(join(out, `${pad(n)}.json`), JSON.stringify(lines.map(([, index, raw]) => [index, raw])));
+    }
+    rmSync(work, { recursive: true, force: true });
+    await rename(input, old);
+    await rename(out, input);
+    await fsyncDir(dir);
+    job.reordered = true;
+    await this.save(job);
+    rmSync(old, { recursive: true, force: true });
+  }
+
   /** Whether chunk `n` is printed (its PDF is written last, after its meta). */
   chunkPrinted(id: string, n: number): boolean {
     return existsSync(this.chunkPdfPath(id, n));
@@ -272,7 +326,8 @@ export class JobStore {
 
   /** Drops what only printing needed (records, chunks, problems: personal data), once the result is whole. */
   dropWorkFiles(id: string): void {
-    for (const name of ['chunks', 'input', 'rejections.ndjson']) rmSync(join(this.dir(id), name), { recursive: true, force: true });
+    for (const name of ['chunks', 'input', 'input.old', 'reorder.work', 'reorder.out', 'rejections.ndjson'])
+      rmSync(join(this.dir(id), name), { recursive: true, force: true });
   }
 
   resultPath(id: string): string {
