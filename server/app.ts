@@ -32,6 +32,8 @@ export interface AppContext {
   layouts: Map<string, Layout>;
   /** The insurer profiles records are completed from (SHIKAKU_INSURERS_DIR). */
   insurers: Insurers;
+  /** The press's ICC profile for `color=press` (SHIKAKU_PRESS_ICC). */
+  pressIcc?: string | undefined;
   apiKeys: readonly ApiKey[];
   limits: ServiceLimits;
   queue: RenderQueue;
@@ -182,7 +184,7 @@ export function createApp(ctx: AppContext): express.Express {
         }
         const result = await engine.renderPdf(layout.id, records, { signal, output, name: `${layout.id}.pdf` });
         ctx.metrics.pages.inc({ layout: layout.id }, result.pageCount);
-        return output.color === 'press' ? pressBuffer(result.pdf, layout.name) : Buffer.from(result.pdf);
+        return output.color === 'press' ? pressBuffer(result.pdf, layout.name, ctx.pressIcc) : Buffer.from(result.pdf);
       }, gone.signal);
       stop();
       res.type(png ? 'image/png' : 'application/pdf').send(body);

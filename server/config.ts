@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 
@@ -76,6 +77,11 @@ const envSchema = z.object({
   SHIKAKU_SHUTDOWN_GRACE_S: wholeNumber('SHIKAKU_SHUTDOWN_GRACE_S', 0, 3600).optional(),
   SHIKAKU_MIN_FREE_MB: wholeNumber('SHIKAKU_MIN_FREE_MB', 0, 10_000_000).optional(),
   SHIKAKU_INSURERS_DIR: z.string().min(1).optional(),
+  SHIKAKU_PRESS_ICC: z
+    .string()
+    .min(1)
+    .refine((p) => existsSync(p), 'SHIKAKU_PRESS_ICC must name an ICC profile file that exists')
+    .optional(),
 });
 
 /** What `serve` takes from the environment, read and checked once. */
@@ -87,6 +93,8 @@ export interface EnvConfig {
   limits: ServiceLimits;
   /** The insurer profiles folder when named (SHIKAKU_INSURERS_DIR); else `insurers/` if there is one. */
   insurersDir: string | undefined;
+  /** The press's CMYK ICC profile for `color=press` (SHIKAKU_PRESS_ICC); Ghostscript's own when absent. */
+  pressIcc: string | undefined;
 }
 
 /** Reads and checks the service's environment; a wrong value throws naming the variable. */
@@ -100,6 +108,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): EnvConfig {
     dataDir: resolve(e.SHIKAKU_DATA_DIR ?? 'data'),
     shutdownGraceMs: (e.SHIKAKU_SHUTDOWN_GRACE_S ?? 20) * 1000,
     insurersDir: e.SHIKAKU_INSURERS_DIR,
+    pressIcc: e.SHIKAKU_PRESS_ICC === undefined ? undefined : resolve(e.SHIKAKU_PRESS_ICC),
     limits: { ...DEFAULT_LIMITS, ...(e.SHIKAKU_MIN_FREE_MB === undefined ? {} : { minFreeBytes: e.SHIKAKU_MIN_FREE_MB * 1024 * 1024 }) },
   };
 }

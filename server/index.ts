@@ -25,6 +25,8 @@ export interface ServeOptions {
   dataDir: string;
   log: Logger;
   engine: Partial<EngineOptions>;
+  /** The press's ICC profile for `color=press` (SHIKAKU_PRESS_ICC); Ghostscript's CMYK profile when absent. */
+  pressIcc?: string | undefined;
   /** Synchronous renders waiting beyond the running ones before 429. */
   maxWaiting: number;
   /** Time limit of one synchronous render, queue wait included, before 503. */
@@ -92,13 +94,23 @@ export async function startServer(options: Partial<ServeOptions> & Pick<ServeOpt
     const layouts = loadLayouts(opts.engine.layoutsDir);
     // Loaded before anything listens: a bad profile stops the start, and jobs are checked against them.
     const insurers = opts.engine.insurers ?? (await loadEngineInsurers(layouts, opts.engine.insurersDir));
-    const runner = new JobRunner({ store: jobs, layouts, engine: () => engine, disk, metrics, log, problemsShown: opts.limits.problems });
+    const runner = new JobRunner({
+      store: jobs,
+      layouts,
+      engine: () => engine,
+      disk,
+      metrics,
+      log,
+      problemsShown: opts.limits.problems,
+      pressIcc: opts.pressIcc,
+    });
     const queue = new RenderQueue(opts.engine.tabs ?? 2, opts.maxWaiting, opts.renderTimeoutMs);
     const stopping = new AbortController();
     const app = createApp({
       engine: () => engine,
       layouts,
       insurers,
+      pressIcc: opts.pressIcc,
       apiKeys,
       limits: opts.limits,
       queue,

@@ -10,6 +10,8 @@ import { backSlot, loadLayouts, getLayout, loadSamples, parseSheet, planSheet, t
 import { sheetsOf } from '../engine/output/sheet-plan.ts';
 import { cli } from './helpers/cli.ts';
 import { AUTH, startTestService, waitForJob } from './helpers/service.ts';
+import { configFromEnv } from '../server/index.ts';
+import { PDFArray, PDFDict, PDFDocument, PDFName, PDFRawStream, decodePDFRawStream } from 'pdf-lib';
 import { darkPixels, fonts, greyPage, pageBoxes } from './helpers/poppler.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'shikaku-production-'));
@@ -368,6 +370,35 @@ describe('the same options over HTTP', () => {
       const result = join(dir, 'job-stack.pdf');
       writeFileSync(result, Buffer.from(await (await fetch(`${svc.base}/v1/jobs/${id}/result`, { headers: AUTH })).arrayBuffer()));
       expect(pageBoxes(result)).toHaveLength(sheets * 2);
+    } finally {
+      await svc.close();
+    }
+  });
+
+  it("color=press uses the service's SHIKAKU_PRESS_ICC profile, which must exist", async () => {
+    const icc = '/usr/share/color/icc/ghostscript/ps_cmyk.icc';
+    expect(configFromEnv({ SHIKAKU_PRESS_ICC: icc }).pressIcc).toBe(icc);
+    expect(() => configFromEnv({ SHIKAKU_PRESS_ICC: join(dir, 'none.icc') })).toThrow(
+      /SHIKAKU_PRESS_ICC must name an ICC profile file that exists/,
+    );
+    const svc = await startTestService({ engine: { tabs: 1 }, pressIcc: icc });
+    try {
+      const res = await fetch(`${svc.base}/v1/render/kokuho-card?color=press`, {
+        method: 'POST',
+        headers: { ...AUTH, 'content-type': 'application/json' },
+        body: JSON.stringify(records.slice(0, 1)),
+      });
+      expect(res.status).toBe(200);
+      const file = join(dir, 'http-press.pdf');
+      writeFileSync(file, Buffer.from(await res.arrayBuffer()));
+      // the OutputIntent carries the service's profile, byte for byte
+      const doc = await PDFDocument.load(readFileSync(file));
+      const intents = doc.catalog.lookup(PDFName.of('OutputIntents'), PDFArray);
+      const intent = intents.lookup(0, PDFDict);
+      const profile = doc.context.lookup(intent.get(PDFName.of('DestOutputProfile')));
+      if (!(profile instanceof PDFRawStream)) throw new Error('no DestOutputProfile stream');
+      expect(Buffer.from(decodePDFRawStream(profile).decode()).equals(readFileSync(icc))).toBe(true);
+      expect(intent.get(PDFName.of('S'))).toBe(PDFName.of('GTS_PDFX'));
     } finally {
       await svc.close();
     }

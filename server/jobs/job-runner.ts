@@ -26,6 +26,8 @@ export interface RunnerOptions {
   log: Logger;
   problemsShown: number;
   concurrency?: number;
+  /** The press's ICC profile for `color=press` (SHIKAKU_PRESS_ICC); Ghostscript's CMYK profile when absent. */
+  pressIcc?: string | undefined;
 }
 
 /**
@@ -47,6 +49,7 @@ export class JobRunner {
   private readonly log: Logger;
   /** Problems a job's status lists (the manifest has all). */
   private readonly problemsShown: number;
+  private readonly pressIcc: string | undefined;
   /** Chunks of one job printing at once. */
   private readonly concurrency: number;
 
@@ -61,6 +64,7 @@ export class JobRunner {
       problemsShown: this.problemsShown,
     } = o);
     this.concurrency = o.concurrency ?? 2;
+    this.pressIcc = o.pressIcc;
     this.disk.on('recovered', () => void this.resumeRetryable());
   }
 
@@ -292,7 +296,7 @@ export class JobRunner {
     });
     if (output.color === 'press') {
       const pressed = `${resultPath}.press`;
-      await toPress(resultPath, pressed, { title: `${layout.name}: job ${job.id}` });
+      await toPress(resultPath, pressed, { title: `${layout.name}: job ${job.id}`, icc: this.pressIcc });
       await writeDurableBy(resultPath, (write) => write(readFileSync(pressed)));
       rmSync(pressed, { force: true });
     }
