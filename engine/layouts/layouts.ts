@@ -18,6 +18,8 @@ const layoutFileSchema = z.strictObject({
   styles: z.array(z.string().min(1)).min(1),
   partials: z.array(z.string().regex(/\.hbs$/)).default([]),
   required: z.array(z.enum(FIELD_NAMES as [FieldName, ...FieldName[]])),
+  /** Fields required whenever another is set: { field: whenThisIsSet }. */
+  requiredWith: z.partialRecord(z.enum(FIELD_NAMES as [FieldName, ...FieldName[]]), z.enum(FIELD_NAMES as [FieldName, ...FieldName[]])).default({}),
   samples: z.string().min(1),
   /** The side of the square box the insurer's seal prints in, in mm; layouts without a seal leave it out. */
   sealMm: z.number().positive().max(30).optional(),

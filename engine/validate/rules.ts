@@ -10,7 +10,7 @@ const date = (s: string): CalendarDate => parseIsoDate(s) as CalendarDate; // al
  * Rules across fields (shared/spec/records.md, "What a record must satisfy"), run on a record whose
  * fields each have the right shape. ISO dates compare as strings.
  */
-export function crossFieldProblems(r: InsuranceRecord, scheme: Scheme, document: 'card' | 'notice'): FieldProblem[] {
+export function crossFieldProblems(r: InsuranceRecord, scheme: Scheme): FieldProblem[] {
   const out: FieldProblem[] = [];
   const add = (path: string, message: string) => out.push({ path, message });
 
@@ -39,10 +39,6 @@ export function crossFieldProblems(r: InsuranceRecord, scheme: Scheme, document:
     add('effectiveDate', `expected a date not after 有効期限 ${r.expiryDate}, received "${r.effectiveDate}"`);
   }
   out.push(...copayProblems(r, scheme));
-  // Notices print 有効期限 only for holders aged 70 and over (shared/seeds/004): with 負担割合 it is required.
-  if (document === 'notice' && r.copayRate !== undefined && r.expiryDate === undefined) {
-    add('expiryDate', 'required on a notice whenever 負担割合 is set: expected a date YYYY-MM-DD, received nothing');
-  }
   return out;
 }
 

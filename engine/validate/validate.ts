@@ -105,7 +105,11 @@ export function checkRecord(
     return { problems };
   }
   if (problems.length) return { problems };
-  problems.push(...crossFieldProblems(parsed.data, layout.scheme, layout.document), ...glyphProblems(parsed.data, coverage));
+  problems.push(
+    ...crossFieldProblems(parsed.data, layout.scheme),
+    ...requiredWithProblems(parsed.data, layout),
+    ...glyphProblems(parsed.data, coverage),
+  );
   if (layout.cardCode) problems.push(...cardCodeProblems(parsed.data, profile?.cardCode));
   const portalUrl = parsed.data.portalUrl ?? DEFAULT_PORTAL_URL;
   if (layout.portalQr && !qrFits(portalUrl, portalQrSize(layout.page.widthMm))) {
@@ -128,6 +132,20 @@ function cardCodeProblems(r: InsuranceRecord, template: string | undefined): Fie
       message: `the 二次元コード would carry ${text.length} characters, too many for its ${CARD_CODE_QR.sizeMm} mm box (modules of ${moduleMm.toFixed(2)} mm, at least ${CARD_CODE_QR.minModuleMm} needed): shorten 記号 or 番号, or the profile's codes.card template`,
     },
   ];
+}
+
+/** A layout's fields required whenever another field is set (layout.json `requiredWith`). */
+function requiredWithProblems(r: InsuranceRecord, layout: Layout): FieldProblem[] {
+  return Object.entries(layout.requiredWith).flatMap(([field, when]) =>
+    r[when] !== undefined && r[field as FieldName] === undefined
+      ? [
+          {
+            path: field,
+            message: `required by layout ${layout.id} whenever ${FIELDS[when].label} is set: expected ${FIELDS[field as FieldName].expected}, received nothing`,
+          },
+        ]
+      : [],
+  );
 }
 
 /** Fields an insurer profile can give. */
