@@ -42,7 +42,9 @@ export async function benchCommand(values: Record<string, unknown>): Promise<num
   const format = formatOption(values);
   const records = benchRecords(layout, count);
   if (values.cli === true) return benchCli(layout, records, format);
-  if (values.http === true) return benchHttp(layout, intOption(values, 'seconds', 1, 600) ?? 10);
+  const json = values.json === true;
+  if (values.http === true)
+    return benchHttp(layout, intOption(values, 'seconds', 1, 600) ?? 10, intOption(values, 'clients', 1, 256), json);
   if (values.intake === true) return benchIntake(layout, intOption(values, 'mb', 1, 4096) ?? 250);
   if (typeof values.impose === 'string') return benchImpose(layout, records, values.impose, { tabs, chunkSize });
 
@@ -60,6 +62,20 @@ export async function benchCommand(values: Record<string, unknown>): Promise<num
     }
     memory.stop();
     const secs = (t3 - t0) / 1000;
+    if (json) {
+      // interfaces.md, Bench: one object; seconds from browser start to finished output
+      const figures = {
+        layout: layout.id,
+        records: count,
+        pages: result.pageCount,
+        seconds: round2(secs),
+        recordsPerSecond: round2(count / secs),
+        peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024 + memory.peakKiB / 1024),
+        pdfBytes: result.pdf.length,
+      };
+      process.stdout.write(`${JSON.stringify(figures)}\n`);
+      return EXIT.ok;
+    }
     const lines = [
       `layout            ${layout.id} (${layout.sides.length} sides), format ${format}`,
       `records           ${count}`,
@@ -151,7 +167,7 @@ function benchCli(layout: Layout, records: Record<string, unknown>[], format: 'p
  * Starts the service on a loopback port and measures single-card renders at 1, 4 and 16 clients, then at
  * 64, past the queue limit, where it must answer 429 rather than let latency grow.
  */
-async function benchHttp(layout: Layout, seconds: number): Promise<number> {
+async function benchHttp(layout: Layout, seconds: number, clients: number | undefined, json: boolean): Promise<number> {
   const dataDir = mkdtempSync(join(tmpdir(), 'shikaku-load-'));
   const log = pino({ level: 'warn' }, pino.destination(2));
   const service = await startServer({ port: 0, host: '127.0.0.1', apiKeys: ['load'], dataDir, log });
@@ -160,21 +176,40 @@ async function benchHttp(layout: Layout, seconds: number): Promise<number> {
     while ((await fetch(`${base}/readyz`)).status !== 200) await new Promise((r) => setTimeout(r, 200));
     const headers = { authorization: 'Bearer load', 'content-type': 'application/json' };
     const body = JSON.stringify(benchRecords(layout, 1)[0]);
-    await runLoad(base, headers, body, 2, 2); // warm-up
+    await runLoad(base, headers, body, 2, 2, 20_000, layout.id); // warm-up
+    if (clients !== undefined) {
+      const f = await runLoad(base, headers, body, clients, seconds, 20_000, layout.id);
+      const status: Record<string, number> = { 200: f.ok, ...f.refused };
+      const figures = {
+        layout: layout.id,
+        clients,
+        seconds,
+        requestsPerSecond: round2(f.requestsPerSecond),
+        p50Ms: Math.round(f.p50Ms),
+        p99Ms: Math.round(f.p99Ms),
+        status,
+      };
+      process.stdout.write(
+        json
+          ? `${JSON.stringify(figures)}\n`
+          : `${clients} clients: ${figures.requestsPerSecond} req/s, p50 ${figures.p50Ms} ms, p99 ${figures.p99Ms} ms, ${JSON.stringify(status)}\n`,
+      );
+      return EXIT.ok;
+    }
     process.stdout.write(
       `single-card renders (${layout.id}, PDF) against ${base}, ${seconds} s per level; queue: ${SERVE_DEFAULTS.maxWaiting} waiting + 2 running\n`,
     );
     process.stdout.write(
       `${'clients'.padEnd(9)}${'req/s'.padEnd(9)}${'p50 ms'.padEnd(9)}${'p99 ms'.padEnd(9)}${'max ms'.padEnd(9)}${'200'.padEnd(8)}refused\n`,
     );
-    for (const clients of [1, 4, 16, 64]) {
-      const f = await runLoad(base, headers, body, clients, seconds);
+    for (const level of [1, 4, 16, 64]) {
+      const f = await runLoad(base, headers, body, level, seconds, 20_000, layout.id);
       const refused =
         Object.entries(f.refused)
           .map(([status, n]) => `${n}×${status}`)
           .join(' ') || '-';
       process.stdout.write(
-        `${String(clients).padEnd(9)}${f.requestsPerSecond.toFixed(1).padEnd(9)}${f.p50Ms.toFixed(0).padEnd(9)}${f.p99Ms.toFixed(0).padEnd(9)}${f.maxMs.toFixed(0).padEnd(9)}${String(f.ok).padEnd(8)}${refused}\n`,
+        `${String(level).padEnd(9)}${f.requestsPerSecond.toFixed(1).padEnd(9)}${f.p50Ms.toFixed(0).padEnd(9)}${f.p99Ms.toFixed(0).padEnd(9)}${f.maxMs.toFixed(0).padEnd(9)}${String(f.ok).padEnd(8)}${refused}\n`,
       );
     }
     return EXIT.ok;
@@ -182,6 +217,10 @@ async function benchHttp(layout: Layout, seconds: number): Promise<number> {
     await service.close();
     rmSync(dataDir, { recursive: true, force: true });
   }
+}
+
+function round2(v: number): number {
+  return Math.round(v * 100) / 100;
 }
 
 /** Samples the summed resident memory of a process and its descendants (Linux /proc). */

@@ -49,7 +49,7 @@ const COMMANDS: Record<string, Command> = {
   bench: {
     summary: 'measure throughput: render N generated records and print cards/s, pages/s and memory',
     usage:
-      'bench [--layout ID] [--records N] [--format pdf|png] [--tabs N] [--chunk N] [--cli | --http [--seconds N] | --intake [--mb N] | --impose SHEET]',
+      'bench [--layout ID] [--records N] [--format pdf|png] [--tabs N] [--chunk N] [--cli | --http [--seconds N] | --intake [--mb N] | --impose SHEET] [--json]  (--http [--clients N] [--json])',
     options: {
       layout: { type: 'string', default: 'kokuho-card' },
       records: { type: 'string', default: '1000' },
@@ -62,6 +62,8 @@ const COMMANDS: Record<string, Command> = {
       intake: { type: 'boolean', default: false },
       mb: { type: 'string' },
       impose: { type: 'string' },
+      json: { type: 'boolean', default: false },
+      clients: { type: 'string' },
     },
     run: (v) => benchCommand(v),
   },

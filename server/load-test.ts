@@ -26,6 +26,7 @@ export async function runLoad(
   clients: number,
   seconds: number,
   maxRequests = 20_000,
+  layoutId = 'kokuho-card',
 ): Promise<LoadFigures> {
   if (!/^http:\/\/(127\.0\.0\.1|localhost|\[::1\]):\d+$/.test(base)) throw new Error(`load tests target loopback only, not ${base}`);
   const latencies: number[] = [];
@@ -37,7 +38,7 @@ export async function runLoad(
     while (performance.now() < until && sent < maxRequests) {
       sent++;
       const t0 = performance.now();
-      const res = await fetch(`${base}/v1/render/kokuho-card`, { method: 'POST', headers, body });
+      const res = await fetch(`${base}/v1/render/${layoutId}`, { method: 'POST', headers, body });
       await res.arrayBuffer();
       if (res.status === 200) latencies.push(performance.now() - t0);
       else refused[res.status] = (refused[res.status] ?? 0) + 1;

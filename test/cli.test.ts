@@ -113,4 +113,20 @@ describe('every layout through the CLI', () => {
     expect(r2.code, r2.stderr).toBe(0);
     expect(readdirSync(png)).toHaveLength(records.length * sides);
   });
+
+  it("bench --json prints one JSON object of figures, and bench --http --clients N --json the service's", async () => {
+    const engine = await cli('bench', '--records', '12', '--json');
+    expect(engine.code).toBe(0);
+    const figures = JSON.parse(engine.stdout) as Record<string, unknown>;
+    expect(Object.keys(figures).sort()).toEqual(['layout', 'pages', 'pdfBytes', 'peakRssMiB', 'records', 'recordsPerSecond', 'seconds']);
+    expect(figures).toMatchObject({ layout: 'kokuho-card', records: 12, pages: 24 });
+    expect(figures.pdfBytes).toBeGreaterThan(10_000);
+    expect(figures.peakRssMiB).toBeGreaterThan(100); // node and Chromium together
+    const http = await cli('bench', '--http', '--clients', '2', '--seconds', '1', '--json');
+    expect(http.code).toBe(0);
+    const load = JSON.parse(http.stdout) as { requestsPerSecond: number; p50Ms: number; p99Ms: number; status: Record<string, number> };
+    expect(load.requestsPerSecond).toBeGreaterThan(0);
+    expect(load.p99Ms).toBeGreaterThanOrEqual(load.p50Ms);
+    expect(load.status['200']).toBeGreaterThan(0);
+  });
 });
