@@ -49,7 +49,12 @@ export function qrModules(text: string): number {
 
 /** The module size `text` gets at `size`, in mm. */
 export function qrModuleMm(text: string, size: QrSize): number {
-  return 'moduleMm' in size ? size.moduleMm : size.sizeMm / (qrModules(text) + 2 * QR_QUIET_MODULES);
+  return moduleMmOf(qrModules(text), size);
+}
+
+/** The module size of a code of `n` modules (quiet zone left out) at `size`, in mm. */
+function moduleMmOf(n: number, size: QrSize): number {
+  return 'moduleMm' in size ? size.moduleMm : size.sizeMm / (n + 2 * QR_QUIET_MODULES);
 }
 
 /**
@@ -61,12 +66,12 @@ export function qrCodeSvg(text: string, size: QrSize = PORTAL_QR): TrustedHtml {
   const known = cache.get(key);
   if (known) return known;
   if (cache.size >= 20_000) cache.clear(); // a long run's card codes never fill memory
-  if (!qrFits(text, size)) {
-    throw new RangeError(`a QR code of ${text.length} characters does not fit ${JSON.stringify(size)}`);
-  }
   const { modules } = QRCode.create(text, { errorCorrectionLevel: 'M' });
   const n = modules.size;
   const side = n + 2 * QR_QUIET_MODULES;
+  if ('minModuleMm' in size && moduleMmOf(n, size) < size.minModuleMm) {
+    throw new RangeError(`a QR code of ${text.length} characters does not fit ${JSON.stringify(size)}`);
+  }
   // One subpath per horizontal run of dark modules keeps the path short and the edges exact.
   const runs: string[] = [];
   for (let y = 0; y < n; y++) {

@@ -64,7 +64,6 @@ export class ImposedSheets implements OutputTarget {
   private nextSheet = 0;
   private readonly pending = new Map<number, Pending>();
   private readonly records = new Map<number, RecordOutput>();
-  private total = 0;
 
   constructor(
     sink: PdfSink,
@@ -76,7 +75,6 @@ export class ImposedSheets implements OutputTarget {
   }
 
   printOrder(n: number): number[] {
-    this.total = n;
     this.sheets = sheetsOf(n, this.plan.perSheet, this.options.order);
     return this.sheets.flat().filter((i) => i >= 0);
   }
@@ -173,11 +171,6 @@ export class ImposedSheets implements OutputTarget {
       trimMm: [rect.x, rect.y, rect.width, rect.height].map(round4) as Placement['trimMm'],
     };
     entry.placements?.push(placement);
-  }
-
-  /** Records placed so far (for a progress figure). */
-  get placed(): number {
-    return this.total - this.pending.size;
   }
 }
 

@@ -44,21 +44,37 @@ export async function writeDurableBy(
   path: string,
   produce: (write: (data: string | Uint8Array) => void) => Promise<void> | void,
 ): Promise<void> {
-  const tmp = tempPathOf(path);
-  let file: FileHandle | undefined;
-  try {
+  await writeDurableWith(path, async (tmp) => {
     const handle = await open(tmp, 'w', FILE_MODE); // opening can wait on the journal: not on the event loop
-    file = handle;
-    await produce((data) => {
-      const bytes = typeof data === 'string' ? Buffer.from(data) : data;
-      for (let off = 0; off < bytes.length;) off += writeSync(handle.fd, bytes, off);
-    });
-    await handle.sync();
-    await handle.close();
-    file = undefined;
+    try {
+      await produce((data) => {
+        const bytes = typeof data === 'string' ? Buffer.from(data) : data;
+        for (let off = 0; off < bytes.length;) off += writeSync(handle.fd, bytes, off);
+      });
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+  });
+}
+
+/**
+ * `writeDurable` for a file another program makes (Ghostscript's press file): `make` writes the temporary
+ * path it is given; the file is then made private, flushed, renamed into place and the folder flushed.
+ */
+export async function writeDurableWith(path: string, make: (tmp: string) => Promise<void>): Promise<void> {
+  const tmp = tempPathOf(path);
+  try {
+    await make(tmp);
+    const file: FileHandle = await open(tmp, 'r+');
+    try {
+      await file.chmod(FILE_MODE);
+      await file.sync();
+    } finally {
+      await file.close();
+    }
     await rename(tmp, path);
   } catch (err) {
-    await file?.close().catch(() => undefined);
     await rm(tmp, { force: true });
     throw err;
   }

@@ -1,4 +1,4 @@
-import { readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import {
   PrintError,
@@ -12,7 +12,7 @@ import {
 } from '../../engine/index.ts';
 import type { Metrics } from '../metrics.ts';
 import { bytesNeeded, DiskFullError, isDiskFull, type DiskSpace } from './disk-space.ts';
-import { writeDurableBy } from './durable-file.ts';
+import { writeDurableBy, writeDurableWith } from './durable-file.ts';
 import type { ChunkMeta, Job, JobStore, Rejection } from './job-store.ts';
 
 /** What a runner works with. */
@@ -295,10 +295,8 @@ export class JobRunner {
       for (const r of summary.records) pages.set(printed[r.record - 1] as number, r);
     });
     if (output.color === 'press') {
-      const pressed = `${resultPath}.press`;
-      await toPress(resultPath, pressed, { title: `${layout.name}: job ${job.id}`, icc: this.pressIcc });
-      await writeDurableBy(resultPath, (write) => write(readFileSync(pressed)));
-      rmSync(pressed, { force: true });
+      // Ghostscript writes the press file beside the result, which it then replaces: never read into memory.
+      await writeDurableWith(resultPath, (tmp) => toPress(resultPath, tmp, { title: `${layout.name}: job ${job.id}`, icc: this.pressIcc }));
     }
     rejections.sort((a, b) => a.record - b.record);
     await writeManifest(this.store.manifestPath(job.id), job, pages, rejections);

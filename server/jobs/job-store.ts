@@ -260,8 +260,9 @@ export class JobStore {
     ];
     if (!existsSync(input) && existsSync(old)) renameSync(old, input);
     for (const d of [old, work, out]) rmSync(d, { recursive: true, force: true });
-    const indices = Array.from({ length: job.chunks }, (_, n) => this.chunkInput(job.id, n).map(([index]) => index)).flat();
-    const sizes = Array.from({ length: job.chunks }, (_, n) => this.chunkInput(job.id, n).length);
+    const perChunk = Array.from({ length: job.chunks }, (_, n) => this.chunkInput(job.id, n).map(([index]) => index));
+    const indices = perChunk.flat();
+    const sizes = perChunk.map((c) => c.length);
     const rankOf = new Map([...indices].sort((a, b) => a - b).map((index, rank) => [index, rank]));
     const slotOf = new Array<number>(indices.length);
     printOrder(indices.length).forEach((rank, q) => (slotOf[rank] = q));
