@@ -83,19 +83,19 @@ describe('service resilience', () => {
     const res = await fetch(`${first.base}/v1/jobs?layout=kokuho-card`, {
       method: 'POST',
       headers: json,
-      body: JSON.stringify(records(400)),
+      body: JSON.stringify(records(1200)),
     });
     const { id } = (await res.json()) as { id: string };
     while ((await progress(first.base, id)) < 100) await new Promise((r) => setTimeout(r, 100));
     await first.close();
     const stopped = JSON.parse(readFileSync(join(dataDir, 'jobs', id, 'job.json'), 'utf8')) as { state: string; done: number };
     expect(stopped.state).toBe('running');
-    expect(stopped.done).toBeLessThan(400);
+    expect(stopped.done).toBeLessThan(1200);
     const second = await startTestService({ dataDir });
     try {
       const job = await waitForJob(second.base, id);
       expect(job.state).toBe('done');
-      await expectWhole(second.base, id, 400);
+      await expectWhole(second.base, id, 1200);
       // The records (personal data) and the printed chunks are gone once the result is whole.
       expect(readdirSync(join(dataDir, 'jobs', id)).sort()).toEqual(['job.json', 'manifest.json', 'result.pdf']);
     } finally {
