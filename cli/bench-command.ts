@@ -1,26 +1,17 @@
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
 import pino from 'pino';
-import {
-  Engine,
-  getLayout,
-  loadLayouts,
-  loadSamples,
-  rasterizePdf,
-  OFFICE_OUTPUT,
-  parseSheet,
-  planSheet,
-  type Layout,
-} from '../engine/index.ts';
+import { Engine, getLayout, loadLayouts, loadSamples, OFFICE_OUTPUT, parseSheet, planSheet, type Layout } from '../engine/index.ts';
 import { startServer, SERVE_DEFAULTS } from '../server/index.ts';
 import { runLoad } from '../server/load-test.ts';
 import { intOption, formatOption } from './options.ts';
 import { EXIT } from './report.ts';
 import { benchIntake } from './bench-intake.ts';
+import { benchEngine } from './bench-run.ts';
 
 /** `count` records made from the layout's samples, each with its own 番号. */
 function benchRecords(layout: Layout, count: number): Record<string, unknown>[] {
@@ -48,53 +39,14 @@ export async function benchCommand(values: Record<string, unknown>): Promise<num
   if (values.intake === true) return benchIntake(layout, intOption(values, 'mb', 1, 4096) ?? 250);
   if (typeof values.impose === 'string') return benchImpose(layout, records, values.impose, { tabs, chunkSize });
 
-  const t0 = performance.now();
-  const engine = await Engine.start({ ...(tabs ? { tabs } : {}), ...(chunkSize ? { chunkSize } : {}) });
-  const memory = new MemorySampler(engine.browserPid());
-  try {
-    const t1 = performance.now();
-    const result = await engine.renderPdf(layout.id, records);
-    const t2 = performance.now();
-    let t3 = t2;
-    if (format === 'png') {
-      await rasterizePdf(result.pdf, result.pageCount, layout.page, 300);
-      t3 = performance.now();
-    }
-    memory.stop();
-    const secs = (t3 - t0) / 1000;
-    if (json) {
-      // interfaces.md, Bench: one object; seconds from browser start to finished output
-      const figures = {
-        layout: layout.id,
-        records: count,
-        pages: result.pageCount,
-        seconds: round2(secs),
-        recordsPerSecond: round2(count / secs),
-        peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024 + memory.peakKiB / 1024),
-        pdfBytes: result.pdf.length,
-      };
-      process.stdout.write(`${JSON.stringify(figures)}\n`);
-      return EXIT.ok;
-    }
-    const lines = [
-      `layout            ${layout.id} (${layout.sides.length} sides), format ${format}`,
-      `records           ${count}`,
-      `pages             ${result.pageCount}`,
-      `browser start     ${((t1 - t0) / 1000).toFixed(2)} s`,
-      `render to PDF     ${((t2 - t1) / 1000).toFixed(2)} s (${(count / ((t2 - t1) / 1000)).toFixed(1)} records/s)`,
-      ...(format === 'png' ? [`PDF to PNG        ${((t3 - t2) / 1000).toFixed(2)} s at 300 dpi`] : []),
-      `total             ${secs.toFixed(2)} s`,
-      `throughput        ${(count / secs).toFixed(1)} records/s, ${(result.pageCount / secs).toFixed(1)} pages/s (from browser start)`,
-      `PDF size          ${(result.pdf.length / 1024 / 1024).toFixed(2)} MiB`,
-      `peak RSS node     ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MiB`,
-      `peak RSS chromium ${(memory.peakKiB / 1024).toFixed(0)} MiB (all its processes, sampled every 200 ms)`,
-    ];
-    process.stdout.write(`${lines.join('\n')}\n`);
-    return EXIT.ok;
-  } finally {
-    memory.stop();
-    await engine.close();
-  }
+  return benchEngine(layout, records, {
+    tabs,
+    chunkSize,
+    format,
+    json,
+    reference: values.reference === true,
+    profile: values.profile === true,
+  });
 }
 
 /**
@@ -221,41 +173,4 @@ async function benchHttp(layout: Layout, seconds: number, clients: number | unde
 
 function round2(v: number): number {
   return Math.round(v * 100) / 100;
-}
-
-/** Samples the summed resident memory of a process and its descendants (Linux /proc). */
-class MemorySampler {
-  peakKiB = 0;
-  private readonly timer: NodeJS.Timeout | undefined;
-
-  constructor(private readonly rootPid: number | undefined) {
-    if (rootPid !== undefined) this.timer = setInterval(() => this.sample(), 200);
-  }
-
-  stop(): void {
-    if (this.timer) clearInterval(this.timer);
-  }
-
-  private sample(): void {
-    if (this.rootPid === undefined) return;
-    const parents = new Map<number, number>();
-    const rss = new Map<number, number>();
-    for (const entry of readdirSync('/proc')) {
-      if (!/^\d+$/.test(entry)) continue;
-      try {
-        const status = readFileSync(`/proc/${entry}/status`, 'utf8');
-        parents.set(Number(entry), Number(/PPid:\s+(\d+)/.exec(status)?.[1] ?? 0));
-        rss.set(Number(entry), Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0));
-      } catch {
-        // the process ended while we read
-      }
-    }
-    const inTree = (pid: number): boolean => {
-      for (let p = pid, hops = 0; p > 1 && hops < 64; p = parents.get(p) ?? 0, hops++) if (p === this.rootPid) return true;
-      return false;
-    };
-    let total = 0;
-    for (const [pid, kib] of rss) if (inTree(pid)) total += kib;
-    this.peakKiB = Math.max(this.peakKiB, total);
-  }
 }

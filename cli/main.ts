@@ -49,7 +49,7 @@ const COMMANDS: Record<string, Command> = {
   bench: {
     summary: 'measure throughput: render N generated records and print cards/s, pages/s and memory',
     usage:
-      'bench [--layout ID] [--records N] [--format pdf|png] [--tabs N] [--chunk N] [--cli | --http [--seconds N] | --intake [--mb N] | --impose SHEET] [--json]  (--http [--clients N] [--json])',
+      'bench [--layout ID] [--records N] [--format pdf|png] [--tabs N] [--chunk N] [--reference] [--profile] [--cli | --http [--seconds N] | --intake [--mb N] | --impose SHEET] [--json]  (--http [--clients N] [--json])',
     options: {
       layout: { type: 'string', default: 'kokuho-card' },
       records: { type: 'string', default: '1000' },
@@ -64,6 +64,8 @@ const COMMANDS: Record<string, Command> = {
       impose: { type: 'string' },
       json: { type: 'boolean', default: false },
       clients: { type: 'string' },
+      reference: { type: 'boolean', default: false },
+      profile: { type: 'boolean', default: false },
     },
     run: (v) => benchCommand(v),
   },

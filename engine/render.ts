@@ -7,7 +7,7 @@ import { validateRecords, recordLabel } from './validate/validate.ts';
 import { toPrintValues, type PrintValues } from './format/print-values.ts';
 import { portalQrSize } from './format/qr-code.ts';
 import { FIELDS, isFieldName } from './records/fields.ts';
-import { compileLayout, buildDocument, type CompiledLayout } from './template/document.ts';
+import { compileLayout, buildDocument, documentHtml, type CompiledLayout } from './template/document.ts';
 import { verifyFonts, fontFaceCss, writeFontconfig } from './fonts/fonts.ts';
 import { pinnedCoverage } from './fonts/glyph-coverage.ts';
 import { AssetServer } from './browser/asset-server.ts';
@@ -21,6 +21,7 @@ import { OFFICE_OUTPUT, TrimPages, type OutputOptions, type OutputTarget, type P
 import { ImposedSheets } from './output/imposed-sheets.ts';
 import { planSheet, SHEET_BLEED_MM } from './output/sheet-plan.ts';
 import { checkPageNumber, rasterizePdf } from './png/rasterize.ts';
+import { StepTimes } from './step-times.ts';
 
 /** Tuning of an engine; every field has a default that suits a 2-core machine. */
 export interface EngineOptions {
@@ -126,6 +127,8 @@ export interface LayoutSummary {
  */
 export class Engine {
   private readonly compiled = new Map<string, CompiledLayout>();
+  /** Where the time of this engine's renders went, step by step (bench --profile). */
+  readonly stepTimes: StepTimes;
 
   private constructor(
     readonly layouts: Map<string, Layout>,
@@ -136,7 +139,10 @@ export class Engine {
     private readonly fontFaces: string,
     private readonly fontconfig: string,
     private readonly options: EngineOptions,
-  ) {}
+    stepTimes: StepTimes,
+  ) {
+    this.stepTimes = stepTimes;
+  }
 
   /** Emits 'restart' (RestartReason) whenever the browser is replaced. */
   get events(): EventEmitter {
@@ -152,8 +158,9 @@ export class Engine {
     const fonts = verifyFonts();
     const fontconfig = writeFontconfig(fonts);
     const assets = new AssetServer(fonts, insurers.seals());
-    const browser = new BrowserSupervisor(assets, fontconfig, opts);
-    const engine = new Engine(layouts, insurers, assets, browser, fontFaceCss(fonts), fontconfig, opts);
+    const stepTimes = new StepTimes();
+    const browser = new BrowserSupervisor(assets, fontconfig, opts, stepTimes);
+    const engine = new Engine(layouts, insurers, assets, browser, fontFaceCss(fonts), fontconfig, opts, stepTimes);
     try {
       await assets.start();
       await browser.start();
@@ -183,16 +190,15 @@ export class Engine {
   async render(layoutId: string, raws: readonly unknown[], sink: PdfSink, options: RenderOptions = {}): Promise<RenderSummary> {
     const { onProgress, signal, output = OFFICE_OUTPUT } = options;
     const layout = getLayout(this.layouts, layoutId);
-    const coverage = pinnedCoverage();
-    const { insurers } = this;
-    const valueOptions = { qrCode: layout.portalQr && portalQrSize(layout.page.widthMm), cardCode: layout.cardCode, insurers };
-    const values = validateRecords(raws, layout, { coverage, insurers }).map((r, i) => toPrintValues(r, i, coverage, valueOptions));
+    const values = this.printValues(layout, raws);
     const compiled = this.compile(layout);
     const target = outputTarget(layout, sink, output, options.name ?? layout.id);
     // Records are printed in the order the output needs them (imposition in cut-stack order reorders them).
     const order = target.printOrder(values.length).map((i) => values[i] as PrintValues);
     const chunks: PrintValues[][] = [];
     for (let i = 0; i < order.length; i += this.options.chunkSize) chunks.push(order.slice(i, i + this.options.chunkSize));
+    // Which printed page each output page of a chunk is (equal pages are printed once: document.ts).
+    const pagePlans = new Map<number, number[]>();
 
     const problems: RecordProblem[] = [];
     const ready = new Map<number, PrintedChunk>();
@@ -202,15 +208,22 @@ export class Engine {
 
     await forEachLimited(chunks, this.options.tabs, async (chunk, i) => {
       throwIfCancelled(signal);
-      const printed = await this.browser.print(buildDocument(compiled, chunk, this.fontFaces), { checkOnly: problems.length > 0, signal });
+      const t1 = performance.now();
+      const doc = buildDocument(compiled, chunk, this.fontFaces);
+      this.stepTimes.add('build HTML', performance.now() - t1);
+      pagePlans.set(i, doc.pages);
+      const printed = await this.browser.print(doc, { checkOnly: problems.length > 0, signal });
       problems.push(...printed.overflowing.map((o) => overflowProblem(o.record, o.field, raws)));
       ready.set(i, printed);
       // Write finished chunks in input order; a chunk that finishes early waits for its predecessors.
       for (let c = ready.get(nextToWrite); c; c = ready.get(nextToWrite)) {
         ready.delete(nextToWrite);
         const records = (chunks[nextToWrite] ?? []).map((v) => v.index);
+        const pages = pagePlans.get(nextToWrite) as number[];
+        pagePlans.delete(nextToWrite);
         nextToWrite++;
-        if (problems.length === 0) writing = writing.then(() => target.add(c.pdf, records));
+        if (problems.length === 0)
+          writing = writing.then(() => this.stepTimes.time('merge and write', () => target.add(c.pdf, records, pages)));
       }
       await writing;
       done += chunk.length;
@@ -222,7 +235,9 @@ export class Engine {
       problems.sort((a, b) => a.record - b.record);
       throw new PrintError('INVALID_INPUT', `${problems.length} field(s) do not fit their boxes; nothing was printed`, { problems });
     }
-    const summary = await target.finish({ title: layout.name, subject: `${layout.id}: ${values.length} records` });
+    const summary = await this.stepTimes.time('merge and write', () =>
+      target.finish({ title: layout.name, subject: `${layout.id}: ${values.length} records` }),
+    );
     return { layout: layout.id, ...summary };
   }
 
@@ -269,6 +284,31 @@ export class Engine {
     await this.browser.close();
     await this.assets.close();
     rmSync(dirname(this.fontconfig), { recursive: true, force: true });
+  }
+
+  /**
+   * The chunk documents a render of `raws` prints, as HTML, without printing them. With `share: false`
+   * every side of every record is kept, equal or not: the plain documents bench --reference prints. One
+   * chunk at a time, so a long run is never held whole.
+   */
+  *documents(layoutId: string, raws: readonly unknown[], options: { share?: boolean } = {}): Generator<string> {
+    const layout = getLayout(this.layouts, layoutId);
+    const values = this.printValues(layout, raws);
+    const compiled = this.compile(layout);
+    for (let i = 0; i < values.length; i += this.options.chunkSize) {
+      yield documentHtml(buildDocument(compiled, values.slice(i, i + this.options.chunkSize), this.fontFaces, options));
+    }
+  }
+
+  /** Checks the records and turns them into what the templates print; throws INVALID_INPUT naming every problem. */
+  private printValues(layout: Layout, raws: readonly unknown[]): PrintValues[] {
+    const t0 = performance.now();
+    const coverage = pinnedCoverage();
+    const { insurers } = this;
+    const valueOptions = { qrCode: layout.portalQr && portalQrSize(layout.page.widthMm), cardCode: layout.cardCode, insurers };
+    const values = validateRecords(raws, layout, { coverage, insurers }).map((r, i) => toPrintValues(r, i, coverage, valueOptions));
+    this.stepTimes.add('validate', performance.now() - t0);
+    return values;
   }
 
   private compile(layout: Layout): CompiledLayout {

@@ -114,12 +114,25 @@ describe('every layout through the CLI', () => {
     expect(readdirSync(png)).toHaveLength(records.length * sides);
   });
 
-  it("bench --json prints one JSON object of figures, and bench --http --clients N --json the service's", async () => {
-    const engine = await cli('bench', '--records', '12', '--json');
+  it("bench --json --reference prints one JSON object of figures, and bench --http --clients N --json the service's", async () => {
+    const engine = await cli('bench', '--records', '12', '--json', '--reference');
     expect(engine.code).toBe(0);
     const figures = JSON.parse(engine.stdout) as Record<string, unknown>;
-    expect(Object.keys(figures).sort()).toEqual(['layout', 'pages', 'pdfBytes', 'peakRssMiB', 'records', 'recordsPerSecond', 'seconds']);
+    expect(Object.keys(figures).sort()).toEqual([
+      'bytesPerRecord',
+      'layout',
+      'pages',
+      'pdfBytes',
+      'peakRssMiB',
+      'ratio',
+      'records',
+      'recordsPerSecond',
+      'referenceRecordsPerSecond',
+      'seconds',
+    ]);
     expect(figures).toMatchObject({ layout: 'kokuho-card', records: 12, pages: 24 });
+    // engine ÷ reference: the reference's own rate divided into the engine's, both measured in this run
+    expect(figures.ratio).toBeCloseTo((figures.recordsPerSecond as number) / (figures.referenceRecordsPerSecond as number), 1);
     expect(figures.pdfBytes).toBeGreaterThan(10_000);
     expect(figures.peakRssMiB).toBeGreaterThan(100); // node and Chromium together
     const http = await cli('bench', '--http', '--clients', '2', '--seconds', '1', '--json');

@@ -3,7 +3,8 @@ import type { Browser } from 'puppeteer-core';
 import { PrintError, throwIfCancelled } from '../errors.ts';
 import type { AssetServer } from './asset-server.ts';
 import { launchChromium, killChromium } from './chromium.ts';
-import { TabPool, type PrintedChunk, type PrintOptions } from './tab-pool.ts';
+import { TabPool, type PrintDocument, type PrintedChunk, type PrintOptions } from './tab-pool.ts';
+import type { StepTimes } from '../step-times.ts';
 
 /** Why the browser was replaced. */
 export type RestartReason = 'crashed' | 'failed' | 'scheduled';
@@ -41,6 +42,7 @@ export class BrowserSupervisor extends EventEmitter {
     private readonly assets: AssetServer,
     private readonly fontconfig: string,
     private readonly options: SupervisorOptions,
+    private readonly times: StepTimes,
   ) {
     super();
   }
@@ -71,14 +73,14 @@ export class BrowserSupervisor extends EventEmitter {
    * Prints one chunk, surviving the browser, up to `attempts` tries. A cancellation through `signal` is the
    * caller's choice, not a failure of the browser: it is thrown at once, with no retry and no restart.
    */
-  async print(html: string, options: PrintOptions = {}): Promise<PrintedChunk> {
+  async print(doc: PrintDocument, options: PrintOptions = {}): Promise<PrintedChunk> {
     for (let attempt = 1; ; attempt++) {
       if (this.restarting) await this.restarting.catch(() => undefined);
       throwIfCancelled(options.signal);
       const session = this.session;
       if (!session || this.closed) throw new PrintError('RENDER', 'the engine is closed');
       try {
-        const printed = await session.tabs.print(html, options);
+        const printed = await session.tabs.print(doc, options);
         if (++session.printed === this.options.restartAfter) void this.replace(session, 'scheduled').catch(() => undefined);
         return printed;
       } catch (cause) {
@@ -107,7 +109,7 @@ export class BrowserSupervisor extends EventEmitter {
     try {
       const session: BrowserSession = {
         browser,
-        tabs: await TabPool.open(browser, this.assets, this.options.tabs, this.options.timeoutMs),
+        tabs: await TabPool.open(browser, this.assets, this.options.tabs, this.options.timeoutMs, this.times),
         printed: 0,
       };
       // A browser that dies between renders is replaced at once, so readiness comes back without traffic.

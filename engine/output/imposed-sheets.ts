@@ -49,7 +49,8 @@ export interface ImposeOptions {
 /** One record's printed pages, waiting for its sheet: the chunk document they came from and their index in it. */
 interface Pending {
   doc: PDFDocument;
-  first: number;
+  /** The 0-based page of `doc` for each side of the record. */
+  pages: number[];
 }
 
 /**
@@ -79,12 +80,14 @@ export class ImposedSheets implements OutputTarget {
     return this.sheets.flat().filter((i) => i >= 0);
   }
 
-  async add(pdf: Uint8Array, records: readonly number[]): Promise<void> {
+  async add(pdf: Uint8Array, records: readonly number[], pages?: readonly number[]): Promise<void> {
     const doc = await PDFDocument.load(pdf, { updateMetadata: false });
-    if (doc.getPageCount() !== records.length * this.sides) {
-      throw new PrintError('RENDER', `a chunk printed ${doc.getPageCount()} pages, expected ${records.length * this.sides}`);
+    const plan = pages ?? Array.from({ length: records.length * this.sides }, (_, k) => k);
+    const expected = plan.reduce((max, p) => Math.max(max, p + 1), 0);
+    if (plan.length !== records.length * this.sides || doc.getPageCount() !== expected) {
+      throw new PrintError('RENDER', `a chunk printed ${doc.getPageCount()} pages, expected ${expected}`);
     }
-    records.forEach((index, k) => this.pending.set(index, { doc, first: k * this.sides }));
+    records.forEach((index, k) => this.pending.set(index, { doc, pages: plan.slice(k * this.sides, (k + 1) * this.sides) }));
     await this.writeReadySheets(false);
   }
 
@@ -118,12 +121,18 @@ export class ImposedSheets implements OutputTarget {
     }
     const { widthMm: w, heightMm: h } = this.plan.page;
     for (const [doc, indices] of bySource) {
-      const pages = indices.flatMap((i) =>
-        Array.from({ length: this.sides }, (_, side) => doc.getPage((this.pending.get(i) as Pending).first + side)),
-      );
       const copier = PDFObjectCopier.for(doc.context, out.context);
-      const result = pages.map((p) => pageForm(out, copier, p, mmToPt(w), mmToPt(h)));
-      indices.forEach((i, k) => embedded.set(i, result.slice(k * this.sides, (k + 1) * this.sides)));
+      // A page the chunk printed once for many records (a shared card back) becomes one form, drawn in many slots.
+      const forms = new Map<number, PageForm>();
+      const formOf = (p: number): PageForm => {
+        let form = forms.get(p);
+        if (!form) {
+          form = pageForm(out, copier, doc.getPage(p), mmToPt(w), mmToPt(h));
+          forms.set(p, form);
+        }
+        return form;
+      };
+      for (const i of indices) embedded.set(i, (this.pending.get(i) as Pending).pages.map(formOf));
     }
     for (const s of ready) {
       const slots = this.sheets[s] as number[];

@@ -1,3 +1,4 @@
+import { PrintError } from '../errors.ts';
 import type { DocumentInfo, PdfSink } from '../pdf/pdf-writer.ts';
 import { PdfWriter } from '../pdf/pdf-writer.ts';
 import type { Duplex, SheetSize, SlotOrder } from './sheet-plan.ts';
@@ -47,8 +48,12 @@ export interface TargetSummary {
 export interface OutputTarget {
   /** The order the `n` records must be printed in (0-based input positions): imposition may reorder. */
   printOrder(n: number): number[];
-  /** Takes one printed chunk: its PDF (each record's sides in turn) and its records' 0-based input positions. */
-  add(pdf: Uint8Array, records: readonly number[]): Promise<void>;
+  /**
+   * Takes one printed chunk: its PDF and its records' 0-based input positions. The PDF holds each record's
+   * sides in turn, or, with `pages` (records × sides entries), `pages[k]` is the 0-based page of the PDF
+   * that is the k-th of them: equal pages are printed once and named again.
+   */
+  add(pdf: Uint8Array, records: readonly number[], pages?: readonly number[]): Promise<void>;
   /** Writes what is left and the end of the file; answers where every record went. */
   finish(info: DocumentInfo): Promise<TargetSummary>;
 }
@@ -71,9 +76,12 @@ export class TrimPages implements OutputTarget {
     return Array.from({ length: n }, (_, i) => i);
   }
 
-  async add(pdf: Uint8Array, records: readonly number[]): Promise<void> {
+  async add(pdf: Uint8Array, records: readonly number[], pages?: readonly number[]): Promise<void> {
     const first = this.writer.pageCount;
-    await this.writer.addChunk(pdf, records.length * this.sides);
+    if (pages && pages.length !== records.length * this.sides) {
+      throw new PrintError('RENDER', `a chunk names ${pages.length} pages for ${records.length} records of ${this.sides} sides`);
+    }
+    await this.writer.addChunk(pdf, pages ?? records.length * this.sides);
     records.forEach((index, k) =>
       this.records.push({ record: index + 1, firstPage: first + k * this.sides + 1, lastPage: first + (k + 1) * this.sides }),
     );

@@ -1,4 +1,16 @@
-import { PDFContext, PDFDocument, PDFHexString, PDFName, PDFObjectCopier, PDFRef, type PDFObject, type PDFPage } from 'pdf-lib';
+import {
+  PDFArray,
+  PDFContext,
+  PDFDocument,
+  PDFHexString,
+  PDFName,
+  PDFObjectCopier,
+  PDFRawStream,
+  PDFRef,
+  type PDFObject,
+  type PDFPage,
+  type PDFPageLeaf,
+} from 'pdf-lib';
 import { PrintError } from '../errors.ts';
 import { tagSubsetsByContents } from './subset-tags.ts';
 import { neutralRgbToGray } from './neutral-gray.ts';
@@ -51,6 +63,8 @@ export class PdfWriter {
   private readonly height: number;
   private readonly bleed: number;
   private readonly neutralGray: boolean;
+  /** The content-moving streams already written, by move: see fitPage. */
+  private readonly moves = new Map<string, [PDFRef, PDFRef]>();
 
   /**
    * With `bleedMm`, each page is the trim plus that much on every side: TrimBox the trim, BleedBox the
@@ -74,25 +88,44 @@ export class PdfWriter {
     return this.pageRefs.length;
   }
 
-  /** Appends every page of one chunk; the chunk must hold exactly `expectedPages` pages. */
-  async addChunk(bytes: Uint8Array, expectedPages: number): Promise<void> {
-    this.addDocument(await PDFDocument.load(bytes, { updateMetadata: false }), expectedPages);
+  /**
+   * Appends the pages of one chunk: `pages` pages in order, or for each output page the 0-based page of
+   * the chunk that it is (a page named more than once is written once and shared: see `addDocument`).
+   */
+  async addChunk(bytes: Uint8Array, pages: number | readonly number[]): Promise<void> {
+    this.addDocument(await PDFDocument.load(bytes, { updateMetadata: false }), pages);
   }
 
-  /** `addChunk` for a document already in memory (imposed sheets, made here): no writing and reading it again. */
-  addDocument(src: PDFDocument, expectedPages: number): void {
-    if (src.getPageCount() !== expectedPages) {
+  /**
+   * `addChunk` for a document already in memory (imposed sheets, made here): no writing and reading it
+   * again. A chunk page named by several output pages is copied once; the other pages are page objects of
+   * their own that draw the same content stream with the same resources, so a card back shared by every
+   * record of a chunk costs a few hundred bytes per record instead of its whole drawing.
+   */
+  addDocument(src: PDFDocument, pages: number | readonly number[]): void {
+    const plan = typeof pages === 'number' ? Array.from({ length: pages }, (_, i) => i) : pages;
+    const expected = plan.reduce((max, p) => Math.max(max, p + 1), 0);
+    if (src.getPageCount() !== expected) {
       // A page more or less means some record's content spilled over a page break: never ship that.
-      throw new PrintError('RENDER', `a chunk printed ${src.getPageCount()} pages, expected ${expectedPages}`);
+      throw new PrintError('RENDER', `a chunk printed ${src.getPageCount()} pages, expected ${expected}`);
     }
     const dest = PDFContext.create();
     dest.largestObjectNumber = this.nextObject - 1;
     const copier = PDFObjectCopier.for(src.context, dest);
+    const sourcePages = src.getPages();
+    const copied = new Map<number, PDFPageLeaf>();
     const leaves = [];
-    for (const page of src.getPages()) {
-      this.fitPage(page);
-      const leaf = copier.copy(page.node);
-      leaf.set(PDFName.of('Parent'), PAGES);
+    for (const p of plan) {
+      const first = copied.get(p);
+      let leaf: PDFPageLeaf;
+      if (first) leaf = first.clone(dest);
+      else {
+        const page = sourcePages[p] as PDFPage;
+        leaf = copier.copy(page.node);
+        this.fitPage(leaf, page.getMediaBox(), dest);
+        leaf.set(PDFName.of('Parent'), PAGES);
+        copied.set(p, leaf);
+      }
       this.pageRefs.push(dest.register(leaf));
       leaves.push(leaf);
     }
@@ -127,16 +160,39 @@ export class PdfWriter {
     this.emit(latin1(`${rows.join('\n')}\ntrailer\n<< /Size ${size} /Root 1 0 R /Info 3 0 R >>\nstartxref\n${xrefAt}\n%%EOF\n`));
   }
 
-  private fitPage(page: PDFPage): void {
-    const { y, height } = page.getMediaBox();
-    const excess = y + height - this.height;
+  /**
+   * Moves a copied page's content so that its top-left corner stays put on a page of exactly the layout's
+   * size (plus bleed), and sets its boxes. The move is a pair of tiny streams (`q … cm` before the
+   * content, `Q` after it) made once per writer for each distinct move and named by every page that needs
+   * it, instead of three new compressed streams per page as pdf-lib's translateContent makes.
+   */
+  private fitPage(leaf: PDFPageLeaf, media: { y: number; height: number }, dest: PDFContext): void {
+    const excess = media.y + media.height - this.height;
     const b = this.bleed;
-    if (Math.abs(excess) > 1e-6 || b > 0) page.translateContent(b, b - excess);
+    if (Math.abs(excess) > 1e-6 || b > 0) {
+      const [before, after] = this.moveStreams(b, b - excess, dest);
+      const contents = leaf.get(PDFName.of('Contents'));
+      const list = contents instanceof PDFArray ? contents.asArray() : contents ? [contents] : [];
+      leaf.set(PDFName.of('Contents'), dest.obj([before, ...list, after]));
+    }
     const [w, h] = [this.width + 2 * b, this.height + 2 * b];
-    page.setMediaBox(0, 0, w, h);
-    page.setCropBox(0, 0, w, h);
-    page.setBleedBox(0, 0, w, h);
-    page.setTrimBox(b, b, this.width, this.height);
+    const box = (x: number, y: number, bw: number, bh: number) => dest.obj([x, y, x + bw, y + bh]);
+    leaf.set(PDFName.of('MediaBox'), box(0, 0, w, h));
+    leaf.set(PDFName.of('CropBox'), box(0, 0, w, h));
+    leaf.set(PDFName.of('BleedBox'), box(0, 0, w, h));
+    leaf.set(PDFName.of('TrimBox'), box(b, b, this.width, this.height));
+  }
+
+  /** The streams that move content by (x, y): made in `dest` (so written with its chunk) the first time. */
+  private moveStreams(x: number, y: number, dest: PDFContext): [PDFRef, PDFRef] {
+    const key = `${x} ${y}`;
+    let refs = this.moves.get(key);
+    if (!refs) {
+      const stream = (text: string) => dest.register(PDFRawStream.of(dest.obj({ Length: text.length }), latin1(text)));
+      refs = [stream(`q\n1 0 0 1 ${x} ${y} cm\n`), stream('Q\n')];
+      this.moves.set(key, refs);
+    }
+    return refs;
   }
 
   private writeObject(ref: PDFRef, object: PDFObject): void {

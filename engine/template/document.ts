@@ -54,30 +54,71 @@ function sheetCss(layout: Layout): string {
   ].join('\n');
 }
 
+/** A chunk's HTML document and, for each page of the output, which printed page of it to use. */
+export interface ChunkDocument {
+  /**
+   * The inside of `<head>`: the fonts, the page geometry and the layout's CSS; the same for every chunk of
+   * a layout, so a tab keeps it loaded and only swaps the body (tab-pool.ts).
+   */
+  head: string;
+  /** The inside of `<body>`: the chunk's pages. */
+  body: string;
+  /**
+   * For each record's sides in turn (records × sides entries), the 0-based page of the printed document
+   * that is that page. A page whose content equals an earlier one of the chunk (a card back with no
+   * personal data on it) is printed once and named again: Chromium draws it once, the PDF holds it once.
+   */
+  pages: number[];
+  /** How many pages the document prints. */
+  printedPages: number;
+}
+
 /**
- * One HTML document holding every page of a chunk of records, in order: for each record, each side.
- * Pages are tagged with their record's position so the engine can map problems back to records.
+ * One HTML document for a chunk of records: for each record, each side, in order, except that a page
+ * equal to one already in the chunk is left out and named again in `pages`. Pages are tagged with their
+ * record's position so the engine can map problems back to records. `share: false` keeps every page: the
+ * plain document, as bench --reference prints it.
  */
-export function buildDocument(compiled: CompiledLayout, records: readonly PrintValues[], fontFaces: string): string {
+export function buildDocument(
+  compiled: CompiledLayout,
+  records: readonly PrintValues[],
+  fontFaces: string,
+  options: { share?: boolean } = {},
+): ChunkDocument {
   const { layout } = compiled;
-  const pages: string[] = [];
+  const share = options.share ?? true;
+  const sections: string[] = [];
+  const pages: number[] = [];
+  const printed = new Map<string, number>();
   for (const values of records) {
     for (const side of compiled.sides) {
+      const inner = side.render(values);
+      // Equal pages: the same side, the same insurer colour and the same markup (the record tag aside).
+      const key = `${side.id}\u0000${values.accent}\u0000${inner}`;
+      const earlier = share ? printed.get(key) : undefined;
+      if (earlier !== undefined) {
+        pages.push(earlier);
+        continue;
+      }
+      printed.set(key, sections.length);
+      pages.push(sections.length);
       // --accent: the insurer's colour for title rules (a checked #rrggbb, so safe in the attribute).
-      pages.push(
-        `<section class="sheet side-${side.id}" data-record="${values.index}" data-side="${side.id}" style="--accent:${values.accent}">${side.render(values)}</section>`,
+      sections.push(
+        `<section class="sheet side-${side.id}" data-record="${values.index}" data-side="${side.id}" style="--accent:${values.accent}">${inner}</section>`,
       );
     }
   }
-  return `<!doctype html>
-<html lang="ja"><head><meta charset="utf-8"><title>${Handlebars.escapeExpression(layout.name)}</title>
+  const head = `<meta charset="utf-8"><title>${Handlebars.escapeExpression(layout.name)}</title>
 <meta name="shikaku-rule-selectors" content="${Handlebars.escapeExpression(JSON.stringify(compiled.ruleSelectors))}">
 <style>
 ${fontFaces}
 ${sheetCss(layout)}
 ${compiled.css}
-</style></head>
-<body>
-${pages.join('\n')}
-</body></html>`;
+</style>`;
+  return { head, body: sections.join('\n'), pages, printedPages: sections.length };
+}
+
+/** A chunk document as one HTML file. */
+export function documentHtml(doc: { head: string; body: string }): string {
+  return `<!doctype html>\n<html lang="ja"><head>${doc.head}</head>\n<body>\n${doc.body}\n</body></html>`;
 }
