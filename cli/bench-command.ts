@@ -34,8 +34,12 @@ export async function benchCommand(values: Record<string, unknown>): Promise<num
   const records = benchRecords(layout, count);
   if (values.cli === true) return benchCli(layout, records, format);
   const json = values.json === true;
-  if (values.http === true)
-    return benchHttp(layout, intOption(values, 'seconds', 1, 600) ?? 10, intOption(values, 'clients', 1, 256), json);
+  if (values.http === true) {
+    const withJob = intOption(values, 'with-job', 1, 1_000_000);
+    const seconds = intOption(values, 'seconds', 1, 600) ?? 10;
+    if (withJob !== undefined) return benchHttpDuringJob(layout, withJob, seconds, intOption(values, 'clients', 1, 256) ?? 1, json);
+    return benchHttp(layout, seconds, intOption(values, 'clients', 1, 256), json);
+  }
   if (values.intake === true) return benchIntake(layout, intOption(values, 'mb', 1, 4096) ?? 250);
   if (typeof values.impose === 'string') return benchImpose(layout, records, values.impose, { tabs, chunkSize });
 
@@ -164,6 +168,70 @@ async function benchHttp(layout: Layout, seconds: number, clients: number | unde
         `${String(level).padEnd(9)}${f.requestsPerSecond.toFixed(1).padEnd(9)}${f.p50Ms.toFixed(0).padEnd(9)}${f.p99Ms.toFixed(0).padEnd(9)}${f.maxMs.toFixed(0).padEnd(9)}${String(f.ok).padEnd(8)}${refused}\n`,
       );
     }
+    return EXIT.ok;
+  } finally {
+    await service.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+/** What GET /v1/jobs/{id} says of a job, as far as the bench needs it. */
+interface JobStatus {
+  state: string;
+  progress: { done: number };
+}
+
+/**
+ * Single-card renders over HTTP at `clients` clients, first with nothing else to do, then while a batch
+ * job of `jobRecords` records prints in the same service: what a person at a desk feels of a renewal run.
+ */
+async function benchHttpDuringJob(layout: Layout, jobRecords: number, seconds: number, clients: number, json: boolean): Promise<number> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'shikaku-load-'));
+  const log = pino({ level: 'warn' }, pino.destination(2));
+  const service = await startServer({ port: 0, host: '127.0.0.1', apiKeys: ['load'], dataDir, log, shutdownGraceMs: 1000 });
+  try {
+    const base = `http://127.0.0.1:${(service.server.address() as AddressInfo).port}`;
+    while ((await fetch(`${base}/readyz`)).status !== 200) await new Promise((r) => setTimeout(r, 200));
+    const headers = { authorization: 'Bearer load', 'content-type': 'application/json' };
+    const body = JSON.stringify(benchRecords(layout, 1)[0]);
+    await runLoad(base, headers, body, 2, 2, 20_000, layout.id); // warm-up
+    const idle = await runLoad(base, headers, body, clients, seconds, 20_000, layout.id);
+    const posted = await fetch(`${base}/v1/jobs?layout=${layout.id}`, {
+      method: 'POST',
+      headers,
+      body: JSON.stringify(benchRecords(layout, jobRecords)),
+    });
+    if (posted.status !== 202) throw new Error(`the job was not taken: ${posted.status} ${await posted.text()}`);
+    const { id } = (await posted.json()) as { id: string };
+    // Measured once the job is printing, not while its input is still being read.
+    for (;;) {
+      const job = (await (await fetch(`${base}/v1/jobs/${id}`, { headers })).json()) as JobStatus;
+      if (job.progress.done > 0 || job.state === 'done' || job.state === 'failed') break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const busy = await runLoad(base, headers, body, clients, seconds, 20_000, layout.id);
+    const job = (await (await fetch(`${base}/v1/jobs/${id}`, { headers })).json()) as JobStatus;
+    if (job.state === 'done') process.stderr.write('the job finished before the measurement did: give it more records\n');
+    const figures = {
+      layout: layout.id,
+      clients,
+      seconds,
+      jobRecords,
+      idle: { requestsPerSecond: round2(idle.requestsPerSecond), p50Ms: Math.round(idle.p50Ms), p99Ms: Math.round(idle.p99Ms) },
+      duringJob: { requestsPerSecond: round2(busy.requestsPerSecond), p50Ms: Math.round(busy.p50Ms), p99Ms: Math.round(busy.p99Ms) },
+      p50Ratio: round2(busy.p50Ms / idle.p50Ms),
+      jobRecordsPrintedMeanwhile: job.progress.done,
+    };
+    process.stdout.write(
+      json
+        ? `${JSON.stringify(figures)}\n`
+        : [
+            `single-card renders (${layout.id}, PDF), ${clients} client(s), ${seconds} s each`,
+            `idle              p50 ${figures.idle.p50Ms} ms, p99 ${figures.idle.p99Ms} ms, ${figures.idle.requestsPerSecond} req/s`,
+            `during a job      p50 ${figures.duringJob.p50Ms} ms, p99 ${figures.duringJob.p99Ms} ms, ${figures.duringJob.requestsPerSecond} req/s (job of ${jobRecords} records, ${job.progress.done} printed by then)`,
+            `p50 during ÷ idle ${figures.p50Ratio}`,
+          ].join('\n') + '\n',
+    );
     return EXIT.ok;
   } finally {
     await service.close();

@@ -117,6 +117,9 @@ export async function benchEngine(layout: Layout, records: Record<string, unknow
           `  ${step.padEnd(18)} ${t.ms.toFixed(0).padStart(8)} ms  ${String(t.count).padStart(6)} × (${(t.ms / t.count).toFixed(1)} ms)`,
         );
       }
+      lines.push('resident memory at the peak, by process (MiB):');
+      for (const [kind, kib] of Object.entries(sampler.peakByKind))
+        lines.push(`  ${kind.padEnd(18)} ${(kib / 1024).toFixed(0).padStart(8)}`);
       lines.push(`CPU seconds by process (wall ${seconds.toFixed(1)} s × cores available):`);
       for (const [kind, s] of Object.entries(cpu)) lines.push(`  ${kind.padEnd(18)} ${s.toFixed(1).padStart(8)} s`);
     }

@@ -49,7 +49,7 @@ const COMMANDS: Record<string, Command> = {
   bench: {
     summary: 'measure throughput: render N generated records and print cards/s, pages/s and memory',
     usage:
-      'bench [--layout ID] [--records N] [--format pdf|png] [--tabs N] [--chunk N] [--reference] [--profile] [--cli | --http [--seconds N] | --intake [--mb N] | --impose SHEET] [--json]  (--http [--clients N] [--json])',
+      'bench [--layout ID] [--records N] [--format pdf|png] [--tabs N] [--chunk N] [--reference] [--profile] [--cli | --http [--seconds N] | --intake [--mb N] | --impose SHEET] [--json]  (--http [--clients N] [--with-job N] [--json])',
     options: {
       layout: { type: 'string', default: 'kokuho-card' },
       records: { type: 'string', default: '1000' },
@@ -65,6 +65,7 @@ const COMMANDS: Record<string, Command> = {
       json: { type: 'boolean', default: false },
       clients: { type: 'string' },
       reference: { type: 'boolean', default: false },
+      'with-job': { type: 'string' },
       profile: { type: 'boolean', default: false },
     },
     run: (v) => benchCommand(v),

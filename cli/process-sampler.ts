@@ -19,6 +19,8 @@ const TICKS_PER_SECOND = 100; // USER_HZ on Linux
 export class ProcessSampler {
   /** The highest node + browser-tree resident memory seen in one sample. */
   peakKiB = 0;
+  /** At that sample: resident memory by kind of process (node, browser, renderer …), summed. */
+  peakByKind: Record<string, number> = {};
   private readonly timer: NodeJS.Timeout;
   private readonly cpuByPid = new Map<number, { kind: string; ticks: number }>();
   private tree: number[] = [];
@@ -47,13 +49,18 @@ export class ProcessSampler {
     // the processes already known are read, so the sampler itself stays out of the figures it takes.
     if (this.samples++ % 5 === 0) this.scan();
     let total = readProc(process.pid)?.rssKiB ?? 0;
+    const byKind: Record<string, number> = { node: total };
     for (const pid of this.tree) {
       const info = readProc(pid);
       if (!info) continue;
       total += info.rssKiB;
+      byKind[info.kind] = (byKind[info.kind] ?? 0) + info.rssKiB;
       this.cpuByPid.set(pid, { kind: info.kind, ticks: info.cpuTicks });
     }
-    this.peakKiB = Math.max(this.peakKiB, total);
+    if (total > this.peakKiB) {
+      this.peakKiB = total;
+      this.peakByKind = byKind;
+    }
   }
 
   private scan(): void {

@@ -14,7 +14,7 @@ import { AssetServer } from './browser/asset-server.ts';
 import { BrowserSupervisor } from './browser/supervisor.ts';
 import { sweepOrphans } from './browser/orphans.ts';
 import type { PngMode } from './png/finish-png.ts';
-import type { PrintedChunk } from './browser/tab-pool.ts';
+import type { Lane, PrintedChunk } from './browser/tab-pool.ts';
 import type { EventEmitter } from 'node:events';
 import type { PdfSink } from './pdf/pdf-writer.ts';
 import { OFFICE_OUTPUT, TrimPages, type OutputOptions, type OutputTarget, type Placement } from './output/target.ts';
@@ -27,6 +27,8 @@ import { StepTimes } from './step-times.ts';
 export interface EngineOptions {
   /** Tabs printing in parallel in the one browser. */
   tabs: number;
+  /** Tabs more, kept for counter prints (RenderOptions.lane): a batch run never takes them. */
+  counterTabs: number;
   /** Records per document: one page load and one print call serve this many records. */
   chunkSize: number;
   /** Time limit for loading or printing one chunk. */
@@ -45,6 +47,7 @@ export interface EngineOptions {
 
 const DEFAULTS: EngineOptions = {
   tabs: 2,
+  counterTabs: 0,
   chunkSize: 100,
   timeoutMs: 120_000,
   layoutsDir: LAYOUTS_DIR,
@@ -91,6 +94,8 @@ export interface RenderOptions {
   name?: string | undefined;
   /** Cancels the render: chunks in Chromium are stopped, no further chunk starts, it rejects with CANCELLED. */
   signal?: AbortSignal | undefined;
+  /** `counter` for a person waiting (it goes before batch chunks, and may use the counter tabs); `batch` when left out. */
+  lane?: Lane | undefined;
 }
 
 /** Which page of a render to rasterize, and how to stop it. */
@@ -103,6 +108,8 @@ export interface RenderPageOptions {
   signal?: AbortSignal | undefined;
   /** A proof (default) or pure black on white for a card printer's K panel. */
   png?: PngMode | undefined;
+  /** As RenderOptions.lane. */
+  lane?: Lane | undefined;
 }
 
 /** One page of a render as PNG, with the page count of the whole render. */
@@ -212,7 +219,7 @@ export class Engine {
       const doc = buildDocument(compiled, chunk, this.fontFaces);
       this.stepTimes.add('build HTML', performance.now() - t1);
       pagePlans.set(i, doc.pages);
-      const printed = await this.browser.print(doc, { checkOnly: problems.length > 0, signal });
+      const printed = await this.browser.print(doc, { checkOnly: problems.length > 0, signal, lane: options.lane });
       problems.push(...printed.overflowing.map((o) => overflowProblem(o.record, o.field, raws)));
       ready.set(i, printed);
       // Write finished chunks in input order; a chunk that finishes early waits for its predecessors.
@@ -254,11 +261,11 @@ export class Engine {
    * time limit leaves no work behind.
    */
   async renderPage(layoutId: string, raws: readonly unknown[], options: RenderPageOptions): Promise<RenderedPage> {
-    const { page, dpi = 300, signal, png: mode } = options;
+    const { page, dpi = 300, signal, png: mode, lane } = options;
     const layout = getLayout(this.layouts, layoutId);
     // With no records the render's own check says so better than an empty page range would.
     if (raws.length > 0) checkPageNumber(page, raws.length * layout.sides.length);
-    const result = await this.renderPdf(layout.id, raws, { signal });
+    const result = await this.renderPdf(layout.id, raws, { signal, lane });
     const [png] = await rasterizePdf(result.pdf, result.pageCount, layout.page, dpi, {
       firstPage: page,
       lastPage: page,

@@ -178,11 +178,11 @@ export function createApp(ctx: AppContext): express.Express {
       });
       const body = await ctx.queue.run(async (signal) => {
         if (png) {
-          const { png: image, pageCount } = await engine.renderPage(layout.id, records, { page, signal, png: mode });
+          const { png: image, pageCount } = await engine.renderPage(layout.id, records, { page, signal, png: mode, lane: 'counter' });
           ctx.metrics.pages.inc({ layout: layout.id }, pageCount);
           return image;
         }
-        const result = await engine.renderPdf(layout.id, records, { signal, output, name: `${layout.id}.pdf` });
+        const result = await engine.renderPdf(layout.id, records, { signal, output, name: `${layout.id}.pdf`, lane: 'counter' });
         ctx.metrics.pages.inc({ layout: layout.id }, result.pageCount);
         return output.color === 'press' ? pressBuffer(result.pdf, layout.name, ctx.pressIcc) : Buffer.from(result.pdf);
       }, gone.signal);

@@ -128,7 +128,8 @@ export async function startServer(options: Partial<ServeOptions> & Pick<ServeOpt
     server = listening;
     log.info({ host, port: (listening.address() as { port: number }).port, auth: apiKeys.length > 0, pid: process.pid }, 'listening');
     await runner.resumeAtStart();
-    const starting = Engine.start({ ...opts.engine, insurers }).then(
+    // One tab more for counter prints, so that a running job never makes a person at a desk wait for it.
+    const starting = Engine.start({ counterTabs: 1, ...opts.engine, insurers }).then(
       (e) => {
         engine = e;
         e.events.on('restart', (reason: string) => {

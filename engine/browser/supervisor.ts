@@ -12,6 +12,7 @@ export type RestartReason = 'crashed' | 'failed' | 'scheduled';
 /** How the supervisor runs its browser. */
 export interface SupervisorOptions {
   tabs: number;
+  counterTabs: number;
   timeoutMs: number;
   env: NodeJS.ProcessEnv;
   /** Chunks one browser prints before it is replaced by a fresh one (memory hygiene). */
@@ -109,7 +110,7 @@ export class BrowserSupervisor extends EventEmitter {
     try {
       const session: BrowserSession = {
         browser,
-        tabs: await TabPool.open(browser, this.assets, this.options.tabs, this.options.timeoutMs, this.times),
+        tabs: await TabPool.open(browser, this.assets, this.options.tabs, this.options.timeoutMs, this.times, this.options.counterTabs),
         printed: 0,
       };
       // A browser that dies between renders is replaced at once, so readiness comes back without traffic.

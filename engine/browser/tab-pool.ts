@@ -24,8 +24,16 @@ export interface PrintDocument {
   body: string;
 }
 
+/**
+ * Who a print is for. `counter`: one person waiting at a desk (sync renders of the service); `batch`: a
+ * run or a job. Counter prints go first, and have a tab of their own that batch prints never take.
+ */
+export type Lane = 'counter' | 'batch';
+
 /** How one chunk is printed. */
 export interface PrintOptions {
+  /** `batch` when left out. */
+  lane?: Lane | undefined;
   /** Only check the boxes, print nothing: for a batch already known to fail. */
   checkOnly?: boolean | undefined;
   /** Stops the chunk in Chromium: its tab is closed and the print rejects with CANCELLED. */
@@ -39,10 +47,14 @@ export interface PrintOptions {
  * decoding and checking the same fonts again.
  */
 export class TabPool {
+  /** Idle tabs any print may take. */
   private readonly idle: Page[] = [];
+  /** Idle tabs kept for counter prints. */
+  private readonly counterIdle: Page[] = [];
+  private readonly counterTabs = new WeakSet<Page>();
   /** The head each tab has loaded. */
   private readonly heads = new WeakMap<Page, string>();
-  private readonly waiting: { take: (page: Page) => void; fail: (err: Error) => void }[] = [];
+  private readonly waiting: { lane: Lane; take: (page: Page) => void; fail: (err: Error) => void }[] = [];
   private inFlight = 0;
   private idleWaiters: (() => void)[] = [];
   /** Set when a closed tab could not be replaced: the browser is failing, and the supervisor must see it. */
@@ -55,13 +67,30 @@ export class TabPool {
     private readonly times: StepTimes,
   ) {}
 
-  /** Opens `size` tabs in `browser`; the time of each step of a print is added to `times`. */
-  static async open(browser: Browser, assets: AssetServer, size: number, timeoutMs: number, times: StepTimes): Promise<TabPool> {
+  /**
+   * Opens `size` tabs in `browser`, and `counterTabs` more that only counter prints use; the time of each
+   * step of a print is added to `times`.
+   */
+  static async open(
+    browser: Browser,
+    assets: AssetServer,
+    size: number,
+    timeoutMs: number,
+    times: StepTimes,
+    counterTabs = 0,
+  ): Promise<TabPool> {
     const pool = new TabPool(browser, assets, timeoutMs, times);
     for (let i = 0; i < size; i++) pool.idle.push(await pool.openTab());
+    for (let i = 0; i < counterTabs; i++) {
+      const tab = await pool.openTab();
+      pool.counterTabs.add(tab);
+      pool.counterIdle.push(tab);
+    }
     // The newest tab is the browser's visible one, which paints every document for a screen that nobody
-    // sees; an empty tab opened last takes that place, so every printing tab is hidden and only prints.
-    await browser.newPage();
+    // sees; the empty tab the browser starts with is brought back to the front, so every printing tab is
+    // hidden and only prints.
+    const [first] = await browser.pages();
+    await (first && !pool.idle.includes(first) && !pool.counterIdle.includes(first) ? first : await browser.newPage()).bringToFront();
     return pool;
   }
 
@@ -71,11 +100,11 @@ export class TabPool {
    * `signal` aborts, the print rejects with CANCELLED at once, whether it waits for a tab or runs in one.
    */
   async print(doc: PrintDocument, options: PrintOptions = {}): Promise<PrintedChunk> {
-    const { checkOnly = false, signal } = options;
+    const { checkOnly = false, signal, lane = 'batch' } = options;
     throwIfCancelled(signal);
     this.inFlight++;
     try {
-      const page = await this.times.time('wait for a tab', () => this.acquire(signal));
+      const page = await this.times.time('wait for a tab', () => this.acquire(lane, signal));
       if (signal?.aborted) {
         this.release(page);
         throw cancelledError(signal);
@@ -180,7 +209,10 @@ export class TabPool {
   private replaceTab(page: Page): void {
     void page.close().catch(() => undefined);
     this.openTab().then(
-      (fresh) => this.release(fresh),
+      (fresh) => {
+        if (this.counterTabs.has(page)) this.counterTabs.add(fresh);
+        this.release(fresh);
+      },
       (err: unknown) => {
         this.broken = new PrintError('RENDER', `a tab could not be reopened: ${(err as Error).message}`, { cause: err });
         for (const w of this.waiting.splice(0)) w.fail(this.broken);
@@ -188,12 +220,13 @@ export class TabPool {
     );
   }
 
-  private acquire(signal: AbortSignal | undefined): Promise<Page> {
-    const page = this.idle.pop();
+  private acquire(lane: Lane, signal: AbortSignal | undefined): Promise<Page> {
+    const page = (lane === 'counter' ? this.counterIdle.pop() : undefined) ?? this.idle.pop();
     if (page) return Promise.resolve(page);
     if (this.broken) return Promise.reject(this.broken);
     return new Promise((resolve, reject) => {
       const waiter = {
+        lane,
         take: (p: Page) => {
           signal?.removeEventListener('abort', leave);
           resolve(p);
@@ -214,10 +247,14 @@ export class TabPool {
     });
   }
 
+  /** Gives a tab to the first counter print waiting, else (unless it is a counter tab) the first batch print. */
   private release(page: Page): void {
-    const next = this.waiting.shift();
+    const counter = this.counterTabs.has(page);
+    let i = this.waiting.findIndex((w) => w.lane === 'counter');
+    if (i < 0 && !counter) i = this.waiting.findIndex((w) => w.lane === 'batch');
+    const next = i >= 0 ? this.waiting.splice(i, 1)[0] : undefined;
     if (next) next.take(page);
-    else this.idle.push(page);
+    else (counter ? this.counterIdle : this.idle).push(page);
   }
 }
 
