@@ -83,6 +83,7 @@ export async function benchEngine(layout: Layout, records: Record<string, unknow
           }
         : {}),
       peakRssMiB: Math.round(sampler.peakKiB / 1024),
+      peakPssMiB: Math.round(sampler.peakPssKiB / 1024),
       pdfBytes,
       bytesPerRecord: Math.round(pdfBytes / records.length),
       ...(o.profile ? { steps: roundSteps(steps), cpuSeconds: roundValues(cpu) } : {}),
@@ -108,7 +109,7 @@ export async function benchEngine(layout: Layout, records: Record<string, unknow
           ]
         : []),
       `PDF size          ${(pdfBytes / 1048576).toFixed(2)} MiB, ${figures.bytesPerRecord} bytes per record`,
-      `peak memory       ${figures.peakRssMiB} MiB (resident, node + every Chromium process, at one instant; sampled every 200 ms)`,
+      `peak memory       ${figures.peakRssMiB} MiB resident (node + every Chromium process at one instant, sampled every 200 ms); ${figures.peakPssMiB} MiB proportional (shared pages counted once, sampled every second)`,
     ];
     if (o.profile) {
       lines.push('where the time went (ms summed over tabs; per call in brackets):');

@@ -19,6 +19,12 @@ const TICKS_PER_SECOND = 100; // USER_HZ on Linux
 export class ProcessSampler {
   /** The highest node + browser-tree resident memory seen in one sample. */
   peakKiB = 0;
+  /**
+   * The highest proportional set size (PSS: a page shared by several processes counted once, in parts)
+   * of the same processes, read once a second: the memory the run really takes from the machine, where
+   * the resident sum counts Chromium's shared code and fonts once per process.
+   */
+  peakPssKiB = 0;
   /** At that sample: resident memory by kind of process (node, browser, renderer …), summed. */
   peakByKind: Record<string, number> = {};
   private readonly timer: NodeJS.Timeout;
@@ -47,7 +53,11 @@ export class ProcessSampler {
   private sample(): void {
     // The whole process table is read once a second, to find the browser's new processes; in between only
     // the processes already known are read, so the sampler itself stays out of the figures it takes.
-    if (this.samples++ % 5 === 0) this.scan();
+    if (this.samples++ % 5 === 0) {
+      this.scan();
+      const pss = [process.pid, ...this.tree].reduce((sum, pid) => sum + readPss(pid), 0);
+      this.peakPssKiB = Math.max(this.peakPssKiB, pss);
+    }
     let total = readProc(process.pid)?.rssKiB ?? 0;
     const byKind: Record<string, number> = { node: total };
     for (const pid of this.tree) {
@@ -85,6 +95,14 @@ export class ProcessSampler {
         }
       }
     }
+  }
+}
+
+function readPss(pid: number): number {
+  try {
+    return Number(/^Pss:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'))?.[1] ?? 0);
+  } catch {
+    return 0; // the process ended while we read
   }
 }
 

@@ -123,6 +123,7 @@ describe('every layout through the CLI', () => {
       'layout',
       'pages',
       'pdfBytes',
+      'peakPssMiB',
       'peakRssMiB',
       'ratio',
       'records',
