@@ -61,7 +61,7 @@ export class ProcessSampler {
     let total = readProc(process.pid)?.rssKiB ?? 0;
     const byKind: Record<string, number> = { node: total };
     for (const pid of this.tree) {
-      const info = readProc(pid);
+      const info = readProc(pid, this.rootPid());
       if (!info) continue;
       total += info.rssKiB;
       byKind[info.kind] = (byKind[info.kind] ?? 0) + info.rssKiB;
@@ -106,7 +106,7 @@ function readPss(pid: number): number {
   }
 }
 
-function readProc(pid: number): ProcInfo | undefined {
+function readProc(pid: number, root?: number): ProcInfo | undefined {
   try {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -118,7 +118,13 @@ function readProc(pid: number): ProcInfo | undefined {
     return {
       rssKiB: Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0),
       cpuTicks: Number(fields[11]) + Number(fields[12]),
-      kind: type ? (service ? `${type} ${service.split('.').pop()}` : type) : 'browser',
+      kind: type
+        ? service
+          ? `${type} ${service.split('.').pop()}`
+          : type
+        : pid === root
+          ? 'browser'
+          : 'zygote children (renderers of fresh tabs)',
     };
   } catch {
     return undefined; // the process ended while we read

@@ -4,6 +4,7 @@ import { PrintError, throwIfCancelled, type RecordProblem } from './errors.ts';
 import { loadLayouts, getLayout, largestSealMm, LAYOUTS_DIR, type Layout } from './layouts/layouts.ts';
 import { loadInsurers, DEFAULT_INSURERS_DIR, type Insurers } from './insurers/profiles.ts';
 import { validateRecords, recordLabel } from './validate/validate.ts';
+import type { InsuranceRecord } from './records/schema.ts';
 import { toPrintValues, type PrintValues } from './format/print-values.ts';
 import { portalQrSize } from './format/qr-code.ts';
 import { FIELDS, isFieldName } from './records/fields.ts';
@@ -197,12 +198,13 @@ export class Engine {
   async render(layoutId: string, raws: readonly unknown[], sink: PdfSink, options: RenderOptions = {}): Promise<RenderSummary> {
     const { onProgress, signal, output = OFFICE_OUTPUT } = options;
     const layout = getLayout(this.layouts, layoutId);
-    const values = this.printValues(layout, raws);
+    const prepared = this.prepare(layout, raws);
+    const total = prepared.count;
     const compiled = this.compile(layout);
     const target = outputTarget(layout, sink, output, options.name ?? layout.id);
     // Records are printed in the order the output needs them (imposition in cut-stack order reorders them).
-    const order = target.printOrder(values.length).map((i) => values[i] as PrintValues);
-    const chunks: PrintValues[][] = [];
+    const order = target.printOrder(total);
+    const chunks: number[][] = [];
     for (let i = 0; i < order.length; i += this.options.chunkSize) chunks.push(order.slice(i, i + this.options.chunkSize));
     // Which printed page each output page of a chunk is (equal pages are printed once: document.ts).
     const pagePlans = new Map<number, number[]>();
@@ -216,7 +218,7 @@ export class Engine {
     await forEachLimited(chunks, this.options.tabs, async (chunk, i) => {
       throwIfCancelled(signal);
       const t1 = performance.now();
-      const doc = buildDocument(compiled, chunk, this.fontFaces);
+      const doc = buildDocument(compiled, chunk.map(prepared.values), this.fontFaces);
       this.stepTimes.add('build HTML', performance.now() - t1);
       pagePlans.set(i, doc.pages);
       const printed = await this.browser.print(doc, { checkOnly: problems.length > 0, signal, lane: options.lane });
@@ -225,7 +227,7 @@ export class Engine {
       // Write finished chunks in input order; a chunk that finishes early waits for its predecessors.
       for (let c = ready.get(nextToWrite); c; c = ready.get(nextToWrite)) {
         ready.delete(nextToWrite);
-        const records = (chunks[nextToWrite] ?? []).map((v) => v.index);
+        const records = chunks[nextToWrite] ?? [];
         const pages = pagePlans.get(nextToWrite) as number[];
         pagePlans.delete(nextToWrite);
         nextToWrite++;
@@ -234,7 +236,7 @@ export class Engine {
       }
       await writing;
       done += chunk.length;
-      onProgress?.({ recordsDone: done, recordsTotal: values.length });
+      onProgress?.({ recordsDone: done, recordsTotal: total });
     });
     await writing;
     throwIfCancelled(signal);
@@ -243,7 +245,7 @@ export class Engine {
       throw new PrintError('INVALID_INPUT', `${problems.length} field(s) do not fit their boxes; nothing was printed`, { problems });
     }
     const summary = await this.stepTimes.time('merge and write', () =>
-      target.finish({ title: layout.name, subject: `${layout.id}: ${values.length} records` }),
+      target.finish({ title: layout.name, subject: `${layout.id}: ${total} records` }),
     );
     return { layout: layout.id, ...summary };
   }
@@ -300,22 +302,27 @@ export class Engine {
    */
   *documents(layoutId: string, raws: readonly unknown[], options: { share?: boolean } = {}): Generator<string> {
     const layout = getLayout(this.layouts, layoutId);
-    const values = this.printValues(layout, raws);
+    const prepared = this.prepare(layout, raws);
     const compiled = this.compile(layout);
-    for (let i = 0; i < values.length; i += this.options.chunkSize) {
-      yield documentHtml(buildDocument(compiled, values.slice(i, i + this.options.chunkSize), this.fontFaces, options));
+    for (let i = 0; i < prepared.count; i += this.options.chunkSize) {
+      const chunk = Array.from({ length: Math.min(this.options.chunkSize, prepared.count - i) }, (_, k) => prepared.values(i + k));
+      yield documentHtml(buildDocument(compiled, chunk, this.fontFaces, options));
     }
   }
 
-  /** Checks the records and turns them into what the templates print; throws INVALID_INPUT naming every problem. */
-  private printValues(layout: Layout, raws: readonly unknown[]): PrintValues[] {
+  /**
+   * Checks every record (throws INVALID_INPUT naming every problem) and answers how to turn record `i`
+   * into what the templates print. The printed values are made chunk by chunk, when the chunk is built,
+   * so a long run never holds them all.
+   */
+  private prepare(layout: Layout, raws: readonly unknown[]): { count: number; values: (i: number) => PrintValues } {
     const t0 = performance.now();
     const coverage = pinnedCoverage();
     const { insurers } = this;
     const valueOptions = { qrCode: layout.portalQr && portalQrSize(layout.page.widthMm), cardCode: layout.cardCode, insurers };
-    const values = validateRecords(raws, layout, { coverage, insurers }).map((r, i) => toPrintValues(r, i, coverage, valueOptions));
+    const records = validateRecords(raws, layout, { coverage, insurers });
     this.stepTimes.add('validate', performance.now() - t0);
-    return values;
+    return { count: records.length, values: (i) => toPrintValues(records[i] as InsuranceRecord, i, coverage, valueOptions) };
   }
 
   private compile(layout: Layout): CompiledLayout {

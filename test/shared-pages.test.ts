@@ -75,6 +75,25 @@ describe('pages equal for many records', () => {
 });
 
 describe('a tab that keeps its layout loaded', () => {
+  it('is replaced by a fresh tab after 40 chunks, and the output stays whole and in order', async () => {
+    const small = await Engine.start({ chunkSize: 1, tabs: 1 });
+    try {
+      const many = Array.from({ length: 45 }, (_, i) => ({ ...plain[i % plain.length], number: String(i).padStart(7, '0') }));
+      const path = join(dir, 'many.pdf');
+      writeFileSync(path, (await small.renderPdf('kokuho-card', many)).pdf);
+      // The layout is loaded into the first tab and again into the fresh one that took its place.
+      expect(small.stepTimes.snapshot()['load layout']?.count).toBe(2);
+      expect(pageContents(path)).toHaveLength(90);
+      for (const k of [0, 40, 44]) {
+        expect(execFileSync('pdftotext', ['-f', String(k * 2 + 1), '-l', String(k * 2 + 1), path, '-'], { encoding: 'utf8' })).toContain(
+          String(k).padStart(7, '0'),
+        );
+      }
+    } finally {
+      await small.close();
+    }
+  });
+
   it('prints the same bytes after printing another layout in between', async () => {
     const kenpo = getLayout(loadLayouts(), 'kenpo-card');
     await engine.renderPdf('kenpo-card', loadSamples(kenpo));

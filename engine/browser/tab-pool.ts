@@ -24,8 +24,12 @@ export interface PrintDocument {
   body: string;
 }
 
-/** Chunks a tab prints in one loaded document before it loads the layout afresh. */
-const RELOAD_AFTER_CHUNKS = 20;
+/**
+ * Chunks a tab prints before it is closed and a fresh one takes its place: its renderer process ends with
+ * it, and with it whatever the process kept from chunk to chunk (bench --profile: without this the
+ * renderers grew from 1.2 to 1.9 GiB between 10,000 and 100,000 records). A fresh tab costs about 0.2 s.
+ */
+const TAB_CHUNKS = 40;
 
 /**
  * Who a print is for. `counter`: one person waiting at a desk (sync renders of the service); `batch`: a
@@ -50,6 +54,8 @@ export interface PrintOptions {
  * decoding and checking the same fonts again.
  */
 export class TabPool {
+  /** The empty tab kept in front, so that the printing tabs are hidden (see open). */
+  private front: Page | undefined;
   /** Idle tabs any print may take. */
   private readonly idle: Page[] = [];
   /** Idle tabs kept for counter prints. */
@@ -93,7 +99,8 @@ export class TabPool {
     // sees; the empty tab the browser starts with is brought back to the front, so every printing tab is
     // hidden and only prints.
     const [first] = await browser.pages();
-    await (first && !pool.idle.includes(first) && !pool.counterIdle.includes(first) ? first : await browser.newPage()).bringToFront();
+    pool.front = first && !pool.idle.includes(first) && !pool.counterIdle.includes(first) ? first : await browser.newPage();
+    await pool.front.bringToFront();
     return pool;
   }
 
@@ -116,7 +123,7 @@ export class TabPool {
       try {
         return await untilAborted(this.printIn(page, doc, checkOnly), signal, () => (cancelled = true));
       } finally {
-        if (cancelled) this.replaceTab(page);
+        if (cancelled || (this.heads.get(page)?.chunks ?? 0) >= TAB_CHUNKS) this.replaceTab(page);
         else this.release(page);
       }
     } finally {
@@ -132,9 +139,7 @@ export class TabPool {
   private async printIn(page: Page, doc: PrintDocument, checkOnly: boolean): Promise<PrintedChunk> {
     const step = <T>(name: string, work: () => Promise<T>) => this.times.time(name, work);
     const loaded = this.heads.get(page);
-    // A fresh document now and then gives back what the swapped bodies left behind (bench --profile:
-    // without it the renderers grew by half over 30,000 records); a load costs about 0.1 s.
-    if (loaded?.head !== doc.head || loaded.chunks >= RELOAD_AFTER_CHUNKS) {
+    if (loaded?.head !== doc.head) {
       this.heads.delete(page);
       const shell = this.assets.publish(documentHtml({ head: doc.head, body: '' }));
       try {
@@ -142,13 +147,14 @@ export class TabPool {
       } finally {
         shell.withdraw();
       }
-      this.heads.set(page, { head: doc.head, chunks: 0 });
+      this.heads.set(page, { head: doc.head, chunks: loaded?.chunks ?? 0 });
     }
     const tab = this.heads.get(page);
     if (tab) tab.chunks++;
-    // A JSON string is a JavaScript string literal: the body arrives as text and is parsed as HTML by the
-    // page, exactly as it would be from a file (no script of it can run: see openTab).
-    await step('load chunk', () => this.evaluate(page, `document.body.innerHTML = ${JSON.stringify(doc.body)}; 0`));
+    // The body arrives as a string argument of one fixed function (no new script per chunk for the page to
+    // compile and keep) and is parsed as HTML by the page, exactly as from a file (none of it can run: see
+    // openTab).
+    await step('load chunk', () => this.evaluate(page, PUT_BODY, doc.body));
     await step('images', () => this.imagesLoaded(page));
     const fontErrors = (await step('fonts', () => this.evaluate(page, FAILED_FONTS))) as string[];
     if (fontErrors.length) {
@@ -188,13 +194,13 @@ export class TabPool {
    * fails the chunk (the supervisor then prints it again in a fresh browser) instead of holding its tab
    * until DevTools' own much longer limit.
    */
-  private async evaluate(page: Page, script: string): Promise<unknown> {
+  private async evaluate(page: Page, script: string | ((arg: string) => unknown), arg?: string): Promise<unknown> {
     let timer: NodeJS.Timeout | undefined;
     const limit = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new PrintError('RENDER', `the page did not answer within ${this.timeoutMs} ms`)), this.timeoutMs);
     });
     try {
-      return await Promise.race([page.evaluate(script), limit]);
+      return await Promise.race([typeof script === 'string' ? page.evaluate(script) : page.evaluate(script, arg ?? ''), limit]);
     } finally {
       clearTimeout(timer);
     }
@@ -211,14 +217,17 @@ export class TabPool {
   }
 
   /**
-   * Closes a tab whose print was cancelled and puts a fresh one in its place. Closing is the only way to
-   * stop Chromium mid-load or mid-print: DevTools has no call that cancels Page.printToPDF.
+   * Closes a tab whose print was cancelled, or that has printed TAB_CHUNKS chunks, and puts a fresh one in
+   * its place. Closing is the only way to stop Chromium mid-load or mid-print: DevTools has no call that
+   * cancels Page.printToPDF.
    */
   private replaceTab(page: Page): void {
     void page.close().catch(() => undefined);
     this.openTab().then(
       (fresh) => {
         if (this.counterTabs.has(page)) this.counterTabs.add(fresh);
+        // A new tab comes to the front: the empty one goes back there, so the new one prints hidden.
+        void this.front?.bringToFront().catch(() => undefined);
         this.release(fresh);
       },
       (err: unknown) => {
@@ -286,6 +295,13 @@ function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefined, onAb
 
 // In-page scripts are plain strings: a function passed to evaluate() would be sent as its transpiled text,
 // which under tsx or vitest may call helpers that do not exist in the page.
+
+/**
+ * Puts a chunk's pages into the loaded document. Made with Function so that its text is exactly this,
+ * whatever tsx or vitest would make of a function written here (see above).
+ */
+// eslint-disable-next-line @typescript-eslint/no-implied-eval
+const PUT_BODY = new Function('html', 'document.body.innerHTML = html;') as (html: string) => void;
 
 /** Waits for the fonts the document uses; answers the families that failed to load. */
 const FAILED_FONTS = `document.fonts.ready.then(() =>
