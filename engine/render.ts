@@ -30,6 +30,8 @@ export interface EngineOptions {
   tabs: number;
   /** Tabs more, kept for counter prints (RenderOptions.lane): a batch run never takes them. */
   counterTabs: number;
+  /** Pages a tab prints before a fresh one takes its place (memory hygiene, as restartAfter for the browser). */
+  freshTabAfterPages: number;
   /** Records per document: one page load and one print call serve this many records. */
   chunkSize: number;
   /** Time limit for loading or printing one chunk. */
@@ -49,6 +51,7 @@ export interface EngineOptions {
 const DEFAULTS: EngineOptions = {
   tabs: 2,
   counterTabs: 0,
+  freshTabAfterPages: 4000,
   chunkSize: 100,
   timeoutMs: 120_000,
   layoutsDir: LAYOUTS_DIR,
@@ -221,7 +224,10 @@ export class Engine {
       const doc = buildDocument(compiled, chunk.map(prepared.values), this.fontFaces);
       this.stepTimes.add('build HTML', performance.now() - t1);
       pagePlans.set(i, doc.pages);
-      const printed = await this.browser.print(doc, { checkOnly: problems.length > 0, signal, lane: options.lane });
+      const printed = await this.browser.print(
+        { head: doc.head, body: doc.body, pages: doc.printedPages },
+        { checkOnly: problems.length > 0, signal, lane: options.lane },
+      );
       problems.push(...printed.overflowing.map((o) => overflowProblem(o.record, o.field, raws)));
       ready.set(i, printed);
       // Write finished chunks in input order; a chunk that finishes early waits for its predecessors.

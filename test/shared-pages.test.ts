@@ -75,8 +75,8 @@ describe('pages equal for many records', () => {
 });
 
 describe('a tab that keeps its layout loaded', () => {
-  it('is replaced by a fresh tab after 40 chunks, and the output stays whole and in order', async () => {
-    const small = await Engine.start({ chunkSize: 1, tabs: 1 });
+  it('is replaced by a fresh tab after freshTabAfterPages pages, and the output stays whole and in order', async () => {
+    const small = await Engine.start({ chunkSize: 1, tabs: 1, freshTabAfterPages: 80 });
     try {
       const many = Array.from({ length: 45 }, (_, i) => ({ ...plain[i % plain.length], number: String(i).padStart(7, '0') }));
       const path = join(dir, 'many.pdf');

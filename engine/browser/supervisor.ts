@@ -13,6 +13,7 @@ export type RestartReason = 'crashed' | 'failed' | 'scheduled';
 export interface SupervisorOptions {
   tabs: number;
   counterTabs: number;
+  freshTabAfterPages: number;
   timeoutMs: number;
   env: NodeJS.ProcessEnv;
   /** Chunks one browser prints before it is replaced by a fresh one (memory hygiene). */
@@ -110,7 +111,7 @@ export class BrowserSupervisor extends EventEmitter {
     try {
       const session: BrowserSession = {
         browser,
-        tabs: await TabPool.open(browser, this.assets, this.options.tabs, this.options.timeoutMs, this.times, this.options.counterTabs),
+        tabs: await TabPool.open(browser, this.assets, this.options, this.times),
         printed: 0,
       };
       // A browser that dies between renders is replaced at once, so readiness comes back without traffic.

@@ -22,14 +22,25 @@ export interface PrintedChunk {
 export interface PrintDocument {
   head: string;
   body: string;
+  /** How many pages the body prints. */
+  pages: number;
 }
 
-/**
- * Chunks a tab prints before it is closed and a fresh one takes its place: its renderer process ends with
- * it, and with it whatever the process kept from chunk to chunk (bench --profile: without this the
- * renderers grew from 1.2 to 1.9 GiB between 10,000 and 100,000 records). A fresh tab costs about 0.2 s.
- */
-const TAB_CHUNKS = 40;
+/** How a pool's tabs are kept. */
+export interface TabPoolOptions {
+  /** Tabs any print may take. */
+  tabs: number;
+  /** Tabs more, only for counter prints. */
+  counterTabs: number;
+  /** Time limit of each step of a print. */
+  timeoutMs: number;
+  /**
+   * Pages a tab prints before it is closed and a fresh one takes its place: its renderer process ends
+   * with it, and with it whatever the process kept from chunk to chunk (bench --profile: without this the
+   * renderers grew from 1.2 to 1.9 GiB between 10,000 and 100,000 cards). A fresh tab costs about 0.2 s.
+   */
+  freshTabAfterPages: number;
+}
 
 /**
  * Who a print is for. `counter`: one person waiting at a desk (sync renders of the service); `batch`: a
@@ -61,8 +72,10 @@ export class TabPool {
   /** Idle tabs kept for counter prints. */
   private readonly counterIdle: Page[] = [];
   private readonly counterTabs = new WeakSet<Page>();
-  /** The head each tab has loaded, and how many chunks it has printed since. */
-  private readonly heads = new WeakMap<Page, { head: string; chunks: number }>();
+  /** The head each tab has loaded. */
+  private readonly heads = new WeakMap<Page, string>();
+  /** Pages each tab has printed. */
+  private readonly printed = new WeakMap<Page, number>();
   private readonly waiting: { lane: Lane; take: (page: Page) => void; fail: (err: Error) => void }[] = [];
   private inFlight = 0;
   private idleWaiters: (() => void)[] = [];
@@ -72,25 +85,19 @@ export class TabPool {
   private constructor(
     private readonly browser: Browser,
     private readonly assets: AssetServer,
-    private readonly timeoutMs: number,
+    private readonly options: TabPoolOptions,
     private readonly times: StepTimes,
-  ) {}
+  ) {
+    this.timeoutMs = options.timeoutMs;
+  }
 
-  /**
-   * Opens `size` tabs in `browser`, and `counterTabs` more that only counter prints use; the time of each
-   * step of a print is added to `times`.
-   */
-  static async open(
-    browser: Browser,
-    assets: AssetServer,
-    size: number,
-    timeoutMs: number,
-    times: StepTimes,
-    counterTabs = 0,
-  ): Promise<TabPool> {
-    const pool = new TabPool(browser, assets, timeoutMs, times);
-    for (let i = 0; i < size; i++) pool.idle.push(await pool.openTab());
-    for (let i = 0; i < counterTabs; i++) {
+  private readonly timeoutMs: number;
+
+  /** Opens the tabs in `browser`; the time of each step of a print is added to `times`. */
+  static async open(browser: Browser, assets: AssetServer, options: TabPoolOptions, times: StepTimes): Promise<TabPool> {
+    const pool = new TabPool(browser, assets, options, times);
+    for (let i = 0; i < options.tabs; i++) pool.idle.push(await pool.openTab());
+    for (let i = 0; i < options.counterTabs; i++) {
       const tab = await pool.openTab();
       pool.counterTabs.add(tab);
       pool.counterIdle.push(tab);
@@ -123,7 +130,7 @@ export class TabPool {
       try {
         return await untilAborted(this.printIn(page, doc, checkOnly), signal, () => (cancelled = true));
       } finally {
-        if (cancelled || (this.heads.get(page)?.chunks ?? 0) >= TAB_CHUNKS) this.replaceTab(page);
+        if (cancelled || (this.printed.get(page) ?? 0) >= this.options.freshTabAfterPages) this.replaceTab(page);
         else this.release(page);
       }
     } finally {
@@ -138,8 +145,7 @@ export class TabPool {
 
   private async printIn(page: Page, doc: PrintDocument, checkOnly: boolean): Promise<PrintedChunk> {
     const step = <T>(name: string, work: () => Promise<T>) => this.times.time(name, work);
-    const loaded = this.heads.get(page);
-    if (loaded?.head !== doc.head) {
+    if (this.heads.get(page) !== doc.head) {
       this.heads.delete(page);
       const shell = this.assets.publish(documentHtml({ head: doc.head, body: '' }));
       try {
@@ -147,10 +153,9 @@ export class TabPool {
       } finally {
         shell.withdraw();
       }
-      this.heads.set(page, { head: doc.head, chunks: loaded?.chunks ?? 0 });
+      this.heads.set(page, doc.head);
     }
-    const tab = this.heads.get(page);
-    if (tab) tab.chunks++;
+    this.printed.set(page, (this.printed.get(page) ?? 0) + doc.pages);
     // The body arrives as a string argument of one fixed function (no new script per chunk for the page to
     // compile and keep) and is parsed as HTML by the page, exactly as from a file (none of it can run: see
     // openTab).
@@ -217,7 +222,7 @@ export class TabPool {
   }
 
   /**
-   * Closes a tab whose print was cancelled, or that has printed TAB_CHUNKS chunks, and puts a fresh one in
+   * Closes a tab whose print was cancelled, or that has printed freshTabAfterPages pages, and puts a fresh one in
    * its place. Closing is the only way to stop Chromium mid-load or mid-print: DevTools has no call that
    * cancels Page.printToPDF.
    */
