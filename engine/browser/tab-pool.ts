@@ -87,11 +87,11 @@ export class TabPool {
     private readonly assets: AssetServer,
     private readonly options: TabPoolOptions,
     private readonly times: StepTimes,
-  ) {
-    this.timeoutMs = options.timeoutMs;
-  }
+  ) {}
 
-  private readonly timeoutMs: number;
+  private get timeoutMs(): number {
+    return this.options.timeoutMs;
+  }
 
   /** Opens the tabs in `browser`; the time of each step of a print is added to `times`. */
   static async open(browser: Browser, assets: AssetServer, options: TabPoolOptions, times: StepTimes): Promise<TabPool> {
