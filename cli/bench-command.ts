@@ -124,15 +124,7 @@ function benchCli(layout: Layout, records: Record<string, unknown>[], format: 'p
  * 64, past the queue limit, where it must answer 429 rather than let latency grow.
  */
 async function benchHttp(layout: Layout, seconds: number, clients: number | undefined, json: boolean): Promise<number> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'shikaku-load-'));
-  const log = pino({ level: 'warn' }, pino.destination(2));
-  const service = await startServer({ port: 0, host: '127.0.0.1', apiKeys: ['load'], dataDir, log });
-  try {
-    const base = `http://127.0.0.1:${(service.server.address() as AddressInfo).port}`;
-    while ((await fetch(`${base}/readyz`)).status !== 200) await new Promise((r) => setTimeout(r, 200));
-    const headers = { authorization: 'Bearer load', 'content-type': 'application/json' };
-    const body = JSON.stringify(benchRecords(layout, 1)[0]);
-    await runLoad(base, headers, body, 2, 2, 20_000, layout.id); // warm-up
+  return withLoadService(layout, async ({ base, headers, body }) => {
     if (clients !== undefined) {
       const f = await runLoad(base, headers, body, clients, seconds, 20_000, layout.id);
       const status: Record<string, number> = { 200: f.ok, ...f.refused };
@@ -169,10 +161,7 @@ async function benchHttp(layout: Layout, seconds: number, clients: number | unde
       );
     }
     return EXIT.ok;
-  } finally {
-    await service.close();
-    rmSync(dataDir, { recursive: true, force: true });
-  }
+  });
 }
 
 /** What GET /v1/jobs/{id} says of a job, as far as the bench needs it. */
@@ -186,15 +175,7 @@ interface JobStatus {
  * job of `jobRecords` records prints in the same service: what a person at a desk feels of a renewal run.
  */
 async function benchHttpDuringJob(layout: Layout, jobRecords: number, seconds: number, clients: number, json: boolean): Promise<number> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'shikaku-load-'));
-  const log = pino({ level: 'warn' }, pino.destination(2));
-  const service = await startServer({ port: 0, host: '127.0.0.1', apiKeys: ['load'], dataDir, log, shutdownGraceMs: 1000 });
-  try {
-    const base = `http://127.0.0.1:${(service.server.address() as AddressInfo).port}`;
-    while ((await fetch(`${base}/readyz`)).status !== 200) await new Promise((r) => setTimeout(r, 200));
-    const headers = { authorization: 'Bearer load', 'content-type': 'application/json' };
-    const body = JSON.stringify(benchRecords(layout, 1)[0]);
-    await runLoad(base, headers, body, 2, 2, 20_000, layout.id); // warm-up
+  return withLoadService(layout, async ({ base, headers, body }) => {
     const idle = await runLoad(base, headers, body, clients, seconds, 20_000, layout.id);
     const posted = await fetch(`${base}/v1/jobs?layout=${layout.id}`, {
       method: 'POST',
@@ -233,6 +214,32 @@ async function benchHttpDuringJob(layout: Layout, jobRecords: number, seconds: n
           ].join('\n') + '\n',
     );
     return EXIT.ok;
+  });
+}
+
+/** What a load measurement works against: the service on loopback, warmed up, and a one-card request. */
+interface LoadService {
+  base: string;
+  headers: Record<string, string>;
+  body: string;
+}
+
+/**
+ * Starts the service on a loopback port with its own data folder, waits until it is ready, warms it up
+ * with single-card renders, runs `measure`, then stops it (a job still printing is cut after 1 s) and
+ * removes the folder.
+ */
+async function withLoadService(layout: Layout, measure: (s: LoadService) => Promise<number>): Promise<number> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'shikaku-load-'));
+  const log = pino({ level: 'warn' }, pino.destination(2));
+  const service = await startServer({ port: 0, host: '127.0.0.1', apiKeys: ['load'], dataDir, log, shutdownGraceMs: 1000 });
+  try {
+    const base = `http://127.0.0.1:${(service.server.address() as AddressInfo).port}`;
+    while ((await fetch(`${base}/readyz`)).status !== 200) await new Promise((r) => setTimeout(r, 200));
+    const headers = { authorization: 'Bearer load', 'content-type': 'application/json' };
+    const body = JSON.stringify(benchRecords(layout, 1)[0]);
+    await runLoad(base, headers, body, 2, 2, 20_000, layout.id); // warm-up
+    return await measure({ base, headers, body });
   } finally {
     await service.close();
     rmSync(dataDir, { recursive: true, force: true });
