@@ -209,11 +209,11 @@ export class Engine {
     const order = target.printOrder(total);
     const chunks: number[][] = [];
     for (let i = 0; i < order.length; i += this.options.chunkSize) chunks.push(order.slice(i, i + this.options.chunkSize));
-    // Which printed page each output page of a chunk is (equal pages are printed once: document.ts).
-    const pagePlans = new Map<number, number[]>();
 
     const problems: RecordProblem[] = [];
-    const ready = new Map<number, PrintedChunk>();
+    // Printed chunks waiting for their turn to be written, with which printed page each output page is
+    // (equal pages are printed once: document.ts).
+    const ready = new Map<number, { printed: PrintedChunk; pages: number[] }>();
     let nextToWrite = 0;
     let writing = Promise.resolve();
     let done = 0;
@@ -223,22 +223,19 @@ export class Engine {
       const t1 = performance.now();
       const doc = buildDocument(compiled, chunk.map(prepared.values), this.fontFaces);
       this.stepTimes.add('build HTML', performance.now() - t1);
-      pagePlans.set(i, doc.pages);
       const printed = await this.browser.print(
         { head: doc.head, body: doc.body, pages: doc.printedPages },
         { checkOnly: problems.length > 0, signal, lane: options.lane },
       );
       problems.push(...printed.overflowing.map((o) => overflowProblem(o.record, o.field, raws)));
-      ready.set(i, printed);
+      ready.set(i, { printed, pages: doc.pages });
       // Write finished chunks in input order; a chunk that finishes early waits for its predecessors.
       for (let c = ready.get(nextToWrite); c; c = ready.get(nextToWrite)) {
         ready.delete(nextToWrite);
         const records = chunks[nextToWrite] ?? [];
-        const pages = pagePlans.get(nextToWrite) as number[];
-        pagePlans.delete(nextToWrite);
         nextToWrite++;
         if (problems.length === 0)
-          writing = writing.then(() => this.stepTimes.time('merge and write', () => target.add(c.pdf, records, pages)));
+          writing = writing.then(() => this.stepTimes.time('merge and write', () => target.add(c.printed.pdf, records, c.pages)));
       }
       await writing;
       done += chunk.length;

@@ -283,33 +283,30 @@ describe('--color press', () => {
   });
 });
 
+/** POSTs `recs` to the sync render of kokuho-card with the query `query` (options as query parameters). */
+function postRender(base: string, query: string, recs: readonly unknown[]): Promise<Response> {
+  return fetch(`${base}/v1/render/kokuho-card?${query}`, {
+    method: 'POST',
+    headers: { ...AUTH, 'content-type': 'application/json' },
+    body: JSON.stringify(recs),
+  });
+}
+
 describe('the same options over HTTP', () => {
   it('POST /v1/render/{layout}?impose=a4 answers imposed sheets; a wrong option is a 400 naming it; POST /v1/jobs keeps them, with placements in the manifest', async () => {
     const svc = await startTestService({ engine: { tabs: 1 } });
     try {
-      const sync = await fetch(`${svc.base}/v1/render/kokuho-card?impose=a4&duplex=short`, {
-        method: 'POST',
-        headers: { ...AUTH, 'content-type': 'application/json' },
-        body: JSON.stringify(records.slice(0, 9)),
-      });
+      const sync = await postRender(svc.base, 'impose=a4&duplex=short', records.slice(0, 9));
       expect(sync.status).toBe(200);
       const file = join(dir, 'http-a4.pdf');
       writeFileSync(file, Buffer.from(await sync.arrayBuffer()));
       const boxes = pageBoxes(file);
       expect(boxes).toHaveLength(4);
       expect(boxes[0]?.media.map((v) => v.toFixed(2))).toEqual(['0.00', '0.00', '595.28', '841.89']);
-      const bad = await fetch(`${svc.base}/v1/render/kokuho-card?impose=a5`, {
-        method: 'POST',
-        headers: { ...AUTH, 'content-type': 'application/json' },
-        body: JSON.stringify(records.slice(0, 1)),
-      });
+      const bad = await postRender(svc.base, 'impose=a5', records.slice(0, 1));
       expect(bad.status).toBe(400);
       expect(await bad.text()).toContain('impose expects a4, a3, sra3, sra4 or WxH');
-      const orphan = await fetch(`${svc.base}/v1/render/kokuho-card?order=cut-stack`, {
-        method: 'POST',
-        headers: { ...AUTH, 'content-type': 'application/json' },
-        body: JSON.stringify(records.slice(0, 1)),
-      });
+      const orphan = await postRender(svc.base, 'order=cut-stack', records.slice(0, 1));
       expect(orphan.status).toBe(400);
 
       const created = await fetch(`${svc.base}/v1/jobs?layout=kokuho-card&impose=a4&order=cut-stack&bleed=true`, {
@@ -383,11 +380,7 @@ describe('the same options over HTTP', () => {
     );
     const svc = await startTestService({ engine: { tabs: 1 }, pressIcc: icc });
     try {
-      const res = await fetch(`${svc.base}/v1/render/kokuho-card?color=press`, {
-        method: 'POST',
-        headers: { ...AUTH, 'content-type': 'application/json' },
-        body: JSON.stringify(records.slice(0, 1)),
-      });
+      const res = await postRender(svc.base, 'color=press', records.slice(0, 1));
       expect(res.status).toBe(200);
       const file = join(dir, 'http-press.pdf');
       writeFileSync(file, Buffer.from(await res.arrayBuffer()));

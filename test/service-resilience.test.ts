@@ -35,6 +35,20 @@ async function progress(base: string, id: string): Promise<number> {
   return ((await (await fetch(`${base}/v1/jobs/${id}`, { headers: AUTH })).json()) as { progress: { done: number } }).progress.done;
 }
 
+/**
+ * Posts a 1200-record job (`query`: its layout and options) to a service on a fresh data folder and stops
+ * that service gracefully once 100 records are printed: the job is left part-way, for a second start.
+ */
+async function interruptedJob(query: string): Promise<{ dataDir: string; id: string }> {
+  const dataDir = mkdtempSync(join(dir, 'data-'));
+  const first = await startTestService({ dataDir });
+  const res = await fetch(`${first.base}/v1/jobs?${query}`, { method: 'POST', headers: json, body: JSON.stringify(records(1200)) });
+  const { id } = (await res.json()) as { id: string };
+  while ((await progress(first.base, id)) < 100) await new Promise((r) => setTimeout(r, 100));
+  await first.close();
+  return { dataDir, id };
+}
+
 /** Checks a finished 400-record job: 800 pages in input order, a manifest of all 400 records. */
 async function expectWhole(base: string, id: string, n: number): Promise<void> {
   const pdf = join(dir, `${id}.pdf`);
@@ -78,16 +92,7 @@ describe('service resilience', () => {
   });
 
   it('resumes an interrupted job when the service starts again', async () => {
-    const dataDir = mkdtempSync(join(dir, 'data-'));
-    const first = await startTestService({ dataDir });
-    const res = await fetch(`${first.base}/v1/jobs?layout=kokuho-card`, {
-      method: 'POST',
-      headers: json,
-      body: JSON.stringify(records(1200)),
-    });
-    const { id } = (await res.json()) as { id: string };
-    while ((await progress(first.base, id)) < 100) await new Promise((r) => setTimeout(r, 100));
-    await first.close();
+    const { dataDir, id } = await interruptedJob('layout=kokuho-card');
     const stopped = JSON.parse(readFileSync(join(dataDir, 'jobs', id, 'job.json'), 'utf8')) as { state: string; done: number };
     expect(stopped.state).toBe('running');
     expect(stopped.done).toBeLessThan(1200);
@@ -104,16 +109,7 @@ describe('service resilience', () => {
   });
 
   it('resumes an interrupted imposed job: the sheets and the placements come out whole', async () => {
-    const dataDir = mkdtempSync(join(dir, 'data-'));
-    const first = await startTestService({ dataDir });
-    const res = await fetch(`${first.base}/v1/jobs?layout=kokuho-card&impose=a4&duplex=short`, {
-      method: 'POST',
-      headers: json,
-      body: JSON.stringify(records(1200)),
-    });
-    const { id } = (await res.json()) as { id: string };
-    while ((await progress(first.base, id)) < 100) await new Promise((r) => setTimeout(r, 100));
-    await first.close();
+    const { dataDir, id } = await interruptedJob('layout=kokuho-card&impose=a4&duplex=short');
     expect((JSON.parse(readFileSync(join(dataDir, 'jobs', id, 'job.json'), 'utf8')) as { done: number }).done).toBeLessThan(1200);
     const second = await startTestService({ dataDir });
     try {

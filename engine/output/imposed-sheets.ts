@@ -17,7 +17,7 @@ import {
   pushGraphicsState,
   type PDFPage,
 } from 'pdf-lib';
-import { mmToPt, PdfWriter, type DocumentInfo, type PdfSink } from '../pdf/pdf-writer.ts';
+import { mmToPt, pagePlan, PdfWriter, type DocumentInfo, type PdfSink } from '../pdf/pdf-writer.ts';
 import { PrintError } from '../errors.ts';
 import { readPinnedFonts } from '../fonts/fonts.ts';
 import {
@@ -82,10 +82,9 @@ export class ImposedSheets implements OutputTarget {
 
   async add(pdf: Uint8Array, records: readonly number[], pages?: readonly number[]): Promise<void> {
     const doc = await PDFDocument.load(pdf, { updateMetadata: false });
-    const plan = pages ?? Array.from({ length: records.length * this.sides }, (_, k) => k);
-    const expected = plan.reduce((max, p) => Math.max(max, p + 1), 0);
-    if (plan.length !== records.length * this.sides || doc.getPageCount() !== expected) {
-      throw new PrintError('RENDER', `a chunk printed ${doc.getPageCount()} pages, expected ${expected}`);
+    const plan = pagePlan(doc, pages ?? records.length * this.sides);
+    if (plan.length !== records.length * this.sides) {
+      throw new PrintError('RENDER', `a chunk names ${plan.length} pages for ${records.length} records of ${this.sides} sides`);
     }
     records.forEach((index, k) => this.pending.set(index, { doc, pages: plan.slice(k * this.sides, (k + 1) * this.sides) }));
     await this.writeReadySheets(false);

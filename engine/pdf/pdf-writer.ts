@@ -104,12 +104,7 @@ export class PdfWriter {
    * record of a chunk costs a few hundred bytes per record instead of its whole drawing.
    */
   addDocument(src: PDFDocument, pages: number | readonly number[]): void {
-    const plan = typeof pages === 'number' ? Array.from({ length: pages }, (_, i) => i) : pages;
-    const expected = plan.reduce((max, p) => Math.max(max, p + 1), 0);
-    if (src.getPageCount() !== expected) {
-      // A page more or less means some record's content spilled over a page break: never ship that.
-      throw new PrintError('RENDER', `a chunk printed ${src.getPageCount()} pages, expected ${expected}`);
-    }
+    const plan = pagePlan(src, pages);
     const dest = PDFContext.create();
     dest.largestObjectNumber = this.nextObject - 1;
     const copier = PDFObjectCopier.for(src.context, dest);
@@ -216,6 +211,20 @@ export class PdfWriter {
     this.sink(bytes);
     this.offset += bytes.length;
   }
+}
+
+/**
+ * The page of `src` for each output page: `pages` in order when a count, else as given. Checks that the
+ * chunk printed exactly the pages the plan names: a page more or less means some record's content spilled
+ * over a page break, and that is never shipped.
+ */
+export function pagePlan(src: PDFDocument, pages: number | readonly number[]): readonly number[] {
+  const plan = typeof pages === 'number' ? Array.from({ length: pages }, (_, i) => i) : pages;
+  const expected = plan.reduce((max, p) => Math.max(max, p + 1), 0);
+  if (src.getPageCount() !== expected) {
+    throw new PrintError('RENDER', `a chunk printed ${src.getPageCount()} pages, expected ${expected}`);
+  }
+  return plan;
 }
 
 /**
