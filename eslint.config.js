@@ -20,4 +20,29 @@ export default tseslint.config(
   // vitest's asymmetric matchers (expect.stringMatching …) are typed any: assigning them is their use
   { files: ['test/**/*.ts'], rules: { '@typescript-eslint/no-unsafe-assignment': 'off' } },
   { files: ['bin/*.js', 'eslint.config.js', 'scripts/*.mjs'], languageOptions: { globals: { process: 'readonly' } } },
+  // The studio page's script runs in the browser, as a classic script.
+  {
+    files: ['studio/public/*.js'],
+    languageOptions: {
+      sourceType: 'script',
+      globals: {
+        window: 'readonly',
+        document: 'readonly',
+        location: 'readonly',
+        fetch: 'readonly',
+        performance: 'readonly',
+        URLSearchParams: 'readonly',
+        URL: 'readonly',
+        Image: 'readonly',
+        Option: 'readonly',
+        EventSource: 'readonly',
+        OffscreenCanvas: 'readonly',
+        structuredClone: 'readonly',
+        setTimeout: 'readonly',
+        clearTimeout: 'readonly',
+        prompt: 'readonly',
+        confirm: 'readonly',
+      },
+    },
+  },
 );

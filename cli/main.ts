@@ -4,6 +4,7 @@ import { layoutsCommand } from './layouts-command.ts';
 import { benchCommand } from './bench-command.ts';
 import { serveCommand } from './serve-command.ts';
 import { goldenCommand, diffCommand } from './qa-commands.ts';
+import { studioCommand, layoutCommand } from './studio-command.ts';
 import { reportError, UsageError, EXIT } from './report.ts';
 
 type Values = Record<string, string | boolean | undefined>;
@@ -70,13 +71,38 @@ const COMMANDS: Record<string, Command> = {
     },
     run: (v) => benchCommand(v),
   },
+  layout: {
+    summary: 'make a new layout from a working one, with its samples and a golden case (--extend: a variant that extends it)',
+    usage: 'layout new ID --from LAYOUT [--extend] [--layouts DIR] [--goldens DIR]',
+    options: {
+      from: { type: 'string' },
+      extend: { type: 'boolean', default: false },
+      layouts: { type: 'string' },
+      goldens: { type: 'string' },
+    },
+    positionals: true,
+    run: (v, p) => layoutCommand(v, p),
+  },
+  studio: {
+    summary: 'the designer studio: a live, print-exact preview of the layouts while they are edited (http://127.0.0.1:5180/)',
+    usage: 'studio [--port N] [--layouts DIR] [--goldens DIR] [--insurers DIR]',
+    options: {
+      port: { type: 'string', default: '5180' },
+      layouts: { type: 'string' },
+      goldens: { type: 'string' },
+      insurers: { type: 'string' },
+    },
+    run: (v) => studioCommand(v),
+  },
   golden: {
     summary: "check every layout's golden cases pixel by pixel and write a report (exit 1 on any difference); --update rewrites them",
-    usage: 'golden [--update] [--layout ID] [--report DIR]',
+    usage: 'golden [--update] [--layout ID] [--report DIR] [--layouts DIR] [--goldens DIR]',
     options: {
       update: { type: 'boolean', default: false },
       layout: { type: 'string' },
       report: { type: 'string', default: 'golden-report' },
+      layouts: { type: 'string' },
+      goldens: { type: 'string' },
     },
     run: (v) => goldenCommand(v),
   },

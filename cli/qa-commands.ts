@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { Engine, getLayout, loadLayouts, SAMPLE_INSURERS_DIR } from '../engine/index.ts';
+import { Engine, getLayout, loadLayouts, LAYOUTS_DIR, SAMPLE_INSURERS_DIR } from '../engine/index.ts';
 import { checkGoldens, diffProofs, parseMask, writeReport, GOLDEN_DIR, type Report } from '../qa/index.ts';
 import { intOption } from './options.ts';
 import { EXIT, UsageError } from './report.ts';
@@ -19,14 +19,16 @@ function printReport(report: Report, html: string): void {
 
 /** `golden`: checks every layout's golden cases (exit 1 on any difference); `--update` rewrites them. */
 export async function goldenCommand(values: Record<string, unknown>): Promise<number> {
-  const layout = typeof values.layout === 'string' ? getLayout(loadLayouts(), values.layout).id : undefined;
+  const layoutsDir = typeof values.layouts === 'string' ? resolve(values.layouts) : LAYOUTS_DIR;
+  const goldenDir = typeof values.goldens === 'string' ? resolve(values.goldens) : GOLDEN_DIR;
+  const layout = typeof values.layout === 'string' ? getLayout(loadLayouts(layoutsDir), values.layout).id : undefined;
   const ci = process.env.CI === 'true';
   if (values.update === true && ci)
     throw new UsageError('refusing `golden --update` under CI: goldens change only when a person updates them');
   // Goldens show the sample insurers' seals and contacts, from wherever the check is run.
-  const engine = await Engine.start({ insurersDir: SAMPLE_INSURERS_DIR });
+  const engine = await Engine.start({ insurersDir: SAMPLE_INSURERS_DIR, layoutsDir });
   try {
-    const report = await checkGoldens(engine, { goldenDir: GOLDEN_DIR, update: values.update === true, ci, ...(layout ? { layout } : {}) });
+    const report = await checkGoldens(engine, { goldenDir, update: values.update === true, ci, ...(layout ? { layout } : {}) });
     printReport(report, writeReport(resolve(String(values.report)), report));
     return report.ok ? EXIT.ok : EXIT.failure;
   } finally {

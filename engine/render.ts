@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { PrintError, throwIfCancelled, type RecordProblem } from './errors.ts';
@@ -16,6 +17,7 @@ import { BrowserSupervisor } from './browser/supervisor.ts';
 import { sweepOrphans } from './browser/orphans.ts';
 import type { PngMode } from './png/finish-png.ts';
 import type { Lane, PrintedChunk } from './browser/tab-pool.ts';
+import type { FieldFit } from './browser/fit-fields.ts';
 import type { EventEmitter } from 'node:events';
 import type { PdfSink } from './pdf/pdf-writer.ts';
 import { OFFICE_OUTPUT, TrimPages, type OutputOptions, type OutputTarget, type Placement } from './output/target.ts';
@@ -76,6 +78,8 @@ export interface RenderSummary {
   layout: string;
   pageCount: number;
   records: RecordPages[];
+  /** With RenderOptions.fitting: every fixed box of every page and what fitting did to it. */
+  fitting?: FieldFit[];
 }
 
 /** A render held in memory, for small requests. */
@@ -100,6 +104,13 @@ export interface RenderOptions {
   signal?: AbortSignal | undefined;
   /** `counter` for a person waiting (it goes before batch chunks, and may use the counter tabs); `batch` when left out. */
   lane?: Lane | undefined;
+  /** Also answer every fixed box and what fitting did to it (RenderSummary.fitting): the studio's overlay. */
+  fitting?: boolean | undefined;
+  /**
+   * A draft proof for the studio: a box whose text does not fit is reported in `fitting` (fits: false)
+   * instead of failing the render, and printed cut off. Never for output that goes anywhere.
+   */
+  draft?: boolean | undefined;
 }
 
 /** Which page of a render to rasterize, and how to stop it. */
@@ -114,12 +125,18 @@ export interface RenderPageOptions {
   png?: PngMode | undefined;
   /** As RenderOptions.lane. */
   lane?: Lane | undefined;
+  /** As RenderOptions.fitting: RenderedPage.fitting then holds the boxes of this page. */
+  fitting?: boolean | undefined;
+  /** As RenderOptions.draft. */
+  draft?: boolean | undefined;
 }
 
 /** One page of a render as PNG, with the page count of the whole render. */
 export interface RenderedPage {
   png: Buffer;
   pageCount: number;
+  /** With RenderPageOptions.fitting: the fixed boxes of this page and what fitting did to them. */
+  fitting?: FieldFit[];
 }
 
 /** What a layout offers, for listings. */
@@ -198,9 +215,9 @@ export class Engine {
    * finish. Throws INVALID_INPUT listing every problem when any record is invalid or does not fit its
    * boxes; the sink may then hold part of a PDF, which the caller discards.
    */
-  async render(layoutId: string, raws: readonly unknown[], sink: PdfSink, options: RenderOptions = {}): Promise<RenderSummary> {
+  async render(layoutOrId: string | Layout, raws: readonly unknown[], sink: PdfSink, options: RenderOptions = {}): Promise<RenderSummary> {
     const { onProgress, signal, output = OFFICE_OUTPUT } = options;
-    const layout = getLayout(this.layouts, layoutId);
+    const layout = this.layoutOf(layoutOrId);
     const prepared = this.prepare(layout, raws);
     const total = prepared.count;
     const compiled = this.compile(layout);
@@ -214,6 +231,7 @@ export class Engine {
     // Printed chunks waiting for their turn to be written, with which printed page each output page is
     // (equal pages are printed once: document.ts).
     const ready = new Map<number, { printed: PrintedChunk; pages: number[] }>();
+    const fitting: FieldFit[] = [];
     let nextToWrite = 0;
     let writing = Promise.resolve();
     let done = 0;
@@ -225,9 +243,10 @@ export class Engine {
       this.stepTimes.add('build HTML', performance.now() - t1);
       const printed = await this.browser.print(
         { head: doc.head, body: doc.body, pages: doc.printedPages },
-        { checkOnly: problems.length > 0, signal, lane: options.lane },
+        { checkOnly: problems.length > 0, signal, lane: options.lane, report: options.fitting, draft: options.draft },
       );
-      problems.push(...printed.overflowing.map((o) => overflowProblem(o.record, o.field, raws)));
+      if (!options.draft) problems.push(...printed.overflowing.map((o) => overflowProblem(o.record, o.field, raws)));
+      if (printed.fitting) fitting.push(...printed.fitting);
       ready.set(i, { printed, pages: doc.pages });
       // Write finished chunks in input order; a chunk that finishes early waits for its predecessors.
       for (let c = ready.get(nextToWrite); c; c = ready.get(nextToWrite)) {
@@ -250,13 +269,14 @@ export class Engine {
     const summary = await this.stepTimes.time('merge and write', () =>
       target.finish({ title: layout.name, subject: `${layout.id}: ${total} records` }),
     );
-    return { layout: layout.id, ...summary };
+    if (options.fitting) fitting.sort((a, b) => a.record - b.record);
+    return { layout: layout.id, ...summary, ...(options.fitting ? { fitting } : {}) };
   }
 
   /** `render` into memory, for small requests. */
-  async renderPdf(layoutId: string, raws: readonly unknown[], options: RenderOptions = {}): Promise<RenderResult> {
+  async renderPdf(layoutOrId: string | Layout, raws: readonly unknown[], options: RenderOptions = {}): Promise<RenderResult> {
     const parts: Uint8Array[] = [];
-    const summary = await this.render(layoutId, raws, (b) => parts.push(b), options);
+    const summary = await this.render(layoutOrId, raws, (b) => parts.push(b), options);
     return { ...summary, pdf: Buffer.concat(parts) };
   }
 
@@ -265,12 +285,12 @@ export class Engine {
    * checked before any work, and the one signal stops Chromium and pdftoppm alike, so a render past its
    * time limit leaves no work behind.
    */
-  async renderPage(layoutId: string, raws: readonly unknown[], options: RenderPageOptions): Promise<RenderedPage> {
-    const { page, dpi = 300, signal, png: mode, lane } = options;
-    const layout = getLayout(this.layouts, layoutId);
+  async renderPage(layoutOrId: string | Layout, raws: readonly unknown[], options: RenderPageOptions): Promise<RenderedPage> {
+    const { page, dpi = 300, signal, png: mode, lane, fitting, draft } = options;
+    const layout = this.layoutOf(layoutOrId);
     // With no records the render's own check says so better than an empty page range would.
     if (raws.length > 0) checkPageNumber(page, raws.length * layout.sides.length);
-    const result = await this.renderPdf(layout.id, raws, { signal, lane });
+    const result = await this.renderPdf(layout, raws, { signal, lane, fitting, draft });
     const [png] = await rasterizePdf(result.pdf, result.pageCount, layout.page, dpi, {
       firstPage: page,
       lastPage: page,
@@ -278,7 +298,12 @@ export class Engine {
       png: mode,
     });
     if (!png) throw new PrintError('RENDER', `page ${page} of ${result.pageCount} was not rasterized`);
-    return { png, pageCount: result.pageCount };
+    if (!fitting) return { png, pageCount: result.pageCount };
+    // Pages are each record's sides in turn.
+    const sides = layout.sides.length;
+    const record = Math.floor((page - 1) / sides);
+    const side = layout.sides[(page - 1) % sides]?.id;
+    return { png, pageCount: result.pageCount, fitting: (result.fitting ?? []).filter((f) => f.record === record && f.side === side) };
   }
 
   /** The browser's product and version, e.g. "Chrome/156.0.8078.79" (goldens record it). */
@@ -303,8 +328,8 @@ export class Engine {
    * every side of every record is kept, equal or not: the plain documents bench --reference prints. One
    * chunk at a time, so a long run is never held whole.
    */
-  *documents(layoutId: string, raws: readonly unknown[], options: { share?: boolean } = {}): Generator<string> {
-    const layout = getLayout(this.layouts, layoutId);
+  *documents(layoutOrId: string | Layout, raws: readonly unknown[], options: { share?: boolean } = {}): Generator<string> {
+    const layout = this.layoutOf(layoutOrId);
     const prepared = this.prepare(layout, raws);
     const compiled = this.compile(layout);
     for (let i = 0; i < prepared.count; i += this.options.chunkSize) {
@@ -328,14 +353,39 @@ export class Engine {
     return { count: records.length, values: (i) => toPrintValues(records[i] as InsuranceRecord, i, coverage, valueOptions) };
   }
 
+  /** A layout of this engine by id, or a layout given whole (a draft of the studio, a layout of another folder). */
+  private layoutOf(layoutOrId: string | Layout): Layout {
+    return typeof layoutOrId === 'string' ? getLayout(this.layouts, layoutOrId) : layoutOrId;
+  }
+
+  /**
+   * The layout compiled, from a cache keyed by what the templates and CSS say, not by the layout's id: an
+   * edited layout (or a draft never saved) is compiled afresh, an unchanged one never twice.
+   */
   private compile(layout: Layout): CompiledLayout {
-    let c = this.compiled.get(layout.id);
-    if (!c) {
-      c = compileLayout(layout);
-      this.compiled.set(layout.id, c);
+    const key = layoutContentKey(layout);
+    let c = this.compiled.get(key);
+    if (c)
+      this.compiled.delete(key); // most recently used goes last
+    else c = compileLayout(layout);
+    this.compiled.set(key, c);
+    // A studio session makes a new version with every save: only the most recent few are kept.
+    for (const oldest of this.compiled.keys()) {
+      if (this.compiled.size <= COMPILED_KEPT) break;
+      this.compiled.delete(oldest);
     }
     return c;
   }
+}
+
+/** How many compiled layout versions an engine keeps. */
+const COMPILED_KEPT = 32;
+
+/** What a compiled layout depends on, as one digest. */
+function layoutContentKey(layout: Layout): string {
+  const { id, name, page, sealMm, sideTemplates, partialSources, css } = layout;
+  const content = JSON.stringify([id, name, page, sealMm, sideTemplates.map((s) => [s.id, s.source]), partialSources, css]);
+  return createHash('sha256').update(content).digest('hex');
 }
 
 function overflowProblem(index: number, field: string, raws: readonly unknown[]): RecordProblem {

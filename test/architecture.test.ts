@@ -24,7 +24,8 @@ const allowed: Record<string, string[]> = {
   engine: ['engine'],
   qa: ['qa', 'engine'],
   server: ['server', 'engine'],
-  cli: ['cli', 'engine', 'server', 'qa'],
+  studio: ['studio', 'engine'],
+  cli: ['cli', 'engine', 'server', 'qa', 'studio'],
 };
 
 describe('architecture', () => {
@@ -37,7 +38,7 @@ describe('architecture', () => {
     expect(wrong).toEqual([]);
   });
 
-  it.each(['qa', 'server', 'cli'])('%s/ reaches the engine only through engine/index.ts', (folder) => {
+  it.each(['qa', 'server', 'studio', 'cli'])('%s/ reaches the engine only through engine/index.ts', (folder) => {
     const wrong = sources(folder).flatMap((f) =>
       imports(f)
         .filter((i) => i.startsWith('engine/') && i !== 'engine/index.ts')

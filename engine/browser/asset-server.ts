@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import { randomBytes } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
-import type { VerifiedFont } from '../fonts/fonts.ts';
+import { readVerifiedFont, type VerifiedFont } from '../fonts/fonts.ts';
 import type { SealImage } from '../insurers/seal-image.ts';
 
 // The page may load its own fonts and nothing else: no script, no image or style from anywhere, so a
@@ -18,13 +18,13 @@ const DOCUMENT_CSP =
  */
 export class AssetServer {
   private readonly docs = new Map<string, string>();
-  private readonly fonts = new Map<string, Buffer>();
+  private readonly fonts = new Map<string, VerifiedFont>();
   private readonly images = new Map<string, Buffer>();
   private server: Server | undefined;
   private origin = '';
 
   constructor(fonts: readonly VerifiedFont[], images: readonly SealImage[] = []) {
-    for (const f of fonts) this.fonts.set(f.urlPath, f.bytes);
+    for (const f of fonts) this.fonts.set(f.urlPath, f);
     for (const i of images) this.images.set(i.urlPath, i.png);
   }
 
@@ -32,8 +32,17 @@ export class AssetServer {
   async start(): Promise<void> {
     const server = createServer((req, res) => {
       const path = (req.url ?? '').split('?')[0] ?? '';
-      const font = this.fonts.get(path);
-      if (req.method === 'GET' && font) {
+      const pinned = this.fonts.get(path);
+      if (req.method === 'GET' && pinned) {
+        // Read and checked again at each request (a tab loading a layout), not held: a font changed on
+        // disk since the start is refused, and a long run does not keep 62 MB of fonts in node.
+        let font: Buffer;
+        try {
+          font = readVerifiedFont(pinned);
+        } catch {
+          res.writeHead(500).end(); // the page's font check then fails the chunk, naming the face
+          return;
+        }
         res.writeHead(200, {
           'content-type': 'font/ttf',
           'content-length': font.length,

@@ -40,6 +40,9 @@ export const CHROMIUM_ARGS = [
   '--force-device-scale-factor=1',
   '--hide-scrollbars',
   '--mute-audio',
+  // Processes a print engine has no use for, that only take memory: a spare renderer kept warm for a
+  // navigation to come (each tab is replaced by one we open), and the on-device model service.
+  '--disable-features=SpareRendererForSitePerProcess,OnDeviceModelService,OptimizationGuideOnDeviceModel,OptimizationHints',
 ] as const;
 
 /**

@@ -47,7 +47,9 @@ export const FIT_FIELDS = `(() => {
       }
       if (!over(el)) { fitted = true; break; }
     }
+    let wrapped = false;
     if (!fitted && el.dataset.fit === 'wrap') {
+      wrapped = true;
       inner.style.cssText = 'display:inline;white-space:normal';
       el.style.whiteSpace = 'normal';
       for (const rule of ['keep-all', 'normal']) {
@@ -59,6 +61,64 @@ export const FIT_FIELDS = `(() => {
         if (fitted) break;
       }
     }
+    // What fitting did, for the studio's fitting overlay (FITTING_REPORT): nothing prints it.
+    const scale = inner.style.transform.startsWith('scaleX(') ? parseFloat(inner.style.transform.slice(7)) : 1;
+    const tops = new Set([...inner.getClientRects()].map((r) => Math.round(r.top)));
+    el.dataset.fitted = JSON.stringify({
+      basePt: base,
+      pt: parseFloat(el.style.fontSize),
+      scale,
+      lines: wrapped ? Math.max(1, tops.size) : 1,
+    });
   }
   return changed;
 })()`;
+
+/**
+ * Every fixed box of the document with where it is on its page (mm from the page's top-left corner) and
+ * what fitting did to it: for the studio's fitting overlay. Run after FIT_FIELDS.
+ */
+export const FITTING_REPORT = `(() => {
+  const MM_PER_PX = 25.4 / 96, PX_PER_PT = 96 / 72;
+  const over = (el) => el.scrollWidth > el.clientWidth + 0.5 || el.scrollHeight > el.clientHeight + 0.5;
+  return [...document.querySelectorAll('[data-field]')].map((el) => {
+    const sheet = el.closest('.sheet');
+    const page = sheet.getBoundingClientRect();
+    const box = el.getBoundingClientRect();
+    const done = el.dataset.fitted ? JSON.parse(el.dataset.fitted) : undefined;
+    const pt = parseFloat(getComputedStyle(el).fontSize) / PX_PER_PT;
+    return {
+      record: Number(sheet.dataset.record),
+      side: sheet.dataset.side,
+      field: el.dataset.field,
+      boxMm: [box.left - page.left, box.top - page.top, box.width, box.height].map((v) => Math.round(v * MM_PER_PX * 100) / 100),
+      fitted: done !== undefined,
+      basePt: Math.round((done ? done.basePt : pt) * 100) / 100,
+      pt: Math.round((done ? done.pt : pt) * 100) / 100,
+      scale: Math.round((done ? done.scale : 1) * 1000) / 1000,
+      lines: done ? done.lines : 1,
+      fits: !over(el),
+    };
+  });
+})()`;
+
+/** A fixed box of a printed page and what fitting did to it (FITTING_REPORT). */
+export interface FieldFit {
+  /** The record's 0-based position in the render. */
+  record: number;
+  side: string;
+  field: string;
+  /** x, y, width, height in mm from the page's top-left corner. */
+  boxMm: [number, number, number, number];
+  /** Whether fitting changed the box (its text did not fit at the layout's size). */
+  fitted: boolean;
+  /** The size the layout sets, and the size printed, in pt. */
+  basePt: number;
+  pt: number;
+  /** Horizontal compression (長体): 1 when none. */
+  scale: number;
+  /** Lines the text takes (wrapping boxes only; else 1). */
+  lines: number;
+  /** False when the text still does not fit: never printed so. */
+  fits: boolean;
+}

@@ -2,7 +2,7 @@ import type { Browser, Page } from 'puppeteer-core';
 import { PrintError, cancelledError, throwIfCancelled } from '../errors.ts';
 import type { AssetServer } from './asset-server.ts';
 import { DRAW_RULES } from './rules.ts';
-import { FIT_FIELDS } from './fit-fields.ts';
+import { FIT_FIELDS, FITTING_REPORT, type FieldFit } from './fit-fields.ts';
 import type { StepTimes } from '../step-times.ts';
 import { documentHtml } from '../template/document.ts';
 
@@ -16,6 +16,8 @@ export interface OverflowingField {
 export interface PrintedChunk {
   pdf: Uint8Array;
   overflowing: OverflowingField[];
+  /** With PrintOptions.report: every fixed box and what fitting did to it. */
+  fitting?: FieldFit[];
 }
 
 /** What a tab prints: the head of a layout's documents, kept loaded from chunk to chunk, and a chunk's body. */
@@ -56,6 +58,13 @@ export interface PrintOptions {
   checkOnly?: boolean | undefined;
   /** Stops the chunk in Chromium: its tab is closed and the print rejects with CANCELLED. */
   signal?: AbortSignal | undefined;
+  /** Also answer every fixed box and what fitting did to it (the studio's overlay). */
+  report?: boolean | undefined;
+  /**
+   * A draft proof (the studio): printed even when a box overflows, which `overflowing` still names. Never
+   * for output that is sent anywhere: overflowing text would be cut off.
+   */
+  draft?: boolean | undefined;
 }
 
 /**
@@ -117,7 +126,7 @@ export class TabPool {
    * `signal` aborts, the print rejects with CANCELLED at once, whether it waits for a tab or runs in one.
    */
   async print(doc: PrintDocument, options: PrintOptions = {}): Promise<PrintedChunk> {
-    const { checkOnly = false, signal, lane = 'batch' } = options;
+    const { signal, lane = 'batch' } = options;
     throwIfCancelled(signal);
     this.inFlight++;
     try {
@@ -128,7 +137,7 @@ export class TabPool {
       }
       let cancelled = false;
       try {
-        return await untilAborted(this.printIn(page, doc, checkOnly), signal, () => (cancelled = true));
+        return await untilAborted(this.printIn(page, doc, options), signal, () => (cancelled = true));
       } finally {
         if (cancelled || (this.printed.get(page) ?? 0) >= this.options.freshTabAfterPages) this.replaceTab(page);
         else this.release(page);
@@ -143,7 +152,8 @@ export class TabPool {
     return this.inFlight === 0 ? Promise.resolve() : new Promise((resolve) => this.idleWaiters.push(resolve));
   }
 
-  private async printIn(page: Page, doc: PrintDocument, checkOnly: boolean): Promise<PrintedChunk> {
+  private async printIn(page: Page, doc: PrintDocument, options: PrintOptions): Promise<PrintedChunk> {
+    const { checkOnly = false, report = false, draft = false } = options;
     const step = <T>(name: string, work: () => Promise<T>) => this.times.time(name, work);
     if (this.heads.get(page) !== doc.head) {
       this.heads.delete(page);
@@ -167,7 +177,8 @@ export class TabPool {
     }
     await step('fit', () => this.evaluate(page, FIT_FIELDS));
     const overflowing = (await step('overflow check', () => this.evaluate(page, OVERFLOWING_FIELDS))) as OverflowingField[];
-    if (overflowing.length || checkOnly) return { pdf: new Uint8Array(), overflowing };
+    const fitting = report ? ((await this.evaluate(page, FITTING_REPORT)) as FieldFit[]) : undefined;
+    if ((overflowing.length && !draft) || checkOnly) return { pdf: new Uint8Array(), overflowing, ...(fitting ? { fitting } : {}) };
     await step('rules', () => this.evaluate(page, DRAW_RULES));
     const pdf = await step('print (page.pdf)', () =>
       page.pdf({
@@ -178,7 +189,7 @@ export class TabPool {
         timeout: this.timeoutMs,
       }),
     );
-    return { pdf, overflowing };
+    return { pdf, overflowing, ...(fitting ? { fitting } : {}) };
   }
 
   /**

@@ -20,11 +20,13 @@ export interface PinnedFont {
   licence: string;
 }
 
-/** A pinned font whose file was read and matched its checksum. */
+/**
+ * A pinned font whose file was read and matched its checksum. Its bytes are not kept (62 MB for the four
+ * faces): the asset server reads the file when a tab loads a layout, and checks it again (asset-server.ts).
+ */
 export interface VerifiedFont extends PinnedFont {
   /** Where the asset server serves it, e.g. `/fonts/2.ttf`. */
   urlPath: string;
-  bytes: Buffer;
 }
 
 /** Reads fonts.json. */
@@ -41,16 +43,22 @@ export function verifyFonts(fonts: readonly PinnedFont[] = readPinnedFonts()): V
     if (!existsSync(font.path)) {
       throw new PrintError('SETUP', `pinned font ${font.name} is missing at ${font.path}: run \`npm run setup\` (apt-get install ${font.debianPackage})`);
     }
-    const bytes = readFileSync(font.path);
-    const sum = createHash('sha256').update(bytes).digest('hex');
-    if (sum !== font.sha256) {
-      throw new PrintError(
-        'SETUP',
-        `pinned font ${font.name} at ${font.path} has SHA-256 ${sum}, expected ${font.sha256} (${font.debianPackage} ${font.debianVersion}); refusing to print with a different font`,
-      );
-    }
-    return { ...font, urlPath: `/fonts/${i}.ttf`, bytes };
+    readVerifiedFont(font);
+    return { ...font, urlPath: `/fonts/${i}.ttf` };
   });
+}
+
+/** The bytes of a pinned font, read now and checked against its SHA-256 (a SETUP error when they differ). */
+export function readVerifiedFont(font: PinnedFont): Buffer {
+  const bytes = readFileSync(font.path);
+  const sum = createHash('sha256').update(bytes).digest('hex');
+  if (sum !== font.sha256) {
+    throw new PrintError(
+      'SETUP',
+      `pinned font ${font.name} at ${font.path} has SHA-256 ${sum}, expected ${font.sha256} (${font.debianPackage} ${font.debianVersion}); refusing to print with a different font`,
+    );
+  }
+  return bytes;
 }
 
 /** The @font-face rules that bind each layout family name to its pinned file. */

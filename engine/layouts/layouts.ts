@@ -1,5 +1,5 @@
 import { readFileSync, readdirSync, existsSync } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { PrintError } from '../errors.ts';
@@ -35,24 +35,38 @@ const layoutFileSchema = z.strictObject({
   proofDpi: z.number().int().min(72).max(1200).default(300),
 });
 
-/** A layout's description file, `layouts/<id>/layout.json`. */
+/** A layout's description file, `layouts/<id>/layout.json`, once its base (`extend`) is merged in. */
 export type LayoutFile = z.infer<typeof layoutFileSchema>;
 
 /**
  * A layout as the engine uses it: its description plus the text of its templates and CSS. Paths in
- * layout.json are relative to the layout's folder; `../_shared/` holds what several layouts share.
+ * layout.json are relative to the folder of the layout.json that names them; `../_shared/` holds what
+ * several layouts share. A layout that `extend`s another takes everything from it and overrides only what
+ * it names: its id and name, and whatever else it gives. Its `styles` come after the base's (so its CSS
+ * wins the cascade), its `partials` replace the base's of the same name (wording), its `sides` replace the
+ * base's of the same id. An insurer's variant stays a few lines and follows every fix of its base.
  */
 export interface Layout extends LayoutFile {
   dir: string;
-  /** Template source per side, in print order. */
-  sideTemplates: { id: string; name: string; source: string }[];
+  /** The layouts this one extends, nearest first (empty for a layout of its own). */
+  extendsChain: string[];
+  /** Template source per side, in print order, with the file it comes from. */
+  sideTemplates: { id: string; name: string; source: string; file: string }[];
   /** Handlebars partials by name (the file name without .hbs), e.g. `{{> notice-strip}}`. */
   partialSources: Record<string, string>;
+  /** The file of each partial, by name. */
+  partialFiles: Record<string, string>;
+  /** Each style sheet, in cascade order, with its file. */
+  styleSheets: { file: string; source: string }[];
   css: string;
+  /** Every file the layout is made of (its layout.json files, templates, partials, style sheets, samples). */
+  files: string[];
 }
 
-/** Reads and checks one layout folder; a broken layout.json is reported with its path. */
-export function loadLayout(dir: string): Layout {
+type RawLayout = Record<string, unknown> & { files: string[]; chain: string[] };
+
+/** Reads one layout.json, with the paths it names made absolute; a base it extends is merged in first. */
+function readRaw(dir: string, seen: readonly string[]): RawLayout {
   const file = join(dir, 'layout.json');
   let raw: unknown;
   try {
@@ -60,32 +74,127 @@ export function loadLayout(dir: string): Layout {
   } catch (cause) {
     throw new PrintError('SETUP', `cannot read layout description ${file}: ${(cause as Error).message}`, { cause });
   }
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
+    throw new PrintError('SETUP', `layout description ${file} is invalid: (root): expected an object`);
+  }
+  const own = absolutePaths(raw as Record<string, unknown>, dir);
+  const base = own.extend;
+  if (base === undefined) return { ...own, files: [file, ...namedFiles(own)], chain: [] };
+  if (typeof base !== 'string' || !/^[a-z][a-z0-9-]*$/.test(base)) {
+    throw new PrintError('SETUP', `layout description ${file} is invalid: extend: expected a layout id`);
+  }
+  const baseDir = join(dirname(dir), base);
+  if (seen.includes(baseDir)) throw new PrintError('SETUP', `layout description ${file} extends ${base}, which extends it back`);
+  if (!existsSync(join(baseDir, 'layout.json'))) {
+    throw new PrintError('SETUP', `layout description ${file} extends ${base}, but there is no layout ${join(baseDir, 'layout.json')}`);
+  }
+  const parent = readRaw(baseDir, [...seen, dir]);
+  return { ...mergeLayout(parent, own, file), files: [...parent.files, file, ...namedFiles(own)], chain: [base, ...parent.chain] };
+}
+
+/** A layout.json's paths made absolute (they are relative to the folder of the file that names them). */
+function absolutePaths(raw: Record<string, unknown>, dir: string): Record<string, unknown> {
+  const path = (p: unknown) => (typeof p === 'string' ? resolve(dir, p) : p);
+  const out = { ...raw };
+  if (Array.isArray(raw.styles)) out.styles = raw.styles.map(path);
+  if (Array.isArray(raw.partials)) out.partials = raw.partials.map(path);
+  if (raw.samples !== undefined) out.samples = path(raw.samples);
+  if (Array.isArray(raw.sides)) {
+    out.sides = raw.sides.map((s: unknown) =>
+      typeof s === 'object' && s !== null && 'template' in s ? { ...s, template: path(s.template) } : s,
+    );
+  }
+  return out;
+}
+
+/** The files a layout.json names (absolute by now). */
+function namedFiles(raw: Record<string, unknown>): string[] {
+  const list = (v: unknown) => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
+  const sides = Array.isArray(raw.sides) ? raw.sides.map((s: unknown) => (s as { template?: unknown } | null)?.template) : [];
+  return [...list(raw.styles), ...list(raw.partials), ...list(sides), ...list([raw.samples])];
+}
+
+/** A base layout.json with an extending one laid over it (see Layout). */
+function mergeLayout(base: RawLayout, own: Record<string, unknown>, file: string): Record<string, unknown> {
+  const { files: _files, chain: _chain, ...baseFields } = base;
+  const merged: Record<string, unknown> = { ...baseFields, ...own };
+  delete merged.extend;
+  const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : []);
+  merged.styles = [...list(base.styles), ...list(own.styles)];
+  // A partial of the same name replaces the base's: wording a variant words differently.
+  const byName = new Map<string, unknown>();
+  for (const p of [...list(base.partials), ...list(own.partials)]) byName.set(typeof p === 'string' ? basename(p, '.hbs') : String(p), p);
+  merged.partials = [...byName.values()];
+  if (own.sides !== undefined) {
+    const baseSides = list(base.sides) as { id?: unknown }[];
+    const ownSides = list(own.sides) as { id?: unknown }[];
+    for (const side of ownSides) {
+      if (!baseSides.some((b) => b.id === side.id)) {
+        throw new PrintError('SETUP', `layout description ${file} is invalid: sides: ${String(side.id)} is not a side of the layout it extends`);
+      }
+    }
+    merged.sides = baseSides.map((b) => ({ ...b, ...ownSides.find((s) => s.id === b.id) }));
+  }
+  if (own.requiredWith !== undefined) merged.requiredWith = { ...(base.requiredWith as object), ...(own.requiredWith as object) };
+  return merged;
+}
+
+/** Reads and checks one layout folder (and what it extends); a broken layout.json is reported with its path. */
+export function loadLayout(dir: string): Layout {
+  const file = join(dir, 'layout.json');
+  const { files, chain, ...raw } = readRaw(resolve(dir), []);
   const parsed = layoutFileSchema.safeParse(raw);
   if (!parsed.success) {
     const what = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ');
     throw new PrintError('SETUP', `layout description ${file} is invalid: ${what}`);
   }
   const desc = parsed.data;
-  const read = (name: string) => readFileSync(join(dir, name), 'utf8');
+  const read = (path: string) => {
+    try {
+      return readFileSync(path, 'utf8');
+    } catch (cause) {
+      throw new PrintError('SETUP', `layout ${desc.id}: cannot read ${path}: ${(cause as Error).message}`, { cause });
+    }
+  };
+  const styleSheets = desc.styles.map((f) => ({ file: f, source: read(f) }));
   return {
     ...desc,
-    dir,
-    sideTemplates: desc.sides.map((s) => ({ id: s.id, name: s.name, source: read(s.template) })),
+    dir: resolve(dir),
+    extendsChain: chain,
+    sideTemplates: desc.sides.map((s) => ({ id: s.id, name: s.name, source: read(s.template), file: s.template })),
     partialSources: Object.fromEntries(desc.partials.map((p) => [basename(p, '.hbs'), read(p)])),
-    css: desc.styles.map(read).join('\n'),
+    partialFiles: Object.fromEntries(desc.partials.map((p) => [basename(p, '.hbs'), p])),
+    styleSheets,
+    css: styleSheets.map((s) => s.source).join('\n'),
+    files: [...new Set(files)],
   };
 }
 
-/** Every layout under `root`, sorted by id. */
+/** Every layout under `root`, sorted by id; the first broken one fails the whole (a print run needs them all). */
 export function loadLayouts(root: string = LAYOUTS_DIR): Map<string, Layout> {
+  const { layouts, broken } = loadLayoutsLeniently(root);
+  if (broken[0]) throw broken[0].error;
+  return layouts;
+}
+
+/**
+ * Every layout under `root` that loads, and for each one that does not, its folder and the error: the
+ * studio keeps working on the others while a designer mends one.
+ */
+export function loadLayoutsLeniently(root: string): { layouts: Map<string, Layout>; broken: { dir: string; error: Error }[] } {
   const layouts = new Map<string, Layout>();
+  const broken: { dir: string; error: Error }[] = [];
   for (const entry of readdirSync(root, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name))) {
-    if (entry.isDirectory() && existsSync(join(root, entry.name, 'layout.json'))) {
-      const layout = loadLayout(join(root, entry.name));
+    if (!entry.isDirectory() || !existsSync(join(root, entry.name, 'layout.json'))) continue;
+    const dir = join(root, entry.name);
+    try {
+      const layout = loadLayout(dir);
       layouts.set(layout.id, layout);
+    } catch (error) {
+      broken.push({ dir, error: error as Error });
     }
   }
-  return layouts;
+  return { layouts, broken };
 }
 
 /** The layout with `id`, or an UNKNOWN_LAYOUT error listing the ids there are. */
@@ -104,5 +213,5 @@ export function largestSealMm(layouts: Map<string, Layout>): number {
 
 /** Reads a layout's sample records (its `samples` file). */
 export function loadSamples(layout: Layout): unknown[] {
-  return JSON.parse(readFileSync(join(layout.dir, layout.samples), 'utf8')) as unknown[];
+  return JSON.parse(readFileSync(resolve(layout.dir, layout.samples), 'utf8')) as unknown[];
 }
