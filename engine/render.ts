@@ -161,7 +161,7 @@ export class Engine {
   private constructor(
     readonly layouts: Map<string, Layout>,
     /** The insurer profiles records are completed from. */
-    readonly insurers: Insurers,
+    private profiles: Insurers,
     private readonly assets: AssetServer,
     private readonly browser: BrowserSupervisor,
     private readonly fontFaces: string,
@@ -170,6 +170,22 @@ export class Engine {
     stepTimes: StepTimes,
   ) {
     this.stepTimes = stepTimes;
+  }
+
+  /** The insurer profiles records are completed from. */
+  get insurers(): Insurers {
+    return this.profiles;
+  }
+
+  /**
+   * Reads the insurer profiles again from their folder (the studio, after a profile was edited). A profile
+   * that does not load throws its SETUP error and the engine keeps the profiles it had.
+   */
+  async reloadInsurers(): Promise<void> {
+    if (!this.profiles.dir) return;
+    const fresh = await loadInsurers(this.profiles.dir, { sealMm: largestSealMm(this.layouts) || 10, explicit: true });
+    this.assets.addImages(fresh.seals());
+    this.profiles = fresh;
   }
 
   /** Emits 'restart' (RestartReason) whenever the browser is replaced. */

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -52,6 +52,8 @@ interface Proof {
   pageCount: number;
   fitting: FieldFit[];
   ms: number;
+  /** Made before this request asked (a re-render on save, or the same view asked again). */
+  cached?: boolean;
 }
 
 /** Problems that stop a layout from printing at all: its files must be mended first (paths as people read them). */
@@ -92,7 +94,7 @@ export async function startStudio(options: StudioOptions): Promise<Studio> {
     if (problems.length) throw new LayoutBroken(workspace, problems);
     const key = proofKey(workspace.generation, view, draft);
     const cached = proofs.get(key);
-    if (cached) return cached;
+    if (cached) return { ...cached, cached: true };
     const t0 = performance.now();
     try {
       const page = await engine.renderPage(layout, [view.record], {
@@ -171,6 +173,7 @@ export async function startStudio(options: StudioOptions): Promise<Studio> {
         pageCount: made.pageCount,
         fitting: made.fitting,
         ms: made.ms,
+        cached: made.cached === true,
         generation: workspace.generation,
       });
     });
@@ -199,6 +202,37 @@ export async function startStudio(options: StudioOptions): Promise<Studio> {
       return;
     }
     res.type('image/png').send(readFileSync(file));
+  });
+
+  // The insurer profile a preview's record takes its insurer's name, contact and seal from: shown and
+  // edited here, checked as the engine checks it at start; a profile that does not load is not kept.
+  app.get('/api/insurers/:number', (req, res) => {
+    const file = profileFile(engine, req.params.number);
+    if (!file || !existsSync(file)) {
+      sendProblem(res, 404, `no insurer profile ${req.params.number}.json in ${engine.insurers.dir || '(no profiles folder)'}`);
+      return;
+    }
+    res.json({ file, profile: JSON.parse(readFileSync(file, 'utf8')) as unknown });
+  });
+
+  app.put('/api/insurers/:number', express.json({ limit: '256kb' }), async (req, res) => {
+    const file = profileFile(engine, req.params.number);
+    if (!file) {
+      sendProblem(res, 400, 'a 保険者番号 is 6 or 8 digits');
+      return;
+    }
+    const before = existsSync(file) ? readFileSync(file, 'utf8') : undefined;
+    writeFileSync(file, `${JSON.stringify(req.body, null, 2)}\n`);
+    try {
+      await engine.reloadInsurers();
+    } catch (err) {
+      if (before === undefined) rmSync(file);
+      else writeFileSync(file, before);
+      sendProblem(res, 400, (err as Error).message);
+      return;
+    }
+    workspace.generation++; // what was printed with the old profile is stale
+    res.json({ file, profile: req.body as unknown });
   });
 
   app.post('/api/layouts', express.json(), (req, res) => {
@@ -335,6 +369,12 @@ function layoutOf(workspace: Workspace, req: Request): Layout {
 }
 
 class BadRequest extends Error {}
+
+/** The profile file of a 保険者番号 in the engine's insurers folder; undefined for a malformed number. */
+function profileFile(engine: Engine, number: string): string | undefined {
+  if (!/^(\d{6}|\d{8})$/.test(number) || !engine.insurers.dir) return undefined;
+  return join(engine.insurers.dir, `${number}.json`);
+}
 
 /** A query parameter as given once; '' when absent (or given as a list). */
 function query(req: Request, name: string): string {

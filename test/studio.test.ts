@@ -16,12 +16,15 @@ let browser: Browser;
 let page: Page;
 let work: string;
 let layouts: string;
+let insurers: string;
 
 beforeAll(async () => {
   work = mkdtempSync(join(tmpdir(), 'shikaku-studio-'));
   layouts = join(work, 'layouts');
   cpSync(LAYOUTS_DIR, layouts, { recursive: true });
-  engine = await Engine.start({ tabs: 1, insurersDir: SAMPLE_INSURERS_DIR });
+  insurers = join(work, 'insurers');
+  cpSync(SAMPLE_INSURERS_DIR, insurers, { recursive: true });
+  engine = await Engine.start({ tabs: 1, insurersDir: insurers });
   studio = await startStudio({ port: 0, layoutsDir: layouts, goldenDir: GOLDEN_DIR, engine });
   browser = await puppeteer.launch({
     executablePath: chromiumPath(),
@@ -182,6 +185,37 @@ describe('the studio API', () => {
     expect(glyph.errors).toEqual([
       { path: 'name', label: '氏名', message: expect.stringMatching(/"😀" \(U\+1F600\) is in none of the pinned fonts/) },
     ]);
+  }, 60_000);
+
+  it('shows and edits the insurer profile a preview uses; a profile that does not load is refused and not kept', async () => {
+    const url = `${studio.url}api/insurers/320036`;
+    const shown = (await (await fetch(url)).json()) as { file: string; profile: Record<string, unknown> };
+    expect(shown.file).toBe(join(insurers, '320036.json'));
+    expect(shown.profile.name).toBe('出雲市');
+    const sample = loadSamples(loadLayout(join(LAYOUTS_DIR, 'kokuho-card')))[0] as Record<string, unknown>;
+    const { insurerName: _fromProfile, ...record } = sample;
+    const preview = async () =>
+      Buffer.from(
+        await (
+          await fetch(`${studio.url}api/preview?layout=kokuho-card&page=1`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: JSON.stringify(record),
+          })
+        ).arrayBuffer(),
+      );
+    const before = await preview();
+    const put = (profile: unknown) =>
+      fetch(url, { method: 'PUT', headers: { 'content-type': 'application/json' }, body: JSON.stringify(profile) });
+    const refused = await put({ ...shown.profile, name: '' });
+    expect(refused.status).toBe(400);
+    expect(((await refused.json()) as { title: string }).title).toMatch(/insurer profile .*320036\.json: name/);
+    expect(JSON.parse(readFileSync(shown.file, 'utf8'))).toEqual(shown.profile);
+    expect((await put({ ...shown.profile, name: '出雲市役所' })).status).toBe(200);
+    const after = await preview();
+    expect(compareImages(decodePng(before), decodePng(after)).diffPixels).toBeGreaterThan(100);
+    expect((await put(shown.profile)).status).toBe(200);
+    expect(compareImages(decodePng(before), decodePng(await preview())).diffPixels).toBe(0);
   }, 60_000);
 
   it('GET /api/problems is empty for a good layout and names file, line and column of a CSS error', async () => {

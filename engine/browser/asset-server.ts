@@ -25,6 +25,11 @@ export class AssetServer {
 
   constructor(fonts: readonly VerifiedFont[], images: readonly SealImage[] = []) {
     for (const f of fonts) this.fonts.set(f.urlPath, f);
+    this.addImages(images);
+  }
+
+  /** Serves more images (a seal of an insurer profile reloaded); an image's path is its content hash. */
+  addImages(images: readonly SealImage[]): void {
     for (const i of images) this.images.set(i.urlPath, i.png);
   }
 

@@ -33,6 +33,16 @@ const layoutFileSchema = z.strictObject({
   safeMm: z.number().min(0).max(20).default(3),
   /** The resolution a proof of the layout (golden, studio) is rasterized at. */
   proofDpi: z.number().int().min(72).max(1200).default(300),
+  /**
+   * Images of the layout's design (an insurer's logo), by name: each prints, fitted into its box, in an
+   * element with class `layout-image-<name>` (layout-images.ts). SVG, or PNG/JPEG of 300 dpi at that size.
+   */
+  images: z
+    .record(
+      z.string().regex(/^[a-z][a-z0-9-]*$/),
+      z.strictObject({ file: z.string().min(1), widthMm: z.number().positive().max(300), heightMm: z.number().positive().max(300) }),
+    )
+    .default({}),
 });
 
 /** A layout's description file, `layouts/<id>/layout.json`, once its base (`extend`) is merged in. */
@@ -99,6 +109,14 @@ function absolutePaths(raw: Record<string, unknown>, dir: string): Record<string
   if (Array.isArray(raw.styles)) out.styles = raw.styles.map(path);
   if (Array.isArray(raw.partials)) out.partials = raw.partials.map(path);
   if (raw.samples !== undefined) out.samples = path(raw.samples);
+  if (typeof raw.images === 'object' && raw.images !== null) {
+    out.images = Object.fromEntries(
+      Object.entries(raw.images as Record<string, unknown>).map(([name, image]) => [
+        name,
+        typeof image === 'object' && image !== null && 'file' in image ? { ...image, file: path(image.file) } : image,
+      ]),
+    );
+  }
   if (Array.isArray(raw.sides)) {
     out.sides = raw.sides.map((s: unknown) =>
       typeof s === 'object' && s !== null && 'template' in s ? { ...s, template: path(s.template) } : s,
@@ -111,7 +129,8 @@ function absolutePaths(raw: Record<string, unknown>, dir: string): Record<string
 function namedFiles(raw: Record<string, unknown>): string[] {
   const list = (v: unknown) => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
   const sides = Array.isArray(raw.sides) ? raw.sides.map((s: unknown) => (s as { template?: unknown } | null)?.template) : [];
-  return [...list(raw.styles), ...list(raw.partials), ...list(sides), ...list([raw.samples])];
+  const images = typeof raw.images === 'object' && raw.images !== null ? Object.values(raw.images).map((i: unknown) => (i as { file?: unknown } | null)?.file) : [];
+  return [...list(raw.styles), ...list(raw.partials), ...list(sides), ...list([raw.samples]), ...list(images)];
 }
 
 /** A base layout.json with an extending one laid over it (see Layout). */
@@ -135,6 +154,8 @@ function mergeLayout(base: RawLayout, own: Record<string, unknown>, file: string
     }
     merged.sides = baseSides.map((b) => ({ ...b, ...ownSides.find((s) => s.id === b.id) }));
   }
+  // An image of the same name replaces the base's (a variant's own logo).
+  if (own.images !== undefined) merged.images = { ...(base.images as object), ...(own.images as object) };
   if (own.requiredWith !== undefined) merged.requiredWith = { ...(base.requiredWith as object), ...(own.requiredWith as object) };
   return merged;
 }

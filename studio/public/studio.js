@@ -101,6 +101,7 @@ function chooseSource(source) {
   state.fieldErrors = {};
   buildForm();
   void refresh();
+  void showInsurer();
 }
 
 function fillSides() {
@@ -269,8 +270,12 @@ async function refresh(why) {
   draw();
   const engineMs = Math.max(...answers.filter((a) => a.res.ok).map((a) => a.body.ms), 0);
   if (!failed) document.body.dataset.shown = `${l.id} ${$('record').value} ${pages.join(',')}`;
+  const cached = answers.every((a) => a.res.ok && a.body.cached);
+  const took = cached
+    ? `rendered in ${engineMs} ms (when saved; shown ${wall} ms after asking)`
+    : `rendered in ${engineMs} ms (${wall} ms with the round trip)`;
   if (failed) setStatus('not rendered: see the problems; the last good preview is shown dimmed', true);
-  else setStatus(`${why ? `${why}: ` : ''}rendered in ${engineMs} ms (${wall} ms with the round trip), ${dpi} dpi`);
+  else setStatus(`${why ? `${why}: ` : ''}${took}, ${dpi} dpi`);
 }
 
 function draw() {
@@ -360,7 +365,7 @@ function overlay(l, fitting, w, h) {
       if (f.fitted || !f.fits) {
         const t = document.createElementNS(SVG, 'text');
         t.setAttribute('x', String(x));
-        t.setAttribute('y', String(Math.max(2.2, y - 0.4)));
+        t.setAttribute('y', String(Math.max(1.3, y - 0.25)));
         t.setAttribute('class', f.fits ? 'fit-label' : 'fit-label over');
         t.textContent = fittingText(f);
         svg.append(t);
@@ -544,6 +549,46 @@ function showProblems() {
   );
 }
 
+// ------------------------------------------------------------------------------------- insurer profile
+
+/** Shows the profile of the record's insurer (its name, contact and seal print from it). */
+async function showInsurer() {
+  const number = state.record.insurerNumber;
+  $('insurer-error').textContent = '';
+  if (typeof number !== 'string') {
+    $('insurer-panel').hidden = true;
+    return;
+  }
+  const { res, body } = await getJson(`/api/insurers/${encodeURIComponent(number)}`);
+  $('insurer-panel').hidden = false;
+  if (!res.ok) {
+    $('insurer-file').textContent = '';
+    $('insurer-json').value = '';
+    $('insurer-error').textContent = body.title ?? `HTTP ${res.status}`;
+    return;
+  }
+  $('insurer-file').textContent = body.file.split('/').slice(-2).join('/');
+  $('insurer-json').value = JSON.stringify(body.profile, null, 2);
+}
+
+async function saveInsurer() {
+  const number = state.record.insurerNumber;
+  let profile;
+  try {
+    profile = JSON.parse($('insurer-json').value);
+  } catch (err) {
+    $('insurer-error').textContent = `not JSON: ${err.message}`;
+    return;
+  }
+  const { res, body } = await getJson(`/api/insurers/${encodeURIComponent(number)}`, {
+    method: 'PUT',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(profile),
+  });
+  $('insurer-error').textContent = res.ok ? '' : (body.title ?? `HTTP ${res.status}`);
+  if (res.ok) await refresh('profile saved');
+}
+
 // --------------------------------------------------------------------------------------------- actions
 
 async function downloadPdf() {
@@ -627,6 +672,7 @@ function wire() {
   };
   $('download-pdf').onclick = () => void downloadPdf();
   $('new-variant').onclick = () => void newVariant();
+  $('insurer-save').onclick = () => void saveInsurer();
   window.addEventListener('resize', () => $('zoom').value === 'fit' && draw());
 }
 
