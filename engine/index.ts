@@ -21,6 +21,7 @@ export { loadLayouts, loadLayoutsLeniently, loadLayout, loadSamples, getLayout, 
 export { sourceProblems, templateRunProblem, arrayElementPosition } from './layouts/problems.ts';
 export type { LayoutProblem } from './layouts/problems.ts';
 export { scaffoldLayout } from './layouts/scaffold.ts';
+export { layoutImageProblems } from './layouts/layout-images.ts';
 export type { ScaffoldOptions, Scaffolded } from './layouts/scaffold.ts';
 export type { Layout } from './layouts/layouts.ts';
 export type { FieldFit } from './browser/fit-fields.ts';

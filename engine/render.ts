@@ -10,6 +10,7 @@ import { toPrintValues, type PrintValues } from './format/print-values.ts';
 import { portalQrSize } from './format/qr-code.ts';
 import { FIELDS, isFieldName } from './records/fields.ts';
 import { compileLayout, buildDocument, documentHtml, type CompiledLayout } from './template/document.ts';
+import { layoutImagesCss } from './layouts/layout-images.ts';
 import { verifyFonts, fontFaceCss, writeFontconfig } from './fonts/fonts.ts';
 import { pinnedCoverage } from './fonts/glyph-coverage.ts';
 import { AssetServer } from './browser/asset-server.ts';
@@ -236,7 +237,7 @@ export class Engine {
     const layout = this.layoutOf(layoutOrId);
     const prepared = this.prepare(layout, raws);
     const total = prepared.count;
-    const compiled = this.compile(layout);
+    const compiled = this.compile(layout, await layoutImagesCss(layout));
     const target = outputTarget(layout, sink, output, options.name ?? layout.id);
     // Records are printed in the order the output needs them (imposition in cut-stack order reorders them).
     const order = target.printOrder(total);
@@ -347,7 +348,7 @@ export class Engine {
   *documents(layoutOrId: string | Layout, raws: readonly unknown[], options: { share?: boolean } = {}): Generator<string> {
     const layout = this.layoutOf(layoutOrId);
     const prepared = this.prepare(layout, raws);
-    const compiled = this.compile(layout);
+    const compiled = this.compile(layout, '');
     for (let i = 0; i < prepared.count; i += this.options.chunkSize) {
       const chunk = Array.from({ length: Math.min(this.options.chunkSize, prepared.count - i) }, (_, k) => prepared.values(i + k));
       yield documentHtml(buildDocument(compiled, chunk, this.fontFaces, options));
@@ -378,12 +379,12 @@ export class Engine {
    * The layout compiled, from a cache keyed by what the templates and CSS say, not by the layout's id: an
    * edited layout (or a draft never saved) is compiled afresh, an unchanged one never twice.
    */
-  private compile(layout: Layout): CompiledLayout {
-    const key = layoutContentKey(layout);
+  private compile(layout: Layout, imagesCss: string): CompiledLayout {
+    const key = layoutContentKey(layout, imagesCss);
     let c = this.compiled.get(key);
     if (c)
       this.compiled.delete(key); // most recently used goes last
-    else c = compileLayout(layout);
+    else c = compileLayout(layout, imagesCss);
     this.compiled.set(key, c);
     // A studio session makes a new version with every save: only the most recent few are kept.
     for (const oldest of this.compiled.keys()) {
@@ -398,9 +399,9 @@ export class Engine {
 const COMPILED_KEPT = 32;
 
 /** What a compiled layout depends on, as one digest. */
-function layoutContentKey(layout: Layout): string {
+function layoutContentKey(layout: Layout, imagesCss: string): string {
   const { id, name, page, sealMm, sideTemplates, partialSources, css } = layout;
-  const content = JSON.stringify([id, name, page, sealMm, sideTemplates.map((s) => [s.id, s.source]), partialSources, css]);
+  const content = JSON.stringify([id, name, page, sealMm, sideTemplates.map((s) => [s.id, s.source]), partialSources, css, imagesCss]);
   return createHash('sha256').update(content).digest('hex');
 }
 

@@ -9,6 +9,7 @@ import {
   FIELDS,
   PrintError,
   arrayElementPosition,
+  layoutImageProblems,
   scaffoldLayout,
   summarizeLayout,
   templateRunProblem,
@@ -90,7 +91,7 @@ export async function startStudio(options: StudioOptions): Promise<Studio> {
       if (problems.length) throw new LayoutBroken(workspace, problems);
       throw new PrintError('UNKNOWN_LAYOUT', `unknown layout "${view.layout}"; layouts: ${[...workspace.layouts.keys()].join(', ')}`);
     }
-    const problems = workspace.fileProblems(layout.id);
+    const problems = [...workspace.fileProblems(layout.id), ...(await layoutImageProblems(layout))];
     if (problems.length) throw new LayoutBroken(workspace, problems);
     const key = proofKey(workspace.generation, view, draft);
     const cached = proofs.get(key);
@@ -281,8 +282,8 @@ export async function startStudio(options: StudioOptions): Promise<Studio> {
  * boxes is named at its place in the samples file. Empty when the layout compiles and its samples print.
  */
 async function layoutProblems(workspace: Workspace, engine: Engine, id: string): Promise<LayoutProblem[]> {
-  const files = workspace.fileProblems(id);
   const layout = workspace.layouts.get(id);
+  const files = [...workspace.fileProblems(id), ...(layout ? await layoutImageProblems(layout) : [])];
   if (files.length || !layout) {
     if (!layout && !workspace.broken.some((b) => b.id === id)) throw new PrintError('UNKNOWN_LAYOUT', `unknown layout "${id}"`);
     return files;

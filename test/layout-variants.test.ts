@@ -5,7 +5,17 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, write
 import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Engine, LAYOUTS_DIR, SAMPLE_INSURERS_DIR, loadLayout, loadLayouts, loadSamples, scaffoldLayout } from '../engine/index.ts';
+import sharp from 'sharp';
+import {
+  Engine,
+  LAYOUTS_DIR,
+  SAMPLE_INSURERS_DIR,
+  layoutImageProblems,
+  loadLayout,
+  loadLayouts,
+  loadSamples,
+  scaffoldLayout,
+} from '../engine/index.ts';
 import { GOLDEN_DIR, checkGoldens, decodePng } from '../qa/index.ts';
 import { pageText } from '../qa/poppler.ts';
 
@@ -95,6 +105,51 @@ describe('layout variants', () => {
       expect(pageText(file, 1)).toMatch(/松江市/);
     } finally {
       await engine.close();
+    }
+  }, 120_000);
+
+  it("prints a variant's logo (layout.json images) and refuses one too coarse for its box, naming the file", async () => {
+    const dir = join(layouts, 'kokuho-card-logo');
+    mkdirSync(dir);
+    const front = readFileSync(join(layouts, 'kokuho-card', 'front.hbs'), 'utf8');
+    writeFileSync(join(dir, 'front.hbs'), `${front}\n<div class="layout-image-logo" style="position:absolute;left:40mm;top:3mm"></div>\n`);
+    writeFileSync(
+      join(dir, 'layout.json'),
+      JSON.stringify({
+        id: 'kokuho-card-logo',
+        name: 'logo variant',
+        extend: 'kokuho-card',
+        sides: [{ id: 'front', template: 'front.hbs' }],
+        images: { logo: { file: 'logo.png', widthMm: 10, heightMm: 5 } },
+      }),
+    );
+    const blue = (w: number, h: number) =>
+      sharp({ create: { width: w, height: h, channels: 3, background: '#0000ff' } })
+        .png()
+        .toBuffer();
+    writeFileSync(join(dir, 'logo.png'), await blue(59, 30)); // about 150 dpi in its box
+    const record = loadSamples(loadLayout(join(layouts, 'kokuho-card')))[0];
+    const engine = await Engine.start({ tabs: 1, layoutsDir: layouts, insurersDir: SAMPLE_INSURERS_DIR });
+    try {
+      const layout = loadLayout(dir);
+      expect(layout.files).toContain(join(dir, 'logo.png'));
+      expect(await layoutImageProblems(layout)).toEqual([
+        {
+          file: join(dir, 'logo.png'),
+          line: 1,
+          column: 1,
+          message: expect.stringMatching(/59×30 px: 152 dpi in its 10×5 mm box, where 300 dpi needs 117×60 px/),
+        },
+      ]);
+      await expect(engine.renderPdf(layout, [record])).rejects.toThrow(/layout kokuho-card-logo: the image .*logo\.png is 59×30 px/);
+      writeFileSync(join(dir, 'logo.png'), await blue(240, 120));
+      expect(await layoutImageProblems(layout)).toEqual([]);
+      const page = await engine.renderPage(layout, [record], { page: 1, dpi: 150 });
+      // 10 × 5 mm of blue at 150 dpi is about 59 × 30 px
+      expect(bluePixels(page.png)).toBeGreaterThan(1500);
+    } finally {
+      await engine.close();
+      rmSync(dir, { recursive: true });
     }
   }, 120_000);
 

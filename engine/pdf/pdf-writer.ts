@@ -8,6 +8,7 @@ import {
   PDFObjectCopier,
   PDFRawStream,
   PDFRef,
+  PDFStream,
   type PDFObject,
   type PDFPage,
   type PDFPageLeaf,
@@ -41,6 +42,14 @@ const CATALOG = PDFRef.of(1);
 const PAGES = PDFRef.of(2);
 const INFO = PDFRef.of(3);
 const FIRST_FREE = 4;
+/**
+ * Each chunk's objects are numbered from FIRST_FREE in a context of their own and given their place in the
+ * file when written (`renumber`): pdf-lib keeps every PDFRef it ever made (PDFRef.of pools them for the
+ * process's life), so numbering a 300,000-card file in pdf-lib would keep over a million of them in
+ * memory. The streams that move page content (made once per writer) are numbered from MOVES up, a range
+ * no chunk reaches, and keep one place in the file for every chunk that names them.
+ */
+const MOVES = 1_000_000_000;
 const latin1 = (s: string) => Buffer.from(s, 'latin1');
 
 /**
@@ -58,8 +67,12 @@ const latin1 = (s: string) => Buffer.from(s, 'latin1');
 export class PdfWriter {
   private offset = 0;
   private readonly objectOffsets: number[] = [];
-  private readonly pageRefs: PDFRef[] = [];
+  /** The object number in the file of each page, in order. */
+  private readonly pageNumbers: number[] = [];
   private nextObject = FIRST_FREE;
+  /** Where in the file each move stream is (see MOVES). */
+  private readonly moveNumbers = new Map<number, number>();
+  private nextMove = MOVES;
   private readonly width: number;
   private readonly height: number;
   private readonly bleed: number;
@@ -86,7 +99,7 @@ export class PdfWriter {
 
   /** Pages written so far. */
   get pageCount(): number {
-    return this.pageRefs.length;
+    return this.pageNumbers.length;
   }
 
   /**
@@ -106,12 +119,13 @@ export class PdfWriter {
   addDocument(src: PDFDocument, pages: number | readonly number[]): void {
     const plan = pagePlan(src, pages);
     const dest = PDFContext.create();
-    dest.largestObjectNumber = this.nextObject - 1;
+    dest.largestObjectNumber = FIRST_FREE - 1;
     const copier = PDFObjectCopier.for(src.context, dest);
     const sourcePages = src.getPages();
     const copied = new Map<number, PDFPageLeaf>();
     const resources = new Map<string, PDFRef>();
     const leaves = [];
+    const pageRefs: PDFRef[] = [];
     for (const p of plan) {
       const first = copied.get(p);
       let leaf: PDFPageLeaf;
@@ -124,29 +138,41 @@ export class PdfWriter {
         leaf.set(PDFName.of('Parent'), PAGES);
         copied.set(p, leaf);
       }
-      this.pageRefs.push(dest.register(leaf));
+      pageRefs.push(dest.register(leaf));
       leaves.push(leaf);
     }
     if (this.neutralGray) neutralRgbToGray(dest, leaves);
     tagSubsetsByContents(dest);
-    for (const [ref, object] of dest.enumerateIndirectObjects()) this.writeObject(ref, object);
-    this.nextObject = dest.largestObjectNumber + 1;
+    // The chunk's numbers FIRST_FREE… become the file's next ones; move streams new in this chunk get theirs.
+    const base = this.nextObject - FIRST_FREE;
+    let next = dest.largestObjectNumber + 1 + base;
+    for (const [ref] of dest.enumerateIndirectObjects()) {
+      if (ref.objectNumber >= MOVES && !this.moveNumbers.has(ref.objectNumber)) this.moveNumbers.set(ref.objectNumber, next++);
+    }
+    const renumber = (n: number) => (n < FIRST_FREE ? n : n >= MOVES ? (this.moveNumbers.get(n) as number) : n + base);
+    for (const ref of pageRefs) this.pageNumbers.push(renumber(ref.objectNumber));
+    for (const [ref, object] of dest.enumerateIndirectObjects()) this.writeRaw(renumber(ref.objectNumber), serialize(object, renumber));
+    this.nextObject = next;
   }
 
   /** Writes the page tree, catalog, document information and cross-reference table. */
   finish(info: DocumentInfo): void {
     const ctx = PDFContext.create();
-    const kids = this.pageRefs.map((r) => `${r.objectNumber} 0 R`).join(' ');
-    this.writeRaw(PAGES, latin1(`<< /Type /Pages /Count ${this.pageRefs.length} /Kids [${kids}] >>`));
-    this.writeObject(CATALOG, ctx.obj({ Type: 'Catalog', Pages: PAGES, Lang: PDFHexString.fromText('ja') }));
-    this.writeObject(
-      INFO,
-      ctx.obj({
-        Title: PDFHexString.fromText(info.title),
-        Subject: PDFHexString.fromText(info.subject),
-        Creator: PDFHexString.fromText('shikaku-print'),
-        Producer: PDFHexString.fromText('shikaku-print (Chromium, pdf-lib)'),
-      }),
+    const kids = this.pageNumbers.map((n) => `${n} 0 R`).join(' ');
+    this.writeRaw(PAGES.objectNumber, latin1(`<< /Type /Pages /Count ${this.pageNumbers.length} /Kids [${kids}] >>`));
+    const same = (n: number) => n;
+    this.writeRaw(CATALOG.objectNumber, serialize(ctx.obj({ Type: 'Catalog', Pages: PAGES, Lang: PDFHexString.fromText('ja') }), same));
+    this.writeRaw(
+      INFO.objectNumber,
+      serialize(
+        ctx.obj({
+          Title: PDFHexString.fromText(info.title),
+          Subject: PDFHexString.fromText(info.subject),
+          Creator: PDFHexString.fromText('shikaku-print'),
+          Producer: PDFHexString.fromText('shikaku-print (Chromium, pdf-lib)'),
+        }),
+        same,
+      ),
     );
     const size = Math.max(this.nextObject, FIRST_FREE);
     const xrefAt = this.offset;
@@ -187,22 +213,22 @@ export class PdfWriter {
     const key = `${x} ${y}`;
     let refs = this.moves.get(key);
     if (!refs) {
-      const stream = (text: string) => dest.register(PDFRawStream.of(dest.obj({ Length: text.length }), latin1(text)));
+      const stream = (text: string) => {
+        const ref = PDFRef.of(this.nextMove++);
+        const numbered = dest.largestObjectNumber;
+        dest.assign(ref, PDFRawStream.of(dest.obj({ Length: text.length }), latin1(text)));
+        dest.largestObjectNumber = numbered; // the chunk's own objects go on from where they were
+        return ref;
+      };
       refs = [stream(`q\n1 0 0 1 ${x} ${y} cm\n`), stream('Q\n')];
       this.moves.set(key, refs);
     }
     return refs;
   }
 
-  private writeObject(ref: PDFRef, object: PDFObject): void {
-    const body = new Uint8Array(object.sizeInBytes());
-    object.copyBytesInto(body, 0);
-    this.writeRaw(ref, body);
-  }
-
-  private writeRaw(ref: PDFRef, body: Uint8Array): void {
-    this.objectOffsets[ref.objectNumber] = this.offset;
-    this.emit(latin1(`${ref.objectNumber} 0 obj\n`));
+  private writeRaw(objectNumber: number, body: Uint8Array): void {
+    this.objectOffsets[objectNumber] = this.offset;
+    this.emit(latin1(`${objectNumber} 0 obj\n`));
     this.emit(body);
     this.emit(latin1('\nendobj\n'));
   }
@@ -211,6 +237,48 @@ export class PdfWriter {
     this.sink(bytes);
     this.offset += bytes.length;
   }
+}
+
+/**
+ * An object's bytes as pdf-lib writes them, with every reference's number passed through `renumber`. Leaf
+ * values (names, numbers, strings, booleans, null) are pdf-lib's own text; a stream is its dictionary (with
+ * its Length brought up to date) and its contents as they are.
+ */
+function serialize(object: PDFObject, renumber: (n: number) => number): Uint8Array {
+  const parts: (string | Uint8Array)[] = [];
+  const text: string[] = [];
+  const flush = () => {
+    if (text.length) parts.push(text.splice(0).join(''));
+  };
+  const walk = (o: PDFObject): void => {
+    if (o instanceof PDFRef) text.push(`${renumber(o.objectNumber)} ${o.generationNumber} R`);
+    else if (o instanceof PDFDict) {
+      text.push('<<\n');
+      for (const [key, value] of o.entries()) {
+        text.push(key.toString(), ' ');
+        walk(value);
+        text.push('\n');
+      }
+      text.push('>>');
+    } else if (o instanceof PDFArray) {
+      text.push('[ ');
+      for (const item of o.asArray()) {
+        walk(item);
+        text.push(' ');
+      }
+      text.push(']');
+    } else if (o instanceof PDFStream) {
+      o.updateDict();
+      walk(o.dict);
+      text.push('\nstream\n');
+      flush();
+      parts.push(o.getContents());
+      text.push('\nendstream');
+    } else text.push(o.toString());
+  };
+  walk(object);
+  flush();
+  return Buffer.concat(parts.map((p) => (typeof p === 'string' ? latin1(p) : p)));
 }
 
 /**

@@ -14,16 +14,17 @@ export interface CompiledLayout {
 }
 
 /**
- * Compiles a layout's side templates. Handlebars escapes every value, so a name holding markup prints as
+ * Compiles a layout's side templates, with the CSS of its images (`imagesCss`, from layout-images.ts). Handlebars escapes every value, so a name holding markup prints as
  * text; strict mode makes a template that names a value the engine does not provide fail loudly.
  */
-export function compileLayout(layout: Layout): CompiledLayout {
+export function compileLayout(layout: Layout, imagesCss = ''): CompiledLayout {
   const hb = Handlebars.create();
   for (const [name, source] of Object.entries(layout.partialSources)) hb.registerPartial(name, source);
   const ruled = withRuleWidths(layout.css);
   return {
     layout,
-    css: ruled.css,
+    // the layout's images (layout-images.ts) come first: the layout's own CSS may place their boxes
+    css: imagesCss ? `${imagesCss}\n${ruled.css}` : ruled.css,
     // pseudo-elements cannot be selected from the page; their borders stay CSS
     ruleSelectors: ruled.selectors
       .flatMap((s) => s.split(','))
