@@ -50,6 +50,8 @@ const FIRST_FREE = 4;
  * no chunk reaches, and keep one place in the file for every chunk that names them.
  */
 const MOVES = 1_000_000_000;
+/** Entries of the page tree or the cross-reference table written at a time. */
+const SLICE = 10_000;
 const latin1 = (s: string) => Buffer.from(s, 'latin1');
 
 /**
@@ -158,8 +160,21 @@ export class PdfWriter {
   /** Writes the page tree, catalog, document information and cross-reference table. */
   finish(info: DocumentInfo): void {
     const ctx = PDFContext.create();
-    const kids = this.pageNumbers.map((n) => `${n} 0 R`).join(' ');
-    this.writeRaw(PAGES.objectNumber, latin1(`<< /Type /Pages /Count ${this.pageNumbers.length} /Kids [${kids}] >>`));
+    // The page tree and the cross-reference table grow with the run (200,000 pages, a million objects for
+    // 100,000 cards): they are written in slices, never made as one string.
+    this.objectOffsets[PAGES.objectNumber] = this.offset;
+    this.emit(latin1(`${PAGES.objectNumber} 0 obj\n<< /Type /Pages /Count ${this.pageNumbers.length} /Kids [`));
+    for (let i = 0; i < this.pageNumbers.length; i += SLICE) {
+      this.emit(
+        latin1(
+          `${i ? ' ' : ''}${this.pageNumbers
+            .slice(i, i + SLICE)
+            .map((n) => `${n} 0 R`)
+            .join(' ')}`,
+        ),
+      );
+    }
+    this.emit(latin1('] >>\nendobj\n'));
     const same = (n: number) => n;
     this.writeRaw(CATALOG.objectNumber, serialize(ctx.obj({ Type: 'Catalog', Pages: PAGES, Lang: PDFHexString.fromText('ja') }), same));
     this.writeRaw(
@@ -176,12 +191,17 @@ export class PdfWriter {
     );
     const size = Math.max(this.nextObject, FIRST_FREE);
     const xrefAt = this.offset;
-    const rows = ['xref', `0 ${size}`, '0000000000 65535 f '];
+    let rows = ['xref', `0 ${size}`, '0000000000 65535 f '];
     for (let n = 1; n < size; n++) {
       const at = this.objectOffsets[n];
       rows.push(at === undefined ? '0000000000 65535 f ' : `${String(at).padStart(10, '0')} 00000 n `);
+      if (rows.length >= SLICE) {
+        this.emit(latin1(`${rows.join('\n')}\n`));
+        rows = [];
+      }
     }
-    this.emit(latin1(`${rows.join('\n')}\ntrailer\n<< /Size ${size} /Root 1 0 R /Info 3 0 R >>\nstartxref\n${xrefAt}\n%%EOF\n`));
+    rows.push(`trailer\n<< /Size ${size} /Root 1 0 R /Info 3 0 R >>\nstartxref\n${xrefAt}\n%%EOF\n`);
+    this.emit(latin1(rows.join('\n')));
   }
 
   /**
