@@ -445,6 +445,3 @@ class ProofCache {
     }
   }
 }
-
-/** The studio page's own files, for tests that look for them. */
-export const STUDIO_PAGE = join(PUBLIC_DIR, 'index.html');
