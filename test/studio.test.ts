@@ -236,6 +236,32 @@ describe('the studio API', () => {
       writeFileSync(css, source);
       studio.workspace.reload();
     }
+    // A layout.json that does not parse: the layout is listed as broken, with where its JSON went wrong.
+    const json = join(layouts, 'kouki-card', 'layout.json');
+    const description = readFileSync(json, 'utf8');
+    writeFileSync(json, description.replace('"scheme"', '"scheme" "oops"'));
+    try {
+      studio.workspace.reload();
+      const listed = (await (await fetch(`${studio.url}api/layouts`)).json()) as { layouts: { id: string }[]; broken: { id: string }[] };
+      expect(listed.layouts.map((l) => l.id)).not.toContain('kouki-card');
+      expect(listed.broken.map((b) => b.id)).toEqual(['kouki-card']);
+      const broken = (await (await fetch(`${studio.url}api/problems?layout=kouki-card`)).json()) as {
+        problems: { file: string; line: number; column: number; message: string }[];
+      };
+      const line = description.split('\n').findIndex((l) => l.includes('"scheme"')) + 1;
+      expect(broken.problems).toEqual([
+        {
+          file: 'kouki-card/layout.json',
+          line,
+          column: expect.any(Number),
+          message: expect.stringMatching(/cannot read layout description/),
+        },
+      ]);
+      expect((await fetch(`${studio.url}api/preview?layout=kouki-card&sample=0&page=1`)).status).toBe(422);
+    } finally {
+      writeFileSync(json, description);
+      studio.workspace.reload();
+    }
   }, 60_000);
 
   it('GET /api/events sends one change event after a saved file re-rendered', async () => {
