@@ -85,12 +85,7 @@ export async function startStudio(options: StudioOptions): Promise<Studio> {
 
   /** The page of `view`: from the cache when nothing changed since it was made. */
   const proof = async (view: View, draft: boolean): Promise<Proof> => {
-    const layout = workspace.layouts.get(view.layout);
-    if (!layout) {
-      const problems = workspace.fileProblems(view.layout);
-      if (problems.length) throw new LayoutBroken(workspace, problems);
-      throw new PrintError('UNKNOWN_LAYOUT', `unknown layout "${view.layout}"; layouts: ${[...workspace.layouts.keys()].join(', ')}`);
-    }
+    const layout = layoutById(workspace, view.layout);
     const problems = [...workspace.fileProblems(layout.id), ...(await layoutImageProblems(layout))];
     if (problems.length) throw new LayoutBroken(workspace, problems);
     const key = proofKey(workspace.generation, view, draft);
@@ -361,7 +356,11 @@ function recordOf(workspace: Workspace, req: Request): unknown {
 }
 
 function layoutOf(workspace: Workspace, req: Request): Layout {
-  const id = query(req, 'layout');
+  return layoutById(workspace, query(req, 'layout'));
+}
+
+/** A layout of the workspace; one that does not load throws its problems, an unknown id UNKNOWN_LAYOUT. */
+function layoutById(workspace: Workspace, id: string): Layout {
   const layout = workspace.layouts.get(id);
   if (layout) return layout;
   const problems = workspace.fileProblems(id);

@@ -10,12 +10,18 @@
  * Text that still does not fit stays overflowing and is reported by the overflow check: never cut off.
  */
 export const MIN_SCALE = 0.7;
+
+/**
+ * The in-page test of a fixed box whose text is wider or taller than the box (half a pixel of rounding
+ * allowed): one text for fitting, the overflow check (tab-pool.ts) and the fitting report.
+ */
+export const OVERFLOWS = `(el) => el.scrollWidth > el.clientWidth + 0.5 || el.scrollHeight > el.clientHeight + 0.5`;
 export const DEFAULT_MIN_PT = 6;
 
 /** The fitting pass as an in-page script (a string: see tab-pool.ts). Answers how many boxes it changed. */
 export const FIT_FIELDS = `(() => {
   const MIN_SCALE = ${MIN_SCALE}, STEP = 0.25, PX_PER_PT = 96 / 72;
-  const over = (el) => el.scrollWidth > el.clientWidth + 0.5 || el.scrollHeight > el.clientHeight + 0.5;
+  const over = ${OVERFLOWS};
   let changed = 0;
   for (const el of document.querySelectorAll('[data-field]')) {
     if (!over(el)) continue;
@@ -80,7 +86,7 @@ export const FIT_FIELDS = `(() => {
  */
 export const FITTING_REPORT = `(() => {
   const MM_PER_PX = 25.4 / 96, PX_PER_PT = 96 / 72;
-  const over = (el) => el.scrollWidth > el.clientWidth + 0.5 || el.scrollHeight > el.clientHeight + 0.5;
+  const over = ${OVERFLOWS};
   return [...document.querySelectorAll('[data-field]')].map((el) => {
     const sheet = el.closest('.sheet');
     const page = sheet.getBoundingClientRect();

@@ -2,7 +2,7 @@ import type { Browser, Page } from 'puppeteer-core';
 import { PrintError, cancelledError, throwIfCancelled } from '../errors.ts';
 import type { AssetServer } from './asset-server.ts';
 import { DRAW_RULES } from './rules.ts';
-import { FIT_FIELDS, FITTING_REPORT, type FieldFit } from './fit-fields.ts';
+import { FIT_FIELDS, FITTING_REPORT, OVERFLOWS, type FieldFit } from './fit-fields.ts';
 import type { StepTimes } from '../step-times.ts';
 import { documentHtml } from '../template/document.ts';
 
@@ -331,5 +331,5 @@ const IMAGES_LOADING = `[...document.images].filter((img) => !img.complete).leng
  * would be cut off by the page, so it is reported instead of printed. Answers [{record, field}].
  */
 const OVERFLOWING_FIELDS = `[...document.querySelectorAll('[data-field]')]
-  .filter((el) => el.scrollWidth > el.clientWidth + 0.5 || el.scrollHeight > el.clientHeight + 0.5)
+  .filter(${OVERFLOWS})
   .map((el) => ({ record: Number(el.closest('[data-record]')?.dataset.record ?? -1), field: el.dataset.field ?? '' }))`;

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import sharp, { type Metadata } from 'sharp';
 import { PrintError } from '../errors.ts';
 import { SEAL_MIN_DPI } from '../insurers/seal-image.ts';
@@ -17,13 +17,11 @@ const MIME: Record<string, string> = { svg: 'image/svg+xml', png: 'image/png', j
 export async function layoutImagesCss(layout: Layout): Promise<string> {
   const rules: string[] = [];
   for (const [name, image] of Object.entries(layout.images)) {
-    const problem = await imageProblem(image);
-    if (problem) throw new PrintError('SETUP', `layout ${layout.id}: ${problem}`);
-    const bytes = readFileSync(image.file);
-    const format = (await sharp(bytes).metadata()).format ?? '';
+    const checked = await inspectImage(image);
+    if ('problem' in checked) throw new PrintError('SETUP', `layout ${layout.id}: ${checked.problem}`);
     rules.push(
       `.layout-image-${name}{display:block;width:${image.widthMm}mm;height:${image.heightMm}mm;` +
-        `background:url("data:${MIME[format]};base64,${bytes.toString('base64')}") center/contain no-repeat}`,
+        `background:url("${checked.dataUrl}") center/contain no-repeat}`,
     );
   }
   return rules.join('\n');
@@ -33,33 +31,62 @@ export async function layoutImagesCss(layout: Layout): Promise<string> {
 export async function layoutImageProblems(layout: Layout): Promise<LayoutProblem[]> {
   const problems: LayoutProblem[] = [];
   for (const image of Object.values(layout.images)) {
-    const problem = await imageProblem(image);
-    if (problem) problems.push({ file: image.file, line: 1, column: 1, message: problem });
+    const checked = await inspectImage(image);
+    if ('problem' in checked) problems.push({ file: image.file, line: 1, column: 1, message: checked.problem });
   }
   return problems;
 }
 
-/** What is wrong with one image at its printed size, or undefined. */
-async function imageProblem(image: { file: string; widthMm: number; heightMm: number }): Promise<string | undefined> {
+type ImageBox = { file: string; widthMm: number; heightMm: number };
+type Inspected = { dataUrl: string } | { problem: string };
+
+/**
+ * Every render asks for its layout's images (a counter print too): an image is read and checked once per
+ * version of its file (its size and modification time) and box, and answered from here after that.
+ */
+const inspected = new Map<string, Inspected>();
+
+/** An image as a data URL, or what is wrong with it at its printed size. */
+async function inspectImage(image: ImageBox): Promise<Inspected> {
+  let key: string;
+  try {
+    const { size, mtimeMs } = statSync(image.file);
+    key = JSON.stringify([image.file, size, mtimeMs, image.widthMm, image.heightMm]);
+  } catch (err) {
+    return { problem: `cannot read the image ${image.file}: ${(err as Error).message}` };
+  }
+  let answer = inspected.get(key);
+  if (!answer) {
+    answer = await checkImage(image);
+    inspected.set(key, answer);
+  }
+  return answer;
+}
+
+async function checkImage(image: ImageBox): Promise<Inspected> {
+  let bytes: Buffer;
   let meta: Metadata;
   try {
-    meta = await sharp(readFileSync(image.file)).metadata();
+    bytes = readFileSync(image.file);
+    meta = await sharp(bytes).metadata();
   } catch (err) {
-    return `cannot read the image ${image.file}: ${(err as Error).message}`;
+    return { problem: `cannot read the image ${image.file}: ${(err as Error).message}` };
   }
-  if (meta.format === 'svg') return undefined;
+  const dataUrl = `data:${MIME[meta.format ?? ''] ?? ''};base64,${bytes.toString('base64')}`;
+  if (meta.format === 'svg') return { dataUrl };
   if (meta.format !== 'png' && meta.format !== 'jpeg') {
-    return `the image ${image.file} is ${meta.format ?? 'of an unknown format'}: give an SVG, a PNG or a JPEG`;
+    return { problem: `the image ${image.file} is ${meta.format ?? 'of an unknown format'}: give an SVG, a PNG or a JPEG` };
   }
   const width = meta.width ?? 0;
   const height = meta.height ?? 0;
   // Fitted into its box keeping its proportions: the side that fills the box sets the printed size.
   const mmPerPx = Math.min(image.widthMm / width, image.heightMm / height);
   const dpi = 25.4 / mmPerPx;
-  if (dpi >= SEAL_MIN_DPI) return undefined;
+  if (dpi >= SEAL_MIN_DPI) return { dataUrl };
   const factor = SEAL_MIN_DPI / dpi;
-  return (
-    `the image ${image.file} is ${width}×${height} px: ${Math.floor(dpi)} dpi in its ${image.widthMm}×${image.heightMm} mm box, ` +
-    `where ${SEAL_MIN_DPI} dpi needs ${Math.ceil(width * factor)}×${Math.ceil(height * factor)} px`
-  );
+  return {
+    problem:
+      `the image ${image.file} is ${width}×${height} px: ${Math.floor(dpi)} dpi in its ${image.widthMm}×${image.heightMm} mm box, ` +
+      `where ${SEAL_MIN_DPI} dpi needs ${Math.ceil(width * factor)}×${Math.ceil(height * factor)} px`,
+  };
 }

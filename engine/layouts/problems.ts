@@ -29,11 +29,7 @@ parser.parseError = (message: string, hash: ParseErrorHash) => {
  */
 export function sourceProblems(layout: Layout): LayoutProblem[] {
   const problems: LayoutProblem[] = [];
-  const templates = [
-    ...layout.sideTemplates.map((s) => ({ file: s.file, source: s.source })),
-    ...Object.entries(layout.partialSources).map(([name, source]) => ({ file: layout.partialFiles[name] ?? name, source })),
-  ];
-  for (const { file, source } of templates) {
+  for (const { file, source } of templateFiles(layout)) {
     try {
       Handlebars.parse(source);
     } catch (err) {
@@ -61,16 +57,20 @@ export function templateRunProblem(layout: Layout, err: unknown): LayoutProblem 
   if (typeof e.message !== 'string' || e.lineNumber === undefined) return undefined;
   const name = /^"([^"]+)" not defined/.exec(e.message)?.[1];
   const message = e.message.replace(/ in \[object Object\]/, '').replace(/ - \d+:\d+$/, '');
-  const files = [
-    ...layout.sideTemplates.map((s) => ({ file: s.file, source: s.source })),
-    ...Object.entries(layout.partialSources).map(([p, source]) => ({ file: layout.partialFiles[p] ?? p, source })),
-  ];
   const line = e.lineNumber;
-  const found = files.find((f) => {
+  const found = templateFiles(layout).find((f) => {
     const text = f.source.split('\n')[line - 1];
     return text !== undefined && (name === undefined || text.includes(name));
   });
   return { file: found?.file ?? layout.sideTemplates[0]?.file ?? layout.dir, line, column: (e.column ?? 0) + 1, message };
+}
+
+/** A layout's side templates and partials, each with its file. */
+function templateFiles(layout: Layout): { file: string; source: string }[] {
+  return [
+    ...layout.sideTemplates.map((s) => ({ file: s.file, source: s.source })),
+    ...Object.entries(layout.partialSources).map(([name, source]) => ({ file: layout.partialFiles[name] ?? name, source })),
+  ];
 }
 
 function templateProblem(file: string, err: unknown): LayoutProblem {
