@@ -45,4 +45,19 @@ export default tseslint.config(
       },
     },
   },
+  // The QA report's script runs in the browser from the report folder, as a classic script.
+  {
+    files: ['qa/report-assets/*.js'],
+    languageOptions: {
+      sourceType: 'script',
+      globals: {
+        document: 'readonly',
+        location: 'readonly',
+        HTMLInputElement: 'readonly',
+        setInterval: 'readonly',
+        clearInterval: 'readonly',
+        addEventListener: 'readonly',
+      },
+    },
+  },
 );

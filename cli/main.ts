@@ -14,6 +14,8 @@ interface Command {
   usage: string;
   options: NonNullable<ParseArgsConfig['options']>;
   positionals?: boolean;
+  /** Rewrites the arguments before parsing: for options with a shape node's parseArgs has not. */
+  prepare?: (args: string[]) => string[];
   run: (values: Values, positionals: string[]) => Promise<number>;
 }
 
@@ -96,25 +98,43 @@ const COMMANDS: Record<string, Command> = {
   },
   golden: {
     summary: "check every layout's golden cases pixel by pixel and write a report (exit 1 on any difference); --update rewrites them",
-    usage: 'golden [--update] [--layout ID] [--report DIR] [--layouts DIR] [--goldens DIR]',
+    usage: 'golden [--update[=missing|changed|all]] [--layout ID] [--report DIR] [--layouts DIR] [--goldens DIR]',
     options: {
-      update: { type: 'boolean', default: false },
+      update: { type: 'string' },
       layout: { type: 'string' },
       report: { type: 'string', default: 'golden-report' },
       layouts: { type: 'string' },
       goldens: { type: 'string' },
     },
+    // `--update` alone is `--update=changed` (Playwright's default): write what is missing or changed.
+    prepare: (args) => args.map((a) => (a === '--update' ? '--update=changed' : a)),
     run: (v) => goldenCommand(v),
   },
   diff: {
-    summary: 'compare two proofs (PDF or PNG) page by page and write a report (exit 1 when they differ)',
-    usage: 'diff REFERENCE CANDIDATE [--dpi N] [--report DIR] [--mask PAGE:X,Y,W,H ...]',
+    summary:
+      'compare two proofs (PDF, PNG or a folder of PNG pages), record by record when both have manifests, else page by page; write a report (exit 0 same, 1 different, 2 unusable input)',
+    usage: 'diff REFERENCE CANDIDATE [--report DIR] [--manifest REF_MANIFEST CAND_MANIFEST] [--dpi N] [--mask PAGE:X,Y,W,H ...] [--quiet]',
     options: {
       dpi: { type: 'string', default: '300' },
       report: { type: 'string', default: 'diff-report' },
       mask: { type: 'string', multiple: true },
+      manifest: { type: 'string', multiple: true },
+      quiet: { type: 'boolean', default: false },
     },
     positionals: true,
+    // `--manifest A B` names both manifests after one switch (interfaces.md).
+    prepare: (args) => {
+      const out: string[] = [];
+      for (let i = 0; i < args.length; i++) {
+        out.push(args[i] as string);
+        const next = args[i + 2];
+        if (args[i] === '--manifest' && args[i + 1] !== undefined && next !== undefined && !next.startsWith('--')) {
+          out.push(args[i + 1] as string, '--manifest', next);
+          i += 2;
+        }
+      }
+      return out;
+    },
     run: (v, p) => diffCommand(v, p),
   },
   serve: {
@@ -142,7 +162,12 @@ export async function main(argv: string[]): Promise<number> {
     if (!command) throw new UsageError(`unknown command "${name}"\n\n${help()}`);
     let parsed;
     try {
-      parsed = parseArgs({ args: rest, options: command.options, allowPositionals: command.positionals ?? false, strict: true });
+      parsed = parseArgs({
+        args: command.prepare ? command.prepare(rest) : rest,
+        options: command.options,
+        allowPositionals: command.positionals ?? false,
+        strict: true,
+      });
     } catch (err) {
       throw new UsageError(`${(err as Error).message}\nusage: shikaku-print ${command.usage}`);
     }

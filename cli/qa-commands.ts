@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { Engine, getLayout, loadLayouts, LAYOUTS_DIR, SAMPLE_INSURERS_DIR } from '../engine/index.ts';
-import { checkGoldens, diffProofs, parseMask, writeReport, GOLDEN_DIR, type Report } from '../qa/index.ts';
+import { checkGoldens, diffProofs, parseMask, writeReport, DiffInputError, GOLDEN_DIR, type Report } from '../qa/index.ts';
 import { intOption } from './options.ts';
 import { EXIT, UsageError } from './report.ts';
 
@@ -11,39 +11,47 @@ function printReport(report: Report, html: string): void {
     const where = p.regionMm
       ? ` at x ${p.regionMm.x.toFixed(1)} mm, y ${p.regionMm.y.toFixed(1)} mm (${p.regionMm.width.toFixed(1)} × ${p.regionMm.height.toFixed(1)} mm)`
       : '';
-    process.stdout.write(`${p.status.toUpperCase()} ${p.title}${p.diffPixels ? `: ${p.diffPixels} differing pixels${where}` : ''}\n`);
+    const was = p.status === 'written' ? ` (was ${p.previous})` : '';
+    process.stdout.write(`${p.status.toUpperCase()} ${p.title}${was}${p.diffPixels ? `: ${p.diffPixels} differing pixels${where}` : ''}\n`);
     for (const n of p.notes) process.stdout.write(`  ${n}\n`);
   }
   process.stdout.write(`${report.ok ? 'ok' : 'FAILED'}: report ${html}\n`);
 }
 
-/** `golden`: checks every layout's golden cases (exit 1 on any difference); `--update` rewrites them. */
+const UPDATE_MODES = ['missing', 'changed', 'all'] as const;
+
+/**
+ * `golden`: checks every layout's golden cases (exit 1 on any difference); `--update[=missing|changed|all]`
+ * writes them, and the report shows the old, the new and their difference for every page it wrote.
+ */
 export async function goldenCommand(values: Record<string, unknown>): Promise<number> {
   const layoutsDir = typeof values.layouts === 'string' ? resolve(values.layouts) : LAYOUTS_DIR;
   const goldenDir = typeof values.goldens === 'string' ? resolve(values.goldens) : GOLDEN_DIR;
   const layout = typeof values.layout === 'string' ? getLayout(loadLayouts(layoutsDir), values.layout).id : undefined;
   const ci = process.env.CI === 'true';
-  if (values.update === true && ci)
-    throw new UsageError('refusing `golden --update` under CI: goldens change only when a person updates them');
+  const update = values.update === undefined ? false : UPDATE_MODES.find((m) => m === values.update);
+  if (update === undefined) throw new UsageError(`--update takes missing, changed or all, not "${String(values.update)}"`);
+  if (update && ci) throw new UsageError('refusing `golden --update` under CI: goldens change only when a person updates them');
   // Goldens show the sample insurers' seals and contacts, from wherever the check is run.
   const engine = await Engine.start({ insurersDir: SAMPLE_INSURERS_DIR, layoutsDir });
   try {
-    const report = await checkGoldens(engine, { goldenDir, update: values.update === true, ci, ...(layout ? { layout } : {}) });
-    printReport(report, writeReport(resolve(String(values.report)), report));
+    const report = await checkGoldens(engine, { goldenDir, update, ci, ...(layout ? { layout } : {}) });
+    printReport(report, await writeReport(resolve(String(values.report)), report));
     return report.ok ? EXIT.ok : EXIT.failure;
   } finally {
     await engine.close();
   }
 }
 
-/** `diff REFERENCE CANDIDATE`: compares two proofs page by page; exit 0 when the same, 1 when not. */
-export function diffCommand(values: Record<string, unknown>, positionals: string[]): Promise<number> {
-  return Promise.resolve().then(() => diff(values, positionals));
-}
-
-function diff(values: Record<string, unknown>, positionals: string[]): number {
+/**
+ * `diff REFERENCE CANDIDATE`: compares two proofs, record by record when both have manifests; writes the
+ * report; exit 0 when the same, 1 when not, 2 when an input cannot be used (one line, no stack trace).
+ */
+export async function diffCommand(values: Record<string, unknown>, positionals: string[]): Promise<number> {
   if (positionals.length !== 2)
-    throw new UsageError('diff needs two proofs: diff REFERENCE CANDIDATE [--dpi N] [--report DIR] [--mask PAGE:X,Y,W,H]');
+    throw new UsageError(
+      'diff needs two proofs: diff REFERENCE CANDIDATE [--report DIR] [--manifest REF CAND] [--dpi N] [--mask PAGE:X,Y,W,H]',
+    );
   const dpi = intOption(values, 'dpi', 25, 1200) ?? 300;
   const masks = ((values.mask as string[] | undefined) ?? []).map((m) => {
     try {
@@ -52,7 +60,35 @@ function diff(values: Record<string, unknown>, positionals: string[]): number {
       throw new UsageError((err as Error).message);
     }
   });
-  const report = diffProofs(positionals[0]!, positionals[1]!, { dpi, masks });
-  printReport(report, writeReport(resolve(String(values.report)), report));
-  return report.ok ? EXIT.ok : EXIT.failure;
+  const manifests = values.manifest as string[] | undefined;
+  if (manifests && manifests.length !== 2) throw new UsageError('--manifest names two manifests: --manifest REF_MANIFEST CAND_MANIFEST');
+  const quiet = values.quiet === true;
+  let shown = 0;
+  const onProgress = (done: number, total: number) => {
+    const tenth = Math.floor((done / total) * 10);
+    if (quiet || tenth <= shown || done === total) return;
+    shown = tenth;
+    process.stderr.write(`diff: ${done} of ${total} compared\n`);
+  };
+  let outcome;
+  try {
+    outcome = await diffProofs(positionals[0] as string, positionals[1] as string, {
+      dpi,
+      masks,
+      reportDir: resolve(String(values.report)),
+      manifests: manifests as [string, string] | undefined,
+      onProgress,
+    });
+  } catch (err) {
+    if (err instanceof DiffInputError) throw new UsageError(err.message);
+    throw err;
+  }
+  const { summary: s } = outcome;
+  for (const n of outcome.notes) process.stdout.write(`${n}\n`);
+  for (const line of outcome.lines) process.stdout.write(`${line}\n`);
+  const differs = s.changed + s.added + s.removed > 0;
+  process.stdout.write(
+    `${differs ? 'DIFFERENT' : 'same'}: ${s.same} same, ${s.changed} changed, ${s.added} added, ${s.removed} removed (by ${outcome.aligned}); report ${outcome.index}\n`,
+  );
+  return differs ? EXIT.failure : EXIT.ok;
 }

@@ -46,7 +46,7 @@ export async function renderCommand(values: Record<string, unknown>): Promise<nu
   try {
     const name = basename(out);
     const produce = (sink: PdfSink) =>
-      engine.render(layoutId, raws, sink, { output, name, ...(quiet ? {} : { onProgress: progressPrinter() }) });
+      engine.render(layoutId, raws, sink, { output, name, fieldMap: true, ...(quiet ? {} : { onProgress: progressPrinter() }) });
     const manifest =
       format === 'pdf'
         ? await writePdfOutput(out, produce, { color: output.color, icc })

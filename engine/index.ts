@@ -8,6 +8,7 @@ export type {
   RenderSummary,
   RenderProgress,
   RecordPages,
+  FieldMapSide,
   LayoutSummary,
   RestartReason,
   RenderPageOptions,
@@ -31,7 +32,7 @@ export type { InsuranceRecord } from './records/schema.ts';
 export { FIELDS } from './records/fields.ts';
 export { readRecords, readRecordsFile, parseRecords, formatOfPath, UnreadableRecord, RECORD_LIMITS } from './records/read.ts';
 export type { RecordFormat } from './records/read.ts';
-export { rasterizePdf, pixelsFor } from './png/rasterize.ts';
+export { rasterizePdf, rasterizePdfFile, pixelsFor } from './png/rasterize.ts';
 export type { RasterizeOptions, PageSize } from './png/rasterize.ts';
 export type { PngMode } from './png/finish-png.ts';
 export { writePdfOutput, writePngOutput, pngName } from './output/write.ts';

@@ -6,6 +6,7 @@ import { loadLayouts, getLayout, largestSealMm, LAYOUTS_DIR, type Layout } from 
 import { loadInsurers, DEFAULT_INSURERS_DIR, type Insurers } from './insurers/profiles.ts';
 import { validateRecords, recordLabel } from './validate/validate.ts';
 import type { InsuranceRecord } from './records/schema.ts';
+import { recordKey } from './records/record-key.ts';
 import { toPrintValues, type PrintValues } from './format/print-values.ts';
 import { portalQrSize } from './format/qr-code.ts';
 import { FIELDS, isFieldName } from './records/fields.ts';
@@ -68,6 +69,8 @@ export type { RestartReason } from './browser/supervisor.ts';
 /** Where each input record's pages are in the output: record and pages 1-based, pages inclusive. */
 export interface RecordPages {
   record: number;
+  /** The record's key (record-key.ts): its `ref`, or its insurance numbers. */
+  key?: string;
   firstPage: number;
   lastPage: number;
   /** On imposed sheets: where each side of the record is. */
@@ -81,6 +84,18 @@ export interface RenderSummary {
   records: RecordPages[];
   /** With RenderOptions.fitting: every fixed box of every page and what fitting did to it. */
   fitting?: FieldFit[];
+  /** With RenderOptions.fieldMap: where the fixed boxes are on each page of a record. */
+  fieldMap?: FieldMapSide[];
+}
+
+/**
+ * Where the fixed boxes are on one side (the n-th page of each record is the layout's n-th side), in mm
+ * from the page's top-left corner (the bleed's edge on pages with bleed). A box that is not in the same
+ * place for every record lists each place.
+ */
+export interface FieldMapSide {
+  side: string;
+  fields: { field: string; label: string; boxMm: [number, number, number, number][] }[];
 }
 
 /** A render held in memory, for small requests. */
@@ -107,6 +122,8 @@ export interface RenderOptions {
   lane?: Lane | undefined;
   /** Also answer every fixed box and what fitting did to it (RenderSummary.fitting): the studio's overlay. */
   fitting?: boolean | undefined;
+  /** Also answer the field map (RenderSummary.fieldMap), for trim pages: the manifest carries it. */
+  fieldMap?: boolean | undefined;
   /**
    * A draft proof for the studio: a box whose text does not fit is reported in `fitting` (fits: false)
    * instead of failing the render, and printed cut off. Never for output that goes anywhere.
@@ -249,6 +266,8 @@ export class Engine {
     // (equal pages are printed once: document.ts).
     const ready = new Map<number, { printed: PrintedChunk; pages: number[] }>();
     const fitting: FieldFit[] = [];
+    const fieldBoxes = new Set<string>();
+    const wantBoxes = options.fieldMap === true && !output.impose;
     let nextToWrite = 0;
     let writing = Promise.resolve();
     let done = 0;
@@ -260,8 +279,16 @@ export class Engine {
       this.stepTimes.add('build HTML', performance.now() - t1);
       const printed = await this.browser.print(
         { head: doc.head, body: doc.body, pages: doc.printedPages },
-        { checkOnly: problems.length > 0, signal, lane: options.lane, report: options.fitting, draft: options.draft },
+        {
+          checkOnly: problems.length > 0,
+          signal,
+          lane: options.lane,
+          report: options.fitting,
+          draft: options.draft,
+          fieldBoxes: wantBoxes,
+        },
       );
+      for (const b of printed.fieldBoxes ?? []) fieldBoxes.add(b);
       if (!options.draft) problems.push(...printed.overflowing.map((o) => overflowProblem(o.record, o.field, raws)));
       if (printed.fitting) fitting.push(...printed.fitting);
       ready.set(i, { printed, pages: doc.pages });
@@ -287,7 +314,9 @@ export class Engine {
       target.finish({ title: layout.name, subject: `${layout.id}: ${total} records` }),
     );
     if (options.fitting) fitting.sort((a, b) => a.record - b.record);
-    return { layout: layout.id, ...summary, ...(options.fitting ? { fitting } : {}) };
+    const records = summary.records.map((r) => ({ ...r, key: prepared.key(r.record - 1) }));
+    const fieldMap = wantBoxes ? fieldMapOf(layout, fieldBoxes, output.bleed ? SHEET_BLEED_MM : 0) : undefined;
+    return { layout: layout.id, ...summary, records, ...(options.fitting ? { fitting } : {}), ...(fieldMap ? { fieldMap } : {}) };
   }
 
   /** `render` into memory, for small requests. */
@@ -360,14 +389,21 @@ export class Engine {
    * into what the templates print. The printed values are made chunk by chunk, when the chunk is built,
    * so a long run never holds them all.
    */
-  private prepare(layout: Layout, raws: readonly unknown[]): { count: number; values: (i: number) => PrintValues } {
+  private prepare(
+    layout: Layout,
+    raws: readonly unknown[],
+  ): { count: number; values: (i: number) => PrintValues; key: (i: number) => string } {
     const t0 = performance.now();
     const coverage = pinnedCoverage();
     const { insurers } = this;
     const valueOptions = { qrCode: layout.portalQr && portalQrSize(layout.page.widthMm), cardCode: layout.cardCode, insurers };
     const records = validateRecords(raws, layout, { coverage, insurers });
     this.stepTimes.add('validate', performance.now() - t0);
-    return { count: records.length, values: (i) => toPrintValues(records[i] as InsuranceRecord, i, coverage, valueOptions) };
+    return {
+      count: records.length,
+      values: (i) => toPrintValues(records[i] as InsuranceRecord, i, coverage, valueOptions),
+      key: (i) => recordKey(records[i] as InsuranceRecord, layout.scheme),
+    };
   }
 
   /** A layout of this engine by id, or a layout given whole (a draft of the studio, a layout of another folder). */
@@ -436,6 +472,24 @@ export function outputTarget(layout: Layout, sink: PdfSink, output: OutputOption
 export function loadEngineInsurers(layouts: Map<string, Layout>, dir: string | undefined): Promise<Insurers> {
   return loadInsurers(dir ?? DEFAULT_INSURERS_DIR, { sealMm: largestSealMm(layouts) || 10, explicit: dir !== undefined });
 }
+
+/** The distinct boxes the chunks saw (FIELD_BOXES lines), as the field map of the layout's sides. */
+function fieldMapOf(layout: Layout, lines: Set<string>, offsetMm: number): FieldMapSide[] {
+  const sides = new Map(layout.sides.map((s) => [s.id, new Map<string, [number, number, number, number][]>()]));
+  for (const line of [...lines].sort()) {
+    const [side = '', field = '', box = ''] = line.split('\t');
+    const [x = 0, y = 0, w = 0, h = 0] = box.split(',').map(Number);
+    const fields = sides.get(side);
+    if (!fields) continue;
+    fields.set(field, [...(fields.get(field) ?? []), [round1(x + offsetMm), round1(y + offsetMm), w, h]]);
+  }
+  return [...sides].map(([side, fields]) => ({
+    side,
+    fields: [...fields].map(([field, boxMm]) => ({ field, label: isFieldName(field) ? FIELDS[field].label : field, boxMm })),
+  }));
+}
+
+const round1 = (v: number) => Math.round(v * 10) / 10;
 
 /** Runs `fn` over `items` with at most `limit` at a time; the first failure stops new work and is thrown. */
 async function forEachLimited<T>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<void>): Promise<void> {

@@ -30,13 +30,19 @@ export function goldenDpi(layout: Layout, output: OutputOptions = OFFICE_OUTPUT)
 /** How a check runs. */
 export interface GoldenOptions {
   goldenDir: string;
-  /** Rewrite the goldens from this render (refused under CI). */
-  update: boolean;
+  /**
+   * Write goldens from this render (refused under CI), as Playwright's --update-snapshots: `missing` only
+   * those that are not there, `changed` those too that differ, `all` every page; false checks only.
+   */
+  update: GoldenUpdate;
   /** Under CI a missing golden is a failure and nothing is written. */
   ci: boolean;
   /** Check only this layout. */
   layout?: string;
 }
+
+/** Which goldens an update writes (GoldenOptions.update). */
+export type GoldenUpdate = false | 'missing' | 'changed' | 'all';
 
 /** What made the goldens: the check says plainly when it runs somewhere else. */
 export interface GoldenEnvironment {
@@ -154,7 +160,8 @@ export async function checkGoldens(engine: Engine, options: GoldenOptions): Prom
     pages.length > 0 &&
     pages.every((p) => p.status === 'same' || p.status === 'written') &&
     !notes.some((n) => n.includes('no golden cases'));
-  notes.unshift(`${cases} cases, ${pages.length} pages${options.update ? ' (goldens rewritten)' : ''}.`);
+  const written = pages.filter((p) => p.status === 'written').length;
+  notes.unshift(`${cases} cases, ${pages.length} pages${options.update ? ` (update ${options.update}: ${written} written)` : ''}.`);
   return { title: 'shikaku-print golden check', ok, notes, pages };
 }
 
@@ -183,7 +190,9 @@ async function checkCase(
     pdf = result.pdf;
     pageTotal = result.pageCount;
   } catch (err) {
-    return [{ title, status: 'different', diffPixels: 0, regionMm: null, notes: [`render failed: ${(err as Error).message}`] }];
+    return [
+      { title, group: title, status: 'different', diffPixels: 0, regionMm: null, notes: [`render failed: ${(err as Error).message}`] },
+    ];
   }
   const pdfPath = join(work, `${layout.id}-${title.replace(/\W+/g, '_')}.pdf`);
   writeFileSync(pdfPath, pdf);
@@ -196,45 +205,47 @@ async function checkCase(
     const pageTitle = `${title} / page ${i + 1}`;
     const file = join(dir, `page-${i + 1}.png`);
     const notes = i === 0 ? meaning.map((m) => `meaning: ${m}`) : [];
-    if (options.update && meaning.length === 0) {
-      writeFileSync(file, actualPng);
-      return { title: pageTitle, status: 'written', diffPixels: 0, regionMm: null, notes };
-    }
-    if (!existsSync(file)) {
-      return {
-        title: pageTitle,
-        status: 'missing',
-        diffPixels: 0,
-        regionMm: null,
-        notes: [...notes, `no golden at ${file}: run \`npx shikaku-print golden --update\` and commit it after looking at it`],
-        images: { actual: actualPng },
-      };
-    }
-    if (options.update)
-      return {
-        title: pageTitle,
-        status: 'different',
-        diffPixels: 0,
-        regionMm: null,
-        notes: [...notes, 'not written: its meaning checks fail'],
-        images: { actual: actualPng },
-      };
-    const expectedPng = readFileSync(file);
-    const c = compareImages(decodePng(expectedPng), decodePng(actualPng), EXACT);
-    if (c.sizeMismatch) notes.push(`size ${c.sizeMismatch.actual.join(' × ')} px, golden ${c.sizeMismatch.expected.join(' × ')} px`);
-    const status = c.same && notes.length === 0 ? 'same' : 'different';
-    const regionMm = c.region
+    const expectedPng = existsSync(file) ? readFileSync(file) : undefined;
+    const c = expectedPng ? compareImages(decodePng(expectedPng), decodePng(actualPng), EXACT) : undefined;
+    if (c?.sizeMismatch) notes.push(`size ${c.sizeMismatch.actual.join(' × ')} px, golden ${c.sizeMismatch.expected.join(' × ')} px`);
+    const previous = !c ? 'missing' : c.same ? 'same' : 'different';
+    const mode = options.update;
+    const write =
+      mode !== false &&
+      meaning.length === 0 &&
+      (mode === 'all' || (mode === 'changed' && previous !== 'same') || (mode === 'missing' && previous === 'missing'));
+    if (write) writeFileSync(file, actualPng);
+    else if (mode !== false && meaning.length) notes.push('not written: its meaning checks fail');
+    if (previous === 'missing' && !write)
+      notes.push(`no golden at ${file}: run \`npx shikaku-print golden --update\` and commit it after looking at it`);
+    const status = write
+      ? 'written'
+      : previous === 'missing'
+        ? 'missing'
+        : previous === 'same' && notes.length === 0
+          ? 'same'
+          : 'different';
+    const regionMm = c?.region
       ? { x: c.region.x * pxToMm, y: c.region.y * pxToMm, width: c.region.width * pxToMm, height: c.region.height * pxToMm }
       : null;
     return {
       title: pageTitle,
+      group: title,
       status,
-      diffPixels: c.diffPixels,
+      previous,
+      diffPixels: c?.diffPixels ?? 0,
       regionMm,
+      dpi,
       notes,
       ...(status === 'same'
         ? {}
-        : { images: { expected: expectedPng, actual: actualPng, ...(c.diff ? { diff: encodePng(c.diff) } : {}) } }),
+        : {
+            images: {
+              ...(expectedPng ? { expected: expectedPng } : {}),
+              actual: actualPng,
+              ...(c?.diff ? { diff: encodePng(c.diff) } : {}),
+            },
+          }),
     };
   });
 }

@@ -1,10 +1,16 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { extname, join } from 'node:path';
-import { compareImages, maskImage, EXACT, type PixelRect } from './compare.ts';
-import { decodePng, encodePng } from './png.ts';
-import { pageBoxes, rasterizeAll } from './poppler.ts';
-import type { Report, ReportPage } from './report.ts';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdir, mkdtemp } from 'node:fs/promises';
+import { availableParallelism, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pLimit from 'p-limit';
+import sharp from 'sharp';
+import { compareImages, EXACT } from './compare.ts';
+import { alignByPage, alignByRecord, type Pairing, type ProofRecord } from './align.ts';
+import { changedRegions } from './regions.ts';
+import { pageWords, textIn, type Word } from './page-words.ts';
+import { openProof, rasterRange, type PageImage, type Proof, type Rasterizer } from './proofs.ts';
+import { RunReport, type Change, type ReportEntry, type ReportSummary, type ReportView } from './run-report.ts';
+import type { FieldMapSide } from '../engine/index.ts';
 
 /** A region to ignore, in millimetres from the page's top-left corner; page null means every page. */
 export interface Mask {
@@ -22,86 +28,362 @@ export function parseMask(text: string): Mask {
   return { page: m[1] === '*' ? null : Number(m[1]), x: Number(m[2]), y: Number(m[3]), width: Number(m[4]), height: Number(m[5]) };
 }
 
-interface Proof {
-  /** Page sizes in points, when the proof is a PDF. */
-  sizesPt: (number[] | undefined)[];
-  pngs: Buffer[];
+/** How a diff runs. */
+export interface DiffOptions {
+  dpi: number;
+  masks: readonly Mask[];
+  /** Where the report goes (replaced). */
+  reportDir: string;
+  /** The two manifests, when not beside the proofs. */
+  manifests?: readonly [string, string] | undefined;
+  /** Batches rasterized at once: every core when left out. */
+  concurrency?: number | undefined;
+  /** Called after each batch with the records (or pages) done and their total. */
+  onProgress?: ((done: number, total: number) => void) | undefined;
 }
 
-function loadProof(path: string, dpi: number, work: string): Proof {
-  const ext = extname(path).toLowerCase();
-  if (ext === '.png') return { sizesPt: [undefined], pngs: [readFileSync(path)] };
-  if (ext !== '.pdf') throw new Error(`${path}: expected a .pdf or .png proof`);
-  const dir = mkdtempSync(join(work, 'proof-'));
-  const pngs = rasterizeAll(path, dpi, dir).map((f) => readFileSync(f));
-  return { sizesPt: pageBoxes(path).map((b) => b.media.slice(2, 4)), pngs };
+/** The outcome: the counts, what the report says at its top, and where it is. */
+export interface DiffOutcome {
+  aligned: 'record' | 'page';
+  summary: ReportSummary;
+  notes: string[];
+  index: string;
+  /** The entries that are not the same, as one line each (no field values: the terminal is a log). */
+  lines: string[];
+}
+
+/** Pages rasterized in one process, per proof: small enough that a batch's files stay a few dozen MB. */
+const BATCH_PAGES = 24;
+/** A changed region's cells: 1 mm; regions closer than one cell join. */
+const CELL_MM = 1;
+/** A field box is widened by this on each side when gathering its changed pixels (anti-aliased edges). */
+const FIELD_MARGIN_MM = 0.3;
+
+interface Batch {
+  items: Pairing[];
+  ref: [number, number] | null;
+  cand: [number, number] | null;
+}
+
+const pagesOf = (r: ProofRecord | undefined): number[] =>
+  r?.pages ? Array.from({ length: r.pages[1] - r.pages[0] + 1 }, (_, i) => (r.pages as [number, number])[0] + i) : [];
+
+/** Cuts the pairings into batches whose pages are consecutive in each proof. */
+function batchesOf(pairings: readonly Pairing[]): Batch[] {
+  const out: Batch[] = [];
+  let cur: Batch | undefined;
+  const fits = (range: [number, number] | null, pages: number[]) =>
+    pages.length === 0 || range === null || (pages[0] === range[1] + 1 && (pages.at(-1) as number) - range[0] < BATCH_PAGES);
+  const extend = (range: [number, number] | null, pages: number[]): [number, number] | null =>
+    pages.length === 0 ? range : [range ? range[0] : (pages[0] as number), pages.at(-1) as number];
+  for (const p of pairings) {
+    const rp = pagesOf(p.reference);
+    const cp = pagesOf(p.candidate);
+    if (!cur || !fits(cur.ref, rp) || !fits(cur.cand, cp)) {
+      cur = { items: [], ref: null, cand: null };
+      out.push(cur);
+    }
+    cur.items.push(p);
+    cur.ref = extend(cur.ref, rp);
+    cur.cand = extend(cur.cand, cp);
+  }
+  return out;
+}
+
+/** A page's size in mm from its pixels. */
+const sizeMm = (img: PageImage, dpi: number): [number, number] => [(img.width / dpi) * 25.4, (img.height / dpi) * 25.4];
+
+function toRgba(img: PageImage): { width: number; height: number; data: Uint8Array } {
+  const out = new Uint8Array(img.width * img.height * 4);
+  for (let i = 0, j = 0; i < img.data.length; i += 3, j += 4) {
+    out[j] = img.data[i] as number;
+    out[j + 1] = img.data[i + 1] as number;
+    out[j + 2] = img.data[i + 2] as number;
+    out[j + 3] = 255;
+  }
+  return { width: img.width, height: img.height, data: out };
+}
+
+/** Paints the masks of a page white (in place). */
+function applyMasks(img: PageImage, masks: readonly Mask[], page: number, dpi: number): void {
+  const px = dpi / 25.4;
+  for (const m of masks) {
+    if (m.page !== null && m.page !== page) continue;
+    const x0 = Math.max(0, Math.floor(m.x * px));
+    const x1 = Math.min(img.width, Math.ceil((m.x + m.width) * px));
+    for (let y = Math.max(0, Math.floor(m.y * px)); y < Math.min(img.height, Math.ceil((m.y + m.height) * px)); y++)
+      img.data.fill(255, (y * img.width + x0) * 3, (y * img.width + x1) * 3);
+  }
 }
 
 /**
- * Compares two proofs page by page: PDFs are rasterized at `dpi` with poppler's pdftoppm, PNGs compared as
- * they are. Page count and page size mismatches are reported as such; masked regions are ignored; every
- * other pixel must be the same (the exact rule).
+ * Diffs two proofs (PDFs, PNG pages or folders of them) and writes the report as it goes: records are
+ * matched by key when both proofs have manifests with keys (else pages by position, which the report
+ * says), rasterized batch by batch by a pool using every core, and compared pixel for pixel (the exact
+ * rule); each separate changed region is named by the field it is in when the manifest's field map knows
+ * it, with the field's text before and after. Memory stays bounded whatever the page count: a batch's
+ * pages are read one at a time and the report is streamed to its files.
  */
-export function diffProofs(reference: string, candidate: string, options: { dpi: number; masks: readonly Mask[] }): Report {
+export async function diffProofs(referencePath: string, candidatePath: string, options: DiffOptions): Promise<DiffOutcome> {
+  const ref = await openProof(referencePath, options.manifests?.[0]);
+  const cand = await openProof(candidatePath, options.manifests?.[1]);
+  const byRecord = ref.manifest !== undefined && cand.manifest !== undefined;
+  const notes: string[] = [
+    `reference ${referencePath}: ${ref.pageCount} page(s); candidate ${candidatePath}: ${cand.pageCount} page(s); ${options.dpi} dpi.`,
+  ];
+  if (byRecord)
+    notes.push(
+      `Aligned by record: ${ref.manifest?.records.length} reference and ${cand.manifest?.records.length} candidate records matched by key.`,
+    );
+  else {
+    const why = [ref, cand].map((p) => p.manifestNote ?? (p.manifest ? undefined : `${p.path} has no manifest beside it`)).filter(Boolean);
+    notes.push(`Aligned by page order, not by record: ${why.join('; ')}. One record added or removed shifts every later page.`);
+    if (ref.pageCount !== cand.pageCount) notes.push(`Page count differs: reference has ${ref.pageCount}, candidate ${cand.pageCount}.`);
+  }
+  const pairings = byRecord
+    ? alignByRecord(ref.manifest?.records ?? [], cand.manifest?.records ?? [])
+    : alignByPage(ref.pageCount, cand.pageCount);
+  const rasterizer: Rasterizer = ref.kind === 'pdf' && cand.kind === 'pdf' ? 'mupdf' : 'poppler';
+  const report = new RunReport(options.reportDir, {
+    title: 'shikaku-print diff',
+    aligned: byRecord ? 'record' : 'page',
+    referenceLabel: `reference ${referencePath}`,
+    candidateLabel: `candidate ${candidatePath}`,
+  });
+  for (const n of notes) report.note(n);
   const work = mkdtempSync(join(tmpdir(), 'shikaku-diff-'));
+  const lines: string[] = [];
   try {
-    const ref = loadProof(reference, options.dpi, work);
-    const cand = loadProof(candidate, options.dpi, work);
-    const notes: string[] = [
-      `reference ${reference}: ${ref.pngs.length} page(s); candidate ${candidate}: ${cand.pngs.length} page(s); ${options.dpi} dpi.`,
-    ];
-    if (ref.pngs.length !== cand.pngs.length)
-      notes.push(`Page count differs: reference has ${ref.pngs.length}, candidate ${cand.pngs.length}.`);
-    const pages: ReportPage[] = [];
-    const pxPerMm = options.dpi / 25.4;
-    for (let i = 0; i < Math.max(ref.pngs.length, cand.pngs.length); i++) {
-      const title = `page ${i + 1}`;
-      const r = ref.pngs[i];
-      const c = cand.pngs[i];
-      if (!r || !c) {
-        pages.push({
-          title,
-          status: 'different',
-          diffPixels: 0,
-          regionMm: null,
-          notes: [r ? 'only in the reference' : 'only in the candidate'],
-          images: { ...(r ? { expected: r } : {}), ...(c ? { actual: c } : {}) },
-        });
-        continue;
+    const batches = batchesOf(pairings);
+    const limit = pLimit(options.concurrency ?? availableParallelism());
+    const ctx: Context = { ref, cand, dpi: options.dpi, masks: options.masks, report, rasterizer, byRecord, work };
+    // Batches run in parallel; their entries are added to the report in order, each as soon as every
+    // batch before it is in.
+    const done = new Map<number, ReportEntry[]>();
+    let next = 0;
+    let records = 0;
+    let flushing = Promise.resolve();
+    const flush = async () => {
+      for (let entries = done.get(next); entries; entries = done.get(next)) {
+        done.delete(next++);
+        for (const e of entries) {
+          await report.add(e);
+          if (e.status !== 'same') lines.push(describe(e));
+        }
+        records += entries.length;
+        options.onProgress?.(records, pairings.length);
       }
-      const pageNotes: string[] = [];
-      const rs = ref.sizesPt[i];
-      const cs = cand.sizesPt[i];
-      if (rs && cs && (Math.abs((rs[0] ?? 0) - (cs[0] ?? 0)) > 0.01 || Math.abs((rs[1] ?? 0) - (cs[1] ?? 0)) > 0.01)) {
-        pageNotes.push(`Page size differs: reference ${rs.join(' × ')} pt, candidate ${cs.join(' × ')} pt.`);
-      }
-      const rects: PixelRect[] = options.masks
-        .filter((m) => m.page === null || m.page === i + 1)
-        .map((m) => ({
-          x: Math.floor(m.x * pxPerMm),
-          y: Math.floor(m.y * pxPerMm),
-          width: Math.ceil(m.width * pxPerMm),
-          height: Math.ceil(m.height * pxPerMm),
-        }));
-      const result = compareImages(maskImage(decodePng(r), rects), maskImage(decodePng(c), rects), EXACT);
-      if (result.sizeMismatch)
-        pageNotes.push(
-          `Image size differs: reference ${result.sizeMismatch.expected.join(' × ')} px, candidate ${result.sizeMismatch.actual.join(' × ')} px.`,
-        );
-      const same = result.same && pageNotes.length === 0;
-      const reg = result.region;
-      pages.push({
-        title,
-        status: same ? 'same' : 'different',
-        diffPixels: result.diffPixels,
-        regionMm: reg ? { x: reg.x / pxPerMm, y: reg.y / pxPerMm, width: reg.width / pxPerMm, height: reg.height / pxPerMm } : null,
-        notes: pageNotes,
-        ...(same ? {} : { images: { expected: r, actual: c, ...(result.diff ? { diff: encodePng(result.diff) } : {}) } }),
-      });
-    }
-    const ok = ref.pngs.length === cand.pngs.length && pages.every((p) => p.status === 'same');
-    return { title: `shikaku-print diff`, ok, notes, pages };
+    };
+    await Promise.all(
+      batches.map((b, i) =>
+        limit(async () => {
+          done.set(i, await compareBatch(b, i, ctx));
+          flushing = flushing.then(flush);
+          await flushing;
+        }),
+      ),
+    );
+    await flushing;
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
+  const { summary, index } = await report.finish();
+  return { aligned: byRecord ? 'record' : 'page', summary, notes, index, lines };
+}
+
+interface Context {
+  ref: Proof;
+  cand: Proof;
+  dpi: number;
+  masks: readonly Mask[];
+  report: RunReport;
+  rasterizer: Rasterizer;
+  byRecord: boolean;
+  work: string;
+}
+
+/** One line for the terminal: no field values (the terminal's output ends up in logs). */
+function describe(e: ReportEntry): string {
+  const where = e.changes
+    .map(
+      (c) =>
+        `${c.field ?? 'region'} at x ${c.boxMm[0].toFixed(1)} mm, y ${c.boxMm[1].toFixed(1)} mm (${c.boxMm[2].toFixed(1)} × ${c.boxMm[3].toFixed(1)} mm)`,
+    )
+    .join('; ');
+  return `${e.status.toUpperCase()} ${e.title}${where ? `: ${where}` : ''}${e.notes.length ? ` (${e.notes.join(' ')})` : ''}`;
+}
+
+async function compareBatch(batch: Batch, index: number, ctx: Context): Promise<ReportEntry[]> {
+  const dir = await mkdtemp(join(ctx.work, `b${index}-`));
+  try {
+    const refDir = join(dir, 'ref');
+    const candDir = join(dir, 'cand');
+    await Promise.all([mkdir(refDir), mkdir(candDir)]);
+    const readRef = batch.ref ? await rasterRange(ctx.ref, batch.ref[0], batch.ref[1], ctx.dpi, refDir, ctx.rasterizer) : undefined;
+    const readCand = batch.cand ? await rasterRange(ctx.cand, batch.cand[0], batch.cand[1], ctx.dpi, candDir, ctx.rasterizer) : undefined;
+    const out: ReportEntry[] = [];
+    for (const p of batch.items) out.push(await compareOne(p, ctx, readRef, readCand));
+    return out;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+type Reader = ((page: number) => Promise<PageImage>) | undefined;
+
+/** One record (or page) of both proofs, or of one. */
+async function compareOne(p: Pairing, ctx: Context, readRef: Reader, readCand: Reader): Promise<ReportEntry> {
+  const refPages = pagesOf(p.reference);
+  const candPages = pagesOf(p.candidate);
+  const slug = `${ctx.byRecord ? 'r' : 'p'}${p.candidate?.record ?? `x${p.reference?.record}`}`;
+  const title = ctx.byRecord
+    ? p.candidate
+      ? `record ${p.candidate.record}${p.reference && p.reference.record !== p.candidate.record ? ` (reference record ${p.reference.record})` : ''}`
+      : `reference record ${p.reference?.record}`
+    : `page ${p.key}`;
+  const entry: ReportEntry = {
+    key: p.key,
+    title,
+    status: !p.reference ? 'added' : !p.candidate ? 'removed' : 'same',
+    ...(p.reference ? { reference: { record: p.reference.record, pages: refPages } } : {}),
+    ...(p.candidate ? { candidate: { record: p.candidate.record, pages: candPages } } : {}),
+    changes: [],
+    notes: [],
+    views: [],
+  };
+  if (p.reference && !p.reference.pages) entry.notes.push('rejected in the reference: nothing printed');
+  if (p.candidate && !p.candidate.pages) entry.notes.push('rejected in the candidate: nothing printed');
+  if (p.reference && p.candidate && refPages.length !== candPages.length)
+    entry.notes.push(`${refPages.length} page(s) in the reference, ${candPages.length} in the candidate`);
+  const fieldMap = ctx.cand.manifest?.fieldMap ?? ctx.ref.manifest?.fieldMap;
+  for (let i = 0; i < Math.max(refPages.length, candPages.length); i++) {
+    const rp = refPages[i];
+    const cp = candPages[i];
+    const refImg = rp !== undefined && readRef ? await readRef(rp) : undefined;
+    const candImg = cp !== undefined && readCand ? await readCand(cp) : undefined;
+    const label = `page ${i + 1}${ctx.byRecord ? ` of the record (${[rp && `reference page ${rp}`, cp && `candidate page ${cp}`].filter(Boolean).join(', ')})` : ''}`;
+    if (refImg) applyMasks(refImg, ctx.masks, cp ?? rp ?? 0, ctx.dpi);
+    if (candImg) applyMasks(candImg, ctx.masks, cp ?? rp ?? 0, ctx.dpi);
+    if (refImg && candImg && refImg.width === candImg.width && refImg.height === candImg.height && refImg.data.equals(candImg.data))
+      continue;
+    // Something differs: this page is shown.
+    const img = refImg ?? candImg;
+    if (!img) continue;
+    const [widthMm, heightMm] = sizeMm(candImg ?? img, ctx.dpi);
+    const name = `${slug}-${i + 1}`;
+    const view: ReportView = { label, widthMm, heightMm, diffPixels: 0, changes: [] };
+    if (refImg) view.reference = await writePng(ctx.report, `${name}-ref.png`, refImg);
+    if (candImg) view.candidate = await writePng(ctx.report, `${name}-cand.png`, candImg);
+    entry.thumb ??= await writeThumb(ctx.report, `${name}-thumb.png`, candImg ?? img);
+    if (refImg && candImg) {
+      if (entry.status === 'same') entry.status = 'changed';
+      if (refImg.width !== candImg.width || refImg.height !== candImg.height) {
+        const [rw, rh] = sizeMm(refImg, ctx.dpi);
+        entry.notes.push(
+          `${label}: page size differs, reference ${rw.toFixed(1)} × ${rh.toFixed(1)} mm, candidate ${widthMm.toFixed(1)} × ${heightMm.toFixed(1)} mm`,
+        );
+        const change: Change = { page: cp as number, boxMm: [0, 0, round(widthMm), round(heightMm)] };
+        view.changes.push(change);
+        entry.changes.push(change);
+      } else {
+        const c = compareImages(toRgba(refImg), toRgba(candImg), EXACT);
+        view.diffPixels = c.diffPixels;
+        if (c.diff)
+          view.diff = await writePng(
+            ctx.report,
+            `${name}-diff.png`,
+            { width: c.diff.width, height: c.diff.height, data: Buffer.from(c.diff.data) },
+            4,
+          );
+        const mask = new Uint8Array(c.diff ? c.diff.width * c.diff.height : 0);
+        const d = c.diff?.data ?? new Uint8Array();
+        for (let k = 0, j = 0; k < mask.length; k++, j += 4) mask[k] = d[j] === 255 && d[j + 1] === 0 && d[j + 2] === 0 ? 1 : 0;
+        const side = fieldMap?.[i];
+        const changes = await describeChanges(mask, refImg.width, refImg.height, ctx, side, rp, cp as number);
+        view.changes.push(...changes);
+        entry.changes.push(...changes);
+      }
+    } else if (entry.status === 'same') {
+      entry.status = 'changed';
+      entry.notes.push(`${label}: only in the ${refImg ? 'reference' : 'candidate'}`);
+    }
+    entry.views.push(view);
+  }
+  if (entry.notes.length && entry.status === 'same') entry.status = 'changed';
+  return entry;
+}
+
+const round = (v: number) => Math.round(v * 100) / 100;
+
+/**
+ * The separate changes of a page: first one per field of the field map whose box holds differing pixels
+ * (with the field's text before and after), then the connected regions of what is left.
+ */
+async function describeChanges(
+  mask: Uint8Array,
+  width: number,
+  height: number,
+  ctx: Context,
+  side: FieldMapSide | undefined,
+  refPage: number | undefined,
+  candPage: number,
+): Promise<Change[]> {
+  const px = ctx.dpi / 25.4;
+  const toMm = (r: { x: number; y: number; width: number; height: number }): [number, number, number, number] => [
+    round(r.x / px),
+    round(r.y / px),
+    round(r.width / px),
+    round(r.height / px),
+  ];
+  const out: Change[] = [];
+  let words: [Word[], Word[]] | undefined;
+  const text = async () =>
+    (words ??= await Promise.all([
+      ctx.ref.kind === 'pdf' && refPage !== undefined ? pageWords(ctx.ref.path, refPage) : Promise.resolve([]),
+      ctx.cand.kind === 'pdf' ? pageWords(ctx.cand.path, candPage) : Promise.resolve([]),
+    ]));
+  for (const f of side?.fields ?? []) {
+    for (const box of f.boxMm) {
+      const x0 = Math.max(0, Math.floor((box[0] - FIELD_MARGIN_MM) * px));
+      const y0 = Math.max(0, Math.floor((box[1] - FIELD_MARGIN_MM) * px));
+      const x1 = Math.min(width, Math.ceil((box[0] + box[2] + FIELD_MARGIN_MM) * px));
+      const y1 = Math.min(height, Math.ceil((box[1] + box[3] + FIELD_MARGIN_MM) * px));
+      let [bx0, by0, bx1, by1] = [width, height, -1, -1];
+      for (let y = y0; y < y1; y++)
+        for (let x = x0; x < x1; x++) {
+          if (!mask[y * width + x]) continue;
+          mask[y * width + x] = 0;
+          bx0 = Math.min(bx0, x);
+          by0 = Math.min(by0, y);
+          bx1 = Math.max(bx1, x);
+          by1 = Math.max(by1, y);
+        }
+      if (bx1 < 0) continue;
+      const [before, after] = await text();
+      out.push({
+        page: candPage,
+        boxMm: toMm({ x: bx0, y: by0, width: bx1 - bx0 + 1, height: by1 - by0 + 1 }),
+        field: f.label,
+        ...(ctx.ref.kind === 'pdf' ? { before: textIn(before, box) } : {}),
+        ...(ctx.cand.kind === 'pdf' ? { after: textIn(after, box) } : {}),
+      });
+    }
+  }
+  for (const r of changedRegions(mask, width, height, Math.max(1, Math.round(CELL_MM * px)))) out.push({ page: candPage, boxMm: toMm(r) });
+  return out.sort((a, b) => a.boxMm[1] - b.boxMm[1] || a.boxMm[0] - b.boxMm[0]);
+}
+
+async function writePng(report: RunReport, name: string, img: PageImage, channels: 3 | 4 = 3): Promise<string> {
+  await sharp(img.data, { raw: { width: img.width, height: img.height, channels } })
+    .png({ compressionLevel: 6 })
+    .toFile(report.imagePath(name));
+  return name;
+}
+
+async function writeThumb(report: RunReport, name: string, img: PageImage): Promise<string> {
+  await sharp(img.data, { raw: { width: img.width, height: img.height, channels: 3 } })
+    .resize({ width: 320 })
+    .png()
+    .toFile(report.imagePath(name));
+  return name;
 }

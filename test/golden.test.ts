@@ -1,7 +1,7 @@
 // The golden check: every layout's cases match their approved images, and the check fails, showing
 // where, when the output really changes.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Engine, LAYOUTS_DIR, SAMPLE_INSURERS_DIR } from '../engine/index.ts';
@@ -36,7 +36,7 @@ function goldenCopy(layout: string, caseId: string, change: (record: Record<stri
 describe('golden check', () => {
   it("finds every layout's golden cases the same as approved, on the machine that made them", async () => {
     const report = await checkGoldens(engine, { goldenDir: GOLDEN_DIR, update: false, ci: true });
-    writeReport(join(dir, 'report'), report);
+    await writeReport(join(dir, 'report'), report);
     expect(failures(report)).toEqual([]);
     expect(report.ok).toBe(true);
     expect(report.pages.length).toBeGreaterThanOrEqual(28);
@@ -56,10 +56,16 @@ describe('golden check', () => {
     expect(front!.regionMm!.x + front!.regionMm!.width).toBeLessThan(70);
     expect(front!.regionMm!.y).toBeGreaterThan(11);
     expect(front!.regionMm!.y + front!.regionMm!.height).toBeLessThan(18);
-    const html = readFileSync(writeReport(join(root, 'report'), report), 'utf8');
-    expect(html).toContain('kokuho-card / under-70 / page 1: different');
-    expect(html).toContain('data:image/png;base64,');
-    expect((JSON.parse(readFileSync(join(root, 'report', 'summary.json'), 'utf8')) as { ok: boolean }).ok).toBe(false);
+    const index = readFileSync(await writeReport(join(root, 'report'), report), 'utf8');
+    expect(index).toMatch(/kokuho-card \/ under-70<\/a><\/td><td class="status">changed/);
+    const page = readFileSync(join(root, 'report', 'records', '000001.html'), 'utf8');
+    expect(page).toContain('kokuho-card / under-70 / page 1: different');
+    for (const kind of ['old', 'new', 'diff']) expect(page).toContain(`src="../img/c1-1-${kind}.png"`);
+    expect(
+      readFileSync(join(root, 'report', 'img', 'c1-1-old.png')).equals(readFileSync(join(root, 'kokuho-card', 'under-70', 'page-1.png'))),
+    ).toBe(true);
+    const json = JSON.parse(readFileSync(join(root, 'report', 'report.json'), 'utf8')) as { summary: Record<string, number> };
+    expect(json.summary).toEqual({ same: 0, changed: 1, added: 0, removed: 0 });
   });
 
   it("fails when a layout's CSS moves text by 0.05 mm", async () => {
@@ -94,7 +100,9 @@ describe('golden check', () => {
     expect(report.ok).toBe(false);
     expect(report.pages[1]).toMatchObject({ status: 'missing' });
     expect(existsSync(join(root, 'kouki-card', 'rate-1', 'page-2.png'))).toBe(false);
-    await expect(checkGoldens(engine, { goldenDir: root, update: true, ci: true })).rejects.toThrow(/refusing to update goldens under CI/);
+    await expect(checkGoldens(engine, { goldenDir: root, update: 'changed', ci: true })).rejects.toThrow(
+      /refusing to update goldens under CI/,
+    );
   });
 
   it('says plainly when it runs in another environment than the goldens were made in', async () => {
@@ -105,13 +113,46 @@ describe('golden check', () => {
     expect(report.notes.join('\n')).toMatch(/Different environment: goldens were made with Chrome\/1\.0, this machine runs Chrome\//);
   });
 
-  it('rewrites goldens only with update, outside CI', async () => {
+  it('rewrites goldens only with update, outside CI, as --update=missing|changed|all says, and reports old, new and difference', async () => {
     const root = goldenCopy('kenpo-card', 'honnin', (r) => void (r.number = '46'));
     const file = join(root, 'kenpo-card', 'honnin', 'page-1.png');
+    const back = join(root, 'kenpo-card', 'honnin', 'page-2.png');
     const old = readFileSync(file);
-    const report = await checkGoldens(engine, { goldenDir: root, update: true, ci: false, layout: 'kenpo-card' });
-    expect(report.pages.map((p) => p.status)).toEqual(['written', 'written']);
+    // missing: only pages without a golden are written; the changed front is not.
+    const missing = await checkGoldens(engine, { goldenDir: root, update: 'missing', ci: false, layout: 'kenpo-card' });
+    expect(missing.pages.map((p) => p.status)).toEqual(['different', 'same']);
+    expect(readFileSync(file).equals(old)).toBe(true);
+    // changed: the changed front is written, the back that is the same is left alone.
+    const backTime = statSync(back).mtimeMs;
+    const changed = await checkGoldens(engine, { goldenDir: root, update: 'changed', ci: false, layout: 'kenpo-card' });
+    expect(changed.pages.map((p) => [p.status, p.previous])).toEqual([
+      ['written', 'different'],
+      ['same', 'same'],
+    ]);
     expect(readFileSync(file).equals(old)).toBe(false);
+    expect(statSync(back).mtimeMs).toBe(backTime);
+    // The report of the update shows the old golden, the new one and their difference.
+    await writeReport(join(root, 'report'), changed);
+    const json = JSON.parse(readFileSync(join(root, 'report', 'report.json'), 'utf8')) as {
+      records: { status: string; updated?: boolean }[];
+    };
+    expect(json.records).toEqual([expect.objectContaining({ status: 'changed', updated: true })]);
+    expect(readFileSync(join(root, 'report', 'img', 'c1-1-old.png')).equals(old)).toBe(true);
+    expect(readFileSync(join(root, 'report', 'img', 'c1-1-new.png')).equals(readFileSync(file))).toBe(true);
+    expect(existsSync(join(root, 'report', 'img', 'c1-1-diff.png'))).toBe(true);
+    // all: every page is written again.
+    const all = await checkGoldens(engine, { goldenDir: root, update: 'all', ci: false, layout: 'kenpo-card' });
+    expect(all.pages.map((p) => p.status)).toEqual(['written', 'written']);
     expect((await checkGoldens(engine, { goldenDir: root, update: false, ci: true, layout: 'kenpo-card' })).ok).toBe(true);
+    // A page with no golden is added, and written by missing.
+    rmSync(back);
+    const added = await checkGoldens(engine, { goldenDir: root, update: 'missing', ci: false, layout: 'kenpo-card' });
+    expect(added.pages.map((p) => [p.status, p.previous])).toEqual([
+      ['same', 'same'],
+      ['written', 'missing'],
+    ]);
+    await writeReport(join(root, 'report-added'), added);
+    const addedJson = JSON.parse(readFileSync(join(root, 'report-added', 'report.json'), 'utf8')) as { summary: Record<string, number> };
+    expect(addedJson.summary).toEqual({ same: 0, changed: 0, added: 1, removed: 0 });
   });
 });

@@ -108,6 +108,26 @@ export const FITTING_REPORT = `(() => {
   });
 })()`;
 
+/**
+ * Where every fixed box of the document is, without what fitting did: the distinct
+ * `side TAB field TAB x,y,width,height` (mm from the page's top-left corner, to 0.1 mm) of a chunk. Boxes
+ * are fixed by the layout, so a chunk answers a few dozen lines whatever its size: the field map of the
+ * manifest, by which the proof diff names the field a change is in.
+ */
+export const FIELD_BOXES = `(() => {
+  const MM_PER_PX = 25.4 / 96;
+  const seen = new Set();
+  for (const sheet of document.querySelectorAll('.sheet')) {
+    const page = sheet.getBoundingClientRect();
+    for (const el of sheet.querySelectorAll('[data-field]')) {
+      const box = el.getBoundingClientRect();
+      const mm = [box.left - page.left, box.top - page.top, box.width, box.height].map((v) => Math.round(v * MM_PER_PX * 10) / 10);
+      seen.add(sheet.dataset.side + '\t' + el.dataset.field + '\t' + mm.join(','));
+    }
+  }
+  return [...seen];
+})()`;
+
 /** A fixed box of a printed page and what fitting did to it (FITTING_REPORT). */
 export interface FieldFit {
   /** The record's 0-based position in the render. */

@@ -2,7 +2,7 @@ import type { Browser, Page } from 'puppeteer-core';
 import { PrintError, cancelledError, throwIfCancelled } from '../errors.ts';
 import type { AssetServer } from './asset-server.ts';
 import { DRAW_RULES } from './rules.ts';
-import { FIT_FIELDS, FITTING_REPORT, OVERFLOWS, type FieldFit } from './fit-fields.ts';
+import { FIELD_BOXES, FIT_FIELDS, FITTING_REPORT, OVERFLOWS, type FieldFit } from './fit-fields.ts';
 import type { StepTimes } from '../step-times.ts';
 import { documentHtml } from '../template/document.ts';
 
@@ -18,6 +18,8 @@ export interface PrintedChunk {
   overflowing: OverflowingField[];
   /** With PrintOptions.report: every fixed box and what fitting did to it. */
   fitting?: FieldFit[];
+  /** With PrintOptions.fieldBoxes: the distinct fixed boxes of the chunk (FIELD_BOXES). */
+  fieldBoxes?: string[];
 }
 
 /** What a tab prints: the head of a layout's documents, kept loaded from chunk to chunk, and a chunk's body. */
@@ -60,6 +62,8 @@ export interface PrintOptions {
   signal?: AbortSignal | undefined;
   /** Also answer every fixed box and what fitting did to it (the studio's overlay). */
   report?: boolean | undefined;
+  /** Also answer where the fixed boxes are (FIELD_BOXES): the manifest's field map. */
+  fieldBoxes?: boolean | undefined;
   /**
    * A draft proof (the studio): printed even when a box overflows, which `overflowing` still names. Never
    * for output that is sent anywhere: overflowing text would be cut off.
@@ -153,7 +157,7 @@ export class TabPool {
   }
 
   private async printIn(page: Page, doc: PrintDocument, options: PrintOptions): Promise<PrintedChunk> {
-    const { checkOnly = false, report = false, draft = false } = options;
+    const { checkOnly = false, report = false, draft = false, fieldBoxes = false } = options;
     const step = <T>(name: string, work: () => Promise<T>) => this.times.time(name, work);
     if (this.heads.get(page) !== doc.head) {
       this.heads.delete(page);
@@ -179,6 +183,7 @@ export class TabPool {
     const overflowing = (await step('overflow check', () => this.evaluate(page, OVERFLOWING_FIELDS))) as OverflowingField[];
     const fitting = report ? ((await this.evaluate(page, FITTING_REPORT)) as FieldFit[]) : undefined;
     if ((overflowing.length && !draft) || checkOnly) return { pdf: new Uint8Array(), overflowing, ...(fitting ? { fitting } : {}) };
+    const boxes = fieldBoxes ? ((await this.evaluate(page, FIELD_BOXES)) as string[]) : undefined;
     await step('rules', () => this.evaluate(page, DRAW_RULES));
     const pdf = await step('print (page.pdf)', () =>
       page.pdf({
@@ -189,7 +194,7 @@ export class TabPool {
         timeout: this.timeoutMs,
       }),
     );
-    return { pdf, overflowing, ...(fitting ? { fitting } : {}) };
+    return { pdf, overflowing, ...(fitting ? { fitting } : {}), ...(boxes ? { fieldBoxes: boxes } : {}) };
   }
 
   /**

@@ -1,7 +1,7 @@
 import { closeSync, existsSync, openSync, readdirSync, renameSync, rmSync, statSync, writeFileSync, writeSync, mkdtempSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { PrintError } from '../errors.ts';
-import type { RenderSummary } from '../render.ts';
+import type { FieldMapSide, RenderSummary } from '../render.ts';
 import type { PdfSink } from '../pdf/pdf-writer.ts';
 import { rasterizePdfFile } from '../png/rasterize.ts';
 import type { PngMode } from '../png/finish-png.ts';
@@ -22,7 +22,9 @@ export interface Manifest {
   output: string;
   pageCount: number;
   dpi?: number;
-  records: { record: number; pages: [number, number]; files?: string[]; placements?: Placement[] }[];
+  /** Where the fixed boxes are on each side (trim pages): the proof diff names changed fields by it. */
+  fieldMap?: FieldMapSide[];
+  records: { record: number; key?: string; pages: [number, number]; files?: string[]; placements?: Placement[] }[];
 }
 
 /** Produces a PDF into a sink: the engine's render, bound to its layout and records. */
@@ -35,12 +37,14 @@ function manifestOf(result: RenderSummary, format: 'pdf' | 'png', output: string
     output: basename(output),
     pageCount: result.pageCount,
     ...(dpi === undefined ? {} : { dpi }),
+    ...(result.fieldMap ? { fieldMap: result.fieldMap } : {}),
     records: result.records.map((r) => {
       const pages: [number, number] = [r.firstPage, r.lastPage];
       const placed = r.placements ? { placements: r.placements } : {};
-      if (format === 'pdf') return { record: r.record, pages, ...placed };
+      const key = r.key === undefined ? {} : { key: r.key };
+      if (format === 'pdf') return { record: r.record, ...key, pages, ...placed };
       const files = Array.from({ length: r.lastPage - r.firstPage + 1 }, (_, i) => pngName(r.record, i + 1));
-      return { record: r.record, pages, files, ...placed };
+      return { record: r.record, ...key, pages, files, ...placed };
     }),
   };
 }

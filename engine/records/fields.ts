@@ -28,6 +28,11 @@ export const FIELDS = {
   remarks: { label: '備考', kind: 'string', expected: 'a string' },
   myNumberLast4: { label: '個人番号下4桁', kind: 'nullable-string', expected: '4 digits, or null when not registered' },
   portalUrl: { label: 'QRコードのURL', kind: 'string', expected: 'an https:// URL' },
+  ref: {
+    label: '整理番号',
+    kind: 'string',
+    expected: "the caller's own id of the record, never printed: 1 to 64 letters, digits or . _ : / -",
+  },
 } as const satisfies Record<string, FieldInfo>;
 
 /** What the engine knows of one field. */

@@ -47,6 +47,7 @@ export const recordSchema = z
       .regex(/^\d{4}$/)
       .nullable(),
     portalUrl: z.url({ protocol: /^https$/ }),
+    ref: z.string().regex(/^[A-Za-z0-9._:/-]{1,64}$/),
   })
   .partial();
 

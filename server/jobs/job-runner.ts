@@ -233,6 +233,7 @@ export class JobRunner {
     let input = this.store.chunkInput(job.id, n);
     const rejections: Rejection[] = [];
     let pdf: Uint8Array = new Uint8Array();
+    let keys: string[] = [];
     while (input.length) {
       const stop = this.metrics.renderSeconds.startTimer({ kind: 'job_chunk' });
       try {
@@ -242,6 +243,7 @@ export class JobRunner {
         );
         stop();
         pdf = result.pdf;
+        keys = result.records.map((r) => r.key ?? '');
         this.metrics.pages.inc({ layout: layout.id }, result.pageCount);
         break;
       } catch (err) {
@@ -257,7 +259,7 @@ export class JobRunner {
       }
     }
     this.disk.require(pdf.length * 2);
-    const meta: ChunkMeta = { printed: input.map(([index]) => index), rejections };
+    const meta: ChunkMeta = { printed: input.map(([index]) => index), keys, rejections };
     await this.store.writeChunk(job.id, n, pdf, meta);
     job.done += meta.printed.length;
     job.rejected += new Set(rejections.map((r) => r.record)).size;
@@ -277,6 +279,7 @@ export class JobRunner {
     // The output stage numbers the printed records 0, 1, 2 … in input order; the manifest speaks of input
     // positions. (Chunks may hold them in print order: printInSheetOrder.)
     const printed = metas.flatMap((m) => m.printed).sort((a, b) => a - b);
+    const keys = new Map(metas.flatMap((m) => m.printed.map((index, k): [number, string | undefined] => [index, m.keys?.[k]])));
     const position = new Map(printed.map((index, p) => [index, p]));
     const pages = new Map<number, RecordPages>();
     const resultPath = this.store.resultPath(job.id);
@@ -292,7 +295,11 @@ export class JobRunner {
         );
       }
       const summary = await target.finish({ title: layout.name, subject: `${layout.id}: job ${job.id}` });
-      for (const r of summary.records) pages.set(printed[r.record - 1] as number, r);
+      for (const r of summary.records) {
+        const index = printed[r.record - 1] as number;
+        const key = keys.get(index);
+        pages.set(index, { ...r, ...(key ? { key } : {}) });
+      }
     });
     if (output.color === 'press') {
       // Ghostscript writes the press file beside the result, which it then replaces: never read into memory.
@@ -324,7 +331,12 @@ async function writeManifest(path: string, job: Job, pages: Map<number, RecordPa
     for (let i = 0; i < job.total; i++) {
       const p = pages.get(i);
       const entry = p
-        ? { record: i + 1, pages: [p.firstPage, p.lastPage], ...(p.placements ? { placements: p.placements } : {}) }
+        ? {
+            record: i + 1,
+            ...(p.key ? { key: p.key } : {}),
+            pages: [p.firstPage, p.lastPage],
+            ...(p.placements ? { placements: p.placements } : {}),
+          }
         : { record: i + 1, rejected: byRecord.get(i + 1) ?? [] };
       put(`    ${JSON.stringify(entry)}${i + 1 < job.total ? ',' : ''}\n`);
     }

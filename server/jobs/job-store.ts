@@ -43,6 +43,8 @@ export interface Job {
 /** What a printed chunk holds: the 0-based input positions printed, and the records its print rejected. */
 export interface ChunkMeta {
   printed: number[];
+  /** The key of each printed record (record-key.ts), as `printed`; absent in chunks of an older version. */
+  keys?: string[];
   rejections: Rejection[];
 }
 
