@@ -12,6 +12,7 @@ import { intOption, formatOption } from './options.ts';
 import { EXIT } from './report.ts';
 import { benchIntake } from './bench-intake.ts';
 import { benchEngine } from './bench-run.ts';
+import { benchDiff } from './bench-diff.ts';
 
 /** `count` records made from the layout's samples, each with its own 番号. */
 function benchRecords(layout: Layout, count: number): Record<string, unknown>[] {
@@ -40,6 +41,7 @@ export async function benchCommand(values: Record<string, unknown>): Promise<num
     if (withJob !== undefined) return benchHttpDuringJob(layout, withJob, seconds, intOption(values, 'clients', 1, 256) ?? 1, json);
     return benchHttp(layout, seconds, intOption(values, 'clients', 1, 256), json);
   }
+  if (values.diff === true) return benchDiff(layout, records, json);
   if (values.intake === true) return benchIntake(layout, intOption(values, 'mb', 1, 4096) ?? 250);
   if (typeof values.impose === 'string') return benchImpose(layout, records, values.impose, { tabs, chunkSize });
 

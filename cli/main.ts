@@ -52,7 +52,7 @@ const COMMANDS: Record<string, Command> = {
   bench: {
     summary: 'measure throughput: render N generated records and print cards/s, pages/s and memory',
     usage:
-      'bench [--layout ID] [--records N] [--format pdf|png] [--tabs N] [--chunk N] [--reference] [--profile] [--cli | --http [--seconds N] | --intake [--mb N] | --impose SHEET] [--json]  (--http [--clients N] [--with-job N] [--json])',
+      'bench [--layout ID] [--records N] [--format pdf|png] [--tabs N] [--chunk N] [--reference] [--profile] [--cli | --http [--seconds N] | --intake [--mb N] | --impose SHEET | --diff] [--json]  (--http [--clients N] [--with-job N] [--json])',
     options: {
       layout: { type: 'string', default: 'kokuho-card' },
       records: { type: 'string', default: '1000' },
@@ -70,6 +70,7 @@ const COMMANDS: Record<string, Command> = {
       reference: { type: 'boolean', default: false },
       'with-job': { type: 'string' },
       profile: { type: 'boolean', default: false },
+      diff: { type: 'boolean', default: false },
     },
     run: (v) => benchCommand(v),
   },

@@ -32,7 +32,11 @@ export class ProcessSampler {
   private tree: number[] = [];
   private samples = 0;
 
-  constructor(private readonly rootPid: () => number | undefined) {
+  /** `includeSelf` false: only the tree of `rootPid` (a command the bench runs as a child process). */
+  constructor(
+    private readonly rootPid: () => number | undefined,
+    private readonly includeSelf = true,
+  ) {
     this.timer = setInterval(() => this.sample(), 200);
     this.sample();
   }
@@ -55,11 +59,11 @@ export class ProcessSampler {
     // the processes already known are read, so the sampler itself stays out of the figures it takes.
     if (this.samples++ % 5 === 0) {
       this.scan();
-      const pss = [process.pid, ...this.tree].reduce((sum, pid) => sum + readPss(pid), 0);
+      const pss = [...(this.includeSelf ? [process.pid] : []), ...this.tree].reduce((sum, pid) => sum + readPss(pid), 0);
       this.peakPssKiB = Math.max(this.peakPssKiB, pss);
     }
-    let total = readProc(process.pid)?.rssKiB ?? 0;
-    const byKind: Record<string, number> = { node: total };
+    let total = this.includeSelf ? (readProc(process.pid)?.rssKiB ?? 0) : 0;
+    const byKind: Record<string, number> = this.includeSelf ? { node: total } : {};
     for (const pid of this.tree) {
       const info = readProc(pid, this.rootPid());
       if (!info) continue;

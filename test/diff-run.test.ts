@@ -92,7 +92,7 @@ describe('the report in Chromium', () => {
     page.on('console', (m) => {
       if (m.type() === 'error' || m.type() === 'warn') problems.push(`console ${m.type()}: ${m.text()}`);
     });
-    page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+    page.on('pageerror', (e) => problems.push(`page error: ${(e as Error).message}`));
     page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()}`));
     page.on('request', (r) => {
       if (!r.url().startsWith(`file://${report}/`)) problems.push(`request outside the report: ${r.url()}`);
@@ -130,7 +130,7 @@ describe('the report in Chromium', () => {
     expect(await page.$eval('h1', (h) => h.textContent)).toContain('record 1202 (reference record 1201): changed');
     expect(await page.$eval('table.changes', (t) => t.textContent)).toContain('岡本 三四郎');
     // The views: 2 slider, 3 blend, 4 flicker, 5 difference, 1 side by side.
-    const mode = () => page.$eval('.view', (v) => [...v.classList].find((c) => c.startsWith('mode-')));
+    const mode = () => page.$eval('.view', (v) => Array.from(v.classList).find((c) => c.startsWith('mode-')));
     for (const [key, want] of [
       ['2', 'mode-slider'],
       ['3', 'mode-blend'],
