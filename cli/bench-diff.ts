@@ -43,9 +43,13 @@ export async function benchDiff(layout: Layout, records: Record<string, unknown>
     const bin = fileURLToPath(new URL('../bin/shikaku-print.js', import.meta.url));
     const report = join(dir, 'report');
     const t0 = performance.now();
-    const child = spawn(process.execPath, [bin, 'diff', join(dir, 'reference.pdf'), join(dir, 'candidate.pdf'), '--report', report, '--quiet'], {
-      stdio: ['ignore', 'pipe', 'inherit'],
-    });
+    const child = spawn(
+      process.execPath,
+      [bin, 'diff', join(dir, 'reference.pdf'), join(dir, 'candidate.pdf'), '--report', report, '--quiet'],
+      {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      },
+    );
     const sampler = new ProcessSampler(() => child.pid, false);
     let out = '';
     child.stdout.on('data', (b: Buffer) => (out += b.toString()));

@@ -1,6 +1,16 @@
 import { resolve } from 'node:path';
 import { Engine, getLayout, loadLayouts, LAYOUTS_DIR, SAMPLE_INSURERS_DIR } from '../engine/index.ts';
-import { checkGoldens, diffProofs, parseMask, writeReport, DiffInputError, GOLDEN_DIR, type Report } from '../qa/index.ts';
+import {
+  checkGoldens,
+  diffProofs,
+  parseMask,
+  writeReport,
+  DiffInputError,
+  ReportDirError,
+  RunReport,
+  GOLDEN_DIR,
+  type Report,
+} from '../qa/index.ts';
 import { intOption } from './options.ts';
 import { EXIT, UsageError } from './report.ts';
 
@@ -18,6 +28,16 @@ function printReport(report: Report, html: string): void {
   process.stdout.write(`${report.ok ? 'ok' : 'FAILED'}: report ${html}\n`);
 }
 
+/** Refuses (exit 2) a report folder that holds anything but an earlier report, before any work. */
+function usableReportDir(dir: string): void {
+  try {
+    RunReport.check(dir);
+  } catch (err) {
+    if (err instanceof ReportDirError) throw new UsageError(err.message);
+    throw err;
+  }
+}
+
 const UPDATE_MODES = ['missing', 'changed', 'all'] as const;
 
 /**
@@ -32,11 +52,13 @@ export async function goldenCommand(values: Record<string, unknown>): Promise<nu
   const update = values.update === undefined ? false : UPDATE_MODES.find((m) => m === values.update);
   if (update === undefined) throw new UsageError(`--update takes missing, changed or all, not "${String(values.update)}"`);
   if (update && ci) throw new UsageError('refusing `golden --update` under CI: goldens change only when a person updates them');
+  const reportDir = resolve(String(values.report));
+  usableReportDir(reportDir);
   // Goldens show the sample insurers' seals and contacts, from wherever the check is run.
   const engine = await Engine.start({ insurersDir: SAMPLE_INSURERS_DIR, layoutsDir });
   try {
     const report = await checkGoldens(engine, { goldenDir, update, ci, ...(layout ? { layout } : {}) });
-    printReport(report, await writeReport(resolve(String(values.report)), report));
+    printReport(report, await writeReport(reportDir, report));
     return report.ok ? EXIT.ok : EXIT.failure;
   } finally {
     await engine.close();
@@ -62,6 +84,8 @@ export async function diffCommand(values: Record<string, unknown>, positionals: 
   });
   const manifests = values.manifest as string[] | undefined;
   if (manifests && manifests.length !== 2) throw new UsageError('--manifest names two manifests: --manifest REF_MANIFEST CAND_MANIFEST');
+  const reportDir = resolve(String(values.report));
+  usableReportDir(reportDir);
   const quiet = values.quiet === true;
   let shown = 0;
   const onProgress = (done: number, total: number) => {
@@ -75,12 +99,12 @@ export async function diffCommand(values: Record<string, unknown>, positionals: 
     outcome = await diffProofs(positionals[0] as string, positionals[1] as string, {
       dpi,
       masks,
-      reportDir: resolve(String(values.report)),
+      reportDir,
       manifests: manifests as [string, string] | undefined,
       onProgress,
     });
   } catch (err) {
-    if (err instanceof DiffInputError) throw new UsageError(err.message);
+    if (err instanceof DiffInputError || err instanceof ReportDirError) throw new UsageError(err.message);
     throw err;
   }
   const { summary: s } = outcome;

@@ -49,6 +49,7 @@ export { insurerCheckDigit, isValidInsurerNumber } from './format/insurer-number
 export { parseIsoDate, ageOn } from './format/dates.ts';
 export { verifyFonts, readPinnedFonts } from './fonts/fonts.ts';
 export { chromiumPath, CHROMIUM_ARGS } from './browser/chromium.ts';
+export { makeOwnedTempDir, sweepOrphans } from './browser/orphans.ts';
 export { printReference } from './browser/reference-print.ts';
 export type { ReferenceRun } from './browser/reference-print.ts';
 export type { StepTime } from './step-times.ts';

@@ -36,10 +36,11 @@ interface ManifestFile {
 }
 
 /**
- * Reads a manifest (`render`'s `PATH.manifest.json` or a job's `/manifest`). Answers undefined when its
- * records carry no `key` (a manifest of an older version): such proofs are compared page by page.
+ * Reads a manifest (`render`'s `PATH.manifest.json` or a job's `/manifest`). Answers, as a string, why it
+ * cannot align records when it cannot: records without `key` (a manifest of an older version), or imposed
+ * sheets (a sheet holds many records); such proofs are compared page by page.
  */
-export function readManifest(path: string): ProofManifest | undefined {
+export function readManifest(path: string): ProofManifest | string {
   if (!existsSync(path)) throw new DiffInputError(`${path}: no such manifest`);
   let data: ManifestFile;
   try {
@@ -53,7 +54,8 @@ export function readManifest(path: string): ProofManifest | undefined {
   for (const [i, raw] of (data.records as unknown[]).entries()) {
     const r = raw as { record?: unknown; key?: unknown; pages?: unknown };
     if (typeof r.record !== 'number') throw new DiffInputError(`${path}: records[${i}] has no record number`);
-    if (typeof r.key !== 'string') return undefined;
+    if (typeof r.key !== 'string') return `${path} has no record keys (made by an older version)`;
+    if ((r as { placements?: unknown }).placements !== undefined) return `${path} is of imposed sheets, compared sheet by sheet`;
     const n = (seen.get(r.key) ?? 0) + 1;
     seen.set(r.key, n);
     const pages = Array.isArray(r.pages) && r.pages.length === 2 ? ([Number(r.pages[0]), Number(r.pages[1])] as [number, number]) : null;

@@ -1,6 +1,6 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { mkdir, mkdtemp } from 'node:fs/promises';
-import { availableParallelism, tmpdir } from 'node:os';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import pLimit from 'p-limit';
 import sharp from 'sharp';
@@ -10,7 +10,7 @@ import { changedRegions } from './regions.ts';
 import { pageWords, textIn, type Word } from './page-words.ts';
 import { openProof, rasterRange, type PageImage, type Proof, type Rasterizer } from './proofs.ts';
 import { RunReport, type Change, type ReportEntry, type ReportSummary, type ReportView } from './run-report.ts';
-import type { FieldMapSide } from '../engine/index.ts';
+import { makeOwnedTempDir, sweepOrphans, type FieldMapSide } from '../engine/index.ts';
 
 /** A region to ignore, in millimetres from the page's top-left corner; page null means every page. */
 export interface Mask {
@@ -151,7 +151,10 @@ export async function diffProofs(referencePath: string, candidatePath: string, o
     candidateLabel: `candidate ${candidatePath}`,
   });
   for (const n of notes) report.note(n);
-  const work = mkdtempSync(join(tmpdir(), 'shikaku-diff-'));
+  // The pages are people's cards: their folder is named for this process, so that if it is killed the next
+  // diff or engine start removes what it left.
+  sweepOrphans();
+  const work = makeOwnedTempDir('diff');
   const lines: string[] = [];
   try {
     const batches = batchesOf(pairings);

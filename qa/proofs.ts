@@ -39,8 +39,8 @@ export async function openProof(path: string, manifestPath?: string): Promise<Pr
   const manifestFile = manifestPath ?? `${path}.manifest.json`;
   const manifest = manifestPath !== undefined || existsSync(manifestFile) ? readManifest(manifestFile) : undefined;
   const withManifest = (p: Proof): Proof => {
-    if (manifest) return { ...p, manifest };
-    return existsSync(manifestFile) ? { ...p, manifestNote: `${manifestFile} has no record keys (made by an older version)` } : p;
+    if (typeof manifest === 'string') return { ...p, manifestNote: manifest };
+    return manifest ? { ...p, manifest } : p;
   };
   if (statSync(path).isDirectory()) {
     const files = readdirSync(path)

@@ -1,4 +1,4 @@
-import { createReadStream, createWriteStream, copyFileSync, mkdirSync, rmSync, type WriteStream } from 'node:fs';
+import { createReadStream, createWriteStream, copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, type WriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { pipeline } from 'node:stream/promises';
 import { join } from 'node:path';
@@ -66,6 +66,9 @@ export interface ReportHead {
   candidateLabel: string;
 }
 
+/** A report folder that may not be used: it holds what is not an earlier report. */
+export class ReportDirError extends Error {}
+
 const ASSETS = fileURLToPath(new URL('./report-assets/', import.meta.url));
 const PER_INDEX_PAGE = 100;
 
@@ -109,12 +112,29 @@ export class RunReport {
     readonly dir: string,
     private readonly head: ReportHead,
   ) {
-    rmSync(dir, { recursive: true, force: true });
+    RunReport.clear(dir);
     mkdirSync(join(dir, 'records'), { recursive: true });
     mkdirSync(join(dir, 'img'), { recursive: true });
     for (const f of ['report.css', 'report.js']) copyFileSync(join(ASSETS, f), join(dir, f));
     this.json = createWriteStream(join(dir, '.records.part'));
     this.junit = createWriteStream(join(dir, '.junit.part'));
+  }
+
+  /**
+   * Empties `dir` for a new report: a folder that is new, empty or holds an earlier report. Any other
+   * folder is refused (ReportDirError), never deleted: `--report .` must not empty a person's folder.
+   */
+  static clear(dir: string): void {
+    RunReport.check(dir);
+    rmSync(dir, { recursive: true, force: true });
+  }
+
+  /** Throws ReportDirError unless `dir` may take a report (RunReport.clear); before long work starts. */
+  static check(dir: string): void {
+    if (!existsSync(dir)) return;
+    const files = readdirSync(dir);
+    if (files.length && !(files.includes('report.js') && files.includes('index.html')))
+      throw new ReportDirError(`--report ${dir} holds other files (${files.slice(0, 3).join(', ')}); give an empty or new folder`);
   }
 
   /** Where an image of the report goes: `img/NAME`. */

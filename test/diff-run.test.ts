@@ -118,7 +118,7 @@ describe('the report in Chromium', () => {
     ]);
     expect(await page.$eval('.summary', (e) => e.textContent)).toContain('1998 same · 1 changed · 1 added · 1 removed');
     // Thumbnails are there and loaded.
-    expect(await page.$$eval('td.thumb img', (imgs) => imgs.map((i) => (i as HTMLImageElement).naturalWidth))).toEqual([320, 320, 320]);
+    expect(await page.$$eval('td.thumb img', (imgs) => imgs.map((i) => i.naturalWidth))).toEqual([320, 320, 320]);
     // Filter by status: the added record hidden, and j moves over the rows still shown.
     await page.click('.filters input[name=added]');
     expect(await page.$$eval('tr.entry.hidden', (rows) => rows.map((r) => r.getAttribute('data-status')))).toEqual(['added']);

@@ -229,5 +229,41 @@ describe('shikaku-print diff', () => {
     expect(notPdf.code).toBe(2);
     expect(notPdf.stderr).toMatch(/text\.pdf: not a readable PDF/);
     expect(readdirSync(dir)).not.toContain('x1');
+    // A report folder that holds anything but an earlier report is refused, and left as it is.
+    const mine = join(dir, 'mine');
+    mkdirSync(mine);
+    writeFileSync(join(mine, 'notes.txt'), 'mine');
+    const taken = await cli('diff', reference, changed, '--report', mine);
+    expect(taken.code).toBe(2);
+    expect(taken.stderr).toContain('holds other files (notes.txt); give an empty or new folder');
+    expect(readdirSync(mine)).toEqual(['notes.txt']);
+    // An earlier report is replaced.
+    expect((await cli('diff', reference, reference, '--report', join(dir, 'same'))).code).toBe(0);
+  });
+
+  it('compares imposed sheets sheet by sheet, and says why', async () => {
+    for (const [data, out] of [
+      ['a.json', 'a-a4.pdf'],
+      ['b.json', 'b-a4.pdf'],
+    ] as const) {
+      const r = await cli(
+        'render',
+        '--layout',
+        'kokuho-card',
+        '--data',
+        join(dir, data),
+        '--out',
+        join(dir, out),
+        '--impose',
+        'a4',
+        '--quiet',
+      );
+      expect(r.code, r.stderr).toBe(0);
+    }
+    const r = await cli('diff', join(dir, 'a-a4.pdf'), join(dir, 'b-a4.pdf'), '--dpi', '100', '--report', join(dir, 'sheets'));
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('a-a4.pdf.manifest.json is of imposed sheets, compared sheet by sheet');
+    // Both sheet sides differ: the 番号 on the front, and the slug of each side names its file.
+    expect(readReport('sheets')).toMatchObject({ aligned: 'page', summary: { same: 0, changed: 2, added: 0, removed: 0 } });
   });
 });

@@ -45,7 +45,7 @@ export function ownerMarker(pid: number = process.pid): string {
  * Makes a temp folder owned by this process, `<tmp>/shikaku-print-<kind>-<pid>-XXXXXX`: the pid in its name
  * lets a later start remove it once this process is gone, however it ended.
  */
-export function makeOwnedTempDir(kind: 'fonts' | 'profile'): string {
+export function makeOwnedTempDir(kind: 'fonts' | 'profile' | 'diff'): string {
   return mkdtempSync(join(tmpdir(), `shikaku-print-${kind}-${process.pid}-`));
 }
 
