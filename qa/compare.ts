@@ -93,15 +93,3 @@ function regionOf(diff: Uint8Array, width: number, height: number): PixelRect | 
   }
   return x1 < 0 ? null : { x: x0, y: y0, width: x1 - x0 + 1, height: y1 - y0 + 1 };
 }
-
-/** Paints `rects` white in an image (a copy): masked regions are ignored by the comparison. */
-export function maskImage(img: RgbaImage, rects: readonly PixelRect[]): RgbaImage {
-  const data = new Uint8Array(img.data);
-  for (const r of rects) {
-    for (let y = Math.max(0, r.y); y < Math.min(img.height, r.y + r.height); y++) {
-      for (let x = Math.max(0, r.x); x < Math.min(img.width, r.x + r.width); x++)
-        data.fill(255, (y * img.width + x) * 4, (y * img.width + x) * 4 + 4);
-    }
-  }
-  return { width: img.width, height: img.height, data };
-}

@@ -1,5 +1,5 @@
 // The QA tools' one face: the pixel comparator, golden check, proof diff and their report.
-export { compareImages, maskImage, EXACT } from './compare.ts';
+export { compareImages, EXACT } from './compare.ts';
 export type { RgbaImage, PixelRect, CompareRule, Comparison } from './compare.ts';
 export { decodePng, encodePng } from './png.ts';
 export { checkGoldens, currentEnvironment, goldenDpi, GOLDEN_DIR } from './golden.ts';

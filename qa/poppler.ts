@@ -1,7 +1,7 @@
 // Reads PDFs the way a print shop would, with poppler-utils and zbar-tools from Debian (installed by
 // scripts/setup.sh): page boxes, fonts, text and barcodes. Used by the golden check and the tests.
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -74,14 +74,4 @@ export function decodeBarcodes(pdf: string, page: number, dpi = 300): string[] {
 /** The text of one page (1-based) in the order the PDF draws it, which is the document's order. */
 export function pageTextInOrder(pdf: string, page: number): string {
   return run('pdftotext', ['-f', String(page), '-l', String(page), '-raw', pdf, '-']);
-}
-
-/** Every page of any PDF rasterized to PNG at `dpi` into `dir`; the files in page order. */
-export function rasterizeAll(pdf: string, dpi: number, dir: string): string[] {
-  execFileSync('pdftoppm', ['-r', String(dpi), '-png', pdf, join(dir, 'p')]);
-  const pageOf = (f: string) => Number(/-(\d+)\.png$/.exec(f)?.[1]);
-  return readdirSync(dir)
-    .filter((f) => /^p-\d+\.png$/.test(f))
-    .sort((a, b) => pageOf(a) - pageOf(b))
-    .map((f) => join(dir, f));
 }
