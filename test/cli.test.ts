@@ -29,10 +29,12 @@ describe('shikaku-print CLI', () => {
     const manifest = JSON.parse(readFileSync(`${out}.manifest.json`, 'utf8')) as Manifest;
     expect(manifest).toMatchObject({ layout: 'kokuho-card', format: 'pdf', pageCount: 6 });
     expect(manifest.records).toEqual([
-      { record: 1, pages: [1, 2] },
-      { record: 2, pages: [3, 4] },
-      { record: 3, pages: [5, 6] },
+      { record: 1, key: '320036-出雲12-0034567-01', pages: [1, 2] },
+      { record: 2, key: '320036-出雲12-0034568-02', pages: [3, 4] },
+      { record: 3, key: '320036-出雲7-0101010-00', pages: [5, 6] },
     ]);
+    // Where each fixed box is on each side, for the proof diff: here 氏名 on the front.
+    expect(manifest.fieldMap?.[0]?.fields).toContainEqual({ field: 'name', label: '氏名', boxMm: [[10.5, 18, 48.5, 3.8]] });
   });
 
   it('renders a Shift_JIS CSV to one PNG per page named NNNN-P.png', async () => {
@@ -56,6 +58,7 @@ describe('shikaku-print CLI', () => {
     expect([png.readUInt32BE(16), png.readUInt32BE(20)]).toEqual([506, 319]); // 85.60 × 53.98 mm at 150 dpi
     expect((JSON.parse(readFileSync(`${out}.manifest.json`, 'utf8')) as Manifest).records[1]).toEqual({
       record: 2,
+      key: '320036-出雲12-0034568-02',
       pages: [3, 4],
       files: ['0002-1.png', '0002-2.png'],
     });

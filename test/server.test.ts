@@ -168,15 +168,17 @@ describe('batch jobs', () => {
     writeFileSync(pdf, Buffer.from(await (await fetch(`${svc.base}${url}/result`, { headers: AUTH })).arrayBuffer()));
     expect(pageCount(pdf)).toBe(4);
     const manifest = (await (await fetch(`${svc.base}${url}/manifest`, { headers: AUTH })).json()) as { records: unknown[] };
+    // Each printed record with its key (保険者番号-記号-番号-枝番: no ref was given), by which the proof diff
+    // and an integrator find it again.
     expect(manifest.records).toEqual([
-      { record: 1, pages: [1, 2] },
+      { record: 1, key: '320036-出雲12-0034567-01', pages: [1, 2] },
       {
         record: 2,
         rejected: [
           { path: 'birthDate', message: '生年月日: expected a calendar date YYYY-MM-DD, 1873-01-01 or later, received "1954-02-30"' },
         ],
       },
-      { record: 3, pages: [3, 4] },
+      { record: 3, key: '320036-出雲7-0101010-00', pages: [3, 4] },
     ]);
   });
 

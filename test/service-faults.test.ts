@@ -185,9 +185,9 @@ describe('a crash-consistent job store', () => {
       expect(readdirSync(dir).sort()).toEqual(['job.json', 'manifest.json', 'result.pdf']);
       const manifest = (await (await fetch(`${svc.base}/v1/jobs/${id}/manifest`, { headers: AUTH })).json()) as { records: unknown[] };
       expect(manifest.records).toEqual([
-        { record: 1, pages: [1, 2] },
-        { record: 2, pages: [3, 4] },
-        { record: 3, pages: [5, 6] },
+        { record: 1, key: '320036-出雲12-0000001-01', pages: [1, 2] },
+        { record: 2, key: '320036-出雲12-0000002-02', pages: [3, 4] },
+        { record: 3, key: '320036-出雲7-0000003-00', pages: [5, 6] },
         { record: 4, rejected: [{ path: 'name', message: '氏名: something' }] },
       ]);
     } finally {
@@ -353,7 +353,13 @@ describe('a full disk', () => {
       const manifest = (await (await fetch(`${svc.base}/v1/jobs/${id}/manifest`, { headers: AUTH })).json()) as {
         records: { record: number; pages: number[] }[];
       };
-      manifest.records.forEach((r, i) => expect(r).toEqual({ record: i + 1, pages: [i * 2 + 1, i * 2 + 2] }));
+      manifest.records.forEach((r, i) =>
+        expect(r).toEqual({
+          record: i + 1,
+          key: expect.stringContaining(`-${String(i + 1).padStart(7, '0')}-`),
+          pages: [i * 2 + 1, i * 2 + 2],
+        }),
+      );
 
       // A job failed for a full disk, and room made while the service was down: it resumes at the start.
       const second = (await (

@@ -115,7 +115,7 @@ describe('bounded jobs', () => {
       records: { record: number; pages?: number[]; rejected?: unknown[] }[];
     };
     expect(manifest.records).toHaveLength(DEFAULT_LIMITS.jobRejectedRecords + 1);
-    expect(manifest.records[0]).toEqual({ record: 1, pages: [1, 2] });
+    expect(manifest.records[0]).toEqual({ record: 1, key: '320036-出雲12-0034567-01', pages: [1, 2] });
     expect(manifest.records[DEFAULT_LIMITS.jobRejectedRecords]!.rejected!.length).toBeGreaterThan(5);
     const past = await postJob(`[${JSON.stringify(samples[0])},${empties(DEFAULT_LIMITS.jobRejectedRecords + 1).slice(1)}`);
     expect(past.status).toBe(422);

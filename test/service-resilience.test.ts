@@ -58,7 +58,13 @@ async function expectWhole(base: string, id: string, n: number): Promise<void> {
     records: { record: number; pages: number[] }[];
   };
   expect(manifest.records).toHaveLength(n);
-  manifest.records.forEach((r, i) => expect(r).toEqual({ record: i + 1, pages: [i * 2 + 1, i * 2 + 2] }));
+  manifest.records.forEach((r, i) =>
+    expect(r).toEqual({
+      record: i + 1,
+      key: expect.stringContaining(`-${String(i + 1).padStart(7, '0')}-`),
+      pages: [i * 2 + 1, i * 2 + 2],
+    }),
+  );
   for (const i of [0, 137, n - 1]) expect(pageText(pdf, i * 2 + 1).replace(/\s+/g, '')).toContain(`番号${String(i + 1).padStart(7, '0')}`);
 }
 
