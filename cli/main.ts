@@ -114,12 +114,14 @@ const COMMANDS: Record<string, Command> = {
   diff: {
     summary:
       'compare two proofs (PDF, PNG or a folder of PNG pages), record by record when both have manifests, else page by page; write a report (exit 0 same, 1 different, 2 unusable input)',
-    usage: 'diff REFERENCE CANDIDATE [--report DIR] [--manifest REF_MANIFEST CAND_MANIFEST] [--dpi N] [--mask PAGE:X,Y,W,H ...] [--quiet]',
+    usage:
+      'diff REFERENCE CANDIDATE [--report DIR] [--manifest REF_MANIFEST CAND_MANIFEST] [--dpi N] [--mask PAGE:X,Y,W,H ...] [--jobs N] [--quiet]',
     options: {
       dpi: { type: 'string', default: '300' },
       report: { type: 'string', default: 'diff-report' },
       mask: { type: 'string', multiple: true },
       manifest: { type: 'string', multiple: true },
+      jobs: { type: 'string' },
       quiet: { type: 'boolean', default: false },
     },
     positionals: true,

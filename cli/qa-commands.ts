@@ -101,6 +101,7 @@ export async function diffCommand(values: Record<string, unknown>, positionals: 
       masks,
       reportDir,
       manifests: manifests as [string, string] | undefined,
+      concurrency: intOption(values, 'jobs', 1, 64),
       onProgress,
     });
   } catch (err) {

@@ -35,7 +35,9 @@ beforeAll(async () => {
     );
     expect(r.code, r.stderr).toBe(0);
   }
-  diff = await cli('diff', join(dir, 'a.pdf'), join(dir, 'b.pdf'), '--report', report, '--quiet');
+  // One rasterizer at a time: the suite runs two test files at once on two cores, and the studio's timed
+  // re-render must not share them with a diff that takes every core.
+  diff = await cli('diff', join(dir, 'a.pdf'), join(dir, 'b.pdf'), '--report', report, '--jobs', '1', '--quiet');
 }, 300_000); // two renders of 2,000 cards and a diff of 8,000 pages: about 90 s on two cores
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
