@@ -1,6 +1,7 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import { renderCommand } from './render-command.ts';
 import { layoutsCommand } from './layouts-command.ts';
+import { fieldsCommand } from './fields-command.ts';
 import { benchCommand } from './bench-command.ts';
 import { serveCommand } from './serve-command.ts';
 import { goldenCommand, diffCommand } from './qa-commands.ts';
@@ -42,6 +43,13 @@ const COMMANDS: Record<string, Command> = {
       quiet: { type: 'boolean', default: false },
     },
     run: (v) => renderCommand(v),
+  },
+  fields: {
+    summary:
+      'print the record fields (name, label, kind, what is valid, which layouts need them); --out DIR writes docs/fields.md and sample CSVs',
+    usage: 'fields [--out DIR]',
+    options: { out: { type: 'string' } },
+    run: (v) => fieldsCommand(v),
   },
   layouts: {
     summary: 'list the layouts with page size and sides',

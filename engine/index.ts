@@ -16,7 +16,7 @@ export type {
 } from './render.ts';
 export { PdfWriter } from './pdf/pdf-writer.ts';
 export type { PdfSink } from './pdf/pdf-writer.ts';
-export { PrintError, describeProblem } from './errors.ts';
+export { PrintError, describeProblem, throwIfCancelled } from './errors.ts';
 export type { PrintErrorCode, RecordProblem } from './errors.ts';
 export { loadLayouts, loadLayoutsLeniently, loadLayout, loadSamples, getLayout, LAYOUTS_DIR } from './layouts/layouts.ts';
 export { sourceProblems, templateRunProblem, arrayElementPosition } from './layouts/problems.ts';

@@ -1,6 +1,6 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
-import { createReadStream, existsSync } from 'node:fs';
-import { timingSafeEqual, createHash } from 'node:crypto';
+import { existsSync, statSync } from 'node:fs';
+import { timingSafeEqual, createHash, type Hash } from 'node:crypto';
 import type { Logger } from 'pino';
 import {
   getLayout,
@@ -22,6 +22,7 @@ import { ANY_OWNER, type Job, type JobStore } from './jobs/job-store.ts';
 import type { JobRunner } from './jobs/job-runner.ts';
 import type { DiskSpace } from './jobs/disk-space.ts';
 import { takeJob, bodyRecords, bodyTooLarge, IntakeError } from './jobs/intake.ts';
+import { IDEMPOTENCY_KEY, type IdempotencyKeys } from './jobs/idempotency.ts';
 import { RenderTimeoutError } from './render-queue.ts';
 import { requestLog } from './logger.ts';
 
@@ -38,6 +39,8 @@ export interface AppContext {
   limits: ServiceLimits;
   queue: RenderQueue;
   jobs: JobStore;
+  /** Idempotency-Key of POST /v1/jobs, kept on disk. */
+  idempotency: IdempotencyKeys;
   runner: JobRunner;
   disk: DiskSpace;
   metrics: Metrics;
@@ -166,7 +169,17 @@ export function createApp(ctx: AppContext): express.Express {
           'bleed, impose, duplex, order and color make PDFs for a print shop; ask for application/pdf, or leave them out for a PNG proof',
         );
       }
+      // Checked before anything is rendered: the page against the records' page count, the density.
       const page = Number(req.query.page ?? 1);
+      const pages = records.length * layout.sides.length;
+      if (png && (!Number.isInteger(page) || page < 1 || page > pages))
+        throw new IntakeError(
+          422,
+          `page must be a whole number from 1 to ${pages} (${records.length} record(s) of ${layout.sides.length} side(s)), not ${JSON.stringify(req.query.page)}`,
+        );
+      const dpi = Number(req.query.dpi ?? 300);
+      if (png && (!Number.isInteger(dpi) || dpi < 72 || dpi > 600))
+        throw new IntakeError(422, `dpi must be a whole number from 72 to 600, not ${JSON.stringify(req.query.dpi)}`);
       const mode = req.query.png ?? 'proof';
       if (mode !== 'proof' && mode !== 'k')
         throw new IntakeError(400, `png must be proof or k (pure black on white, for card printers), not ${JSON.stringify(mode)}`);
@@ -178,7 +191,7 @@ export function createApp(ctx: AppContext): express.Express {
       });
       const body = await ctx.queue.run(async (signal) => {
         if (png) {
-          const { png: image, pageCount } = await engine.renderPage(layout.id, records, { page, signal, png: mode, lane: 'counter' });
+          const { png: image, pageCount } = await engine.renderPage(layout.id, records, { page, dpi, signal, png: mode, lane: 'counter' });
           ctx.metrics.pages.inc({ layout: layout.id }, pageCount);
           return image;
         }
@@ -203,19 +216,55 @@ export function createApp(ctx: AppContext): express.Express {
       const length = Number(req.get('content-length') ?? 0);
       if (length > ctx.limits.jobBodyBytes) throw bodyTooLarge(ctx.limits.jobBodyBytes);
       ctx.disk.require(length);
-      // Not destroyed when intake stops early: the rest is drained below, so the client reads the answer.
+      const key = req.get('idempotency-key');
+      if (key !== undefined && !IDEMPOTENCY_KEY.test(key))
+        throw new IntakeError(400, 'Idempotency-Key must be 1 to 255 visible ASCII characters');
+      const owner = res.locals.owner as string;
       const output = outputOf(req);
-      const job = await takeJob(req.iterator({ destroyOnReturn: false }), ctx.jobs, {
-        layout,
-        insurers: ctx.insurers,
-        output,
-        format,
-        owner: res.locals.owner as string,
-        limits: ctx.limits,
-        disk: ctx.disk,
-        bodyBytes: length,
-        signal: ctx.stopping,
-      });
+      // What makes the job: its layout, its output options and the body's bytes, as they stream by.
+      const digest = createHash('sha256').update(JSON.stringify([layout.id, output, type]));
+      // Not destroyed when intake stops early: the rest is drained below, so the client reads the answer.
+      const body = hashed(req.iterator({ destroyOnReturn: false }), digest);
+      const take = () =>
+        takeJob(body, ctx.jobs, {
+          layout,
+          insurers: ctx.insurers,
+          output,
+          format,
+          owner,
+          limits: ctx.limits,
+          disk: ctx.disk,
+          bodyBytes: length,
+          signal: ctx.stopping,
+        });
+      const { job, replayed } =
+        key === undefined
+          ? { job: await take(), replayed: false }
+          : await ctx.idempotency.hold(owner, key, async () => {
+              const made = await take();
+              const sha = digest.digest('hex');
+              const first = ctx.idempotency.find(owner, key, (id) => ctx.jobs.get(id) !== undefined);
+              if (!first) {
+                await ctx.idempotency.remember(owner, key, { jobId: made.id, bodySha256: sha });
+                return { job: made, replayed: false };
+              }
+              // A retry: the job taken in again is dropped before it was ever queued.
+              ctx.jobs.delete(made.id);
+              if (first.bodySha256 !== sha)
+                throw new IntakeError(
+                  422,
+                  `Idempotency-Key ${JSON.stringify(key)} was used for another request (job ${first.jobId}): use a new key for a new job`,
+                );
+              return { job: ctx.jobs.get(first.jobId) as Job, replayed: true };
+            });
+      if (replayed) {
+        ctx.log.info({ reqId: res.locals.requestId, job: job.id }, 'job request replayed (Idempotency-Key)');
+        res.set('Idempotent-Replayed', 'true');
+        return void res
+          .status(200)
+          .location(`/v1/jobs/${job.id}`)
+          .json({ id: job.id, url: `/v1/jobs/${job.id}`, state: job.state, records: job.total });
+      }
       ctx.metrics.rejections.inc({ reason: 'invalid' }, job.rejected);
       ctx.runner.enqueue(job.id);
       ctx.log.info(
@@ -243,31 +292,61 @@ export function createApp(ctx: AppContext): express.Express {
     return undefined;
   };
 
+  app.get('/v1/jobs', (req, res) => {
+    const state = req.query.state;
+    if (state !== undefined && !(typeof state === 'string' && JOB_STATES.includes(state as Job['state'])))
+      return sendProblem(res, 400, 'Bad query', `state must be one of ${JOB_STATES.join(', ')}`);
+    const limit = req.query.limit === undefined ? 50 : Number(req.query.limit);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 200)
+      return sendProblem(res, 400, 'Bad query', 'limit must be a whole number from 1 to 200');
+    const after = typeof req.query.cursor === 'string' ? Buffer.from(req.query.cursor, 'base64url').toString() : undefined;
+    const all = ctx.jobs
+      .list(res.locals.owner as string)
+      .filter((j) => state === undefined || j.state === state)
+      .filter((j) => after === undefined || `${j.createdAt}|${j.id}` < after);
+    const page = all.slice(0, limit);
+    const last = page.at(-1);
+    const next =
+      all.length > limit && last
+        ? `/v1/jobs?${new URLSearchParams({ ...(state ? { state } : {}), limit: String(limit), cursor: Buffer.from(`${last.createdAt}|${last.id}`).toString('base64url') })}`
+        : undefined;
+    res.json({ jobs: page.map((j) => jobStatus(j, false)), ...(next ? { next } : {}) });
+  });
+
   app.get('/v1/jobs/:id', (req, res) => {
     const job = ownJob(req, res);
-    if (!job) return;
-    res.json({
-      id: job.id,
-      layout: job.layout,
-      state: job.state,
-      progress: { done: job.done, total: job.total, rejected: job.rejected },
-      createdAt: job.createdAt,
-      updatedAt: job.updatedAt,
-      rejections: job.rejections,
-      rejectionCount: job.rejectionCount,
-      ...(job.output ? { output: job.output } : {}),
-      ...(job.error ? { error: job.error } : {}),
-      ...(job.state === 'done' ? { result: `/v1/jobs/${job.id}/result`, manifest: `/v1/jobs/${job.id}/manifest` } : {}),
-    });
+    if (job) res.json(jobStatus(job, true));
   });
+
+  /** Cancels a job that is queued or running, and deletes everything of it: its input, chunks, result, manifest. */
+  app.delete('/v1/jobs/:id', async (req, res) => {
+    const job = ownJob(req, res);
+    if (!job) return;
+    await ctx.runner.cancel(job.id);
+    ctx.jobs.delete(job.id);
+    ctx.log.info({ reqId: res.locals.requestId, job: job.id, state: job.state }, 'job deleted');
+    res.status(204).end();
+  });
+  /**
+   * A finished job's result or manifest as a download an integrator can resume: Content-Length,
+   * Content-Disposition (`<layout>-<job id>.pdf`), ETag and Last-Modified, HEAD, and Range (206) with
+   * If-Range, through express's `send` (the files never change once the job is done).
+   */
   const jobFile = (kind: 'result' | 'manifest') => (req: Request, res: Response) => {
     const job = ownJob(req, res);
     if (!job) return;
     const path = kind === 'result' ? ctx.jobs.resultPath(job.id) : ctx.jobs.manifestPath(job.id);
     if (job.state !== 'done' || !existsSync(path))
       return sendProblem(res, 409, 'Not finished', `the job is ${job.state}; its ${kind} is there once it is done`);
-    res.type(kind === 'result' ? 'application/pdf' : 'application/json');
-    createReadStream(path).pipe(res);
+    res.attachment(`${job.layout}-${job.id}${kind === 'result' ? '.pdf' : '.manifest.json'}`);
+    res.sendFile(path, { acceptRanges: true, etag: true, lastModified: true, cacheControl: false }, (err?: Error) => {
+      if (!err || res.headersSent) return;
+      if ((err as { status?: number }).status === 416) {
+        res.set('Content-Range', `bytes */${statSync(path).size}`);
+        return sendProblem(res, 416, 'Range not satisfiable', 'the range asked for is not within the file');
+      }
+      sendProblem(res, 410, 'Gone', 'the job was deleted while its file was asked for');
+    });
   };
   app.get('/v1/jobs/:id/result', jobFile('result'));
   app.get('/v1/jobs/:id/manifest', jobFile('manifest'));
@@ -284,6 +363,34 @@ export function createApp(ctx: AppContext): express.Express {
     sendProblem(res, 500, 'Internal error', 'unexpected failure');
   });
   return app;
+}
+
+const JOB_STATES: Job['state'][] = ['queued', 'running', 'done', 'failed'];
+
+/** A job as GET /v1/jobs/{id} answers it; in lists (`full` false) without its problems. */
+function jobStatus(job: Job, full: boolean): Record<string, unknown> {
+  return {
+    id: job.id,
+    url: `/v1/jobs/${job.id}`,
+    layout: job.layout,
+    state: job.state,
+    progress: { done: job.done, total: job.total, rejected: job.rejected },
+    createdAt: job.createdAt,
+    updatedAt: job.updatedAt,
+    ...(full ? { rejections: job.rejections } : {}),
+    rejectionCount: job.rejectionCount,
+    ...(job.output ? { output: job.output } : {}),
+    ...(job.error ? { error: job.error } : {}),
+    ...(job.state === 'done' ? { result: `/v1/jobs/${job.id}/result`, manifest: `/v1/jobs/${job.id}/manifest` } : {}),
+  };
+}
+
+/** The body's pieces as they come, each added to `digest` on its way to the intake. */
+async function* hashed(body: AsyncIterable<Uint8Array>, digest: Hash): AsyncGenerator<Uint8Array> {
+  for await (const piece of body) {
+    digest.update(piece);
+    yield piece;
+  }
 }
 
 function notReady(res: Response): void {

@@ -34,6 +34,9 @@ export const DEFAULT_LIMITS: ServiceLimits = {
   minFreeBytes: 200 * 1024 * 1024,
 };
 
+/** Hours a finished job is kept before its result and manifest are deleted. */
+export const DEFAULT_RETENTION_HOURS = 72;
+
 /** One API key and the name its jobs are kept under. */
 export interface ApiKey {
   name: string;
@@ -77,6 +80,12 @@ const envSchema = z.object({
   SHIKAKU_SHUTDOWN_GRACE_S: wholeNumber('SHIKAKU_SHUTDOWN_GRACE_S', 0, 3600).optional(),
   SHIKAKU_MIN_FREE_MB: wholeNumber('SHIKAKU_MIN_FREE_MB', 0, 10_000_000).optional(),
   SHIKAKU_INSURERS_DIR: z.string().min(1).optional(),
+  SHIKAKU_RETENTION_HOURS: z
+    .string()
+    .regex(/^\d+(\.\d+)?$/, 'SHIKAKU_RETENTION_HOURS must be a number of hours')
+    .transform(Number)
+    .refine((h) => h > 0 && h <= 24 * 3650, 'SHIKAKU_RETENTION_HOURS must be more than 0 and at most ten years')
+    .optional(),
   SHIKAKU_PRESS_ICC: z
     .string()
     .min(1)
@@ -95,6 +104,8 @@ export interface EnvConfig {
   insurersDir: string | undefined;
   /** The press's CMYK ICC profile for `color=press` (SHIKAKU_PRESS_ICC); Ghostscript's own when absent. */
   pressIcc: string | undefined;
+  /** How long a finished job (its result and manifest: personal data) is kept (SHIKAKU_RETENTION_HOURS, default 72). */
+  retentionMs: number;
 }
 
 /** Reads and checks the service's environment; a wrong value throws naming the variable. */
@@ -109,6 +120,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): EnvConfig {
     shutdownGraceMs: (e.SHIKAKU_SHUTDOWN_GRACE_S ?? 20) * 1000,
     insurersDir: e.SHIKAKU_INSURERS_DIR,
     pressIcc: e.SHIKAKU_PRESS_ICC === undefined ? undefined : resolve(e.SHIKAKU_PRESS_ICC),
+    retentionMs: Math.round((e.SHIKAKU_RETENTION_HOURS ?? DEFAULT_RETENTION_HOURS) * 3_600_000),
     limits: { ...DEFAULT_LIMITS, ...(e.SHIKAKU_MIN_FREE_MB === undefined ? {} : { minFreeBytes: e.SHIKAKU_MIN_FREE_MB * 1024 * 1024 }) },
   };
 }

@@ -3,7 +3,8 @@ import { resolve } from 'node:path';
 import type { Logger } from 'pino';
 import { Engine, loadLayouts, loadEngineInsurers, type EngineOptions } from '../engine/index.ts';
 import { createApp } from './app.ts';
-import { DEFAULT_LIMITS, parseApiKeys, type ApiKey, type ServiceLimits } from './config.ts';
+import { DEFAULT_LIMITS, DEFAULT_RETENTION_HOURS, parseApiKeys, type ApiKey, type ServiceLimits } from './config.ts';
+import { IdempotencyKeys } from './jobs/idempotency.ts';
 import { createLogger } from './logger.ts';
 import { createMetrics } from './metrics.ts';
 import { RenderQueue } from './render-queue.ts';
@@ -34,6 +35,8 @@ export interface ServeOptions {
   /** How long a stop waits for running chunks and requests before it cuts them. */
   shutdownGraceMs: number;
   limits: ServiceLimits;
+  /** How long a finished job is kept (its result and manifest are personal data), then deleted. */
+  retentionMs: number;
 }
 
 export const SERVE_DEFAULTS: Omit<ServeOptions, 'port' | 'apiKeys' | 'log'> = {
@@ -43,6 +46,7 @@ export const SERVE_DEFAULTS: Omit<ServeOptions, 'port' | 'apiKeys' | 'log'> = {
   renderTimeoutMs: 30_000,
   shutdownGraceMs: 20_000,
   limits: DEFAULT_LIMITS,
+  retentionMs: DEFAULT_RETENTION_HOURS * 3_600_000,
 };
 
 /** A running service. */
@@ -105,6 +109,20 @@ export async function startServer(options: Partial<ServeOptions> & Pick<ServeOpt
       pressIcc: opts.pressIcc,
     });
     const queue = new RenderQueue(opts.engine.tabs ?? 2, opts.maxWaiting, opts.renderTimeoutMs);
+    const idempotency = new IdempotencyKeys(opts.dataDir);
+    // Retention: finished jobs older than the period are deleted, at start and then every tenth of the
+    // period (at most every 10 minutes), and with them the idempotency keys that named them.
+    const sweep = () => {
+      const expired = jobs.finishedBefore(new Date(Date.now() - opts.retentionMs));
+      for (const job of expired) {
+        jobs.delete(job.id);
+        log.info({ job: job.id, state: job.state }, 'job deleted: past its retention period');
+      }
+      if (expired.length) idempotency.sweep((id) => jobs.get(id) !== undefined);
+    };
+    sweep();
+    const sweeper = setInterval(sweep, Math.max(250, Math.min(opts.retentionMs / 10, 600_000)));
+    sweeper.unref();
     const stopping = new AbortController();
     const app = createApp({
       engine: () => engine,
@@ -115,6 +133,7 @@ export async function startServer(options: Partial<ServeOptions> & Pick<ServeOpt
       limits: opts.limits,
       queue,
       jobs,
+      idempotency,
       runner,
       disk,
       metrics,
@@ -152,6 +171,7 @@ export async function startServer(options: Partial<ServeOptions> & Pick<ServeOpt
       const closed = new Promise<void>((r) => listening.close(() => r()));
       listening.closeIdleConnections();
       const cut = setTimeout(() => listening.closeAllConnections(), opts.shutdownGraceMs);
+      clearInterval(sweeper);
       await runner.stop(opts.shutdownGraceMs);
       await closed;
       clearTimeout(cut);

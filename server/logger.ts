@@ -10,10 +10,21 @@ export function createLogger(destination?: DestinationStream): Logger {
   return pino({ base: { service: 'shikaku-print' }, timestamp: pino.stdTimeFunctions.isoTime }, destination ?? pino.destination(2));
 }
 
-/** Gives each request an id (X-Request-Id) and logs it when it ends, with its duration. */
+/**
+ * An X-Request-Id a caller may give: 1 to 128 letters, digits and `._:-` (a UUID, a trace id, a system's
+ * own number), so that our log lines join theirs. Anything else (too long, spaces, control characters
+ * that would forge log lines) is replaced by a new id.
+ */
+const CALLER_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/**
+ * Gives each request an id, the caller's X-Request-Id when it is a sane one, else a new UUID; answers it
+ * in X-Request-Id and logs it when the request ends, with its duration.
+ */
 export function requestLog(log: Logger) {
   return (req: Request, res: Response, next: NextFunction) => {
-    const id = randomUUID();
+    const given = req.get('x-request-id');
+    const id = given !== undefined && CALLER_ID.test(given) ? given : randomUUID();
     const started = process.hrtime.bigint();
     res.locals.requestId = id;
     res.setHeader('X-Request-Id', id);

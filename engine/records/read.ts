@@ -2,7 +2,7 @@ import { createReadStream } from 'node:fs';
 import { extname } from 'node:path';
 import { Readable } from 'node:stream';
 import { parse as csvParser } from 'csv-parse';
-import { PrintError } from '../errors.ts';
+import { PrintError, type RecordProblem } from '../errors.ts';
 import { FIELDS, isFieldName } from './fields.ts';
 import { splitJsonArray, parseJsonRecord } from './json-records.ts';
 import { UnreadableRecord } from './unreadable-record.ts';
@@ -155,8 +155,51 @@ async function* ndjsonRecords(text: AsyncIterable<string>): AsyncGenerator<unkno
   if (record !== undefined) yield record;
 }
 
+/** Each field by its name and by its label (氏名 → name), as a CSV header may name it. */
+const HEADER_NAMES = new Map<string, string>(
+  Object.entries(FIELDS).flatMap(([name, info]): [string, string][] => [
+    [name, name],
+    [info.label, name],
+  ]),
+);
+
 /**
- * CSV with a header row of contract field names. Every cell is text; empty cells are absent fields, and
+ * The field of each column of a CSV header: its cells may be field names (`name`) or their Japanese
+ * labels (`氏名`), as municipal systems export them. A column that names no field, or a field named twice,
+ * refuses the whole input (INVALID_INPUT naming every such column) before any record is read: a header
+ * in the wrong words would otherwise make every record fail, or print nothing.
+ */
+export function csvHeaderFields(header: readonly string[], source = 'input'): string[] {
+  const problems: RecordProblem[] = [];
+  const seen = new Map<string, string>();
+  const fields = header.map((cell, i) => {
+    const text = cell.trim();
+    const field = HEADER_NAMES.get(text);
+    const column = `column ${i + 1}`;
+    const at = { record: 0, recordLabel: `${source}, header row`, path: column, label: text || '(empty)' };
+    if (!field) {
+      problems.push({
+        ...at,
+        message: `${JSON.stringify(text)} is no field: use a field name (name) or its label (氏名), see docs/fields.md`,
+      });
+    } else if (seen.has(field)) {
+      problems.push({ ...at, message: `${JSON.stringify(text)} names ${field} again (already ${JSON.stringify(seen.get(field))})` });
+    } else seen.set(field, text);
+    return field ?? text;
+  });
+  if (problems.length)
+    throw new PrintError(
+      'INVALID_INPUT',
+      `${source}: the CSV header names ${problems.length} column(s) that are no field; nothing was read`,
+      {
+        problems,
+      },
+    );
+  return fields;
+}
+
+/**
+ * CSV with a header row of contract field names or their labels (csvHeaderFields). Every cell is text; empty cells are absent fields, and
  * cells of boolean and integer fields are converted (true/false/1/0, digits) so the schema sees the
  * contract's types. A cell that does not convert is kept as text and reported by validation; a row whose
  * number of cells differs from the header's is unreadable on its own. A row longer than the record limit
@@ -180,7 +223,7 @@ async function* csvRecords(text: AsyncIterable<string>, source: string): AsyncGe
   try {
     for await (const { record, info } of rows as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
       if (!header) {
-        header = record;
+        header = csvHeaderFields(record, source);
         continue;
       }
       if (record.length !== header.length) {

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
 import {
   PrintError,
+  throwIfCancelled,
   getLayout,
   outputTarget,
   parseOutputOptions,
@@ -41,6 +42,8 @@ export class JobRunner {
   private readonly queue: string[] = [];
   private running: Promise<void> | undefined;
   private stopping = false;
+  /** The job being run, and how to stop it (DELETE of a running job). */
+  private current: { id: string; abort: AbortController } | undefined;
   private readonly store: JobStore;
   private readonly layouts: Map<string, Layout>;
   private readonly engine: () => Engine | undefined;
@@ -83,6 +86,18 @@ export class JobRunner {
       this.running = undefined;
       this.kick();
     });
+  }
+
+  /**
+   * Takes a job out of the queue, or stops it while it runs (its chunks in Chromium are stopped) and
+   * answers once it has stopped: then nothing of it is being written, and it may be deleted.
+   */
+  async cancel(id: string): Promise<void> {
+    const at = this.queue.indexOf(id);
+    if (at >= 0) this.queue.splice(at, 1);
+    if (this.current?.id !== id) return;
+    this.current.abort.abort();
+    while (this.current?.id === id) await new Promise((r) => setTimeout(r, 20));
   }
 
   /**
@@ -138,11 +153,19 @@ export class JobRunner {
       this.metrics.jobsWaiting.set(this.queue.length + 1);
       const job = this.store.get(id);
       if (!job || job.state === 'done' || job.state === 'failed') continue;
+      const abort = new AbortController();
+      this.current = { id, abort };
       try {
-        await this.run(job);
+        await this.run(job, abort.signal);
       } catch (err) {
         if (this.stopping) return; // resumes at the next start
+        if (abort.signal.aborted) {
+          this.log.info({ job: job.id }, 'job cancelled');
+          continue;
+        }
         await this.fail(job, err);
+      } finally {
+        this.current = undefined;
       }
     }
     this.metrics.jobsWaiting.set(this.queue.length);
@@ -172,7 +195,7 @@ export class JobRunner {
     return bytesNeeded(Math.max(0, job.total - job.rejected - job.done) * sides, job.total);
   }
 
-  private async run(job: Job): Promise<void> {
+  private async run(job: Job, signal: AbortSignal): Promise<void> {
     const engine = this.engine();
     if (!engine) throw new PrintError('RENDER', 'no engine');
     const layout = getLayout(engine.layouts, job.layout);
@@ -186,11 +209,11 @@ export class JobRunner {
     // The first failure stops both workers from taking chunks; the job fails only once both have settled,
     // so no chunk of a failed job is still printing when it is retried.
     const worker = async () => {
-      while (!this.stopping && !failure && next < job.chunks) {
+      while (!this.stopping && !failure && !signal.aborted && next < job.chunks) {
         const n = next++;
         if (this.store.chunkPrinted(job.id, n)) continue;
         try {
-          await this.printChunk(engine, layout, job, n);
+          await this.printChunk(engine, layout, job, n, signal);
         } catch (error) {
           failure ??= { error };
         }
@@ -199,6 +222,7 @@ export class JobRunner {
     await Promise.all(Array.from({ length: this.concurrency }, worker));
     if (failure) throw failure.error;
     if (this.stopping) throw new Error('stopping');
+    throwIfCancelled(signal);
     await this.assemble(job, layout);
     job.state = 'done';
     await this.store.save(job);
@@ -229,7 +253,7 @@ export class JobRunner {
   }
 
   /** Prints chunk `n`; a record whose text does not fit its box is rejected and the chunk printed without it. */
-  private async printChunk(engine: Engine, layout: Layout, job: Job, n: number): Promise<void> {
+  private async printChunk(engine: Engine, layout: Layout, job: Job, n: number, signal: AbortSignal): Promise<void> {
     let input = this.store.chunkInput(job.id, n);
     const rejections: Rejection[] = [];
     let pdf: Uint8Array = new Uint8Array();
@@ -240,6 +264,7 @@ export class JobRunner {
         const result = await engine.renderPdf(
           layout.id,
           input.map(([, raw]) => raw),
+          { signal },
         );
         stop();
         pdf = result.pdf;

@@ -240,6 +240,31 @@ export class JobStore {
     }
   }
 
+  /** Every job of `owner` (and those made before jobs had owners), newest first. */
+  list(owner: string): Job[] {
+    return readdirSync(this.root)
+      .map((id) => this.get(id))
+      .filter((j): j is Job => j !== undefined && (j.owner === owner || j.owner === ANY_OWNER))
+      .sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.id.localeCompare(a.id));
+  }
+
+  /** Finished jobs (done, or failed for good) last changed before `before`: retention deletes them. */
+  finishedBefore(before: Date): Job[] {
+    const cutoff = before.toISOString();
+    return readdirSync(this.root)
+      .map((id) => this.get(id))
+      .filter(
+        (j): j is Job => j !== undefined && (j.state === 'done' || (j.state === 'failed' && j.retryable !== true)) && j.updatedAt < cutoff,
+      );
+  }
+
+  /** Deletes a job and everything of it (its input, chunks, result, manifest). */
+  delete(id: string): void {
+    if (!ID.test(id)) return;
+    this.cache.delete(id);
+    rmSync(this.dir(id), { recursive: true, force: true });
+  }
+
   /** The valid records of chunk `n`, with their input positions. */
   chunkInput(id: string, n: number): ChunkInput {
     return JSON.parse(readFileSync(chunkInputPath(this.dir(id), n), 'utf8')) as ChunkInput;

@@ -1,0 +1,252 @@
+// The service as integrators build on it, on loopback with real HTTP and a real Chromium: request ids
+// kept, jobs listed and deleted, retention of personal data, idempotent job posts that survive a restart,
+// and downloads that resume.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { get } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AUTH, startTestService, waitForJob, type TestService } from './helpers/service.ts';
+
+const samples = JSON.parse(readFileSync(new URL('../layouts/kokuho-card/samples.json', import.meta.url), 'utf8')) as Record<
+  string,
+  unknown
+>[];
+const records = (n: number) =>
+  Array.from({ length: n }, (_, i) => ({ ...samples[i % samples.length], number: String(i + 1).padStart(7, '0') }));
+const json = { ...AUTH, 'content-type': 'application/json' };
+const OTHER = { authorization: 'Bearer other-key', 'content-type': 'application/json' };
+const dataDir = mkdtempSync(join(tmpdir(), 'shikaku-integrators-'));
+let svc: TestService;
+
+const post = (body: unknown, headers: Record<string, string> = json) =>
+  fetch(`${svc.base}/v1/jobs?layout=kokuho-card`, { method: 'POST', headers, body: JSON.stringify(body) });
+const newJob = async (n: number, headers: Record<string, string> = json): Promise<string> => {
+  const res = await post(records(n), headers);
+  expect(res.status).toBe(202);
+  return ((await res.json()) as { id: string }).id;
+};
+
+beforeAll(async () => {
+  svc = await startTestService({ dataDir, apiKeys: ['test-key', 'other:other-key'] });
+}, 60_000);
+afterAll(async () => {
+  await svc?.close();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe('request ids', () => {
+  it("keeps a caller's sane X-Request-Id, echoes it and logs it; replaces one that is not", async () => {
+    const mine = await fetch(`${svc.base}/v1/layouts`, { headers: { ...AUTH, 'x-request-id': 'erp-2026-11-30.0042' } });
+    expect(mine.headers.get('x-request-id')).toBe('erp-2026-11-30.0042');
+    expect(svc.logLines.join('')).toContain('"reqId":"erp-2026-11-30.0042"');
+    for (const bad of ['two words', 'x'.repeat(129), 'a\tb']) {
+      const res = await fetch(`${svc.base}/v1/layouts`, { headers: { ...AUTH, 'x-request-id': bad } });
+      expect(res.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    }
+  });
+});
+
+describe('downloads', () => {
+  let id: string;
+  beforeAll(async () => {
+    id = await newJob(3);
+    expect((await waitForJob(svc.base, id)).state).toBe('done');
+  });
+
+  it('answer with Content-Length, Content-Disposition, ETag and HEAD', async () => {
+    const size = statSync(join(dataDir, 'jobs', id, 'result.pdf')).size;
+    const head = await fetch(`${svc.base}/v1/jobs/${id}/result`, { method: 'HEAD', headers: AUTH });
+    expect(head.status).toBe(200);
+    expect(head.headers.get('content-length')).toBe(String(size));
+    expect(head.headers.get('content-type')).toBe('application/pdf');
+    expect(head.headers.get('content-disposition')).toBe(`attachment; filename=kokuho-card-${id}.pdf`);
+    expect(head.headers.get('accept-ranges')).toBe('bytes');
+    expect(head.headers.get('etag')).toBeTruthy();
+    expect((await head.arrayBuffer()).byteLength).toBe(0);
+    const manifest = await fetch(`${svc.base}/v1/jobs/${id}/manifest`, { headers: AUTH });
+    expect(manifest.headers.get('content-disposition')).toBe(`attachment; filename=kokuho-card-${id}.manifest.json`);
+    expect(((await manifest.json()) as { records: unknown[] }).records).toHaveLength(3);
+    // (node:http: fetch adds Cache-Control: no-cache to a conditional request, which rightly defeats it)
+    const again = await new Promise<number>((resolve, reject) =>
+      get(`${svc.base}/v1/jobs/${id}/result`, { headers: { ...AUTH, 'if-none-match': head.headers.get('etag') as string } }, (r) => {
+        r.resume();
+        resolve(r.statusCode ?? 0);
+      }).on('error', reject),
+    );
+    expect(again).toBe(304);
+  });
+
+  it('resume a broken download with Range (206), and refuse a range past the end (416)', async () => {
+    const whole = Buffer.from(await (await fetch(`${svc.base}/v1/jobs/${id}/result`, { headers: AUTH })).arrayBuffer());
+    const first = await fetch(`${svc.base}/v1/jobs/${id}/result`, { headers: { ...AUTH, range: 'bytes=0-999' } });
+    expect(first.status).toBe(206);
+    expect(first.headers.get('content-range')).toBe(`bytes 0-999/${whole.length}`);
+    const etag = first.headers.get('etag') as string;
+    const rest = await fetch(`${svc.base}/v1/jobs/${id}/result`, { headers: { ...AUTH, range: 'bytes=1000-', 'if-range': etag } });
+    expect(rest.status).toBe(206);
+    const joined = Buffer.concat([Buffer.from(await first.arrayBuffer()), Buffer.from(await rest.arrayBuffer())]);
+    expect(joined.equals(whole)).toBe(true);
+    const past = await fetch(`${svc.base}/v1/jobs/${id}/result`, { headers: { ...AUTH, range: `bytes=${whole.length + 10}-` } });
+    expect(past.status).toBe(416);
+    expect(past.headers.get('content-range')).toBe(`bytes */${whole.length}`);
+  });
+});
+
+describe('the list of jobs, and deleting one', () => {
+  it('lists the key’s own jobs newest first, a page at a time, filtered by state', async () => {
+    const mine = [await newJob(1), await newJob(1), await newJob(1)];
+    const theirs = await newJob(1, OTHER);
+    for (const id of mine) await waitForJob(svc.base, id);
+    const list = async (query: string) =>
+      (await (await fetch(`${svc.base}${query}`, { headers: AUTH })).json()) as { jobs: { id: string; state: string }[]; next?: string };
+    const first = await list('/v1/jobs?limit=2');
+    expect(first.jobs.map((j) => j.id)).toEqual([mine[2], mine[1]]);
+    expect(first.next).toMatch(/^\/v1\/jobs\?limit=2&cursor=/);
+    const second = await list(first.next as string);
+    expect(second.jobs[0]?.id).toBe(mine[0]);
+    const everything = [...first.jobs, ...second.jobs];
+    expect(everything.map((j) => j.id)).not.toContain(theirs);
+    expect((await list('/v1/jobs?state=done&limit=200')).jobs.every((j) => j.state === 'done')).toBe(true);
+    expect((await fetch(`${svc.base}/v1/jobs?state=lost`, { headers: AUTH })).status).toBe(400);
+  });
+
+  it('deletes a finished job and everything of it; another key gets 404', async () => {
+    const id = await newJob(2);
+    await waitForJob(svc.base, id);
+    expect((await fetch(`${svc.base}/v1/jobs/${id}`, { method: 'DELETE', headers: OTHER })).status).toBe(404);
+    expect((await fetch(`${svc.base}/v1/jobs/${id}`, { method: 'DELETE', headers: AUTH })).status).toBe(204);
+    expect((await fetch(`${svc.base}/v1/jobs/${id}`, { headers: AUTH })).status).toBe(404);
+    expect((await fetch(`${svc.base}/v1/jobs/${id}/result`, { headers: AUTH })).status).toBe(404);
+    expect(existsSync(join(dataDir, 'jobs', id))).toBe(false);
+  });
+
+  it('cancels a running job when it is deleted, and the next job still runs', async () => {
+    const big = await newJob(600);
+    for (let i = 0; ; i++) {
+      const job = (await (await fetch(`${svc.base}/v1/jobs/${big}`, { headers: AUTH })).json()) as { progress: { done: number } };
+      if (job.progress.done > 0) break;
+      if (i > 300) throw new Error('the job never started');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    const t0 = Date.now();
+    expect((await fetch(`${svc.base}/v1/jobs/${big}`, { method: 'DELETE', headers: AUTH })).status).toBe(204);
+    expect(Date.now() - t0).toBeLessThan(20_000);
+    expect(existsSync(join(dataDir, 'jobs', big))).toBe(false);
+    expect(svc.logLines.join('')).toContain('"msg":"job cancelled"');
+    const next = await newJob(1);
+    expect((await waitForJob(svc.base, next)).state).toBe('done');
+    expect(existsSync(join(dataDir, 'jobs', big))).toBe(false);
+  }, 120_000);
+
+  it('keeps no input records once a job is done: its folder holds the job, the result and the manifest', async () => {
+    const id = await newJob(2);
+    await waitForJob(svc.base, id);
+    expect(readdirSync(join(dataDir, 'jobs', id)).sort()).toEqual(['job.json', 'manifest.json', 'result.pdf']);
+  });
+});
+
+describe('Idempotency-Key on POST /v1/jobs', () => {
+  it('answers a retry with the first job (200, no second job), another body with 422 naming the key, and keeps keys over a restart', async () => {
+    const body = records(2);
+    const headers = { ...json, 'idempotency-key': 'renewal-2026-batch-7' };
+    const first = await post(body, headers);
+    expect(first.status).toBe(202);
+    const { id } = (await first.json()) as { id: string };
+    const jobsBefore = readdirSync(join(dataDir, 'jobs')).length;
+    const retry = await post(body, headers);
+    expect(retry.status).toBe(200);
+    expect(retry.headers.get('idempotent-replayed')).toBe('true');
+    expect(retry.headers.get('location')).toBe(`/v1/jobs/${id}`);
+    expect(((await retry.json()) as { id: string }).id).toBe(id);
+    expect(readdirSync(join(dataDir, 'jobs')).length).toBe(jobsBefore);
+    const other = await post(records(3), headers);
+    expect(other.status).toBe(422);
+    expect(((await other.json()) as { detail: string }).detail).toContain(
+      'Idempotency-Key "renewal-2026-batch-7" was used for another request',
+    );
+    // Another key's client may use the same key for its own job.
+    expect((await post(body, { ...OTHER, 'idempotency-key': 'renewal-2026-batch-7' })).status).toBe(202);
+    // Two at once with a new key: one job.
+    const twin = { ...json, 'idempotency-key': 'twin' };
+    const [a, b] = await Promise.all([post(body, twin), post(body, twin)]);
+    expect([a.status, b.status].sort()).toEqual([200, 202]);
+    expect(((await a.json()) as { id: string }).id).toBe(((await b.json()) as { id: string }).id);
+    expect((await post(body, { ...json, 'idempotency-key': 'a key with spaces' })).status).toBe(400);
+    await waitForJob(svc.base, id);
+    // A restart keeps the keys.
+    await svc.close();
+    svc = await startTestService({ dataDir, apiKeys: ['test-key', 'other:other-key'] });
+    const after = await post(body, headers);
+    expect(after.status).toBe(200);
+    expect(((await after.json()) as { id: string }).id).toBe(id);
+  }, 120_000);
+});
+
+describe('retention', () => {
+  it('deletes a finished job, its result and manifest, once its retention period is over', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'shikaku-retention-'));
+    const short = await startTestService({ dataDir: dir, retentionMs: 1500 });
+    try {
+      const res = await fetch(`${short.base}/v1/jobs?layout=kokuho-card`, {
+        method: 'POST',
+        headers: json,
+        body: JSON.stringify(records(1)),
+      });
+      const { id } = (await res.json()) as { id: string };
+      expect((await waitForJob(short.base, id)).state).toBe('done');
+      for (let i = 0; existsSync(join(dir, 'jobs', id)); i++) {
+        if (i > 100) throw new Error('the job was kept past its retention');
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect((await fetch(`${short.base}/v1/jobs/${id}`, { headers: AUTH })).status).toBe(404);
+      expect(short.logLines.join('')).toContain('job deleted: past its retention period');
+    } finally {
+      await short.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('inputs', () => {
+  it('takes a CSV whose header is in Japanese labels, and refuses one with a column that names no field with 422 before any job', async () => {
+    const csv = readFileSync(new URL('../docs/samples/kokuho-card.sjis.csv', import.meta.url));
+    const ok = await fetch(`${svc.base}/v1/jobs?layout=kokuho-card`, {
+      method: 'POST',
+      headers: { ...AUTH, 'content-type': 'text/csv' },
+      body: csv,
+    });
+    expect(ok.status).toBe(202);
+    const { id } = (await ok.json()) as { id: string };
+    const done = await waitForJob(svc.base, id);
+    expect(done.progress.rejected).toBe(0);
+    expect(done.progress.done).toBeGreaterThan(0);
+    const jobs = readdirSync(join(dataDir, 'jobs')).length;
+    const bad = await fetch(`${svc.base}/v1/jobs?layout=kokuho-card`, {
+      method: 'POST',
+      headers: { ...AUTH, 'content-type': 'text/csv' },
+      body: '氏名,フリガナ名,番号\n山田 太郎,ヤマダ,1\n',
+    });
+    expect(bad.status).toBe(422);
+    const problem = (await bad.json()) as { detail: string; errors: { path: string; message: string }[] };
+    expect(problem.detail).toContain('the CSV header names 1 column(s) that are no field');
+    expect(problem.errors).toEqual([
+      expect.objectContaining({ path: 'column 2', message: expect.stringContaining('"フリガナ名" is no field') }),
+    ]);
+    expect(readdirSync(join(dataDir, 'jobs')).length).toBe(jobs);
+  });
+
+  it('checks ?page and ?dpi of a PNG render before rendering, and honours ?dpi', async () => {
+    const one = JSON.stringify(samples[0]);
+    const png = (query: string) =>
+      fetch(`${svc.base}/v1/render/kokuho-card?${query}`, { method: 'POST', headers: { ...json, accept: 'image/png' }, body: one });
+    const nine = await png('page=9');
+    expect(nine.status).toBe(422);
+    expect(((await nine.json()) as { detail: string }).detail).toBe(
+      'page must be a whole number from 1 to 2 (1 record(s) of 2 side(s)), not "9"',
+    );
+    expect((await png('dpi=20')).status).toBe(422);
+    const small = Buffer.from(await (await png('page=2&dpi=150')).arrayBuffer());
+    expect([small.readUInt32BE(16), small.readUInt32BE(20)]).toEqual([506, 319]); // 85.60 × 53.98 mm at 150 dpi
+  });
+});
