@@ -6,7 +6,7 @@ import { EXIT } from './report.ts';
 
 const cell = (v: unknown): string => {
   if (v === undefined) return '';
-  const text = v === null ? 'null' : typeof v === 'object' ? JSON.stringify(v) : String(v);
+  const text = typeof v === 'string' ? v : JSON.stringify(v);
   return /[",\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
 };
 
