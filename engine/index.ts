@@ -29,6 +29,7 @@ export type { FieldFit } from './browser/fit-fields.ts';
 export { validateRecords, triageRecords, checkInputRecord } from './validate/validate.ts';
 export type { CheckOptions } from './validate/validate.ts';
 export type { InsuranceRecord } from './records/schema.ts';
+export { recordSchema } from './records/schema.ts';
 export { FIELDS } from './records/fields.ts';
 export { readRecords, readRecordsFile, parseRecords, formatOfPath, UnreadableRecord, RECORD_LIMITS } from './records/read.ts';
 export type { RecordFormat } from './records/read.ts';

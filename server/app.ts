@@ -23,8 +23,23 @@ import type { JobRunner } from './jobs/job-runner.ts';
 import type { DiskSpace } from './jobs/disk-space.ts';
 import { takeJob, bodyRecords, bodyTooLarge, IntakeError } from './jobs/intake.ts';
 import { IDEMPOTENCY_KEY, type IdempotencyKeys } from './jobs/idempotency.ts';
+import { CallbackRefused, type Webhooks } from './jobs/webhooks.ts';
 import { RenderTimeoutError } from './render-queue.ts';
 import { requestLog } from './logger.ts';
+import { openApiDocument } from './openapi.ts';
+import { JobListQuery, RenderQuery, parseQuery } from './api-schemas.ts';
+import swaggerUi from 'swagger-ui-dist';
+import { readFileSync } from 'node:fs';
+
+const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
+/** The readable API page: Swagger UI from the npm package, served from here (no network). */
+const DOCS_PAGE = `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>shikaku-print API</title>
+<link rel="stylesheet" href="/docs/assets/swagger-ui.css"></head>
+<body><div id="ui"></div>
+<script src="/docs/assets/swagger-ui-bundle.js"></script><script src="/docs/init.js"></script></body></html>
+`;
 
 /** What the routes need. */
 export interface AppContext {
@@ -41,6 +56,8 @@ export interface AppContext {
   jobs: JobStore;
   /** Idempotency-Key of POST /v1/jobs, kept on disk. */
   idempotency: IdempotencyKeys;
+  /** Job webhooks (callbackUrl). */
+  webhooks: Webhooks;
   runner: JobRunner;
   disk: DiskSpace;
   metrics: Metrics;
@@ -132,6 +149,20 @@ export function createApp(ctx: AppContext): express.Express {
     res.type(ctx.metrics.registry.contentType).send(await ctx.metrics.registry.metrics());
   });
 
+  // The API's description, readable without a key: what an integrator reads before asking for one.
+  const document = openApiDocument(VERSION);
+  app.get('/', (_req, res) => void res.json({ openapi: '/v1/openapi.json', docs: '/docs' }));
+  app.get('/v1/openapi.json', (_req, res) => void res.json(document));
+  app.use('/docs/assets', express.static(swaggerUi.getAbsoluteFSPath(), { index: false }));
+  app.get('/docs', (_req, res) => void res.type('html').send(DOCS_PAGE));
+  app.get(
+    '/docs/init.js',
+    (_req, res) =>
+      void res
+        .type('js')
+        .send("window.ui = SwaggerUIBundle({ url: '/v1/openapi.json', dom_id: '#ui', validatorUrl: null, deepLinking: true });\n"),
+  );
+
   app.use('/v1', auth(ctx.apiKeys));
   app.get('/v1/layouts', (_req, res) => {
     res.json(
@@ -170,19 +201,17 @@ export function createApp(ctx: AppContext): express.Express {
         );
       }
       // Checked before anything is rendered: the page against the records' page count, the density.
-      const page = Number(req.query.page ?? 1);
+      const query = parseQuery(RenderQuery, req.query);
+      if (!query.ok) throw new IntakeError(400, query.message);
+      const page = query.value.page ?? 1;
       const pages = records.length * layout.sides.length;
-      if (png && (!Number.isInteger(page) || page < 1 || page > pages))
+      if (png && page > pages)
         throw new IntakeError(
           422,
-          `page must be a whole number from 1 to ${pages} (${records.length} record(s) of ${layout.sides.length} side(s)), not ${JSON.stringify(req.query.page)}`,
+          `page must be a whole number from 1 to ${pages} (${records.length} record(s) of ${layout.sides.length} side(s)), not ${page}`,
         );
-      const dpi = Number(req.query.dpi ?? 300);
-      if (png && (!Number.isInteger(dpi) || dpi < 72 || dpi > 600))
-        throw new IntakeError(422, `dpi must be a whole number from 72 to 600, not ${JSON.stringify(req.query.dpi)}`);
-      const mode = req.query.png ?? 'proof';
-      if (mode !== 'proof' && mode !== 'k')
-        throw new IntakeError(400, `png must be proof or k (pure black on white, for card printers), not ${JSON.stringify(mode)}`);
+      const dpi = query.value.dpi ?? 300;
+      const mode = query.value.png ?? 'proof';
       const stop = ctx.metrics.renderSeconds.startTimer({ kind: 'sync' });
       // A client that leaves before its answer stops its render, as its time limit would.
       const gone = new AbortController();
@@ -221,8 +250,15 @@ export function createApp(ctx: AppContext): express.Express {
         throw new IntakeError(400, 'Idempotency-Key must be 1 to 255 visible ASCII characters');
       const owner = res.locals.owner as string;
       const output = outputOf(req);
+      let callbackUrl: string | undefined;
+      try {
+        callbackUrl = typeof req.query.callbackUrl === 'string' ? ctx.webhooks.check(req.query.callbackUrl) : undefined;
+      } catch (err) {
+        if (err instanceof CallbackRefused) throw new IntakeError(422, err.message);
+        throw err;
+      }
       // What makes the job: its layout, its output options and the body's bytes, as they stream by.
-      const digest = createHash('sha256').update(JSON.stringify([layout.id, output, type]));
+      const digest = createHash('sha256').update(JSON.stringify([layout.id, output, type, callbackUrl ?? null]));
       // Not destroyed when intake stops early: the rest is drained below, so the client reads the answer.
       const body = hashed(req.iterator({ destroyOnReturn: false }), digest);
       const take = () =>
@@ -236,6 +272,7 @@ export function createApp(ctx: AppContext): express.Express {
           disk: ctx.disk,
           bodyBytes: length,
           signal: ctx.stopping,
+          callbackUrl,
         });
       const { job, replayed } =
         key === undefined
@@ -293,13 +330,10 @@ export function createApp(ctx: AppContext): express.Express {
   };
 
   app.get('/v1/jobs', (req, res) => {
-    const state = req.query.state;
-    if (state !== undefined && !(typeof state === 'string' && JOB_STATES.includes(state as Job['state'])))
-      return sendProblem(res, 400, 'Bad query', `state must be one of ${JOB_STATES.join(', ')}`);
-    const limit = req.query.limit === undefined ? 50 : Number(req.query.limit);
-    if (!Number.isInteger(limit) || limit < 1 || limit > 200)
-      return sendProblem(res, 400, 'Bad query', 'limit must be a whole number from 1 to 200');
-    const after = typeof req.query.cursor === 'string' ? Buffer.from(req.query.cursor, 'base64url').toString() : undefined;
+    const query = parseQuery(JobListQuery, req.query);
+    if (!query.ok) return sendProblem(res, 400, 'Bad query', query.message);
+    const { state, limit = 50, cursor } = query.value;
+    const after = cursor === undefined ? undefined : Buffer.from(cursor, 'base64url').toString();
     const all = ctx.jobs
       .list(res.locals.owner as string)
       .filter((j) => state === undefined || j.state === state)
@@ -365,8 +399,6 @@ export function createApp(ctx: AppContext): express.Express {
   return app;
 }
 
-const JOB_STATES: Job['state'][] = ['queued', 'running', 'done', 'failed'];
-
 /** A job as GET /v1/jobs/{id} answers it; in lists (`full` false) without its problems. */
 function jobStatus(job: Job, full: boolean): Record<string, unknown> {
   return {
@@ -380,6 +412,7 @@ function jobStatus(job: Job, full: boolean): Record<string, unknown> {
     ...(full ? { rejections: job.rejections } : {}),
     rejectionCount: job.rejectionCount,
     ...(job.output ? { output: job.output } : {}),
+    ...(job.callbackUrl ? { callbackUrl: job.callbackUrl } : {}),
     ...(job.error ? { error: job.error } : {}),
     ...(job.state === 'done' ? { result: `/v1/jobs/${job.id}/result`, manifest: `/v1/jobs/${job.id}/manifest` } : {}),
   };

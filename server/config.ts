@@ -86,6 +86,8 @@ const envSchema = z.object({
     .transform(Number)
     .refine((h) => h > 0 && h <= 24 * 3650, 'SHIKAKU_RETENTION_HOURS must be more than 0 and at most ten years')
     .optional(),
+  SHIKAKU_WEBHOOK_SECRET: z.string().min(16, 'SHIKAKU_WEBHOOK_SECRET must be at least 16 characters').optional(),
+  SHIKAKU_WEBHOOK_HOSTS: z.string().optional(),
   SHIKAKU_PRESS_ICC: z
     .string()
     .min(1)
@@ -106,6 +108,8 @@ export interface EnvConfig {
   pressIcc: string | undefined;
   /** How long a finished job (its result and manifest: personal data) is kept (SHIKAKU_RETENTION_HOURS, default 72). */
   retentionMs: number;
+  /** Webhooks: the signing secret (SHIKAKU_WEBHOOK_SECRET) and the hosts they may go to (SHIKAKU_WEBHOOK_HOSTS). */
+  webhooks: { secret: string | undefined; hosts: string[] };
 }
 
 /** Reads and checks the service's environment; a wrong value throws naming the variable. */
@@ -120,6 +124,13 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): EnvConfig {
     shutdownGraceMs: (e.SHIKAKU_SHUTDOWN_GRACE_S ?? 20) * 1000,
     insurersDir: e.SHIKAKU_INSURERS_DIR,
     pressIcc: e.SHIKAKU_PRESS_ICC === undefined ? undefined : resolve(e.SHIKAKU_PRESS_ICC),
+    webhooks: {
+      secret: e.SHIKAKU_WEBHOOK_SECRET,
+      hosts: (e.SHIKAKU_WEBHOOK_HOSTS ?? '')
+        .split(',')
+        .map((h) => h.trim())
+        .filter(Boolean),
+    },
     retentionMs: Math.round((e.SHIKAKU_RETENTION_HOURS ?? DEFAULT_RETENTION_HOURS) * 3_600_000),
     limits: { ...DEFAULT_LIMITS, ...(e.SHIKAKU_MIN_FREE_MB === undefined ? {} : { minFreeBytes: e.SHIKAKU_MIN_FREE_MB * 1024 * 1024 }) },
   };

@@ -5,6 +5,7 @@ import { Engine, loadLayouts, loadEngineInsurers, type EngineOptions } from '../
 import { createApp } from './app.ts';
 import { DEFAULT_LIMITS, DEFAULT_RETENTION_HOURS, parseApiKeys, type ApiKey, type ServiceLimits } from './config.ts';
 import { IdempotencyKeys } from './jobs/idempotency.ts';
+import { Webhooks, type WebhookConfig } from './jobs/webhooks.ts';
 import { createLogger } from './logger.ts';
 import { createMetrics } from './metrics.ts';
 import { RenderQueue } from './render-queue.ts';
@@ -37,6 +38,8 @@ export interface ServeOptions {
   limits: ServiceLimits;
   /** How long a finished job is kept (its result and manifest are personal data), then deleted. */
   retentionMs: number;
+  /** Where job webhooks may go and their signing secret; none when left out. */
+  webhooks: WebhookConfig;
 }
 
 export const SERVE_DEFAULTS: Omit<ServeOptions, 'port' | 'apiKeys' | 'log'> = {
@@ -47,6 +50,7 @@ export const SERVE_DEFAULTS: Omit<ServeOptions, 'port' | 'apiKeys' | 'log'> = {
   shutdownGraceMs: 20_000,
   limits: DEFAULT_LIMITS,
   retentionMs: DEFAULT_RETENTION_HOURS * 3_600_000,
+  webhooks: { secret: undefined, hosts: [] },
 };
 
 /** A running service. */
@@ -98,7 +102,9 @@ export async function startServer(options: Partial<ServeOptions> & Pick<ServeOpt
     const layouts = loadLayouts(opts.engine.layoutsDir);
     // Loaded before anything listens: a bad profile stops the start, and jobs are checked against them.
     const insurers = opts.engine.insurers ?? (await loadEngineInsurers(layouts, opts.engine.insurersDir));
+    const webhooks = new Webhooks(opts.webhooks, log);
     const runner = new JobRunner({
+      onEnd: (job) => webhooks.notify(job),
       store: jobs,
       layouts,
       engine: () => engine,
@@ -134,6 +140,7 @@ export async function startServer(options: Partial<ServeOptions> & Pick<ServeOpt
       queue,
       jobs,
       idempotency,
+      webhooks,
       runner,
       disk,
       metrics,
@@ -172,6 +179,7 @@ export async function startServer(options: Partial<ServeOptions> & Pick<ServeOpt
       listening.closeIdleConnections();
       const cut = setTimeout(() => listening.closeAllConnections(), opts.shutdownGraceMs);
       clearInterval(sweeper);
+      webhooks.stop();
       await runner.stop(opts.shutdownGraceMs);
       await closed;
       clearTimeout(cut);

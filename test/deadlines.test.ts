@@ -59,7 +59,8 @@ async function browserCpuSecondsDuring(root: number, ms: number): Promise<number
 }
 
 /** The rasterizer's temporary folders in os.tmpdir(). */
-const pngFolders = () => new Set(readdirSync(tmpdir()).filter((n) => n.startsWith('shikaku-print-png-')));
+// This process's PNG folders only (the pid is in the name): other test files render PNGs at the same time.
+const pngFolders = () => new Set(readdirSync(tmpdir()).filter((n) => n.startsWith(`shikaku-print-png-${process.pid}-`)));
 
 /** `work`, or a failure naming `what` after `ms`: a hang fails the test instead of timing it out. */
 function within<T>(ms: number, what: string, work: Promise<T>): Promise<T> {

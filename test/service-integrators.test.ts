@@ -3,7 +3,12 @@
 // and downloads that resume.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
-import { get } from 'node:http';
+import { createServer, get, type IncomingHttpHeaders } from 'node:http';
+import { createHmac } from 'node:crypto';
+import type { AddressInfo } from 'node:net';
+import { Validator } from '@seriousme/openapi-schema-validator';
+import puppeteer from 'puppeteer-core';
+import { chromiumPath } from '../engine/index.ts';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AUTH, startTestService, waitForJob, type TestService } from './helpers/service.ts';
@@ -243,10 +248,139 @@ describe('inputs', () => {
     const nine = await png('page=9');
     expect(nine.status).toBe(422);
     expect(((await nine.json()) as { detail: string }).detail).toBe(
-      'page must be a whole number from 1 to 2 (1 record(s) of 2 side(s)), not "9"',
+      'page must be a whole number from 1 to 2 (1 record(s) of 2 side(s)), not 9',
     );
-    expect((await png('dpi=20')).status).toBe(422);
+    const coarse = await png('dpi=20');
+    expect(coarse.status).toBe(400);
+    expect(((await coarse.json()) as { detail: string }).detail).toMatch(/^dpi: /);
     const small = Buffer.from(await (await png('page=2&dpi=150')).arrayBuffer());
     expect([small.readUInt32BE(16), small.readUInt32BE(20)]).toEqual([506, 319]); // 85.60 × 53.98 mm at 150 dpi
   });
+});
+
+describe('webhooks', () => {
+  it('POSTs a signed webhook when a job ends, retried with backoff until the receiver takes it', async () => {
+    const received: { headers: IncomingHttpHeaders; body: string }[] = [];
+    const answers = [503, 200];
+    const receiver = createServer((req, res) => {
+      let body = '';
+      req.on('data', (b: Buffer) => (body += b.toString()));
+      req.on('end', () => {
+        received.push({ headers: req.headers, body });
+        res.statusCode = answers.shift() ?? 200;
+        res.end();
+      });
+    });
+    await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+    const hook = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/print-done`;
+    const dir = mkdtempSync(join(tmpdir(), 'shikaku-webhooks-'));
+    const secret = 'a-webhook-secret-of-some-length';
+    const hooked = await startTestService({
+      dataDir: dir,
+      webhooks: { secret, hosts: ['127.0.0.1', '169.254.169.254'], backoffMs: [300, 300] },
+    });
+    try {
+      const postTo = (url: string) =>
+        fetch(`${hooked.base}/v1/jobs?layout=kokuho-card&callbackUrl=${encodeURIComponent(url)}`, {
+          method: 'POST',
+          headers: json,
+          body: JSON.stringify(records(2)),
+        });
+      // Only allow-listed hosts, and never a link-local or metadata address, even when listed.
+      const off = await postTo('http://evil.example/hook');
+      expect(off.status).toBe(422);
+      expect(((await off.json()) as { detail: string }).detail).toContain('host evil.example is not on the allow-list');
+      const metadata = await postTo('http://169.254.169.254/latest/meta-data');
+      expect(metadata.status).toBe(422);
+      expect(((await metadata.json()) as { detail: string }).detail).toContain('link-local, metadata or unspecified');
+      const res = await postTo(hook);
+      expect(res.status).toBe(202);
+      const { id } = (await res.json()) as { id: string };
+      expect((await waitForJob(hooked.base, id)).state).toBe('done');
+      for (let i = 0; received.length < 2; i++) {
+        if (i > 100) throw new Error(`webhook attempts seen: ${received.length}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      const [first, second] = received;
+      expect(second!.headers['x-shikaku-delivery']).toBe(first!.headers['x-shikaku-delivery']);
+      expect(second!.headers['x-shikaku-event']).toBe('job.done');
+      const body = JSON.parse(second!.body) as { event: string; job: { id: string; state: string; result: string } };
+      expect(body).toMatchObject({ event: 'job.done', job: { id, state: 'done', result: `/v1/jobs/${id}/result` } });
+      // The signature: t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>"> with the shared secret.
+      const [, t, v1] = /^t=(\d+),v1=([0-9a-f]{64})$/.exec(String(second!.headers['x-shikaku-signature'])) ?? [];
+      expect(v1).toBe(createHmac('sha256', secret).update(`${t}.${second!.body}`).digest('hex'));
+      expect(Math.abs(Number(t) - Date.now() / 1000)).toBeLessThan(60);
+      // No record's value travels in a webhook.
+      for (const value of [samples[0]!.name, samples[1]!.name, '0000001']) expect(second!.body).not.toContain(value as string);
+      const log = hooked.logLines.join('');
+      expect(log).toContain('webhook not delivered; retrying');
+      expect(log).toContain('webhook delivered');
+      expect(log).not.toContain(hook); // the receiver's URL stays out of the log, too
+    } finally {
+      await hooked.close();
+      receiver.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses a callbackUrl where webhooks are not set up', async () => {
+    const res = await fetch(`${svc.base}/v1/jobs?layout=kokuho-card&callbackUrl=${encodeURIComponent('http://127.0.0.1:9/x')}`, {
+      method: 'POST',
+      headers: json,
+      body: JSON.stringify(records(1)),
+    });
+    expect(res.status).toBe(422);
+    expect(((await res.json()) as { detail: string }).detail).toContain('SHIKAKU_WEBHOOK_SECRET and SHIKAKU_WEBHOOK_HOSTS');
+  });
+});
+
+describe('the API description', () => {
+  it('is a valid OpenAPI 3.1 document at /v1/openapi.json that has every route of the app, and / points to it and to /docs', async () => {
+    expect(await (await fetch(`${svc.base}/`)).json()).toEqual({ openapi: '/v1/openapi.json', docs: '/docs' });
+    const res = await fetch(`${svc.base}/v1/openapi.json`);
+    expect(res.status).toBe(200);
+    const doc = (await res.json()) as { openapi: string; paths: Record<string, Record<string, unknown>> };
+    expect(doc.openapi).toBe('3.1.0');
+    const result = await new Validator().validate(doc);
+    expect(result.errors ?? [], JSON.stringify(result.errors)).toEqual([]);
+    expect(result.valid).toBe(true);
+    // Every route the express app has, with each of its methods (GET routes answer HEAD too).
+    const app = svc.server.listeners('request')[0] as unknown as {
+      router: { stack: { route?: { path: string; methods: Record<string, boolean> } }[] };
+    };
+    const routes = app.router.stack.flatMap((layer) =>
+      layer.route ? Object.keys(layer.route.methods).map((m) => [layer.route!.path.replace(/:(\w+)/g, '{$1}'), m] as const) : [],
+    );
+    expect(routes.length).toBeGreaterThan(12);
+    const missing = routes.filter(([path, method]) => path !== '/docs/init.js' && !doc.paths[path]?.[method]);
+    expect(missing).toEqual([]);
+    // The documented statuses are the ones answered: a job list with a wrong state is the documented 400.
+    expect(Object.keys(doc.paths['/v1/jobs']!.get as object)).toContain('responses');
+    expect((await fetch(`${svc.base}/v1/jobs?state=lost`, { headers: AUTH })).status).toBe(400);
+  });
+
+  it('reads at /docs, offline: the page asks nothing of any other host', async () => {
+    const browser = await puppeteer.launch({
+      executablePath: chromiumPath(),
+      headless: true,
+      args: ['--no-sandbox', '--disable-background-networking', '--disable-gpu'],
+    });
+    try {
+      const page = await browser.newPage();
+      const outside: string[] = [];
+      const errors: string[] = [];
+      page.on('request', (r) => {
+        if (!r.url().startsWith(svc.base) && !r.url().startsWith('data:')) outside.push(r.url());
+      });
+      page.on('pageerror', (e) => errors.push((e as Error).message));
+      await page.goto(`${svc.base}/docs`, { waitUntil: 'networkidle0' });
+      await page.waitForSelector('.opblock', { timeout: 20_000 });
+      const operations = await page.$$eval('.opblock-summary-path', (els) => els.map((e) => e.textContent));
+      expect(operations).toContain('/v1/jobs/{id}/result');
+      expect(outside).toEqual([]);
+      expect(errors).toEqual([]);
+    } finally {
+      await browser.close();
+    }
+  }, 60_000);
 });

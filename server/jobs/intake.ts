@@ -50,6 +50,8 @@ export interface IntakeOptions {
   bodyBytes?: number;
   /** Aborts the intake (the service is stopping): nothing is kept. */
   signal?: AbortSignal;
+  /** The job's webhook, checked already. */
+  callbackUrl?: string | undefined;
 }
 
 /**
@@ -184,6 +186,7 @@ export async function takeJob(body: AsyncIterable<Uint8Array>, store: JobStore, 
       rejectionCount,
       rejections: head,
       output: describeOutput(o.output),
+      ...(o.callbackUrl ? { callbackUrl: o.callbackUrl } : {}),
     };
     await store.commitIntake(job);
     return job;

@@ -29,6 +29,8 @@ export interface RunnerOptions {
   concurrency?: number;
   /** The press's ICC profile for `color=press` (SHIKAKU_PRESS_ICC); Ghostscript's CMYK profile when absent. */
   pressIcc?: string | undefined;
+  /** Called once a job has ended for good, done or failed (its webhook). */
+  onEnd?: ((job: Job) => void) | undefined;
 }
 
 /**
@@ -42,6 +44,7 @@ export class JobRunner {
   private readonly queue: string[] = [];
   private running: Promise<void> | undefined;
   private stopping = false;
+  private readonly onEnd: ((job: Job) => void) | undefined;
   /** The job being run, and how to stop it (DELETE of a running job). */
   private current: { id: string; abort: AbortController } | undefined;
   private readonly store: JobStore;
@@ -68,6 +71,7 @@ export class JobRunner {
     } = o);
     this.concurrency = o.concurrency ?? 2;
     this.pressIcc = o.pressIcc;
+    this.onEnd = o.onEnd;
     this.disk.on('recovered', () => void this.resumeRetryable());
   }
 
@@ -187,6 +191,7 @@ export class JobRunner {
     } catch {
       // a full disk refuses even this: the store keeps it in memory, and the job resumes at the next start
     }
+    if (!job.retryable) this.onEnd?.(job);
   }
 
   /** Bytes the job still needs: its remaining pages twice (chunks and result). */
@@ -226,6 +231,7 @@ export class JobRunner {
     await this.assemble(job, layout);
     job.state = 'done';
     await this.store.save(job);
+    this.onEnd?.(job);
     // The chunks are in result.pdf now; dropped only after the job is saved done, so a restart in between
     // never finds a job that needs chunks it no longer has (a restart after it drops them: JobStore.recover).
     try {

@@ -38,6 +38,8 @@ export interface Job {
   output?: Record<string, string | boolean>;
   /** Its input chunks were rewritten in print order (cut-stack imposition): JobStore.reorderInput. */
   reordered?: boolean;
+  /** Where the webhook goes when the job ends (checked against the allow-list when it was posted). */
+  callbackUrl?: string;
 }
 
 /** What a printed chunk holds: the 0-based input positions printed, and the records its print rejected. */

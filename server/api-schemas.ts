@@ -1,0 +1,121 @@
+// The HTTP API's shapes as zod schemas: the routes validate queries with them, and the OpenAPI document
+// (openapi.ts) is generated from them, so that what is documented is what is checked.
+import { z } from 'zod';
+import { recordSchema } from '../engine/index.ts';
+
+/** One record of the record contract (docs/fields.md): the engine's own schema. */
+export const Record_ = recordSchema.meta({
+  id: 'Record',
+  description: 'One insured person. Which fields a layout requires: GET /v1/layouts; every field: docs/fields.md.',
+});
+
+/** RFC 9457 problem with the contract's list of record problems. */
+export const Problem = z
+  .object({
+    type: z.string(),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string(),
+    errors: z
+      .array(z.object({ record: z.number().int(), path: z.string(), message: z.string() }))
+      .describe('at most 100 problems, each of one record and field (record 0: the body or its header)'),
+    errorCount: z.number().int().describe('how many problems there are in all'),
+  })
+  .meta({ id: 'Problem' });
+
+export const JOB_STATES = ['queued', 'running', 'done', 'failed'] as const;
+
+/** The production-output options (interfaces.md): query parameters of renders and jobs. */
+export const OutputQuery = z.object({
+  bleed: z.enum(['true', 'false']).optional().describe('pages are the trim plus 3 mm bleed on each side'),
+  impose: z.string().optional().describe('press sheets: a4, a3, sra3, sra4 or WxH in mm'),
+  duplex: z.enum(['long', 'short']).optional().describe('how backs are placed behind fronts (with impose)'),
+  order: z.enum(['sequential', 'cut-stack']).optional().describe('slot order on sheets (with impose)'),
+  color: z.enum(['office', 'press']).optional().describe('press: K-only black, CMYK through an ICC profile, PDF/X-4'),
+});
+
+/** `POST /v1/render/{layout}`'s query. */
+export const RenderQuery = OutputQuery.extend({
+  page: z.coerce.number().int().min(1).optional().describe('with Accept: image/png, the page to answer (default 1)'),
+  dpi: z.coerce.number().int().min(72).max(600).optional().describe('with Accept: image/png, the density (default 300)'),
+  png: z.enum(['proof', 'k']).optional().describe('with Accept: image/png: proof (default) or k, pure black on white'),
+});
+
+/** `POST /v1/jobs`'s query. */
+export const JobQuery = OutputQuery.extend({
+  layout: z.string().describe('the layout id (GET /v1/layouts)'),
+  callbackUrl: z.url().optional().describe('a webhook POSTed when the job ends: http(s), a host of SHIKAKU_WEBHOOK_HOSTS'),
+});
+
+/** `GET /v1/jobs`'s query. */
+export const JobListQuery = z.object({
+  state: z.enum(JOB_STATES).optional(),
+  limit: z.coerce.number().int().min(1).max(200).optional().describe('jobs a page (default 50)'),
+  cursor: z.string().optional().describe('from `next` of the previous page'),
+});
+
+export const JobAccepted = z
+  .object({ id: z.string(), url: z.string(), state: z.enum(JOB_STATES), records: z.number().int() })
+  .meta({ id: 'JobAccepted' });
+
+export const JobStatus = z
+  .object({
+    id: z.string(),
+    url: z.string(),
+    layout: z.string(),
+    state: z.enum(JOB_STATES),
+    progress: z.object({ done: z.number().int(), total: z.number().int(), rejected: z.number().int() }),
+    createdAt: z.string(),
+    updatedAt: z.string(),
+    rejections: z.array(z.object({ record: z.number().int(), path: z.string(), message: z.string() })).optional(),
+    rejectionCount: z.number().int(),
+    output: z.record(z.string(), z.union([z.string(), z.boolean()])).optional(),
+    callbackUrl: z.string().optional(),
+    error: z.string().optional(),
+    result: z.string().optional(),
+    manifest: z.string().optional(),
+  })
+  .meta({ id: 'JobStatus' });
+
+export const JobList = z.object({ jobs: z.array(JobStatus), next: z.string().optional() }).meta({ id: 'JobList' });
+
+export const Manifest = z
+  .object({
+    job: z.string(),
+    layout: z.string(),
+    records: z.array(
+      z.object({
+        record: z.number().int(),
+        key: z.string().optional().describe("the record's ref, else its insurance numbers"),
+        pages: z.array(z.number().int()).optional(),
+        placements: z
+          .array(
+            z.object({ sheet: z.number().int(), side: z.enum(['front', 'back']), slot: z.number().int(), trimMm: z.array(z.number()) }),
+          )
+          .optional(),
+        rejected: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
+      }),
+    ),
+  })
+  .meta({ id: 'Manifest' });
+
+export const LayoutInfo = z
+  .object({
+    id: z.string(),
+    name: z.string(),
+    document: z.string(),
+    page: z.object({ widthMm: z.number(), heightMm: z.number() }),
+    sides: z.array(z.string()),
+    required: z.array(z.string()),
+  })
+  .meta({ id: 'Layout' });
+
+/** Parses a query with `schema`; a wrong parameter is a 400 naming it (the caller turns the message into one). */
+export function parseQuery<T extends z.ZodType>(
+  schema: T,
+  query: unknown,
+): { ok: true; value: z.infer<T> } | { ok: false; message: string } {
+  const parsed = schema.safeParse(query);
+  if (parsed.success) return { ok: true, value: parsed.data };
+  return { ok: false, message: parsed.error.issues.map((i) => `${i.path.join('.') || 'query'}: ${i.message}`).join('; ') };
+}

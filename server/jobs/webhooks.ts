@@ -1,0 +1,179 @@
+import { createHmac, randomUUID } from 'node:crypto';
+import { lookup } from 'node:dns/promises';
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { BlockList, isIP } from 'node:net';
+import type { Logger } from 'pino';
+import type { Job } from './job-store.ts';
+
+/** Where webhooks may go and how they are signed (SHIKAKU_WEBHOOK_HOSTS, SHIKAKU_WEBHOOK_SECRET). */
+export interface WebhookConfig {
+  /** The secret of the HMAC-SHA256 signature; without it no job may ask for a webhook. */
+  secret: string | undefined;
+  /** Host names (or IP addresses) a callbackUrl may name; none: no job may ask for a webhook. */
+  hosts: readonly string[];
+  /** Waits between attempts, in ms: the first try, then one after each of these (the last one's failure gives up). */
+  backoffMs?: readonly number[];
+}
+
+/** A callbackUrl that may not be used, said to the client (422). */
+export class CallbackRefused extends Error {}
+
+/** Addresses a webhook never goes to, whatever the allow-list says: link-local (cloud metadata), unspecified, multicast. */
+const NEVER = new BlockList();
+NEVER.addSubnet('169.254.0.0', 16, 'ipv4'); // link-local, 169.254.169.254 metadata among them
+NEVER.addSubnet('0.0.0.0', 8, 'ipv4');
+NEVER.addSubnet('224.0.0.0', 4, 'ipv4');
+NEVER.addSubnet('100.100.100.200', 32, 'ipv4'); // Alibaba Cloud metadata
+NEVER.addSubnet('fe80::', 10, 'ipv6');
+NEVER.addSubnet('fd00:ec2::254', 128, 'ipv6'); // AWS metadata over IPv6
+NEVER.addSubnet('ff00::', 8, 'ipv6');
+NEVER.addAddress('::', 'ipv6');
+
+function forbiddenAddress(address: string): boolean {
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)?.[1];
+  const ip = mapped ?? address;
+  return NEVER.check(ip, isIP(ip) === 6 ? 'ipv6' : 'ipv4');
+}
+
+/** The default waits between attempts: 1 s, 2 s, 4 s … about 8.5 minutes in all, 10 attempts. */
+const BACKOFF_MS = [1_000, 2_000, 4_000, 8_000, 16_000, 32_000, 64_000, 128_000, 256_000];
+
+/** What a webhook says: the job's state and where its files are, never a record's value. */
+export function webhookBody(job: Job): string {
+  return JSON.stringify({
+    event: job.state === 'done' ? 'job.done' : 'job.failed',
+    job: {
+      id: job.id,
+      url: `/v1/jobs/${job.id}`,
+      layout: job.layout,
+      state: job.state,
+      progress: { done: job.done, total: job.total, rejected: job.rejected },
+      ...(job.state === 'done' ? { result: `/v1/jobs/${job.id}/result`, manifest: `/v1/jobs/${job.id}/manifest` } : {}),
+      ...(job.error ? { error: job.error } : {}),
+    },
+    sentAt: new Date().toISOString(),
+  });
+}
+
+/** `X-Shikaku-Signature` of `body` sent at `t` (unix seconds): `t=<t>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>`. */
+export function signature(secret: string, t: number, body: string): string {
+  return `t=${t},v1=${createHmac('sha256', secret).update(`${t}.${body}`).digest('hex')}`;
+}
+
+/**
+ * Webhooks of jobs (`callbackUrl`): checked when the job is posted (an allow-listed host, http or https,
+ * never a link-local, metadata or unspecified address), sent as a signed POST when the job ends, retried
+ * with backoff on a network error or an answer that is not 2xx. The address is resolved and checked again
+ * at each attempt, and the request goes to exactly that address (no second lookup a DNS answer could
+ * change in between).
+ */
+export class Webhooks {
+  private readonly hosts: Set<string>;
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private stopped = false;
+
+  constructor(
+    private readonly config: WebhookConfig,
+    private readonly log: Logger,
+  ) {
+    this.hosts = new Set(config.hosts.map((h) => h.toLowerCase()));
+  }
+
+  /** Checks a job's callbackUrl when the job is posted; answers it normalized. */
+  check(url: string): string {
+    let u: URL;
+    try {
+      u = new URL(url);
+    } catch {
+      throw new CallbackRefused(`callbackUrl is not a URL: ${JSON.stringify(url)}`);
+    }
+    if (u.protocol !== 'https:' && u.protocol !== 'http:') throw new CallbackRefused('callbackUrl must be an http or https URL');
+    if (u.username || u.password) throw new CallbackRefused('callbackUrl may not carry a user name or password');
+    if (!this.config.secret || this.hosts.size === 0)
+      throw new CallbackRefused('webhooks are not enabled here: the operator sets SHIKAKU_WEBHOOK_SECRET and SHIKAKU_WEBHOOK_HOSTS');
+    const host = u.hostname.replace(/^\[|\]$/g, '').toLowerCase();
+    if (isIP(host) && forbiddenAddress(host))
+      throw new CallbackRefused(`callbackUrl may not name ${host}: a link-local, metadata or unspecified address`);
+    if (!this.hosts.has(host)) throw new CallbackRefused(`callbackUrl's host ${host} is not on the allow-list (SHIKAKU_WEBHOOK_HOSTS)`);
+    return u.toString();
+  }
+
+  /** Sends the webhook of a job that ended, if it asked for one; retries in the background. */
+  notify(job: Job): void {
+    if (!job.callbackUrl || this.stopped) return;
+    const body = webhookBody(job);
+    const delivery = randomUUID();
+    const waits = this.config.backoffMs ?? BACKOFF_MS;
+    const attempt = async (n: number): Promise<void> => {
+      if (this.stopped) return;
+      const outcome = await this.send(job.callbackUrl as string, body, delivery, job.state === 'done' ? 'job.done' : 'job.failed');
+      if (outcome === 'delivered') return void this.log.info({ job: job.id, delivery, attempt: n + 1 }, 'webhook delivered');
+      if (outcome === 'refused' || n >= waits.length) {
+        this.log.error({ job: job.id, delivery, attempts: n + 1, outcome }, 'webhook given up');
+        return;
+      }
+      this.log.warn({ job: job.id, delivery, attempt: n + 1, outcome, retryInMs: waits[n] }, 'webhook not delivered; retrying');
+      const timer = setTimeout(() => {
+        this.timers.delete(timer);
+        void attempt(n + 1);
+      }, waits[n]);
+      timer.unref();
+      this.timers.add(timer);
+    };
+    void attempt(0);
+  }
+
+  /** Stops every pending retry (the service is stopping). */
+  stop(): void {
+    this.stopped = true;
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+  }
+
+  /** One attempt: `delivered` on 2xx; `refused` when the address may not be used; else what failed. */
+  private async send(url: string, body: string, delivery: string, event: string): Promise<string> {
+    const u = new URL(url);
+    const host = u.hostname.replace(/^\[|\]$/g, '');
+    let address: { address: string; family: number };
+    try {
+      address = isIP(host) ? { address: host, family: isIP(host) } : await lookup(host);
+    } catch (err) {
+      return `no address: ${(err as NodeJS.ErrnoException).code ?? 'lookup failed'}`;
+    }
+    if (forbiddenAddress(address.address)) return 'refused';
+    const secret = this.config.secret as string;
+    const t = Math.floor(Date.now() / 1000);
+    const request = u.protocol === 'https:' ? httpsRequest : httpRequest;
+    return new Promise<string>((resolve) => {
+      const req = request(
+        url,
+        {
+          method: 'POST',
+          timeout: 10_000,
+          // The address checked above, and no other: a second lookup could answer differently.
+          lookup: (_name, options, cb) => {
+            if ((options as { all?: boolean }).all) cb(null, [address]);
+            else cb(null, address.address, address.family);
+          },
+          headers: {
+            'content-type': 'application/json',
+            'content-length': Buffer.byteLength(body),
+            'user-agent': 'shikaku-print webhook',
+            'x-shikaku-event': event,
+            'x-shikaku-delivery': delivery,
+            'x-shikaku-signature': signature(secret, t, body),
+          },
+        },
+        (res) => {
+          res.resume();
+          const status = res.statusCode ?? 0;
+          resolve(status >= 200 && status < 300 ? 'delivered' : `answered ${status}`);
+        },
+      );
+      req.on('timeout', () => req.destroy(new Error('timed out')));
+      req.on('error', (err: NodeJS.ErrnoException) => resolve(`failed: ${err.code ?? err.message}`));
+      req.end(body);
+    });
+  }
+}
