@@ -268,7 +268,7 @@ ${rows.join('\n')}
     const views = e.views.map((v) => viewHtml(v, e.changes)).join('\n');
     const body = `<nav>${nav}</nav>
 <h1>${escape(e.title)}: <span class="${e.status}">${e.status}${e.updated ? ' (golden written)' : ''}</span></h1>
-<p>${escape(side(this.head.referenceLabel, e.reference))}<br>${escape(side(this.head.candidateLabel, e.candidate))}</p>
+${e.reference || e.candidate ? `<p>${escape(side(this.head.referenceLabel, e.reference))}<br>${escape(side(this.head.candidateLabel, e.candidate))}</p>` : ''}
 ${e.notes.map((t) => `<p class="note">${escape(t)}</p>`).join('\n')}
 ${e.changes.length ? `<table class="changes"><thead><tr><th>page</th><th>field</th><th>before</th><th>after</th><th>region (x, y, w, h)</th></tr></thead><tbody>${changeRows}</tbody></table>` : ''}
 <p class="keys">keys: 1 side by side · 2 slider · 3 blend · 4 flicker · 5 difference · z zoom to the next region · 0 whole page · ← / → previous / next · Esc list</p>

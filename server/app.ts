@@ -14,7 +14,7 @@ import {
   type OutputOptions,
   type RecordFormat,
 } from '../engine/index.ts';
-import { sendError, sendProblem } from './problem.ts';
+import { RETRY_AFTER_S, sendError, sendProblem } from './problem.ts';
 import type { RenderQueue } from './render-queue.ts';
 import type { Metrics } from './metrics.ts';
 import type { ApiKey, ServiceLimits } from './config.ts';
@@ -134,7 +134,7 @@ export function createApp(ctx: AppContext): express.Express {
   app.use(requestLog(ctx.log));
   app.use((_req, res, next) => {
     if (!ctx.stopping.aborted) return next();
-    res.set({ 'Retry-After': '5', Connection: 'close' });
+    res.set({ 'Retry-After': String(RETRY_AFTER_S.unavailable), Connection: 'close' });
     sendProblem(res, 503, 'Stopping', 'the service is stopping; retry shortly');
   });
   app.get('/healthz', (_req, res) => void res.json({ status: 'ok' }));
@@ -427,7 +427,6 @@ async function* hashed(body: AsyncIterable<Uint8Array>, digest: Hash): AsyncGene
 }
 
 function notReady(res: Response): void {
-  res.set('Retry-After', '5');
   sendProblem(res, 503, 'Not ready', 'the browser is not up; retry shortly');
 }
 

@@ -153,6 +153,19 @@ export async function startServer(options: Partial<ServeOptions> & Pick<ServeOpt
     });
     server = listening;
     log.info({ host, port: (listening.address() as { port: number }).port, auth: apiKeys.length > 0, pid: process.pid }, 'listening');
+    // What this service runs with, secrets left out: the keys by name, the webhook secret as set or not.
+    log.info(
+      {
+        keys: apiKeys.map((k) => k.name),
+        dataDir: opts.dataDir,
+        retentionHours: opts.retentionMs / 3_600_000,
+        webhooks: { hosts: opts.webhooks.hosts, secret: opts.webhooks.secret ? 'set' : 'not set' },
+        limits: opts.limits,
+        pressIcc: opts.pressIcc ?? 'Ghostscript default',
+        shutdownGraceMs: opts.shutdownGraceMs,
+      },
+      'configuration',
+    );
     await runner.resumeAtStart();
     // One tab more for counter prints, so that a running job never makes a person at a desk wait for it.
     const starting = Engine.start({ counterTabs: 1, ...opts.engine, insurers }).then(

@@ -16,6 +16,17 @@ export interface ProblemEntry {
  * at most `max` entries (a hostile body must not make a huge answer); `errorCount` always says how many
  * problems there are in all.
  */
+/**
+ * The one Retry-After policy: how long a client waits before it tries again, by why it was refused. A full
+ * queue says how long its waiting renders will take (RenderQueue); the rest are fixed.
+ */
+export const RETRY_AFTER_S = {
+  /** Not ready (no browser yet), stopping, a render that failed or timed out: a restart takes seconds. */
+  unavailable: 5,
+  /** No room in the data folder: an operator has to act. */
+  diskFull: 60,
+} as const;
+
 export function sendProblem(
   res: Response,
   status: number,
@@ -26,6 +37,8 @@ export function sendProblem(
 ): void {
   const shown = errors.slice(0, options.max ?? errors.length);
   const body = { type: 'about:blank', title, status, detail, errors: shown, errorCount: options.total ?? errors.length };
+  // Every 503 says when to come back (RETRY_AFTER_S), whichever path answered it.
+  if (status === 503 && !res.hasHeader('Retry-After')) res.set('Retry-After', String(RETRY_AFTER_S.unavailable));
   res.status(status).type('application/problem+json').send(JSON.stringify(body));
 }
 
@@ -46,12 +59,11 @@ export function sendError(res: Response, err: unknown, maxProblems: number): num
   }
   if (err instanceof IntakeError) {
     const title = { 400: 'Malformed body', 413: 'Body too large', 422: 'Invalid records', 503: 'Stopping' }[err.status];
-    if (err.status === 503) res.set('Retry-After', '5');
     sendProblem(res, err.status, title, err.message, err.problems, { max: maxProblems, total: err.problemCount || err.problems.length });
     return err.status;
   }
   if (err instanceof DiskFullError) {
-    res.set('Retry-After', '60');
+    res.set('Retry-After', String(RETRY_AFTER_S.diskFull));
     sendProblem(res, 507, 'Insufficient storage', `${err.message}: the job was not kept; retry once the operator has made room`);
     return 507;
   }

@@ -316,6 +316,12 @@ describe('webhooks', () => {
       expect(log).toContain('webhook not delivered; retrying');
       expect(log).toContain('webhook delivered');
       expect(log).not.toContain(hook); // the receiver's URL stays out of the log, too
+      // The configuration is logged at start, its secrets left out.
+      const config = hooked.logLines.find((l) => l.includes('"msg":"configuration"'));
+      expect(config).toContain('"webhooks":{"hosts":["127.0.0.1","169.254.169.254"],"secret":"set"}');
+      expect(config).toContain('"retentionHours":72');
+      expect(log).not.toContain(secret);
+      expect(log).not.toContain('test-key');
     } finally {
       await hooked.close();
       receiver.close();
