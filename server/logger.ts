@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { pinoHttp } from 'pino-http';
 import type { NextFunction, Request, Response } from 'express';
 import pino, { type Logger, type DestinationStream } from 'pino';
 
@@ -18,21 +19,34 @@ export function createLogger(destination?: DestinationStream): Logger {
 const CALLER_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 /**
- * Gives each request an id, the caller's X-Request-Id when it is a sane one, else a new UUID; answers it
- * in X-Request-Id and logs it when the request ends, with its duration.
+ * The HTTP log (pino-http): one line per request when it ends, with its id (the caller's X-Request-Id when
+ * it is a sane one, else a new UUID; answered in X-Request-Id and kept in `res.locals.requestId`), method,
+ * path, status and duration in ms. Only those: no query string (it may hold a callbackUrl), no headers (the
+ * API key), never a body.
  */
 export function requestLog(log: Logger) {
+  const http = pinoHttp({
+    logger: log,
+    genReqId: (req, res) => {
+      const given = req.headers['x-request-id'];
+      const id = typeof given === 'string' && CALLER_ID.test(given) ? given : randomUUID();
+      res.setHeader('X-Request-Id', id);
+      return id;
+    },
+    customAttributeKeys: { reqId: 'reqId', responseTime: 'ms' },
+    serializers: {
+      req: (req: { method: string; url: string }) => ({ method: req.method, path: req.url.split('?')[0] }),
+      res: (res: { statusCode: number }) => ({ status: res.statusCode }),
+    },
+    customSuccessMessage: () => 'request',
+    customErrorMessage: () => 'request',
+    // A 4xx or 5xx is the answer's business, logged where it is made (answerError): the request line stays info.
+    customLogLevel: () => 'info',
+    quietReqLogger: true,
+  });
   return (req: Request, res: Response, next: NextFunction) => {
-    const given = req.get('x-request-id');
-    const id = given !== undefined && CALLER_ID.test(given) ? given : randomUUID();
-    const started = process.hrtime.bigint();
-    res.locals.requestId = id;
-    res.setHeader('X-Request-Id', id);
-    res.on('finish', () => {
-      const ms = Number(process.hrtime.bigint() - started) / 1e6;
-      // The path only: no query string, no body.
-      log.info({ reqId: id, method: req.method, path: req.path, status: res.statusCode, ms: Math.round(ms * 10) / 10 }, 'request');
-    });
+    http(req, res);
+    res.locals.requestId = req.id;
     next();
   };
 }

@@ -44,7 +44,11 @@ describe('request ids', () => {
   it("keeps a caller's sane X-Request-Id, echoes it and logs it; replaces one that is not", async () => {
     const mine = await fetch(`${svc.base}/v1/layouts`, { headers: { ...AUTH, 'x-request-id': 'erp-2026-11-30.0042' } });
     expect(mine.headers.get('x-request-id')).toBe('erp-2026-11-30.0042');
-    expect(svc.logLines.join('')).toContain('"reqId":"erp-2026-11-30.0042"');
+    // One line per request (pino-http): its id, method, path (no query), status and duration; no header, no key.
+    const line = svc.logLines.find((l) => l.includes('"reqId":"erp-2026-11-30.0042"'));
+    expect(JSON.parse(line as string)).toMatchObject({ msg: 'request', req: { method: 'GET', path: '/v1/layouts' }, res: { status: 200 } });
+    expect(line).toMatch(/"ms":\d+/);
+    expect(svc.logLines.join('')).not.toContain('test-key');
     for (const bad of ['two words', 'x'.repeat(129), 'a\tb']) {
       const res = await fetch(`${svc.base}/v1/layouts`, { headers: { ...AUTH, 'x-request-id': bad } });
       expect(res.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
