@@ -103,14 +103,13 @@ export async function diffCommand(values: Record<string, unknown>, positionals: 
       manifests: manifests as [string, string] | undefined,
       concurrency: intOption(values, 'jobs', 1, 64),
       onProgress,
+      onLine: (line) => process.stdout.write(`${line}\n`),
     });
   } catch (err) {
     if (err instanceof DiffInputError || err instanceof ReportDirError) throw new UsageError(err.message);
     throw err;
   }
   const { summary: s } = outcome;
-  for (const n of outcome.notes) process.stdout.write(`${n}\n`);
-  for (const line of outcome.lines) process.stdout.write(`${line}\n`);
   const differs = s.changed + s.added + s.removed > 0;
   process.stdout.write(
     `${differs ? 'DIFFERENT' : 'same'}: ${s.same} same, ${s.changed} changed, ${s.added} added, ${s.removed} removed (by ${outcome.aligned}); report ${outcome.index}\n`,

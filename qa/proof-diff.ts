@@ -40,16 +40,18 @@ export interface DiffOptions {
   concurrency?: number | undefined;
   /** Called after each batch with the records (or pages) done and their total. */
   onProgress?: ((done: number, total: number) => void) | undefined;
+  /**
+   * Called with each line for the terminal as it is known: first the notes (counts, how the proofs are
+   * aligned), then, in report order, one for each entry that is not the same (never a field's value).
+   */
+  onLine?: ((line: string) => void) | undefined;
 }
 
-/** The outcome: the counts, what the report says at its top, and where it is. */
+/** The outcome: how the proofs were aligned, the counts, and where the report is. */
 export interface DiffOutcome {
   aligned: 'record' | 'page';
   summary: ReportSummary;
-  notes: string[];
   index: string;
-  /** The entries that are not the same, as one line each (no field values: the terminal is a log). */
-  lines: string[];
 }
 
 /** Pages rasterized in one process, per proof: small enough that a batch's files stay a few dozen MB. */
@@ -150,12 +152,14 @@ export async function diffProofs(referencePath: string, candidatePath: string, o
     referenceLabel: `reference ${referencePath}`,
     candidateLabel: `candidate ${candidatePath}`,
   });
-  for (const n of notes) report.note(n);
+  for (const n of notes) {
+    report.note(n);
+    options.onLine?.(n);
+  }
   // The pages are people's cards: their folder is named for this process, so that if it is killed the next
   // diff or engine start removes what it left.
   sweepOrphans();
   const work = makeOwnedTempDir('diff');
-  const lines: string[] = [];
   try {
     const batches = batchesOf(pairings);
     const limit = pLimit(options.concurrency ?? availableParallelism());
@@ -171,7 +175,7 @@ export async function diffProofs(referencePath: string, candidatePath: string, o
         done.delete(next++);
         for (const e of entries) {
           await report.add(e);
-          if (e.status !== 'same') lines.push(describe(e));
+          if (e.status !== 'same') options.onLine?.(describe(e));
         }
         records += entries.length;
         options.onProgress?.(records, pairings.length);
@@ -191,7 +195,7 @@ export async function diffProofs(referencePath: string, candidatePath: string, o
     rmSync(work, { recursive: true, force: true });
   }
   const { summary, index } = await report.finish();
-  return { aligned: byRecord ? 'record' : 'page', summary, notes, index, lines };
+  return { aligned: byRecord ? 'record' : 'page', summary, index };
 }
 
 interface Context {

@@ -10,15 +10,16 @@ export const Record_ = recordSchema.meta({
 });
 
 /** RFC 9457 problem with the contract's list of record problems. */
+/** One problem of one record and field: in problem answers and in a job's rejections. */
+const RecordProblemEntry = z.object({ record: z.number().int(), path: z.string(), message: z.string() });
+
 export const Problem = z
   .object({
     type: z.string(),
     title: z.string(),
     status: z.number().int(),
     detail: z.string(),
-    errors: z
-      .array(z.object({ record: z.number().int(), path: z.string(), message: z.string() }))
-      .describe('at most 100 problems, each of one record and field (record 0: the body or its header)'),
+    errors: z.array(RecordProblemEntry).describe('at most 100 problems, each of one record and field (record 0: the body or its header)'),
     errorCount: z.number().int().describe('how many problems there are in all'),
   })
   .meta({ id: 'Problem' });
@@ -67,7 +68,7 @@ export const JobStatus = z
     progress: z.object({ done: z.number().int(), total: z.number().int(), rejected: z.number().int() }),
     createdAt: z.string(),
     updatedAt: z.string(),
-    rejections: z.array(z.object({ record: z.number().int(), path: z.string(), message: z.string() })).optional(),
+    rejections: z.array(RecordProblemEntry).optional(),
     rejectionCount: z.number().int(),
     output: z.record(z.string(), z.union([z.string(), z.boolean()])).optional(),
     callbackUrl: z.string().optional(),

@@ -1,5 +1,5 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { timingSafeEqual, createHash, type Hash } from 'node:crypto';
 import type { Logger } from 'pino';
 import {
@@ -14,7 +14,7 @@ import {
   type OutputOptions,
   type RecordFormat,
 } from '../engine/index.ts';
-import { RETRY_AFTER_S, sendError, sendProblem } from './problem.ts';
+import { sendError, sendProblem } from './problem.ts';
 import type { RenderQueue } from './render-queue.ts';
 import type { Metrics } from './metrics.ts';
 import type { ApiKey, ServiceLimits } from './config.ts';
@@ -29,7 +29,6 @@ import { requestLog } from './logger.ts';
 import { openApiDocument } from './openapi.ts';
 import { JobListQuery, RenderQuery, parseQuery } from './api-schemas.ts';
 import swaggerUi from 'swagger-ui-dist';
-import { readFileSync } from 'node:fs';
 
 const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
@@ -134,7 +133,7 @@ export function createApp(ctx: AppContext): express.Express {
   app.use(requestLog(ctx.log));
   app.use((_req, res, next) => {
     if (!ctx.stopping.aborted) return next();
-    res.set({ 'Retry-After': String(RETRY_AFTER_S.unavailable), Connection: 'close' });
+    res.set('Connection', 'close'); // and sendProblem says when to come back, as for every 503
     sendProblem(res, 503, 'Stopping', 'the service is stopping; retry shortly');
   });
   app.get('/healthz', (_req, res) => void res.json({ status: 'ok' }));
@@ -297,19 +296,16 @@ export function createApp(ctx: AppContext): express.Express {
       if (replayed) {
         ctx.log.info({ reqId: res.locals.requestId, job: job.id }, 'job request replayed (Idempotency-Key)');
         res.set('Idempotent-Replayed', 'true');
-        return void res
-          .status(200)
-          .location(`/v1/jobs/${job.id}`)
-          .json({ id: job.id, url: `/v1/jobs/${job.id}`, state: job.state, records: job.total });
+      } else {
+        ctx.metrics.rejections.inc({ reason: 'invalid' }, job.rejected);
+        ctx.runner.enqueue(job.id);
+        ctx.log.info(
+          { reqId: res.locals.requestId, job: job.id, layout: layout.id, records: job.total, rejected: job.rejected },
+          'job accepted',
+        );
       }
-      ctx.metrics.rejections.inc({ reason: 'invalid' }, job.rejected);
-      ctx.runner.enqueue(job.id);
-      ctx.log.info(
-        { reqId: res.locals.requestId, job: job.id, layout: layout.id, records: job.total, rejected: job.rejected },
-        'job accepted',
-      );
       res
-        .status(202)
+        .status(replayed ? 200 : 202)
         .location(`/v1/jobs/${job.id}`)
         .json({ id: job.id, url: `/v1/jobs/${job.id}`, state: job.state, records: job.total });
     } catch (err) {
@@ -333,16 +329,18 @@ export function createApp(ctx: AppContext): express.Express {
     const query = parseQuery(JobListQuery, req.query);
     if (!query.ok) return sendProblem(res, 400, 'Bad query', query.message);
     const { state, limit = 50, cursor } = query.value;
+    // A job's place in the list (newest first), and the cursor of a page: the place of its last job.
+    const place = (j: Job) => `${j.createdAt}|${j.id}`;
     const after = cursor === undefined ? undefined : Buffer.from(cursor, 'base64url').toString();
     const all = ctx.jobs
       .list(res.locals.owner as string)
       .filter((j) => state === undefined || j.state === state)
-      .filter((j) => after === undefined || `${j.createdAt}|${j.id}` < after);
+      .filter((j) => after === undefined || place(j) < after);
     const page = all.slice(0, limit);
     const last = page.at(-1);
     const next =
       all.length > limit && last
-        ? `/v1/jobs?${new URLSearchParams({ ...(state ? { state } : {}), limit: String(limit), cursor: Buffer.from(`${last.createdAt}|${last.id}`).toString('base64url') })}`
+        ? `/v1/jobs?${new URLSearchParams({ ...(state ? { state } : {}), limit: String(limit), cursor: Buffer.from(place(last)).toString('base64url') })}`
         : undefined;
     res.json({ jobs: page.map((j) => jobStatus(j, false)), ...(next ? { next } : {}) });
   });

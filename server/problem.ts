@@ -12,11 +12,6 @@ export interface ProblemEntry {
 }
 
 /**
- * An RFC 9457 problem answer with the contract's `errors` list of {record, path, message}. The list holds
- * at most `max` entries (a hostile body must not make a huge answer); `errorCount` always says how many
- * problems there are in all.
- */
-/**
  * The one Retry-After policy: how long a client waits before it tries again, by why it was refused. A full
  * queue says how long its waiting renders will take (RenderQueue); the rest are fixed.
  */
@@ -27,6 +22,11 @@ export const RETRY_AFTER_S = {
   diskFull: 60,
 } as const;
 
+/**
+ * An RFC 9457 problem answer with the contract's `errors` list of {record, path, message}. The list holds
+ * at most `max` entries (a hostile body must not make a huge answer); `errorCount` always says how many
+ * problems there are in all.
+ */
 export function sendProblem(
   res: Response,
   status: number,

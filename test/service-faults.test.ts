@@ -10,17 +10,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startServer } from '../server/index.ts';
 import { createLogger } from '../server/logger.ts';
-import { AUTH, startTestService, waitForJob } from './helpers/service.ts';
+import { AUTH, startTestService, waitForJob, JSON_AUTH, KOKUHO_SAMPLES, kokuhoRecords } from './helpers/service.ts';
 import { alive, killAll, sleep, startedBy, startServiceProcess, stopServiceProcess, type ServiceProcess } from './helpers/processes.ts';
 import { pageCount } from './helpers/poppler.ts';
 
-const samples = JSON.parse(readFileSync(new URL('../layouts/kokuho-card/samples.json', import.meta.url), 'utf8')) as Record<
-  string,
-  unknown
->[];
-const records = (n: number) =>
-  Array.from({ length: n }, (_, i) => ({ ...samples[i % samples.length], number: String(i + 1).padStart(7, '0') }));
-const json = { ...AUTH, 'content-type': 'application/json' };
+const samples = KOKUHO_SAMPLES;
+const records = kokuhoRecords;
+const json = JSON_AUTH;
 const root = new URL('..', import.meta.url).pathname;
 const silent = createLogger({ write: () => undefined });
 

@@ -11,15 +11,11 @@ import puppeteer from 'puppeteer-core';
 import { chromiumPath } from '../engine/index.ts';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AUTH, startTestService, waitForJob, type TestService } from './helpers/service.ts';
+import { AUTH, startTestService, waitForJob, type TestService, JSON_AUTH, KOKUHO_SAMPLES, kokuhoRecords } from './helpers/service.ts';
 
-const samples = JSON.parse(readFileSync(new URL('../layouts/kokuho-card/samples.json', import.meta.url), 'utf8')) as Record<
-  string,
-  unknown
->[];
-const records = (n: number) =>
-  Array.from({ length: n }, (_, i) => ({ ...samples[i % samples.length], number: String(i + 1).padStart(7, '0') }));
-const json = { ...AUTH, 'content-type': 'application/json' };
+const samples = KOKUHO_SAMPLES;
+const records = kokuhoRecords;
+const json = JSON_AUTH;
 const OTHER = { authorization: 'Bearer other-key', 'content-type': 'application/json' };
 const dataDir = mkdtempSync(join(tmpdir(), 'shikaku-integrators-'));
 let svc: TestService;

@@ -4,16 +4,12 @@ import { describe, expect, it } from 'vitest';
 import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AUTH, startTestService, waitForJob } from './helpers/service.ts';
+import { AUTH, startTestService, waitForJob, JSON_AUTH, KOKUHO_SAMPLES, kokuhoRecords } from './helpers/service.ts';
 import { pageCount, pageText } from './helpers/poppler.ts';
 
-const samples = JSON.parse(readFileSync(new URL('../layouts/kokuho-card/samples.json', import.meta.url), 'utf8')) as Record<
-  string,
-  unknown
->[];
-const records = (n: number) =>
-  Array.from({ length: n }, (_, i) => ({ ...samples[i % samples.length], number: String(i + 1).padStart(7, '0') }));
-const json = { ...AUTH, 'content-type': 'application/json' };
+const samples = KOKUHO_SAMPLES;
+const records = kokuhoRecords;
+const json = JSON_AUTH;
 const dir = mkdtempSync(join(tmpdir(), 'shikaku-resilience-'));
 
 /** Processes whose process group is `pgid` (Linux /proc): a browser's whole tree. */

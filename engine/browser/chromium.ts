@@ -1,9 +1,9 @@
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import puppeteer, { type Browser } from 'puppeteer-core';
 import { PrintError } from '../errors.ts';
-import { OWNER_ENV, makeOwnedTempDir, ownerMarker } from './orphans.ts';
+import { OWNER_ENV, groupRunning, makeOwnedTempDir, ownerMarker } from './orphans.ts';
 
 /** The script puppeteer runs in Chromium's place, so that Chromium dies with this process (see its comment). */
 const LAUNCHER = fileURLToPath(new URL('./chromium-launcher.sh', import.meta.url));
@@ -89,21 +89,6 @@ export async function launchChromium(fontconfigFile: string, env: NodeJS.Process
   }
 }
 
-/** Whether a process of group `pgid` still runs (a zombie has ended: it only waits to be reaped). */
-function groupAlive(pgid: number): boolean {
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-      if (Number(fields[2]) === pgid && fields[0] !== 'Z' && fields[0] !== 'X') return true;
-    } catch {
-      // gone while reading
-    }
-  }
-  return false;
-}
-
 /**
  * Kills a browser and every process it started: Chromium leads its own process group (puppeteer starts it
  * detached), so one signal to the group leaves no orphaned renderer behind; Node reaps the leader. Then
@@ -125,7 +110,7 @@ export async function killChromium(browser: Browser): Promise<void> {
   await browser.close().catch(() => undefined);
   // A killed process takes a moment to exit (unmapping a renderer's memory under load): wait until none
   // of the group runs any more, so that a closed engine has really left nothing behind.
-  if (pid !== undefined) for (let i = 0; i < 100 && groupAlive(pid); i++) await new Promise((r) => setTimeout(r, 20));
+  if (pid !== undefined) for (let i = 0; i < 100 && groupRunning(pid); i++) await new Promise((r) => setTimeout(r, 20));
   const profile = profiles.get(browser);
   profiles.delete(browser);
   if (profile) await removeProfile(profile);

@@ -102,6 +102,14 @@ function ownerOf(pid: number): { pid: number; startTime?: string } | undefined {
   return profile ? { pid: Number(profile[1]) } : undefined;
 }
 
+/** Whether a process of group `pgid` still runs (not one that has ended and only waits to be reaped). */
+export function groupRunning(pgid: number): boolean {
+  return processIds().some((pid) => {
+    const stat = readStat(pid);
+    return stat !== undefined && stat.pgid === pgid && stat.state !== 'Z' && stat.state !== 'X';
+  });
+}
+
 function processIds(): number[] {
   return readdirSync('/proc')
     .filter((name) => /^\d+$/.test(name))

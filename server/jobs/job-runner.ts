@@ -45,8 +45,8 @@ export class JobRunner {
   private running: Promise<void> | undefined;
   private stopping = false;
   private readonly onEnd: ((job: Job) => void) | undefined;
-  /** The job being run, and how to stop it (DELETE of a running job). */
-  private current: { id: string; abort: AbortController } | undefined;
+  /** The job being run, how to stop it (DELETE of a running job), and when its run has settled. */
+  private current: { id: string; abort: AbortController; settled: Promise<unknown> } | undefined;
   private readonly store: JobStore;
   private readonly layouts: Map<string, Layout>;
   private readonly engine: () => Engine | undefined;
@@ -101,7 +101,7 @@ export class JobRunner {
     if (at >= 0) this.queue.splice(at, 1);
     if (this.current?.id !== id) return;
     this.current.abort.abort();
-    while (this.current?.id === id) await new Promise((r) => setTimeout(r, 20));
+    await this.current.settled;
   }
 
   /**
@@ -158,9 +158,10 @@ export class JobRunner {
       const job = this.store.get(id);
       if (!job || job.state === 'done' || job.state === 'failed') continue;
       const abort = new AbortController();
-      this.current = { id, abort };
+      const run = this.run(job, abort.signal);
+      this.current = { id, abort, settled: run.catch(() => undefined) };
       try {
-        await this.run(job, abort.signal);
+        await run;
       } catch (err) {
         if (this.stopping) return; // resumes at the next start
         if (abort.signal.aborted) {

@@ -36,6 +36,9 @@ function forbiddenAddress(address: string): boolean {
   return NEVER.check(ip, isIP(ip) === 6 ? 'ipv6' : 'ipv4');
 }
 
+/** A URL's host name or address, an IPv6 address without its brackets. */
+const hostOf = (u: URL) => u.hostname.replace(/^\[|\]$/g, '');
+
 /** The default waits between attempts: 1 s, 2 s, 4 s … about 8.5 minutes in all, 10 attempts. */
 const BACKOFF_MS = [1_000, 2_000, 4_000, 8_000, 16_000, 32_000, 64_000, 128_000, 256_000];
 
@@ -92,7 +95,7 @@ export class Webhooks {
     if (u.username || u.password) throw new CallbackRefused('callbackUrl may not carry a user name or password');
     if (!this.config.secret || this.hosts.size === 0)
       throw new CallbackRefused('webhooks are not enabled here: the operator sets SHIKAKU_WEBHOOK_SECRET and SHIKAKU_WEBHOOK_HOSTS');
-    const host = u.hostname.replace(/^\[|\]$/g, '').toLowerCase();
+    const host = hostOf(u).toLowerCase();
     if (isIP(host) && forbiddenAddress(host))
       throw new CallbackRefused(`callbackUrl may not name ${host}: a link-local, metadata or unspecified address`);
     if (!this.hosts.has(host)) throw new CallbackRefused(`callbackUrl's host ${host} is not on the allow-list (SHIKAKU_WEBHOOK_HOSTS)`);
@@ -134,7 +137,7 @@ export class Webhooks {
   /** One attempt: `delivered` on 2xx; `refused` when the address may not be used; else what failed. */
   private async send(url: string, body: string, delivery: string, event: string): Promise<string> {
     const u = new URL(url);
-    const host = u.hostname.replace(/^\[|\]$/g, '');
+    const host = hostOf(u);
     let address: { address: string; family: number };
     try {
       address = isIP(host) ? { address: host, family: isIP(host) } : await lookup(host);

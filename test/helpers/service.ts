@@ -1,5 +1,5 @@
 // Starts the print service on a loopback port for a test, with its log captured.
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
@@ -36,6 +36,18 @@ export async function startTestService(options: Partial<ServeOptions> = {}, wait
 }
 
 export const AUTH = { authorization: 'Bearer test-key' };
+
+/** AUTH with a JSON body. */
+export const JSON_AUTH = { ...AUTH, 'content-type': 'application/json' };
+
+/** The kokuho-card samples. */
+export const KOKUHO_SAMPLES = JSON.parse(
+  readFileSync(new URL('../../layouts/kokuho-card/samples.json', import.meta.url), 'utf8'),
+) as Record<string, unknown>[];
+
+/** `n` kokuho-card records made from the samples, numbered 番号 0000001, 0000002 … */
+export const kokuhoRecords = (n: number) =>
+  Array.from({ length: n }, (_, i) => ({ ...KOKUHO_SAMPLES[i % KOKUHO_SAMPLES.length], number: String(i + 1).padStart(7, '0') }));
 
 /** Polls a job until it is done or failed. */
 export async function waitForJob(
