@@ -446,7 +446,9 @@ describe('a huge job body', () => {
       expect(answer.status).toBe(202);
       expect(JSON.parse(answer.body)).toMatchObject({ records: blocks * 1000 });
       expect(worst).toBeLessThan(1000);
-      expect(rss('VmHWM') - baseline).toBeLessThan(150);
+      // The intake holds a few chunks, whatever the body's size: its peak is a few MB (it was 140 MB while
+      // checking records made V8 garbage in the old heap).
+      expect(rss('VmHWM') - baseline).toBeLessThan(64);
     } finally {
       await stopServiceProcess(svc);
       rmSync(dataDir, { recursive: true, force: true });
