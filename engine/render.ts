@@ -24,6 +24,7 @@ import type { EventEmitter } from 'node:events';
 import type { PdfSink } from './pdf/pdf-writer.ts';
 import { OFFICE_OUTPUT, TrimPages, type OutputOptions, type OutputTarget, type Placement } from './output/target.ts';
 import { ImposedSheets } from './output/imposed-sheets.ts';
+import { SplitFiles } from './output/split-files.ts';
 import { planSheet, SHEET_BLEED_MM } from './output/sheet-plan.ts';
 import { checkPageNumber, rasterizePdf } from './png/rasterize.ts';
 import { StepTimes } from './step-times.ts';
@@ -75,6 +76,8 @@ export interface RecordPages {
   lastPage: number;
   /** On imposed sheets: where each side of the record is. */
   placements?: Placement[];
+  /** In split output: the archive's file that holds the record; its pages are that file's. */
+  file?: string;
 }
 
 /** What a render produced: the page map of the PDF written to the sink. */
@@ -255,7 +258,7 @@ export class Engine {
     const prepared = this.prepare(layout, raws);
     const total = prepared.count;
     const compiled = this.compile(layout, await layoutImagesCss(layout));
-    const target = outputTarget(layout, sink, output, options.name ?? layout.id);
+    const target = outputTarget(layout, sink, output, options.name ?? layout.id, { keyOf: prepared.key });
     // Records are printed in the order the output needs them (imposition in cut-stack order reorders them).
     const order = target.printOrder(total);
     const chunks: number[][] = [];
@@ -451,9 +454,30 @@ function overflowProblem(index: number, field: string, raws: readonly unknown[])
   };
 }
 
-/** The output stage a render writes through: trim pages (with or without bleed), or imposed sheets. */
-export function outputTarget(layout: Layout, sink: PdfSink, output: OutputOptions, name: string): OutputTarget {
+/** What split output names its files by and dates them with (outputTarget). */
+export interface SplitNaming {
+  /** A record's key by its 0-based output position. */
+  keyOf?: (position: number) => string | undefined;
+  /** The files' date in the archive; now when left out. */
+  modified?: Date;
+}
+
+/**
+ * The output stage a render writes through: trim pages (with or without bleed), imposed sheets, or split
+ * files in a ZIP.
+ */
+export function outputTarget(layout: Layout, sink: PdfSink, output: OutputOptions, name: string, naming: SplitNaming = {}): OutputTarget {
   const neutralGray = output.color === 'press';
+  if (output.split !== undefined) {
+    return new SplitFiles(sink, layout.page, layout.sides.length, {
+      split: output.split,
+      bleedMm: output.bleed ? SHEET_BLEED_MM : 0,
+      keyOf: naming.keyOf ?? (() => undefined),
+      title: layout.name,
+      subject: `${layout.id}: ${name}`,
+      modified: naming.modified ?? new Date(),
+    });
+  }
   if (output.impose) {
     return new ImposedSheets(sink, planSheet(output.impose, layout.page), layout.sides.length, {
       duplex: output.duplex,

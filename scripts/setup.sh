@@ -3,7 +3,8 @@
 # (as their pre-scripts) and by `npm run setup`. Safe to run again: it installs only what is missing.
 #   - Debian packages: Chromium (unless CHROME_PATH names one), poppler-utils (PNG output, PDF checks),
 #     mupdf-tools (the proof diff rasterizes both proofs with mutool: six times faster than pdftoppm),
-#     qpdf and zbar-tools (the tests check every PDF's structure and decode the notices' QR codes),
+#     qpdf, zbar-tools and unzip (the tests check every PDF's structure, decode the notices' QR codes and
+#     read split output's ZIPs with Info-ZIP),
 #     ghostscript and icc-profiles-free (the press output: CMYK through an ICC profile, and its checks),
 #     and the pinned font packages of fonts/fonts.json.
 #   - npm packages from package-lock.json, when node_modules is missing or older than the lock file.
@@ -14,7 +15,7 @@ cd "$(dirname "$0")/.."
 say() { printf 'setup: %s\n' "$*" >&2; }
 
 # ---- Debian packages -------------------------------------------------------------------------------
-packages=(poppler-utils mupdf-tools qpdf zbar-tools ghostscript icc-profiles-free fonts-morisawa-bizud-mincho fonts-morisawa-bizud-gothic fonts-ipamj-mincho)
+packages=(poppler-utils mupdf-tools qpdf zbar-tools unzip ghostscript icc-profiles-free fonts-morisawa-bizud-mincho fonts-morisawa-bizud-gothic fonts-ipamj-mincho)
 if [ -n "${CHROME_PATH:-}" ]; then
   [ -x "$CHROME_PATH" ] || { say "CHROME_PATH=$CHROME_PATH is not an executable file"; exit 1; }
 else

@@ -46,6 +46,12 @@ export const RenderQuery = OutputQuery.extend({
 export const JobQuery = OutputQuery.extend({
   layout: z.string().describe('the layout id (GET /v1/layouts)'),
   callbackUrl: z.url().optional().describe('a webhook POSTed when the job ends: http(s), a host of SHIKAKU_WEBHOOK_HOSTS'),
+  split: z
+    .union([z.literal('record'), z.string().regex(/^\d{1,6}$/)])
+    .optional()
+    .describe(
+      "a ZIP of PDFs instead of one PDF: `record`, one per record named by its key (`ref`, else its insurance numbers); N, files of N records (part-0001.pdf …). The manifest names each record's file. Not with impose or color=press",
+    ),
 });
 
 /** `GET /v1/jobs`'s query. */
@@ -88,7 +94,8 @@ export const Manifest = z
       z.object({
         record: z.number().int(),
         key: z.string().optional().describe("the record's ref, else its insurance numbers"),
-        pages: z.array(z.number().int()).optional(),
+        pages: z.array(z.number().int()).optional().describe('first and last page (of its file, with split)'),
+        file: z.string().optional().describe('with split: the file of the ZIP that holds the record'),
         placements: z
           .array(
             z.object({ sheet: z.number().int(), side: z.enum(['front', 'back']), slot: z.number().int(), trimMm: z.array(z.number()) }),

@@ -1,5 +1,6 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import { existsSync, readFileSync, statSync } from 'node:fs';
+import { extname } from 'node:path';
 import { timingSafeEqual, createHash, type Hash } from 'node:crypto';
 import type { Logger } from 'pino';
 import {
@@ -193,6 +194,8 @@ export function createApp(ctx: AppContext): express.Express {
       const records = await syncRecords(Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0), ctx.limits.syncRecords);
       const png = req.accepts(['application/pdf', 'image/png']) === 'image/png';
       const output = outputOf(req);
+      if (output.split !== undefined)
+        throw new IntakeError(422, 'split makes a ZIP of many files: post the records as a job (POST /v1/jobs?split=…)');
       if (png && JSON.stringify(output) !== JSON.stringify(OFFICE_OUTPUT)) {
         throw new IntakeError(
           400,
@@ -361,16 +364,16 @@ export function createApp(ctx: AppContext): express.Express {
   });
   /**
    * A finished job's result or manifest as a download an integrator can resume: Content-Length,
-   * Content-Disposition (`<layout>-<job id>.pdf`), ETag and Last-Modified, HEAD, and Range (206) with
+   * Content-Disposition (`<layout>-<job id>.pdf` or `.zip`), ETag and Last-Modified, HEAD, and Range (206) with
    * If-Range, through express's `send` (the files never change once the job is done).
    */
   const jobFile = (kind: 'result' | 'manifest') => (req: Request, res: Response) => {
     const job = ownJob(req, res);
     if (!job) return;
-    const path = kind === 'result' ? ctx.jobs.resultPath(job.id) : ctx.jobs.manifestPath(job.id);
+    const path = kind === 'result' ? ctx.jobs.resultPath(job) : ctx.jobs.manifestPath(job.id);
     if (job.state !== 'done' || !existsSync(path))
       return sendProblem(res, 409, 'Not finished', `the job is ${job.state}; its ${kind} is there once it is done`);
-    res.attachment(`${job.layout}-${job.id}${kind === 'result' ? '.pdf' : '.manifest.json'}`);
+    res.attachment(`${job.layout}-${job.id}${kind === 'result' ? extname(path) : '.manifest.json'}`);
     res.sendFile(path, { acceptRanges: true, etag: true, lastModified: true, cacheControl: false }, (err?: Error) => {
       if (!err || res.headersSent) return;
       if ((err as { status?: number }).status === 416) {

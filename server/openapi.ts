@@ -41,7 +41,9 @@ const requestIdHeader = z.object({
     .meta({ description: 'kept, logged and answered' }),
 });
 
-const download = (what: string, type: string, schema?: z.ZodType): ZodOpenApiOperationObject => ({
+const RESULT_TYPES = ['application/pdf', 'application/zip'];
+
+const download = (what: string, types: string[], schema?: z.ZodType): ZodOpenApiOperationObject => ({
   summary: `the job's ${what}, as a resumable download`,
   requestParams: {
     path: jobId,
@@ -55,7 +57,7 @@ const download = (what: string, type: string, schema?: z.ZodType): ZodOpenApiOpe
     '200': {
       description: what,
       headers: z.object(DOWNLOAD_HEADERS),
-      content: { [type]: schema ? { schema } : { schema: z.string().meta({ format: 'binary' }) } },
+      content: Object.fromEntries(types.map((type) => [type, { schema: schema ?? z.string().meta({ format: 'binary' }) }])),
     },
     '206': { description: 'the part asked for with Range', headers: z.object({ ...DOWNLOAD_HEADERS, 'Content-Range': z.string() }) },
     '304': { description: 'not modified since the ETag given in If-None-Match' },
@@ -248,10 +250,13 @@ export function openApiDocument(version: string): object {
           responses: { '204': { description: 'deleted' }, '404': problem('no such job (or another key’s)'), ...common },
         },
       },
-      '/v1/jobs/{id}/result': { get: download('PDF', 'application/pdf'), head: download('PDF (headers only)', 'application/pdf') },
+      '/v1/jobs/{id}/result': {
+        get: download('PDF (a ZIP of PDFs with split)', RESULT_TYPES),
+        head: download('PDF or ZIP (headers only)', RESULT_TYPES),
+      },
       '/v1/jobs/{id}/manifest': {
-        get: download('manifest', 'application/json', Manifest),
-        head: download('manifest (headers only)', 'application/json', Manifest),
+        get: download('manifest', ['application/json'], Manifest),
+        head: download('manifest (headers only)', ['application/json'], Manifest),
       },
     },
   });

@@ -2,7 +2,8 @@
 // kept, jobs listed and deleted, retention of personal data, idempotent job posts that survive a restart,
 // and downloads that resume.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { createServer, get, type IncomingHttpHeaders } from 'node:http';
 import { createHmac } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
@@ -11,6 +12,7 @@ import puppeteer from 'puppeteer-core';
 import { chromiumPath } from '../engine/index.ts';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pageBoxes, pageCount, pageText } from './helpers/poppler.ts';
 import { AUTH, startTestService, waitForJob, type TestService, JSON_AUTH, KOKUHO_SAMPLES, kokuhoRecords } from './helpers/service.ts';
 
 const samples = KOKUHO_SAMPLES;
@@ -337,6 +339,116 @@ describe('webhooks', () => {
     });
     expect(res.status).toBe(422);
     expect(((await res.json()) as { detail: string }).detail).toContain('SHIKAKU_WEBHOOK_SECRET and SHIKAKU_WEBHOOK_HOSTS');
+  });
+});
+
+describe('split output', () => {
+  // Info-ZIP reads the archives: an independent reader, with UTF-8 names.
+  const unzip = (...args: string[]) => execFileSync('unzip', args, { env: { ...process.env, LC_ALL: 'C.UTF-8' } });
+  const keyOf = (r: Record<string, string>) => `${r.insurerNumber}-${r.symbol}-${r.number}-${r.branch}`;
+  const download = async (id: string, dir: string): Promise<string> => {
+    const res = await fetch(`${svc.base}/v1/jobs/${id}/result`, { headers: AUTH });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toBe('application/zip');
+    expect(res.headers.get('content-disposition')).toBe(`attachment; filename=kokuho-card-${id}.zip`);
+    const zip = join(dir, `${id}.zip`);
+    writeFileSync(zip, Buffer.from(await res.arrayBuffer()));
+    unzip('-tqq', zip); // every file's CRC checks out
+    return zip;
+  };
+  const manifestOf = async (id: string) =>
+    ((await (await fetch(`${svc.base}/v1/jobs/${id}/manifest`, { headers: AUTH })).json()) as { records: Record<string, unknown>[] })
+      .records;
+
+  it('split=record: a ZIP of one PDF per record named by its key (ref first), the manifest naming each file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'shikaku-split-'));
+    try {
+      const [a, b, c] = records(3) as Record<string, string>[];
+      const body = [{ ...a, ref: 'ERP/0042' }, b, { ...c, name: '' }, b]; // a bad record, and one key twice
+      const res = await fetch(`${svc.base}/v1/jobs?layout=kokuho-card&split=record`, {
+        method: 'POST',
+        headers: json,
+        body: JSON.stringify(body),
+      });
+      expect(res.status).toBe(202);
+      const { id } = (await res.json()) as { id: string };
+      expect((await waitForJob(svc.base, id)).state).toBe('done');
+      const zip = await download(id, dir);
+      const names = [`ERP_0042.pdf`, `${keyOf(b!)}.pdf`, `${keyOf(b!)}~2.pdf`];
+      expect(unzip('-Z1', zip).toString().trim().split('\n')).toEqual(names);
+      expect(await manifestOf(id)).toEqual([
+        { record: 1, key: 'ERP/0042', file: names[0], pages: [1, 2] },
+        { record: 2, key: keyOf(b!), file: names[1], pages: [1, 2] },
+        { record: 3, rejected: [expect.objectContaining({ path: 'name' })] },
+        { record: 4, key: keyOf(b!), file: names[2], pages: [1, 2] },
+      ]);
+      for (const [k, name] of names.entries()) {
+        const pdf = join(dir, `${k}.pdf`);
+        writeFileSync(pdf, unzip('-p', zip, name));
+        expect(pageCount(pdf)).toBe(2);
+        // 85.60 × 53.98 mm, the card's trim
+        for (const { media } of pageBoxes(pdf)) expect(media.map((v) => Math.round(v * 100))).toEqual([0, 0, 24265, 15301]);
+        const person = k === 0 ? a! : b!;
+        expect(pageText(pdf, 1)).toContain(person.name!.split(' ')[0]);
+        expect(pageText(pdf, 1)).toContain(person.number);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('split=N: files of N printed records, part-0001.pdf …, pages counted in each file', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'shikaku-split-'));
+    try {
+      const body = records(5) as Record<string, string>[];
+      body[2] = { ...body[2]!, birthDate: 'yesterday' };
+      const res = await fetch(`${svc.base}/v1/jobs?layout=kokuho-card&split=2`, {
+        method: 'POST',
+        headers: json,
+        body: JSON.stringify(body),
+      });
+      const { id } = (await res.json()) as { id: string };
+      expect((await waitForJob(svc.base, id)).state).toBe('done');
+      const zip = await download(id, dir);
+      expect(unzip('-Z1', zip).toString().trim().split('\n')).toEqual(['part-0001.pdf', 'part-0002.pdf']);
+      const manifest = await manifestOf(id);
+      expect(manifest.map((r) => [r.record, r.file, r.pages])).toEqual([
+        [1, 'part-0001.pdf', [1, 2]],
+        [2, 'part-0001.pdf', [3, 4]],
+        [3, undefined, undefined],
+        [4, 'part-0002.pdf', [1, 2]],
+        [5, 'part-0002.pdf', [3, 4]],
+      ]);
+      writeFileSync(join(dir, 'p2.pdf'), unzip('-p', zip, 'part-0002.pdf'));
+      expect(pageCount(join(dir, 'p2.pdf'))).toBe(4);
+      expect(pageText(join(dir, 'p2.pdf'), 3)).toContain(body[4]!.number);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses a split it cannot make, before any job: a bad value, with imposition or press colour, or on a sync render', async () => {
+    for (const [query, words] of [
+      ['split=0', /split expects record .* or N/],
+      ['split=all', /split expects record/],
+      ['split=record&impose=a4', /leave impose out/],
+      ['split=10&color=press', /color=press/],
+    ] as const) {
+      const res = await fetch(`${svc.base}/v1/jobs?layout=kokuho-card&${query}`, {
+        method: 'POST',
+        headers: json,
+        body: JSON.stringify(records(1)),
+      });
+      expect(res.status, query).toBe(400);
+      expect(((await res.json()) as { detail: string }).detail).toMatch(words);
+    }
+    const sync = await fetch(`${svc.base}/v1/render/kokuho-card?split=record`, {
+      method: 'POST',
+      headers: json,
+      body: JSON.stringify(records(1)),
+    });
+    expect(sync.status).toBe(422);
+    expect(((await sync.json()) as { detail: string }).detail).toMatch(/POST \/v1\/jobs\?split=/);
   });
 });
 

@@ -2,6 +2,9 @@ import { PrintError } from '../errors.ts';
 import { parseSheet } from './sheet-plan.ts';
 import { OFFICE_OUTPUT, type OutputOptions } from './target.ts';
 
+/** The most records one file of split output may hold. */
+const MAX_SPLIT = 100_000;
+
 /**
  * Reads the production-output options as the CLI (`--bleed`, `--impose a4` …) and the HTTP API
  * (`bleed=true`, `impose=a4` …) give them (interfaces.md, "Production output"): one reading for both, so
@@ -33,6 +36,23 @@ export function parseOutputOptions(values: Record<string, unknown>): OutputOptio
   if (!output.impose && (text('duplex') !== undefined || text('order') !== undefined)) {
     throw new PrintError('INVALID_INPUT', 'duplex and order place pages on imposed sheets: give impose too (a4, a3, sra3 or WxH)');
   }
+  const split = text('split');
+  if (split !== undefined) {
+    if (split !== 'record' && !(/^\d{1,6}$/.test(split) && Number(split) >= 1 && Number(split) <= MAX_SPLIT)) {
+      throw new PrintError(
+        'INVALID_INPUT',
+        `split expects record (a file per record) or N, records a file from 1 to ${MAX_SPLIT}, not "${split}"`,
+      );
+    }
+    if (output.impose)
+      throw new PrintError('INVALID_INPUT', 'split makes files of trim pages; imposed sheets hold many records each: leave impose out');
+    if (output.color === 'press')
+      throw new PrintError(
+        'INVALID_INPUT',
+        'split files are for electronic delivery; color=press makes one PDF for a press: leave one of them out',
+      );
+    output.split = split === 'record' ? 'record' : Number(split);
+  }
   return output;
 }
 
@@ -42,5 +62,6 @@ export function describeOutput(o: OutputOptions): Record<string, string | boolea
     bleed: o.bleed,
     ...(o.impose ? { impose: o.impose.name, duplex: o.duplex, order: o.order } : {}),
     color: o.color,
+    ...(o.split !== undefined ? { split: String(o.split) } : {}),
   };
 }

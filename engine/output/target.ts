@@ -13,7 +13,12 @@ export interface OutputOptions {
   order: SlotOrder;
   /** `press`: K-only black, CMYK through an ICC profile, PDF/X-4 (engine/output/press-colour.ts). */
   color: 'office' | 'press';
+  /** Split output (split-files.ts): a ZIP of one PDF per record, or per N records. */
+  split?: Split | undefined;
 }
+
+/** How split output groups records into files: one per record, or N records a file. */
+export type Split = 'record' | number;
 
 export const OFFICE_OUTPUT: OutputOptions = { bleed: false, duplex: 'long', order: 'sequential', color: 'office' };
 
@@ -32,6 +37,8 @@ export interface RecordOutput {
   firstPage: number;
   lastPage: number;
   placements?: Placement[];
+  /** In split output: the file of the archive that holds the record (its pages are that file's). */
+  file?: string;
 }
 
 /** What an output target wrote. */

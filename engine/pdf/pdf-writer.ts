@@ -119,7 +119,14 @@ export class PdfWriter {
    * record of a chunk costs a few hundred bytes per record instead of its whole drawing.
    */
   addDocument(src: PDFDocument, pages: number | readonly number[]): void {
-    const plan = pagePlan(src, pages);
+    this.addPages(src, pagePlan(src, pages));
+  }
+
+  /**
+   * `addDocument` for some pages of a chunk whose page count the caller has checked (pagePlan): the
+   * pages of one record, or of a few, for split output.
+   */
+  addPages(src: PDFDocument, plan: readonly number[]): void {
     const dest = PDFContext.create();
     dest.largestObjectNumber = FIRST_FREE - 1;
     const copier = PDFObjectCopier.for(src.context, dest);

@@ -28,10 +28,17 @@ export function freeBytes(dir: string): number {
 /**
  * Bytes a job still needs for `pages` pages: each page is kept once as a printed chunk and once in the
  * result (2.7 KB a card side measured in a 30,000-card run; 4 KB leaves room for A4 notices), plus the
- * manifest.
+ * manifest, plus for split output (`files` PDFs in a ZIP) each file's own fonts (73-79 KB a file
+ * measured for a card and a notice; 96 KB).
  */
-export function bytesNeeded(pages: number, records: number): number {
-  return pages * 2 * 4 * 1024 + records * 200;
+export function bytesNeeded(pages: number, records: number, files = 0): number {
+  return pages * 2 * 4 * 1024 + records * 200 + files * 96 * 1024;
+}
+
+/** The files a split job of `records` printed records makes (none without split: one PDF). */
+export function splitFiles(split: string | number | boolean | undefined, records: number): number {
+  if (split === undefined || typeof split === 'boolean') return 0;
+  return split === 'record' ? records : Math.ceil(records / Number(split));
 }
 
 /**

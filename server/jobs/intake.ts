@@ -11,7 +11,7 @@ import {
   type RecordFormat,
 } from '../../engine/index.ts';
 import type { ServiceLimits } from '../config.ts';
-import { bytesNeeded, isDiskFull, type DiskSpace } from './disk-space.ts';
+import { bytesNeeded, isDiskFull, splitFiles, type DiskSpace } from './disk-space.ts';
 import { writeDurable } from './durable-file.ts';
 import {
   JOB_CHUNK_RECORDS,
@@ -170,7 +170,7 @@ export async function takeJob(body: AsyncIterable<Uint8Array>, store: JobStore, 
     await log.close();
     log = undefined;
     if (o.signal?.aborted) throw new IntakeError(503, 'the service is stopping: nothing of this job was kept; send it again shortly');
-    o.disk.require(bytesNeeded((total - rejected) * o.layout.sides.length, total));
+    o.disk.require(bytesNeeded((total - rejected) * o.layout.sides.length, total, splitFiles(o.output.split, total - rejected)));
     const now = new Date().toISOString();
     const job: Job = {
       id,

@@ -12,7 +12,7 @@ import {
   type RecordPages,
 } from '../../engine/index.ts';
 import type { Metrics } from '../metrics.ts';
-import { bytesNeeded, DiskFullError, isDiskFull, type DiskSpace } from './disk-space.ts';
+import { bytesNeeded, DiskFullError, isDiskFull, splitFiles, type DiskSpace } from './disk-space.ts';
 import { writeDurableBy, writeDurableWith } from './durable-file.ts';
 import type { ChunkMeta, Job, JobStore, Rejection } from './job-store.ts';
 
@@ -37,7 +37,7 @@ export interface RunnerOptions {
  * Runs batch jobs one after another, each chunk by chunk through the engine (which survives browser
  * crashes by restarting and printing the chunk again). Each printed chunk is kept on disk, so a job
  * interrupted by a stop or a crash resumes where it stopped; at the end the chunks are joined in order
- * into result.pdf and every input record is accounted for in manifest.json. A full disk fails the job
+ * into result.pdf (or result.zip of split files) and every input record is accounted for in manifest.json. A full disk fails the job
  * with the room it lacks; it resumes by itself when room returns.
  */
 export class JobRunner {
@@ -198,7 +198,9 @@ export class JobRunner {
   /** Bytes the job still needs: its remaining pages twice (chunks and result). */
   private needed(job: Job): number {
     const sides = this.layouts.get(job.layout)?.sides.length ?? 2;
-    return bytesNeeded(Math.max(0, job.total - job.rejected - job.done) * sides, job.total);
+    const left = Math.max(0, job.total - job.rejected - job.done);
+    // A split job's files are all written at the end, whatever is printed already.
+    return bytesNeeded(left * sides, job.total, splitFiles(job.output?.split, job.total - job.rejected));
   }
 
   private async run(job: Job, signal: AbortSignal): Promise<void> {
@@ -314,9 +316,12 @@ export class JobRunner {
     const keys = new Map(metas.flatMap((m) => m.printed.map((index, k): [number, string | undefined] => [index, m.keys?.[k]])));
     const position = new Map(printed.map((index, p) => [index, p]));
     const pages = new Map<number, RecordPages>();
-    const resultPath = this.store.resultPath(job.id);
+    const resultPath = this.store.resultPath(job);
     await writeDurableBy(resultPath, async (write) => {
-      const target = outputTarget(layout, write, output, `job ${job.id}`);
+      const target = outputTarget(layout, write, output, `job ${job.id}`, {
+        keyOf: (position) => keys.get(printed[position] as number),
+        modified: new Date(job.createdAt),
+      });
       target.printOrder(printed.length);
       for (let n = 0; n < job.chunks; n++) {
         const meta = metas[n] as ChunkMeta;
@@ -368,6 +373,7 @@ async function writeManifest(path: string, job: Job, pages: Map<number, RecordPa
             ...(p.key ? { key: p.key } : {}),
             pages: [p.firstPage, p.lastPage],
             ...(p.placements ? { placements: p.placements } : {}),
+            ...(p.file ? { file: p.file } : {}),
           }
         : { record: i + 1, rejected: byRecord.get(i + 1) ?? [] };
       put(`    ${JSON.stringify(entry)}${i + 1 < job.total ? ',' : ''}\n`);

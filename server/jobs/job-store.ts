@@ -360,8 +360,9 @@ export class JobStore {
       rmSync(join(this.dir(id), name), { recursive: true, force: true });
   }
 
-  resultPath(id: string): string {
-    return join(this.dir(id), 'result.pdf');
+  /** The job's result: result.pdf, or result.zip for split output. */
+  resultPath(job: Pick<Job, 'id' | 'output'>): string {
+    return join(this.dir(job.id), job.output?.split !== undefined ? 'result.zip' : 'result.pdf');
   }
 
   manifestPath(id: string): string {
