@@ -78,6 +78,14 @@ export const JobStatus = z
     rejectionCount: z.number().int(),
     output: z.record(z.string(), z.union([z.string(), z.boolean()])).optional(),
     callbackUrl: z.string().optional(),
+    webhook: z
+      .object({
+        state: z.enum(['pending', 'delivered', 'given up']),
+        attempts: z.number().int(),
+        delivery: z.string().describe('X-Shikaku-Delivery of every attempt'),
+      })
+      .optional()
+      .describe('where the webhook of an ended job stands; retries go on after a restart'),
     error: z.string().optional(),
     result: z.string().optional(),
     manifest: z.string().optional(),

@@ -414,6 +414,7 @@ function jobStatus(job: Job, full: boolean): Record<string, unknown> {
     rejectionCount: job.rejectionCount,
     ...(job.output ? { output: job.output } : {}),
     ...(job.callbackUrl ? { callbackUrl: job.callbackUrl } : {}),
+    ...(job.webhook ? { webhook: { state: job.webhook.state, attempts: job.webhook.attempts, delivery: job.webhook.delivery } } : {}),
     ...(job.error ? { error: job.error } : {}),
     ...(job.state === 'done' ? { result: `/v1/jobs/${job.id}/result`, manifest: `/v1/jobs/${job.id}/manifest` } : {}),
   };

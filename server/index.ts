@@ -102,9 +102,9 @@ export async function startServer(options: Partial<ServeOptions> & Pick<ServeOpt
     const layouts = loadLayouts(opts.engine.layoutsDir);
     // Loaded before anything listens: a bad profile stops the start, and jobs are checked against them.
     const insurers = opts.engine.insurers ?? (await loadEngineInsurers(layouts, opts.engine.insurersDir));
-    const webhooks = new Webhooks(opts.webhooks, log);
+    const webhooks = new Webhooks(opts.webhooks, jobs, log);
     const runner = new JobRunner({
-      onEnd: (job) => webhooks.notify(job),
+      onEnd: (job) => void webhooks.notify(job),
       store: jobs,
       layouts,
       engine: () => engine,
@@ -167,6 +167,7 @@ export async function startServer(options: Partial<ServeOptions> & Pick<ServeOpt
       'configuration',
     );
     await runner.resumeAtStart();
+    webhooks.resume();
     // One tab more for counter prints, so that a running job never makes a person at a desk wait for it.
     const starting = Engine.start({ counterTabs: 1, ...opts.engine, insurers }).then(
       (e) => {

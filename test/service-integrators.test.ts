@@ -331,6 +331,59 @@ describe('webhooks', () => {
     }
   });
 
+  it('keeps retrying after a restart: the pending delivery is saved with the job and resumed when due', async () => {
+    const received: IncomingHttpHeaders[] = [];
+    let answer = 503;
+    const receiver = createServer((req, res) => {
+      req.resume();
+      req.on('end', () => {
+        received.push(req.headers);
+        res.statusCode = answer;
+        res.end();
+      });
+    });
+    await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
+    const hook = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/print-done`;
+    const dir = mkdtempSync(join(tmpdir(), 'shikaku-webhooks-'));
+    const options = { dataDir: dir, webhooks: { secret: 'another-webhook-secret', hosts: ['127.0.0.1'], backoffMs: [3000, 3000] } };
+    const waitFor = async (what: () => boolean) => {
+      for (let i = 0; !what(); i++) {
+        if (i > 200) throw new Error(`webhook attempts seen: ${received.length}`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    };
+    const status = async (base: string, id: string) =>
+      ((await (await fetch(`${base}/v1/jobs/${id}`, { headers: AUTH })).json()) as { webhook?: Record<string, unknown> }).webhook;
+    let first: TestService | undefined = await startTestService(options);
+    let second: TestService | undefined;
+    try {
+      const res = await fetch(`${first.base}/v1/jobs?layout=kokuho-card&callbackUrl=${encodeURIComponent(hook)}`, {
+        method: 'POST',
+        headers: json,
+        body: JSON.stringify(records(1)),
+      });
+      const { id } = (await res.json()) as { id: string };
+      expect((await waitForJob(first.base, id)).state).toBe('done');
+      await waitFor(() => received.length === 1);
+      // The attempt's outcome is saved with the job right after the answer.
+      await waitFor(() => first!.logLines.some((l) => l.includes('webhook not delivered; retrying')));
+      expect(await status(first.base, id)).toMatchObject({ state: 'pending', attempts: 1 });
+      await first.close(); // before the retry is due
+      first = undefined;
+      answer = 200;
+      second = await startTestService(options);
+      await waitFor(() => received.length === 2);
+      expect(received[1]!['x-shikaku-delivery']).toBe(received[0]!['x-shikaku-delivery']);
+      await waitFor(() => second!.logLines.some((l) => l.includes('webhook delivered')));
+      expect(await status(second.base, id)).toMatchObject({ state: 'delivered', attempts: 2 });
+    } finally {
+      await first?.close();
+      await second?.close();
+      receiver.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('refuses a callbackUrl where webhooks are not set up', async () => {
     const res = await fetch(`${svc.base}/v1/jobs?layout=kokuho-card&callbackUrl=${encodeURIComponent('http://127.0.0.1:9/x')}`, {
       method: 'POST',

@@ -40,6 +40,20 @@ export interface Job {
   reordered?: boolean;
   /** Where the webhook goes when the job ends (checked against the allow-list when it was posted). */
   callbackUrl?: string;
+  /** Its webhook's delivery, once the job has ended: kept here, so retries survive a restart. */
+  webhook?: WebhookDelivery;
+}
+
+/** Where a job's webhook stands. */
+export interface WebhookDelivery {
+  /** `X-Shikaku-Delivery`: the same on every attempt, so a receiver can drop a repeat. */
+  delivery: string;
+  state: 'pending' | 'delivered' | 'given up';
+  attempts: number;
+  /** When the next attempt is due (ISO time), while pending. */
+  nextAt?: string;
+  /** What the last failed attempt met (a status, a network error code), never a record's value. */
+  lastOutcome?: string;
 }
 
 /** What a printed chunk holds: the 0-based input positions printed, and the records its print rejected. */
@@ -240,6 +254,13 @@ export class JobStore {
     } finally {
       if (this.saving.get(job.id) === write) this.saving.delete(job.id);
     }
+  }
+
+  /** Ended jobs whose webhook is still to be delivered: their retries go on after a restart. */
+  pendingWebhooks(): Job[] {
+    return readdirSync(this.root)
+      .map((id) => this.get(id))
+      .filter((j): j is Job => j?.webhook?.state === 'pending');
   }
 
   /** Every job of `owner` (and those made before jobs had owners), newest first. */

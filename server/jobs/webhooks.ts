@@ -4,7 +4,7 @@ import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { BlockList, isIP } from 'node:net';
 import type { Logger } from 'pino';
-import type { Job } from './job-store.ts';
+import type { Job, JobStore } from './job-store.ts';
 
 /** Where webhooks may go and how they are signed (SHIKAKU_WEBHOOK_HOSTS, SHIKAKU_WEBHOOK_SECRET). */
 export interface WebhookConfig {
@@ -64,20 +64,25 @@ export function signature(secret: string, t: number, body: string): string {
   return `t=${t},v1=${createHmac('sha256', secret).update(`${t}.${body}`).digest('hex')}`;
 }
 
+/** What webhooks read and save jobs through. */
+export type WebhookStore = Pick<JobStore, 'get' | 'save' | 'pendingWebhooks'>;
+
 /**
  * Webhooks of jobs (`callbackUrl`): checked when the job is posted (an allow-listed host, http or https,
  * never a link-local, metadata or unspecified address), sent as a signed POST when the job ends, retried
- * with backoff on a network error or an answer that is not 2xx. The address is resolved and checked again
- * at each attempt, and the request goes to exactly that address (no second lookup a DNS answer could
- * change in between).
+ * with backoff on a network error or an answer that is not 2xx. Where a delivery stands is saved with the
+ * job after every attempt, so a stop or crash does not lose it: `resume` picks pending ones up at start,
+ * each at the time its next attempt was due. The address is resolved and checked again at each attempt,
+ * and the request goes to exactly that address (no second lookup a DNS answer could change in between).
  */
 export class Webhooks {
   private readonly hosts: Set<string>;
-  private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly timers = new Map<string, NodeJS.Timeout>();
   private stopped = false;
 
   constructor(
     private readonly config: WebhookConfig,
+    private readonly store: WebhookStore,
     private readonly log: Logger,
   ) {
     this.hosts = new Set(config.hosts.map((h) => h.toLowerCase()));
@@ -102,36 +107,76 @@ export class Webhooks {
     return u.toString();
   }
 
-  /** Sends the webhook of a job that ended, if it asked for one; retries in the background. */
-  notify(job: Job): void {
-    if (!job.callbackUrl || this.stopped) return;
-    const body = webhookBody(job);
-    const delivery = randomUUID();
-    const waits = this.config.backoffMs ?? BACKOFF_MS;
-    const attempt = async (n: number): Promise<void> => {
-      if (this.stopped) return;
-      const outcome = await this.send(job.callbackUrl as string, body, delivery, job.state === 'done' ? 'job.done' : 'job.failed');
-      if (outcome === 'delivered') return void this.log.info({ job: job.id, delivery, attempt: n + 1 }, 'webhook delivered');
-      if (outcome === 'refused' || n >= waits.length) {
-        this.log.error({ job: job.id, delivery, attempts: n + 1, outcome }, 'webhook given up');
-        return;
-      }
-      this.log.warn({ job: job.id, delivery, attempt: n + 1, outcome, retryInMs: waits[n] }, 'webhook not delivered; retrying');
-      const timer = setTimeout(() => {
-        this.timers.delete(timer);
-        void attempt(n + 1);
-      }, waits[n]);
-      timer.unref();
-      this.timers.add(timer);
-    };
-    void attempt(0);
+  /** Starts the webhook of a job that ended, if it asked for one: saved as pending, then sent. */
+  async notify(job: Job): Promise<void> {
+    if (!job.callbackUrl || this.stopped || job.webhook) return;
+    job.webhook = { delivery: randomUUID(), state: 'pending', attempts: 0, nextAt: new Date().toISOString() };
+    await this.save(job);
+    this.schedule(job.id, 0);
   }
 
-  /** Stops every pending retry (the service is stopping). */
+  /** At start: the deliveries a stop or crash left pending, each when its next attempt is due. */
+  resume(): void {
+    for (const job of this.store.pendingWebhooks()) {
+      const due = Date.parse(job.webhook?.nextAt ?? '') - Date.now();
+      this.schedule(job.id, Number.isFinite(due) ? Math.max(0, due) : 0);
+    }
+  }
+
+  /** Stops every pending retry (the service is stopping); they stay pending on disk for the next start. */
   stop(): void {
     this.stopped = true;
-    for (const t of this.timers) clearTimeout(t);
+    for (const t of this.timers.values()) clearTimeout(t);
     this.timers.clear();
+  }
+
+  private schedule(id: string, ms: number): void {
+    if (this.stopped) return;
+    clearTimeout(this.timers.get(id));
+    const timer = setTimeout(() => {
+      this.timers.delete(id);
+      void this.attempt(id);
+    }, ms);
+    timer.unref();
+    this.timers.set(id, timer);
+  }
+
+  /** One attempt of a job's pending delivery; the job as saved says whether it is still wanted. */
+  private async attempt(id: string): Promise<void> {
+    const job = this.store.get(id); // deleted meanwhile (DELETE, retention): nothing to say any more
+    const webhook = job?.webhook;
+    if (!job?.callbackUrl || webhook?.state !== 'pending' || this.stopped) return;
+    const waits = this.config.backoffMs ?? BACKOFF_MS;
+    const event = job.state === 'done' ? 'job.done' : 'job.failed';
+    const outcome = await this.send(job.callbackUrl, webhookBody(job), webhook.delivery, event);
+    webhook.attempts++;
+    const meta = { job: id, delivery: webhook.delivery, attempt: webhook.attempts };
+    delete webhook.nextAt;
+    if (outcome === 'delivered') {
+      webhook.state = 'delivered';
+      delete webhook.lastOutcome;
+      this.log.info(meta, 'webhook delivered');
+    } else if (outcome === 'refused' || webhook.attempts > waits.length) {
+      webhook.state = 'given up';
+      webhook.lastOutcome = outcome;
+      this.log.error({ ...meta, outcome }, 'webhook given up');
+    } else {
+      const wait = waits[webhook.attempts - 1] as number;
+      webhook.nextAt = new Date(Date.now() + wait).toISOString();
+      webhook.lastOutcome = outcome;
+      this.log.warn({ ...meta, outcome, retryInMs: wait }, 'webhook not delivered; retrying');
+    }
+    await this.save(job);
+    if (webhook.state === 'pending') this.schedule(id, Date.parse(webhook.nextAt as string) - Date.now());
+  }
+
+  /** Saves a delivery's state; a disk that refuses it leaves it in memory (the store's rule), not lost here. */
+  private async save(job: Job): Promise<void> {
+    try {
+      await this.store.save(job);
+    } catch (err) {
+      this.log.warn({ job: job.id, code: (err as NodeJS.ErrnoException).code }, 'webhook state not saved');
+    }
   }
 
   /** One attempt: `delivered` on 2xx; `refused` when the address may not be used; else what failed. */
