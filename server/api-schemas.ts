@@ -1,7 +1,7 @@
 // The HTTP API's shapes as zod schemas: the routes validate queries with them, and the OpenAPI document
 // (openapi.ts) is generated from them, so that what is documented is what is checked.
 import { z } from 'zod';
-import { recordSchema } from '../engine/index.ts';
+import { PrintError, recordSchema } from '../engine/index.ts';
 
 /** One record of the record contract (docs/fields.md): the engine's own schema. */
 export const Record_ = recordSchema.meta({
@@ -47,7 +47,8 @@ export const JobQuery = OutputQuery.extend({
   layout: z.string().describe('the layout id (GET /v1/layouts)'),
   callbackUrl: z.url().optional().describe('a webhook POSTed when the job ends: http(s), a host of SHIKAKU_WEBHOOK_HOSTS'),
   split: z
-    .union([z.literal('record'), z.string().regex(/^\d{1,6}$/)])
+    .string()
+    .regex(/^(record|\d{1,6})$/, 'split expects record (a file per record) or N, records a file from 1 to 100000')
     .optional()
     .describe(
       "a ZIP of PDFs instead of one PDF: `record`, one per record named by its key (`ref`, else its insurance numbers); N, files of N records (part-0001.pdf …). The manifest names each record's file. Not with impose or color=press",
@@ -126,12 +127,9 @@ export const LayoutInfo = z
   })
   .meta({ id: 'Layout' });
 
-/** Parses a query with `schema`; a wrong parameter is a 400 naming it (the caller turns the message into one). */
-export function parseQuery<T extends z.ZodType>(
-  schema: T,
-  query: unknown,
-): { ok: true; value: z.infer<T> } | { ok: false; message: string } {
+/** Parses a query with `schema`; a wrong parameter is BAD_REQUEST (400) naming it. */
+export function queryOf<T extends z.ZodType>(schema: T, query: unknown): z.infer<T> {
   const parsed = schema.safeParse(query);
-  if (parsed.success) return { ok: true, value: parsed.data };
-  return { ok: false, message: parsed.error.issues.map((i) => `${i.path.join('.') || 'query'}: ${i.message}`).join('; ') };
+  if (parsed.success) return parsed.data;
+  throw new PrintError('BAD_REQUEST', parsed.error.issues.map((i) => `${i.path.join('.') || 'query'}: ${i.message}`).join('; '));
 }

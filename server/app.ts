@@ -15,20 +15,19 @@ import {
   type OutputOptions,
   type RecordFormat,
 } from '../engine/index.ts';
-import { sendError, sendProblem } from './problem.ts';
+import { sendError } from './problem.ts';
 import type { RenderQueue } from './render-queue.ts';
 import type { Metrics } from './metrics.ts';
 import type { ApiKey, ServiceLimits } from './config.ts';
 import { ANY_OWNER, type Job, type JobStore } from './jobs/job-store.ts';
 import type { JobRunner } from './jobs/job-runner.ts';
 import type { DiskSpace } from './jobs/disk-space.ts';
-import { takeJob, bodyRecords, bodyTooLarge, IntakeError } from './jobs/intake.ts';
+import { takeJob, bodyRecords, bodyTooLarge } from './jobs/intake.ts';
 import { IDEMPOTENCY_KEY, type IdempotencyKeys } from './jobs/idempotency.ts';
-import { CallbackRefused, type Webhooks } from './jobs/webhooks.ts';
-import { RenderTimeoutError } from './render-queue.ts';
+import type { Webhooks } from './jobs/webhooks.ts';
 import { requestLog } from './logger.ts';
 import { openApiDocument } from './openapi.ts';
-import { JobListQuery, RenderQuery, parseQuery } from './api-schemas.ts';
+import { JobListQuery, JobQuery, RenderQuery, queryOf } from './api-schemas.ts';
 import swaggerUi from 'swagger-ui-dist';
 
 const VERSION = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
@@ -71,7 +70,7 @@ function outputOf(req: Request): OutputOptions {
   try {
     return parseOutputOptions(req.query);
   } catch (err) {
-    if (err instanceof PrintError) throw new IntakeError(400, err.message);
+    if (err instanceof PrintError && err.code === 'INVALID_INPUT') throw new PrintError('BAD_REQUEST', err.message);
     throw err;
   }
 }
@@ -101,7 +100,7 @@ function auth(keys: readonly ApiKey[]) {
       return next();
     }
     res.set('WWW-Authenticate', 'Bearer');
-    sendProblem(res, 401, 'Unauthorized', 'missing or wrong API key (Authorization: Bearer KEY)');
+    sendError(res, new PrintError('UNAUTHORIZED', 'missing or wrong API key (Authorization: Bearer KEY)'));
   };
 }
 
@@ -120,7 +119,7 @@ async function syncRecords(body: Buffer, max: number): Promise<unknown[]> {
   const records: unknown[] = [];
   for await (const r of bodyRecords([body], 'json')) {
     if (records.length === max) {
-      throw new IntakeError(413, `a synchronous render takes at most ${max} records: send larger batches as a job (POST /v1/jobs)`);
+      throw new PrintError('TOO_LARGE', `a synchronous render takes at most ${max} records: send larger batches as a job (POST /v1/jobs)`);
     }
     records.push(r);
   }
@@ -134,8 +133,8 @@ export function createApp(ctx: AppContext): express.Express {
   app.use(requestLog(ctx.log));
   app.use((_req, res, next) => {
     if (!ctx.stopping.aborted) return next();
-    res.set('Connection', 'close'); // and sendProblem says when to come back, as for every 503
-    sendProblem(res, 503, 'Stopping', 'the service is stopping; retry shortly');
+    res.set('Connection', 'close'); // and sendError says when to come back, as for every 503
+    sendError(res, new PrintError('UNAVAILABLE', 'the service is stopping; retry shortly'));
   });
   app.get('/healthz', (_req, res) => void res.json({ status: 'ok' }));
   app.get('/readyz', (_req, res) => {
@@ -182,38 +181,35 @@ export function createApp(ctx: AppContext): express.Express {
       const layout = getLayout(ctx.layouts, String(req.params.layout));
       const type = mediaType(req);
       if (type !== 'application/json' && !type.endsWith('+json')) {
-        return sendProblem(
-          res,
-          415,
-          'Unsupported body',
+        throw new PrintError(
+          'UNSUPPORTED_BODY',
           `send one record or an array of records as application/json, not ${type}; CSV and NDJSON go to POST /v1/jobs`,
         );
       }
       const engine = ctx.engine();
-      if (!engine?.isReady()) return notReady(res);
+      if (!engine?.isReady()) throw notReady();
       const records = await syncRecords(Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0), ctx.limits.syncRecords);
       const png = req.accepts(['application/pdf', 'image/png']) === 'image/png';
       const output = outputOf(req);
       if (output.split !== undefined)
-        throw new IntakeError(422, 'split makes a ZIP of many files: post the records as a job (POST /v1/jobs?split=…)');
+        throw new PrintError('REFUSED', 'split makes a ZIP of many files: post the records as a job (POST /v1/jobs?split=…)');
       if (png && JSON.stringify(output) !== JSON.stringify(OFFICE_OUTPUT)) {
-        throw new IntakeError(
-          400,
+        throw new PrintError(
+          'BAD_REQUEST',
           'bleed, impose, duplex, order and color make PDFs for a print shop; ask for application/pdf, or leave them out for a PNG proof',
         );
       }
       // Checked before anything is rendered: the page against the records' page count, the density.
-      const query = parseQuery(RenderQuery, req.query);
-      if (!query.ok) throw new IntakeError(400, query.message);
-      const page = query.value.page ?? 1;
+      const query = queryOf(RenderQuery, req.query);
+      const page = query.page ?? 1;
       const pages = records.length * layout.sides.length;
       if (png && page > pages)
-        throw new IntakeError(
-          422,
+        throw new PrintError(
+          'REFUSED',
           `page must be a whole number from 1 to ${pages} (${records.length} record(s) of ${layout.sides.length} side(s)), not ${page}`,
         );
-      const dpi = query.value.dpi ?? 300;
-      const mode = query.value.png ?? 'proof';
+      const dpi = query.dpi ?? 300;
+      const mode = query.png ?? 'proof';
       const stop = ctx.metrics.renderSeconds.startTimer({ kind: 'sync' });
       // A client that leaves before its answer stops its render, as its time limit would.
       const gone = new AbortController();
@@ -241,24 +237,19 @@ export function createApp(ctx: AppContext): express.Express {
   app.post('/v1/jobs', async (req, res) => {
     try {
       const layout = getLayout(ctx.layouts, typeof req.query.layout === 'string' ? req.query.layout : '');
+      const query = queryOf(JobQuery, req.query);
       const type = mediaType(req);
       const format = FORMATS[type];
-      if (!format) return sendProblem(res, 415, 'Unsupported body', `send application/json, application/x-ndjson or text/csv, not ${type}`);
+      if (!format) throw new PrintError('UNSUPPORTED_BODY', `send application/json, application/x-ndjson or text/csv, not ${type}`);
       const length = Number(req.get('content-length') ?? 0);
       if (length > ctx.limits.jobBodyBytes) throw bodyTooLarge(ctx.limits.jobBodyBytes);
       ctx.disk.require(length);
       const key = req.get('idempotency-key');
       if (key !== undefined && !IDEMPOTENCY_KEY.test(key))
-        throw new IntakeError(400, 'Idempotency-Key must be 1 to 255 visible ASCII characters');
+        throw new PrintError('BAD_REQUEST', 'Idempotency-Key must be 1 to 255 visible ASCII characters');
       const owner = res.locals.owner as string;
       const output = outputOf(req);
-      let callbackUrl: string | undefined;
-      try {
-        callbackUrl = typeof req.query.callbackUrl === 'string' ? ctx.webhooks.check(req.query.callbackUrl) : undefined;
-      } catch (err) {
-        if (err instanceof CallbackRefused) throw new IntakeError(422, err.message);
-        throw err;
-      }
+      const callbackUrl = query.callbackUrl === undefined ? undefined : ctx.webhooks.check(query.callbackUrl);
       // What makes the job: its layout, its output options and the body's bytes, as they stream by.
       const digest = createHash('sha256').update(JSON.stringify([layout.id, output, type, callbackUrl ?? null]));
       // Not destroyed when intake stops early: the rest is drained below, so the client reads the answer.
@@ -290,8 +281,8 @@ export function createApp(ctx: AppContext): express.Express {
               // A retry: the job taken in again is dropped before it was ever queued.
               ctx.jobs.delete(made.id);
               if (first.bodySha256 !== sha)
-                throw new IntakeError(
-                  422,
+                throw new PrintError(
+                  'REFUSED',
                   `Idempotency-Key ${JSON.stringify(key)} was used for another request (job ${first.jobId}): use a new key for a new job`,
                 );
               return { job: ctx.jobs.get(first.jobId) as Job, replayed: true };
@@ -314,7 +305,7 @@ export function createApp(ctx: AppContext): express.Express {
     } catch (err) {
       // What the client still sends is read and dropped, so it gets the answer instead of a reset; past
       // the size limit the connection is closed after the answer instead of reading on.
-      if (err instanceof IntakeError && err.status === 413) res.set('Connection', 'close');
+      if (err instanceof PrintError && err.code === 'TOO_LARGE') res.set('Connection', 'close');
       else if (!req.complete) req.resume();
       answerError(ctx, res, err);
     }
@@ -324,14 +315,18 @@ export function createApp(ctx: AppContext): express.Express {
   const ownJob = (req: Request, res: Response): Job | undefined => {
     const job = ctx.jobs.get(String(req.params.id));
     if (job && (job.owner === res.locals.owner || job.owner === ANY_OWNER)) return job;
-    sendProblem(res, 404, 'Not found', 'no such job');
+    answerError(ctx, res, new PrintError('NOT_FOUND', 'no such job'));
     return undefined;
   };
 
   app.get('/v1/jobs', (req, res) => {
-    const query = parseQuery(JobListQuery, req.query);
-    if (!query.ok) return sendProblem(res, 400, 'Bad query', query.message);
-    const { state, limit = 50, cursor } = query.value;
+    let query;
+    try {
+      query = queryOf(JobListQuery, req.query);
+    } catch (err) {
+      return answerError(ctx, res, err);
+    }
+    const { state, limit = 50, cursor } = query;
     // A job's place in the list (newest first), and the cursor of a page: the place of its last job.
     const place = (j: Job) => `${j.createdAt}|${j.id}`;
     const after = cursor === undefined ? undefined : Buffer.from(cursor, 'base64url').toString();
@@ -372,30 +367,26 @@ export function createApp(ctx: AppContext): express.Express {
     if (!job) return;
     const path = kind === 'result' ? ctx.jobs.resultPath(job) : ctx.jobs.manifestPath(job.id);
     if (job.state !== 'done' || !existsSync(path))
-      return sendProblem(res, 409, 'Not finished', `the job is ${job.state}; its ${kind} is there once it is done`);
+      return answerError(ctx, res, new PrintError('NOT_FINISHED', `the job is ${job.state}; its ${kind} is there once it is done`));
     res.attachment(`${job.layout}-${job.id}${kind === 'result' ? extname(path) : '.manifest.json'}`);
     res.sendFile(path, { acceptRanges: true, etag: true, lastModified: true, cacheControl: false }, (err?: Error) => {
       if (!err || res.headersSent) return;
       if ((err as { status?: number }).status === 416) {
         res.set('Content-Range', `bytes */${statSync(path).size}`);
-        return sendProblem(res, 416, 'Range not satisfiable', 'the range asked for is not within the file');
+        return answerError(ctx, res, new PrintError('BAD_RANGE', 'the range asked for is not within the file'));
       }
-      sendProblem(res, 410, 'Gone', 'the job was deleted while its file was asked for');
+      answerError(ctx, res, new PrintError('GONE', 'the job was deleted while its file was asked for'));
     });
   };
   app.get('/v1/jobs/:id/result', jobFile('result'));
   app.get('/v1/jobs/:id/manifest', jobFile('manifest'));
 
-  app.use((_req: Request, res: Response) => sendProblem(res, 404, 'Not found', 'no such route'));
-  // Body parser errors (too large) arrive here with their status.
+  app.use((_req: Request, res: Response) => answerError(ctx, res, new PrintError('NOT_FOUND', 'no such route')));
+  // Body parser errors (too large, unreadable) arrive here with their status.
   app.use((err: { status?: number; type?: string }, _req: Request, res: Response, _next: NextFunction) => {
-    if (err.type === 'entity.too.large') {
-      ctx.metrics.rejections.inc({ reason: 'too_large' });
-      return sendProblem(res, 413, 'Body too large', 'the request body exceeds the limit');
-    }
-    if (err.status === 400) return sendProblem(res, 400, 'Malformed body', 'the body could not be read');
-    ctx.log.error({ reqId: res.locals.requestId }, 'unexpected error');
-    sendProblem(res, 500, 'Internal error', 'unexpected failure');
+    if (err.type === 'entity.too.large') return answerError(ctx, res, new PrintError('TOO_LARGE', 'the request body exceeds the limit'));
+    if (err.status === 400) return answerError(ctx, res, new PrintError('BAD_REQUEST', 'the body could not be read'));
+    answerError(ctx, res, err);
   });
   return app;
 }
@@ -428,8 +419,8 @@ async function* hashed(body: AsyncIterable<Uint8Array>, digest: Hash): AsyncGene
   }
 }
 
-function notReady(res: Response): void {
-  sendProblem(res, 503, 'Not ready', 'the browser is not up; retry shortly');
+function notReady(): PrintError {
+  return new PrintError('UNAVAILABLE', 'the browser is not up; retry shortly');
 }
 
 const REASONS: Record<number, string> = {
@@ -445,13 +436,15 @@ const REASONS: Record<number, string> = {
 function answerError(ctx: AppContext, res: Response, err: unknown): void {
   const status = sendError(res, err, ctx.limits.problems);
   const reqId = res.locals.requestId as string;
-  const reason = err instanceof RenderTimeoutError ? 'timeout' : REASONS[status];
+  const code = err instanceof PrintError ? err.code : undefined;
+  const reason = code === 'TIMED_OUT' ? 'timeout' : REASONS[status];
   if (reason) ctx.metrics.rejections.inc({ reason });
-  if (status === 507) ctx.log.error({ reqId, reason: (err as Error).message }, 'job refused: disk full');
-  else if (status === 503 && err instanceof PrintError)
-    ctx.log.error({ reqId, code: err.code, cause: err.code === 'CANCELLED' ? undefined : err.message }, 'render failed');
-  else if (err instanceof RenderTimeoutError) ctx.log.warn({ reqId, limitMs: err.limitMs }, 'render timed out');
-  else if (status === 503) ctx.log.info({ reqId }, 'refused: the service is stopping');
+  // Messages of these codes say what the service met, never a record's value: they go to the log.
+  if (code === 'DISK_FULL') ctx.log.error({ reqId, reason: (err as PrintError).message }, 'job refused: disk full');
+  else if (code === 'TIMED_OUT') ctx.log.warn({ reqId, ...(err as PrintError).facts }, 'render timed out');
+  else if (code === 'UNAVAILABLE') ctx.log.info({ reqId, reason: (err as PrintError).message }, 'refused: not available');
+  else if (code === 'SETUP' || code === 'RENDER' || code === 'CANCELLED')
+    ctx.log.error({ reqId, code, cause: code === 'CANCELLED' ? undefined : (err as PrintError).message }, 'render failed');
   // The stack without its message: a message may quote a record (JSON.parse quotes what it could not read).
   else if (status === 500)
     ctx.log.error(

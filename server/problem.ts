@@ -1,8 +1,5 @@
 import type { Response } from 'express';
-import { PrintError } from '../engine/index.ts';
-import { QueueFullError, RenderTimeoutError } from './render-queue.ts';
-import { IntakeError } from './jobs/intake.ts';
-import { DiskFullError } from './jobs/disk-space.ts';
+import { PrintError, type PrintErrorCode } from '../engine/index.ts';
 
 /** One problem of one record, as answered: `{record, path, message}` (interfaces.md). */
 export interface ProblemEntry {
@@ -12,15 +9,12 @@ export interface ProblemEntry {
 }
 
 /**
- * The one Retry-After policy: how long a client waits before it tries again, by why it was refused. A full
- * queue says how long its waiting renders will take (RenderQueue); the rest are fixed.
+ * The one Retry-After policy: how long a client waits before it tries again, by why it was refused. Every
+ * 503 (not ready, stopping, a render that failed or timed out: a restart takes seconds) says 5 s; a full
+ * disk 60 s (an operator has to act); a full queue says how long its waiting renders take (the error's
+ * own retryAfterS, from RenderQueue).
  */
-export const RETRY_AFTER_S = {
-  /** Not ready (no browser yet), stopping, a render that failed or timed out: a restart takes seconds. */
-  unavailable: 5,
-  /** No room in the data folder: an operator has to act. */
-  diskFull: 60,
-} as const;
+export const RETRY_AFTER_S = { unavailable: 5, diskFull: 60 } as const;
 
 /**
  * An RFC 9457 problem answer with the contract's `errors` list of {record, path, message}. The list holds
@@ -43,41 +37,49 @@ export function sendProblem(
 }
 
 /**
- * Maps an error to its HTTP answer: the only place errors become statuses. Answers the status, so the
- * caller can log and count it. Engine codes: INVALID_INPUT 422, UNKNOWN_LAYOUT 404, SETUP/RENDER/CANCELLED
- * 503; a body refused whole 413 or 422; a full disk 507; a full queue 429; a render past its limit 503.
+ * The one table from error codes to HTTP answers: status, title, and whether the message may reach the
+ * client. Messages of setup, render and unexpected failures are the operator's business (they go to the
+ * log); the client learns only that it may retry.
  */
-export function sendError(res: Response, err: unknown, maxProblems: number): number {
-  if (err instanceof QueueFullError) {
-    res.set('Retry-After', String(err.retryAfterSeconds));
-    sendProblem(res, 429, 'Too many requests', 'the render queue is full; retry after the time in Retry-After');
-    return 429;
+const HTTP: Record<PrintErrorCode, { status: number; title: string; safe?: string; retryAfterS?: number }> = {
+  INVALID_INPUT: { status: 422, title: 'Invalid records' },
+  UNKNOWN_LAYOUT: { status: 404, title: 'Unknown layout' },
+  SETUP: { status: 503, title: 'Not available', safe: 'the print engine failed; retry shortly (the cause is in the service log)' },
+  RENDER: { status: 503, title: 'Render failed', safe: 'the print engine failed; retry shortly (the cause is in the service log)' },
+  CANCELLED: { status: 503, title: 'Cancelled' },
+  BAD_REQUEST: { status: 400, title: 'Bad request' },
+  UNSUPPORTED_BODY: { status: 415, title: 'Unsupported body' },
+  REFUSED: { status: 422, title: 'Refused' },
+  TOO_LARGE: { status: 413, title: 'Too large' },
+  NOT_FOUND: { status: 404, title: 'Not found' },
+  NOT_FINISHED: { status: 409, title: 'Not finished' },
+  GONE: { status: 410, title: 'Gone' },
+  BAD_RANGE: { status: 416, title: 'Range not satisfiable' },
+  UNAUTHORIZED: { status: 401, title: 'Unauthorized' },
+  BUSY: { status: 429, title: 'Too many requests' },
+  TIMED_OUT: { status: 503, title: 'Render timed out' },
+  UNAVAILABLE: { status: 503, title: 'Not available' },
+  DISK_FULL: { status: 507, title: 'Insufficient storage', retryAfterS: RETRY_AFTER_S.diskFull },
+};
+
+/** The HTTP status of an error: what sendError answers for it. */
+export function statusOf(err: unknown): number {
+  return err instanceof PrintError ? HTTP[err.code].status : 500;
+}
+
+/**
+ * Answers an error: the only place errors become statuses (HTTP). Answers the status, so the caller can
+ * log and count it. Anything that is not a PrintError is a 500 with a safe message.
+ */
+export function sendError(res: Response, err: unknown, maxProblems = 0): number {
+  if (!(err instanceof PrintError)) {
+    sendProblem(res, 500, 'Internal error', 'the request failed; see the service log');
+    return 500;
   }
-  if (err instanceof RenderTimeoutError) {
-    sendProblem(res, 503, 'Render timed out', err.message);
-    return 503;
-  }
-  if (err instanceof IntakeError) {
-    const title = { 400: 'Malformed body', 413: 'Body too large', 422: 'Invalid records', 503: 'Stopping' }[err.status];
-    sendProblem(res, err.status, title, err.message, err.problems, { max: maxProblems, total: err.problemCount || err.problems.length });
-    return err.status;
-  }
-  if (err instanceof DiskFullError) {
-    res.set('Retry-After', String(RETRY_AFTER_S.diskFull));
-    sendProblem(res, 507, 'Insufficient storage', `${err.message}: the job was not kept; retry once the operator has made room`);
-    return 507;
-  }
-  if (err instanceof PrintError) {
-    const status = { INVALID_INPUT: 422, UNKNOWN_LAYOUT: 404, SETUP: 503, RENDER: 503, CANCELLED: 503 }[err.code];
-    const errors = err.problems.map((p) => ({ record: p.record, path: p.path, message: `${p.label}: ${p.message}` }));
-    // Setup and render failures are the operator's business: the client learns only that it may retry.
-    const detail =
-      err.code === 'SETUP' || err.code === 'RENDER'
-        ? 'the print engine failed; retry shortly (the cause is in the service log)'
-        : err.message;
-    sendProblem(res, status, err.code === 'INVALID_INPUT' ? 'Invalid records' : err.code, detail, errors, { max: maxProblems });
-    return status;
-  }
-  sendProblem(res, 500, 'Internal error', 'the request failed; see the service log');
-  return 500;
+  const { status, title, safe, retryAfterS } = HTTP[err.code];
+  const retry = err.retryAfterS ?? retryAfterS;
+  if (retry !== undefined) res.set('Retry-After', String(retry));
+  const errors = err.problems.map((p) => ({ record: p.record, path: p.path, message: `${p.label}: ${p.message}` }));
+  sendProblem(res, status, title, safe ?? err.message, errors, { max: maxProblems, total: err.problemCount });
+  return status;
 }

@@ -1,16 +1,10 @@
-/** The queue is full: the caller answers 429 with Retry-After. */
-export class QueueFullError extends Error {
-  constructor(readonly retryAfterSeconds: number) {
-    super('the render queue is full');
-  }
-}
+import { PrintError } from '../engine/index.ts';
 
-/** The render did not finish within its time limit: the caller answers 503. */
-export class RenderTimeoutError extends Error {
-  constructor(readonly limitMs: number) {
-    super(`the render took longer than ${limitMs} ms`);
-  }
-}
+/** The queue is full (BUSY): the caller answers 429 with Retry-After. */
+const queueFull = () => new PrintError('BUSY', 'the render queue is full; retry after the time in Retry-After', { retryAfterS: 1 });
+
+/** The render did not finish within its time limit (TIMED_OUT): the caller answers 503. */
+const timedOut = (limitMs: number) => new PrintError('TIMED_OUT', `the render took longer than ${limitMs} ms`, { facts: { limitMs } });
 
 /**
  * A bounded queue for synchronous renders: at most `concurrency` run, at most `maxWaiting` wait, and any
@@ -32,13 +26,13 @@ export class RenderQueue {
   }
 
   /**
-   * Runs `task` in its turn. Throws QueueFullError when too many wait, RenderTimeoutError when the task's
+   * Runs `task` in its turn. Throws BUSY when too many wait, TIMED_OUT when the task's
    * turn and run together pass the time limit. A task whose time runs out (or whose `caller` signal
    * aborts) while it waits never starts; one that is running is told through its AbortSignal, and its
    * result is dropped.
    */
   async run<T>(task: (signal: AbortSignal) => Promise<T>, caller?: AbortSignal): Promise<T> {
-    if (this.running >= this.concurrency && this.depth >= this.maxWaiting) throw new QueueFullError(1);
+    if (this.running >= this.concurrency && this.depth >= this.maxWaiting) throw queueFull();
     const abort = new AbortController();
     let timer: NodeJS.Timeout | undefined;
     let entry: { start: () => void; abandoned: boolean } | undefined;
@@ -49,9 +43,9 @@ export class RenderQueue {
         abort.abort();
         reject(reason);
       };
-      timer = setTimeout(() => give(new RenderTimeoutError(this.timeLimitMs)), this.timeLimitMs);
+      timer = setTimeout(() => give(timedOut(this.timeLimitMs)), this.timeLimitMs);
       // The caller gave up (its client left): the work stops as at the time limit.
-      onCaller = () => give(new Error('the caller gave up'));
+      onCaller = () => give(new PrintError('CANCELLED', 'the caller gave up'));
       if (caller?.aborted) onCaller();
       else caller?.addEventListener('abort', onCaller, { once: true });
     });

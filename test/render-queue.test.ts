@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { QueueFullError, RenderQueue, RenderTimeoutError } from '../server/render-queue.ts';
+import { RenderQueue } from '../server/render-queue.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -19,7 +19,7 @@ describe('RenderQueue', () => {
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(3);
     const refused = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
     expect(refused).toHaveLength(2);
-    for (const r of refused) expect(r.reason).toBeInstanceOf(QueueFullError);
+    for (const r of refused) expect(r.reason).toMatchObject({ code: 'BUSY', retryAfterS: 1 });
     expect(peak).toBe(2);
   });
 
@@ -36,8 +36,8 @@ describe('RenderQueue', () => {
       started.push('waiting');
       return Promise.resolve();
     });
-    await expect(waiting).rejects.toBeInstanceOf(RenderTimeoutError);
-    expect(await slow).toBeInstanceOf(RenderTimeoutError);
+    await expect(waiting).rejects.toMatchObject({ code: 'TIMED_OUT' });
+    expect(await slow).toMatchObject({ code: 'TIMED_OUT' });
     await sleep(50);
     expect(started).toEqual(['slow']);
     expect(q.depth).toBe(0);
@@ -51,7 +51,7 @@ describe('RenderQueue', () => {
         seen = signal;
         await sleep(150);
       }),
-    ).rejects.toBeInstanceOf(RenderTimeoutError);
+    ).rejects.toMatchObject({ code: 'TIMED_OUT' });
     expect(seen?.aborted).toBe(true);
   });
 });

@@ -1,6 +1,7 @@
 import { linkSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
+import { PrintError } from '../../engine/index.ts';
 
 /** Who holds a data folder. */
 interface Holder {
@@ -11,8 +12,8 @@ interface Holder {
   since: string;
 }
 
-/** A second service found the data folder held by a live one. */
-export class DataFolderLockedError extends Error {}
+/** A second service found the data folder held by a live one (SETUP: this machine's set-up is wrong). */
+const locked = (message: string) => new PrintError('SETUP', message);
 
 /** The start time of a process, or undefined when it does not exist. */
 /**
@@ -66,8 +67,7 @@ export function lockDataFolder(dataDir: string): () => void {
       break;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
-      if (attempt >= 2)
-        throw new DataFolderLockedError(`the data folder ${dataDir} is being taken by another service: start this one again`);
+      if (attempt >= 2) throw locked(`the data folder ${dataDir} is being taken by another service: start this one again`);
       let holder: Holder | undefined;
       try {
         holder = JSON.parse(readFileSync(path, 'utf8')) as Holder;
@@ -76,7 +76,7 @@ export function lockDataFolder(dataDir: string): () => void {
       }
       if (holder && alive(holder)) {
         const otherHost = holder.host !== hostname() ? `; if that host is gone for good, remove ${path}` : '';
-        throw new DataFolderLockedError(
+        throw locked(
           `the data folder ${dataDir} is in use by another shikaku-print service (process ${holder.pid} on ${holder.host}, since ${holder.since}): ` +
             `stop it, or give this one its own SHIKAKU_DATA_DIR${otherHost}`,
         );
@@ -88,9 +88,7 @@ export function lockDataFolder(dataDir: string): () => void {
     }
   }
   if (tookOver && !holds(path, me))
-    throw new DataFolderLockedError(
-      `the data folder ${dataDir} was taken by another service starting at the same moment: start this one again`,
-    );
+    throw locked(`the data folder ${dataDir} was taken by another service starting at the same moment: start this one again`);
   let released = false;
   return () => {
     if (released) return;

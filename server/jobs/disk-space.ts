@@ -1,16 +1,17 @@
 import { EventEmitter } from 'node:events';
 import { statfsSync } from 'node:fs';
+import { PrintError } from '../../engine/index.ts';
 
 const MB = 1024 * 1024;
 
-/** The data folder lacks room: a job fails with this message and resumes by itself when room returns. */
-export class DiskFullError extends Error {
-  constructor(
-    readonly freeBytes: number,
-    readonly neededBytes: number,
-  ) {
-    super(`disk full: ${Math.floor(freeBytes / MB)} MB free, ${Math.ceil(neededBytes / MB)} MB needed`);
-  }
+/**
+ * The data folder lacks room (DISK_FULL): a job fails with this message and resumes by itself when room
+ * returns; a job post is refused with it.
+ */
+export function diskFull(freeBytes: number, neededBytes: number): PrintError {
+  return new PrintError('DISK_FULL', `disk full: ${Math.floor(freeBytes / MB)} MB free, ${Math.ceil(neededBytes / MB)} MB needed`, {
+    facts: { freeMB: Math.floor(freeBytes / MB), neededMB: Math.ceil(neededBytes / MB) },
+  });
 }
 
 /** Whether an I/O error means the disk (or the user's quota) is full. */
@@ -70,7 +71,7 @@ export class DiskSpace extends EventEmitter {
     return this.free() < this.minFree || this.waitingFor > 0;
   }
 
-  /** Throws DiskFullError (and waits for the room) unless `needed` bytes fit above the reserve. */
+  /** Throws DISK_FULL (and waits for the room) unless `needed` bytes fit above the reserve. */
   require(needed: number): void {
     const free = this.free();
     if (free < needed + this.minFree) throw this.short(needed, free);
@@ -80,9 +81,9 @@ export class DiskSpace extends EventEmitter {
    * The error for work that lacks `needed` bytes (above the reserve): the message says what is free and
    * what is needed, reserve included, and the room is waited for.
    */
-  short(needed: number, free = this.free()): DiskFullError {
+  short(needed: number, free = this.free()): PrintError {
     this.waitingFor = Math.max(this.waitingFor, needed + this.minFree);
-    return new DiskFullError(free, needed + this.minFree);
+    return diskFull(free, needed + this.minFree);
   }
 
   /** Starts polling (the timer does not keep the process alive). */

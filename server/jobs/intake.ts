@@ -5,6 +5,8 @@ import {
   describeOutput,
   readRecords,
   PrintError,
+  type PrintErrorCode,
+  type RecordProblem,
   type Insurers,
   type Layout,
   type OutputOptions,
@@ -23,17 +25,12 @@ import {
   type Rejection,
 } from './job-store.ts';
 
-/** A job body refused as a whole: the HTTP edge answers `status` with these problems (a bounded list). */
-export class IntakeError extends Error {
-  constructor(
-    readonly status: 400 | 413 | 422 | 503,
-    message: string,
-    readonly problems: Rejection[] = [],
-    readonly problemCount = 0,
-  ) {
-    super(message);
-  }
-}
+/** A job body refused as a whole, and why: the HTTP edge answers it by its code (server/problem.ts). */
+const refused = (code: PrintErrorCode, message: string, problems: readonly RecordProblem[] = [], problemCount = problems.length) =>
+  new PrintError(code, message, { problems, problemCount });
+
+/** A body that stopped arriving because the service is stopping: nothing of it was kept. */
+const stopping = () => refused('UNAVAILABLE', 'the service is stopping: nothing of this job was kept; send it again shortly');
 
 /** What a job is taken in for. */
 export interface IntakeOptions {
@@ -56,20 +53,20 @@ export interface IntakeOptions {
 
 /**
  * The records of a body; a body whose structure is broken as a whole (not JSON, an unclosed array or
- * quote, not text) is a 400 IntakeError, while a single broken record stays in its place, unreadable.
+ * quote, not text) is BAD_REQUEST (400), while a single broken record stays in its place, unreadable.
  */
 export async function* bodyRecords(body: AsyncIterable<Uint8Array> | Iterable<Uint8Array>, format: RecordFormat): AsyncGenerator<unknown> {
   try {
     yield* readRecords(body, format, 'the body');
   } catch (err) {
-    if (err instanceof PrintError && err.code === 'INVALID_INPUT' && err.problems.length === 0) throw new IntakeError(400, err.message);
+    if (err instanceof PrintError && err.code === 'INVALID_INPUT' && err.problems.length === 0) throw refused('BAD_REQUEST', err.message);
     throw err;
   }
 }
 
 /** The refusal of a job body past the size limit, whether its length was announced or counted. */
-export function bodyTooLarge(limit: number): IntakeError {
-  return new IntakeError(413, `the body exceeds the job limit of ${limit} bytes: split the records into several jobs`);
+export function bodyTooLarge(limit: number): PrintError {
+  return refused('TOO_LARGE', `the body exceeds the job limit of ${limit} bytes: split the records into several jobs`);
 }
 
 /**
@@ -79,7 +76,7 @@ export function bodyTooLarge(limit: number): IntakeError {
 async function* bounded(body: AsyncIterable<Uint8Array>, limit: number, signal?: AbortSignal): AsyncGenerator<Uint8Array> {
   let bytes = 0;
   for await (const chunk of body) {
-    if (signal?.aborted) throw new IntakeError(503, 'the service is stopping: nothing of this job was kept; send it again shortly');
+    if (signal?.aborted) throw stopping();
     bytes += chunk.length;
     if (bytes > limit) throw bodyTooLarge(limit);
     yield chunk;
@@ -94,7 +91,7 @@ const WRITES_IN_FLIGHT = 4;
  * loop every few hundred, so probes and counter prints are answered meanwhile), the valid ones written to
  * disk a chunk at a time and every rejected one logged with its problems. Memory holds a few chunks (the one
  * being filled and those being flushed), whatever the body's size. The job exists (under jobs/) only once the whole body is taken in; any failure leaves
- * nothing behind. Throws IntakeError for a body refused as a whole, DiskFullError when room runs out.
+ * nothing behind. Throws a PrintError for a body refused as a whole (DISK_FULL when room runs out).
  */
 export async function takeJob(body: AsyncIterable<Uint8Array>, store: JobStore, o: IntakeOptions): Promise<Job> {
   let intake: { id: string; dir: string };
@@ -107,6 +104,8 @@ export async function takeJob(body: AsyncIterable<Uint8Array>, store: JobStore, 
   const { id, dir } = intake;
   let log: FileHandle | undefined;
   const head: Rejection[] = [];
+  /** The first problems as found, for a refusal's answer. */
+  const firstProblems: RecordProblem[] = [];
   let chunk: ChunkInput = [];
   let chunks = 0;
   let total = 0;
@@ -145,16 +144,19 @@ export async function takeJob(body: AsyncIterable<Uint8Array>, store: JobStore, 
         rejectionCount += kept.length;
         const lines = kept.map((p) => {
           const r = { record: p.record, path: p.path, message: `${p.label}: ${p.message}` };
-          if (head.length < o.limits.problems) head.push(r);
+          if (head.length < o.limits.problems) {
+            head.push(r);
+            firstProblems.push(p);
+          }
           return JSON.stringify(r);
         });
         await log.appendFile(`${lines.join('\n')}\n`);
         if (rejected > o.limits.jobRejectedRecords) {
           const limit = o.limits.jobRejectedRecords;
-          throw new IntakeError(
-            422,
+          throw refused(
+            'INVALID_INPUT',
             `more than ${limit} of the first ${total} records are invalid: is this the right file for layout ${o.layout.id}? Nothing was kept`,
-            head,
+            firstProblems,
             rejectionCount,
           );
         }
@@ -164,12 +166,13 @@ export async function takeJob(body: AsyncIterable<Uint8Array>, store: JobStore, 
     if (chunk.length) await flush();
     await Promise.all(writing);
     if (writeFailure) throw writeFailure.error;
-    if (total === 0) throw new IntakeError(422, 'the body holds no records');
-    if (rejected === total) throw new IntakeError(422, `none of the ${total} records is valid; nothing was kept`, head, rejectionCount);
+    if (total === 0) throw refused('INVALID_INPUT', 'the body holds no records');
+    if (rejected === total)
+      throw refused('INVALID_INPUT', `none of the ${total} records is valid; nothing was kept`, firstProblems, rejectionCount);
     await log.sync();
     await log.close();
     log = undefined;
-    if (o.signal?.aborted) throw new IntakeError(503, 'the service is stopping: nothing of this job was kept; send it again shortly');
+    if (o.signal?.aborted) throw stopping();
     o.disk.require(bytesNeeded((total - rejected) * o.layout.sides.length, total, splitFiles(o.output.split, total - rejected)));
     const now = new Date().toISOString();
     const job: Job = {

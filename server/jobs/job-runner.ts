@@ -12,7 +12,7 @@ import {
   type RecordPages,
 } from '../../engine/index.ts';
 import type { Metrics } from '../metrics.ts';
-import { bytesNeeded, DiskFullError, isDiskFull, splitFiles, type DiskSpace } from './disk-space.ts';
+import { bytesNeeded, isDiskFull, splitFiles, type DiskSpace } from './disk-space.ts';
 import { writeDurableBy, writeDurableWith } from './durable-file.ts';
 import type { ChunkMeta, Job, JobStore, Rejection } from './job-store.ts';
 
@@ -177,7 +177,8 @@ export class JobRunner {
   }
 
   private async fail(job: Job, err: unknown): Promise<void> {
-    const full = err instanceof DiskFullError ? err : isDiskFull(err) ? this.disk.short(this.needed(job)) : undefined;
+    const full =
+      err instanceof PrintError && err.code === 'DISK_FULL' ? err : isDiskFull(err) ? this.disk.short(this.needed(job)) : undefined;
     job.state = 'failed';
     if (full) {
       job.error = full.message;

@@ -4,6 +4,7 @@ import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
 import { BlockList, isIP } from 'node:net';
 import type { Logger } from 'pino';
+import { PrintError } from '../../engine/index.ts';
 import type { Job, JobStore } from './job-store.ts';
 
 /** Where webhooks may go and how they are signed (SHIKAKU_WEBHOOK_HOSTS, SHIKAKU_WEBHOOK_SECRET). */
@@ -16,8 +17,8 @@ export interface WebhookConfig {
   backoffMs?: readonly number[];
 }
 
-/** A callbackUrl that may not be used, said to the client (422). */
-export class CallbackRefused extends Error {}
+/** A callbackUrl that may not be used (REFUSED), said to the client. */
+const refused = (message: string) => new PrintError('REFUSED', message);
 
 /** Addresses a webhook never goes to, whatever the allow-list says: link-local (cloud metadata), unspecified, multicast. */
 const NEVER = new BlockList();
@@ -94,16 +95,16 @@ export class Webhooks {
     try {
       u = new URL(url);
     } catch {
-      throw new CallbackRefused(`callbackUrl is not a URL: ${JSON.stringify(url)}`);
+      throw refused(`callbackUrl is not a URL: ${JSON.stringify(url)}`);
     }
-    if (u.protocol !== 'https:' && u.protocol !== 'http:') throw new CallbackRefused('callbackUrl must be an http or https URL');
-    if (u.username || u.password) throw new CallbackRefused('callbackUrl may not carry a user name or password');
+    if (u.protocol !== 'https:' && u.protocol !== 'http:') throw refused('callbackUrl must be an http or https URL');
+    if (u.username || u.password) throw refused('callbackUrl may not carry a user name or password');
     if (!this.config.secret || this.hosts.size === 0)
-      throw new CallbackRefused('webhooks are not enabled here: the operator sets SHIKAKU_WEBHOOK_SECRET and SHIKAKU_WEBHOOK_HOSTS');
+      throw refused('webhooks are not enabled here: the operator sets SHIKAKU_WEBHOOK_SECRET and SHIKAKU_WEBHOOK_HOSTS');
     const host = hostOf(u).toLowerCase();
     if (isIP(host) && forbiddenAddress(host))
-      throw new CallbackRefused(`callbackUrl may not name ${host}: a link-local, metadata or unspecified address`);
-    if (!this.hosts.has(host)) throw new CallbackRefused(`callbackUrl's host ${host} is not on the allow-list (SHIKAKU_WEBHOOK_HOSTS)`);
+      throw refused(`callbackUrl may not name ${host}: a link-local, metadata or unspecified address`);
+    if (!this.hosts.has(host)) throw refused(`callbackUrl's host ${host} is not on the allow-list (SHIKAKU_WEBHOOK_HOSTS)`);
     return u.toString();
   }
 
