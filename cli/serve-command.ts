@@ -10,7 +10,7 @@ import { UsageError } from './report.ts';
 export async function serveCommand(values: Record<string, unknown>): Promise<number> {
   let env;
   try {
-    env = configFromEnv(process.env);
+    env = configFromEnv();
   } catch (err) {
     throw new UsageError((err as Error).message);
   }
@@ -23,7 +23,7 @@ export async function serveCommand(values: Record<string, unknown>): Promise<num
     dataDir: env.dataDir,
     shutdownGraceMs: env.shutdownGraceMs,
     limits: env.limits,
-    engine: { insurersDir: env.insurersDir },
+    engine: { insurersDir: env.insurersDir, chromePath: env.chromePath },
     pressIcc: env.pressIcc,
     retentionMs: env.retentionMs,
     webhooks: env.webhooks,

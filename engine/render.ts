@@ -42,7 +42,8 @@ export interface EngineOptions {
   /** Time limit for loading or printing one chunk. */
   timeoutMs: number;
   layoutsDir: string;
-  env: NodeJS.ProcessEnv;
+  /** The Chromium binary (CHROME_PATH, read by config/env.ts); /usr/bin/chromium when left out. */
+  chromePath: string | undefined;
   /** Chunks one browser prints before it is replaced by a fresh one (memory hygiene). */
   restartAfter: number;
   /** Tries of one chunk; between tries the browser is killed and started again. */
@@ -60,7 +61,7 @@ const DEFAULTS: EngineOptions = {
   chunkSize: 100,
   timeoutMs: 120_000,
   layoutsDir: LAYOUTS_DIR,
-  env: process.env,
+  chromePath: undefined,
   restartAfter: 2000,
   attempts: 3,
 };

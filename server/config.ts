@@ -1,7 +1,6 @@
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { z } from 'zod';
+import { readEnv } from '../config/env.ts';
 
 /**
  * Bounds on the work one request may cause. Each is documented in the README's reliability section and
@@ -66,37 +65,10 @@ export function parseApiKeys(value: string | undefined): ApiKey[] {
   return keys;
 }
 
-const wholeNumber = (name: string, min: number, max: number) =>
-  z
-    .string()
-    .regex(/^\d+$/, `${name} must be a whole number`)
-    .transform(Number)
-    .refine((n) => n >= min && n <= max, `${name} must be from ${min} to ${max}`);
-
-const envSchema = z.object({
-  PORT: wholeNumber('PORT', 0, 65535).optional(),
-  SHIKAKU_API_KEYS: z.string().optional(),
-  SHIKAKU_DATA_DIR: z.string().min(1).optional(),
-  SHIKAKU_SHUTDOWN_GRACE_S: wholeNumber('SHIKAKU_SHUTDOWN_GRACE_S', 0, 3600).optional(),
-  SHIKAKU_MIN_FREE_MB: wholeNumber('SHIKAKU_MIN_FREE_MB', 0, 10_000_000).optional(),
-  SHIKAKU_INSURERS_DIR: z.string().min(1).optional(),
-  SHIKAKU_RETENTION_HOURS: z
-    .string()
-    .regex(/^\d+(\.\d+)?$/, 'SHIKAKU_RETENTION_HOURS must be a number of hours')
-    .transform(Number)
-    .refine((h) => h > 0 && h <= 24 * 3650, 'SHIKAKU_RETENTION_HOURS must be more than 0 and at most ten years')
-    .optional(),
-  SHIKAKU_WEBHOOK_SECRET: z.string().min(16, 'SHIKAKU_WEBHOOK_SECRET must be at least 16 characters').optional(),
-  SHIKAKU_WEBHOOK_HOSTS: z.string().optional(),
-  SHIKAKU_PRESS_ICC: z
-    .string()
-    .min(1)
-    .refine((p) => existsSync(p), 'SHIKAKU_PRESS_ICC must name an ICC profile file that exists')
-    .optional(),
-});
-
 /** What `serve` takes from the environment, read and checked once. */
 export interface EnvConfig {
+  /** The Chromium binary (CHROME_PATH); /usr/bin/chromium when not set. */
+  chromePath: string | undefined;
   port: number;
   apiKeys: ApiKey[];
   dataDir: string;
@@ -112,12 +84,14 @@ export interface EnvConfig {
   webhooks: { secret: string | undefined; hosts: string[] };
 }
 
-/** Reads and checks the service's environment; a wrong value throws naming the variable. */
-export function configFromEnv(env: NodeJS.ProcessEnv = process.env): EnvConfig {
-  const parsed = envSchema.safeParse(env);
-  if (!parsed.success) throw new Error(`invalid environment: ${parsed.error.issues.map((i) => i.message).join('; ')}`);
-  const e = parsed.data;
+/**
+ * The service's configuration from its environment (this process's when left out), read and checked by
+ * config/env.ts; a wrong value throws naming the variable.
+ */
+export function configFromEnv(env?: NodeJS.ProcessEnv): EnvConfig {
+  const e = readEnv(env);
   return {
+    chromePath: e.CHROME_PATH,
     port: e.PORT ?? 8080,
     apiKeys: parseApiKeys(e.SHIKAKU_API_KEYS),
     dataDir: resolve(e.SHIKAKU_DATA_DIR ?? 'data'),

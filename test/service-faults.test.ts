@@ -92,7 +92,7 @@ describe('one service per data folder', () => {
       apiKeys: ['k'],
       dataDir: first.dataDir,
       log: silent,
-      engine: { env: { ...process.env, CHROME_PATH: '/nonexistent' } },
+      engine: { chromePath: '/nonexistent' },
     });
     await next.close();
   });

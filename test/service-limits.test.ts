@@ -127,10 +127,7 @@ describe('the job body limit', () => {
     const body = `${JSON.stringify(samples[0])}\n`;
     const limits = { ...DEFAULT_LIMITS, jobBodyBytes: Buffer.byteLength(body) };
     // No browser needed: a job is taken in before anything prints.
-    const small = await startTestService(
-      { apiKeys: ['test-key'], limits, engine: { env: { ...process.env, CHROME_PATH: '/nonexistent' } } },
-      false,
-    );
+    const small = await startTestService({ apiKeys: ['test-key'], limits, engine: { chromePath: '/nonexistent' } }, false);
     try {
       const post = (b: string | ReadableStream<Uint8Array>) =>
         fetch(`${small.base}/v1/jobs?layout=kokuho-card`, {

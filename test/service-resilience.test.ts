@@ -166,7 +166,7 @@ describe('service resilience', () => {
   });
 
   it('is not ready, and answers 503, while no browser is up', async () => {
-    const svc = await startTestService({ engine: { env: { ...process.env, CHROME_PATH: '/nonexistent/chromium' } } }, false);
+    const svc = await startTestService({ engine: { chromePath: '/nonexistent/chromium' } }, false);
     try {
       await new Promise((r) => setTimeout(r, 500));
       expect((await fetch(`${svc.base}/healthz`)).status).toBe(200);

@@ -22,7 +22,7 @@ describe('set-up checks', () => {
   });
 
   it('says how to install Chromium when it is not there', async () => {
-    const err = await Engine.start({ env: { ...process.env, CHROME_PATH: '/nonexistent/chromium' } }).catch((e: unknown) => e);
+    const err = await Engine.start({ chromePath: '/nonexistent/chromium' }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(PrintError);
     expect((err as PrintError).code).toBe('SETUP');
     expect((err as PrintError).message).toBe(

@@ -14,9 +14,9 @@ const SETPRIV = '/usr/bin/setpriv';
 /** Each browser's own profile folder, removed when the browser is killed. */
 const profiles = new WeakMap<Browser, string>();
 
-/** The system Chromium: CHROME_PATH when set, else Debian's /usr/bin/chromium. */
-export function chromiumPath(env: NodeJS.ProcessEnv = process.env): string {
-  return env.CHROME_PATH || '/usr/bin/chromium';
+/** The Chromium binary: the one configured (CHROME_PATH, read by config/env.ts), else Debian's /usr/bin/chromium. */
+export function chromiumPath(configured?: string): string {
+  return configured || '/usr/bin/chromium';
 }
 
 /**
@@ -52,8 +52,8 @@ export const CHROMIUM_ARGS = [
  * environment carries this process's owner marker and its profile is a folder of ours, so that whatever
  * outlives us anyway is found by the next start's sweepOrphans().
  */
-export async function launchChromium(fontconfigFile: string, env: NodeJS.ProcessEnv = process.env): Promise<Browser> {
-  const executablePath = chromiumPath(env);
+export async function launchChromium(fontconfigFile: string, chromePath?: string): Promise<Browser> {
+  const executablePath = chromiumPath(chromePath);
   if (!existsSync(executablePath)) {
     throw new PrintError(
       'SETUP',
@@ -73,7 +73,8 @@ export async function launchChromium(fontconfigFile: string, env: NodeJS.Process
       headless: true,
       args: [...CHROMIUM_ARGS],
       userDataDir,
-      env: { ...env, FONTCONFIG_FILE: fontconfigFile, SHIKAKU_PRINT_CHROMIUM: executablePath, [OWNER_ENV]: ownerMarker() },
+      // Chromium inherits this process's environment, with the pinned fonts and the owner marker added.
+      env: { ...process.env, FONTCONFIG_FILE: fontconfigFile, SHIKAKU_PRINT_CHROMIUM: executablePath, [OWNER_ENV]: ownerMarker() },
       protocolTimeout: 180_000,
       // puppeteer's handlers would exit on SIGINT and close the browser on SIGTERM behind the engine's back;
       // the service stops gracefully on its own. Its handler for a normal exit stays: it kills the browser.

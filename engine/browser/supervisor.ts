@@ -15,7 +15,8 @@ export interface SupervisorOptions {
   counterTabs: number;
   freshTabAfterPages: number;
   timeoutMs: number;
-  env: NodeJS.ProcessEnv;
+  /** The Chromium binary (CHROME_PATH); /usr/bin/chromium when left out. */
+  chromePath: string | undefined;
   /** Chunks one browser prints before it is replaced by a fresh one (memory hygiene). */
   restartAfter: number;
   /** Tries of one chunk; between tries the browser is killed and started again. */
@@ -107,7 +108,7 @@ export class BrowserSupervisor extends EventEmitter {
   }
 
   private async launch(): Promise<BrowserSession> {
-    const browser = await launchChromium(this.fontconfig, this.options.env);
+    const browser = await launchChromium(this.fontconfig, this.options.chromePath);
     try {
       const session: BrowserSession = {
         browser,
