@@ -1,189 +1,85 @@
-import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { renderCommand } from './render-command.ts';
-import { layoutsCommand } from './layouts-command.ts';
-import { fieldsCommand } from './fields-command.ts';
-import { benchCommand } from './bench-command.ts';
-import { serveCommand } from './serve-command.ts';
-import { goldenCommand, diffCommand } from './qa-commands.ts';
-import { studioCommand, layoutCommand } from './studio-command.ts';
-import { reportError, UsageError, EXIT } from './report.ts';
+import { readFileSync } from 'node:fs';
+import { Command } from 'commander';
+import { COMMANDS, type CommandSpec } from './commands.ts';
+import { reportError, EXIT, OptionError } from './report.ts';
 
-type Values = Record<string, string | boolean | undefined>;
+const NAME = 'shikaku-print';
+const ROOT_USAGE = `${NAME} <command> [options]; ${NAME} --help lists the commands`;
 
-interface Command {
-  summary: string;
-  usage: string;
-  options: NonNullable<ParseArgsConfig['options']>;
-  positionals?: boolean;
-  /** Rewrites the arguments before parsing: for options with a shape node's parseArgs has not. */
-  prepare?: (args: string[]) => string[];
-  run: (values: Values, positionals: string[]) => Promise<number>;
+/** The version of package.json: what `--version` prints. */
+function version(): string {
+  return (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 }
 
-/** The commands of interfaces.md that exist so far, with their options. */
-const COMMANDS: Record<string, Command> = {
-  render: {
-    summary: 'render every record of a file to one PDF, or to one PNG per page',
-    usage:
-      'render --layout ID --data FILE --out PATH [--format pdf|png] [--dpi N] [--png proof|k] [--insurers DIR] [--bleed] [--impose a4|a3|sra3|WxH [--duplex long|short] [--order sequential|cut-stack]] [--color office|press [--icc FILE]] [--quiet]',
-    options: {
-      insurers: { type: 'string' },
-      bleed: { type: 'boolean', default: false },
-      impose: { type: 'string' },
-      duplex: { type: 'string' },
-      order: { type: 'string' },
-      color: { type: 'string' },
-      icc: { type: 'string' },
-      layout: { type: 'string' },
-      data: { type: 'string' },
-      out: { type: 'string' },
-      format: { type: 'string', default: 'pdf' },
-      dpi: { type: 'string', default: '300' },
-      png: { type: 'string' },
-      quiet: { type: 'boolean', default: false },
-    },
-    run: (v) => renderCommand(v),
-  },
-  fields: {
-    summary:
-      'print the record fields (name, label, kind, what is valid, which layouts need them); --out DIR writes docs/fields.md and sample CSVs',
-    usage: 'fields [--out DIR]',
-    options: { out: { type: 'string' } },
-    run: (v) => fieldsCommand(v),
-  },
-  layouts: {
-    summary: 'list the layouts with page size and sides',
-    usage: 'layouts [--json]',
-    options: { json: { type: 'boolean', default: false } },
-    run: (v) => layoutsCommand(v),
-  },
-  bench: {
-    summary: 'measure throughput: render N generated records and print cards/s, pages/s and memory',
-    usage:
-      'bench [--layout ID] [--records N] [--format pdf|png] [--tabs N] [--chunk N] [--reference] [--profile] [--cli | --http [--seconds N] | --intake [--mb N] | --impose SHEET | --diff] [--json]  (--http [--clients N] [--with-job N] [--json])',
-    options: {
-      layout: { type: 'string', default: 'kokuho-card' },
-      records: { type: 'string', default: '1000' },
-      format: { type: 'string', default: 'pdf' },
-      tabs: { type: 'string' },
-      chunk: { type: 'string' },
-      cli: { type: 'boolean', default: false },
-      http: { type: 'boolean', default: false },
-      seconds: { type: 'string' },
-      intake: { type: 'boolean', default: false },
-      mb: { type: 'string' },
-      impose: { type: 'string' },
-      json: { type: 'boolean', default: false },
-      clients: { type: 'string' },
-      reference: { type: 'boolean', default: false },
-      'with-job': { type: 'string' },
-      profile: { type: 'boolean', default: false },
-      diff: { type: 'boolean', default: false },
-    },
-    run: (v) => benchCommand(v),
-  },
-  layout: {
-    summary: 'make a new layout from a working one, with its samples and a golden case (--extend: a variant that extends it)',
-    usage: 'layout new ID --from LAYOUT [--extend] [--layouts DIR] [--goldens DIR]',
-    options: {
-      from: { type: 'string' },
-      extend: { type: 'boolean', default: false },
-      layouts: { type: 'string' },
-      goldens: { type: 'string' },
-    },
-    positionals: true,
-    run: (v, p) => layoutCommand(v, p),
-  },
-  studio: {
-    summary: 'the designer studio: a live, print-exact preview of the layouts while they are edited (http://127.0.0.1:5180/)',
-    usage: 'studio [--port N] [--layouts DIR] [--goldens DIR] [--insurers DIR]',
-    options: {
-      port: { type: 'string', default: '5180' },
-      layouts: { type: 'string' },
-      goldens: { type: 'string' },
-      insurers: { type: 'string' },
-    },
-    run: (v) => studioCommand(v),
-  },
-  golden: {
-    summary: "check every layout's golden cases pixel by pixel and write a report (exit 1 on any difference); --update rewrites them",
-    usage: 'golden [--update[=missing|changed|all]] [--layout ID] [--report DIR] [--layouts DIR] [--goldens DIR]',
-    options: {
-      update: { type: 'string' },
-      layout: { type: 'string' },
-      report: { type: 'string', default: 'golden-report' },
-      layouts: { type: 'string' },
-      goldens: { type: 'string' },
-    },
-    // `--update` alone is `--update=changed` (Playwright's default): write what is missing or changed.
-    prepare: (args) => args.map((a) => (a === '--update' ? '--update=changed' : a)),
-    run: (v) => goldenCommand(v),
-  },
-  diff: {
-    summary:
-      'compare two proofs (PDF, PNG or a folder of PNG pages), record by record when both have manifests, else page by page; write a report (exit 0 same, 1 different, 2 unusable input)',
-    usage:
-      'diff REFERENCE CANDIDATE [--report DIR] [--manifest REF_MANIFEST CAND_MANIFEST] [--dpi N] [--mask PAGE:X,Y,W,H ...] [--jobs N] [--quiet]',
-    options: {
-      dpi: { type: 'string', default: '300' },
-      report: { type: 'string', default: 'diff-report' },
-      mask: { type: 'string', multiple: true },
-      manifest: { type: 'string', multiple: true },
-      jobs: { type: 'string' },
-      quiet: { type: 'boolean', default: false },
-    },
-    positionals: true,
-    // `--manifest A B` names both manifests after one switch (interfaces.md).
-    prepare: (args) => {
-      const out: string[] = [];
-      for (let i = 0; i < args.length; i++) {
-        out.push(args[i] as string);
-        const next = args[i + 2];
-        if (args[i] === '--manifest' && args[i + 1] !== undefined && next !== undefined && !next.startsWith('--')) {
-          out.push(args[i + 1] as string, '--manifest', next);
-          i += 2;
-        }
-      }
-      return out;
-    },
-    run: (v, p) => diffCommand(v, p),
-  },
-  serve: {
-    summary: 'run the print service (what `npm start` runs)',
-    usage: 'serve [--port N] [--host ADDRESS]',
-    options: { port: { type: 'string' }, host: { type: 'string' } },
-    run: (v) => serveCommand(v),
-  },
-};
+/** The usage line of a command, as errors about its options show it. */
+function usageOf(spec: CommandSpec): string {
+  return `${NAME} ${spec.name} ${spec.usage}; ${NAME} ${spec.name} --help lists the options`;
+}
 
-function help(): string {
-  const lines = Object.entries(COMMANDS).map(([, c]) => `  ${c.usage.padEnd(88)}\n      ${c.summary}`);
-  return `usage: shikaku-print <command> [options]\n\ncommands:\n${lines.join('\n')}\n`;
+/** The command an argument list names: its first word, when that is a command. */
+function commandOf(argv: readonly string[]): CommandSpec | undefined {
+  const word = argv.find((a) => !a.startsWith('-'));
+  return COMMANDS.find((c) => c.name === word);
+}
+
+/**
+ * The program: every command with its options. Parse errors, --help and --version end it by throwing
+ * (exitOverride), so that reportError alone decides what is printed and the exit status; `ran` is told
+ * the status of the command that ran.
+ */
+function program(ran: (status: number) => void): Command {
+  const root = new Command(NAME)
+    .description("print engine for Japan's health-insurance documents: 資格確認書 and 資格情報のお知らせ, print-exact PDF and PNG")
+    .usage('<command> [options]')
+    .version(version(), '-V, --version', 'print the version')
+    .option('--debug', 'on a failure, also print where it happened (the stack trace)')
+    .helpOption('-h, --help', 'print this help')
+    .helpCommand('help [command]', "print a command's help")
+    .exitOverride()
+    .configureOutput({ outputError: () => undefined })
+    .showSuggestionAfterError(true)
+    .addHelpText(
+      'after',
+      `\nExit status: 0 done, 1 a failure (or a difference, for golden and diff), 2 a wrong command line or invalid input.\n${NAME} <command> --help lists the options of a command.`,
+    );
+  for (const spec of COMMANDS) {
+    const command = root
+      .command(spec.name)
+      .summary(spec.summary)
+      .description(spec.description ?? spec.summary)
+      .usage(spec.usage);
+    command.helpOption('-h, --help', 'print this help');
+    for (const [name, description] of spec.arguments ?? []) command.argument(name, description);
+    for (const option of spec.options()) command.addOption(option);
+    command.action(async (...args: unknown[]) => {
+      const self = args[args.length - 1] as Command;
+      const opts = self.opts();
+      // The commands read their options by the names the operator types (`with-job`, not `withJob`).
+      const values = Object.fromEntries(self.options.map((o) => [o.long?.slice(2) ?? o.name(), opts[o.attributeName()]]));
+      ran(await spec.run(values, self.args));
+    });
+  }
+  return root;
 }
 
 /** Runs the command line `argv` (without node and script) and returns the exit status. */
 export async function main(argv: string[]): Promise<number> {
-  const [name, ...rest] = argv;
-  if (name === undefined || name === 'help' || name === '--help' || name === '-h') {
-    process.stdout.write(help());
-    return name === undefined ? EXIT.invalid : EXIT.ok;
+  const debug = argv.includes('--debug');
+  const spec = commandOf(argv);
+  let status: number = EXIT.ok;
+  const root = program((s) => (status = s));
+  if (argv.every((a) => a === '--debug')) {
+    // No command: what there is to do, and the status of a wrong command line.
+    process.stdout.write(root.helpInformation());
+    return EXIT.invalid;
   }
-  const command = COMMANDS[name];
   try {
-    if (!command) throw new UsageError(`unknown command "${name}"\n\n${help()}`);
-    let parsed;
-    try {
-      parsed = parseArgs({
-        args: command.prepare ? command.prepare(rest) : rest,
-        options: command.options,
-        allowPositionals: command.positionals ?? false,
-        strict: true,
-      });
-    } catch (err) {
-      throw new UsageError(`${(err as Error).message}\nusage: shikaku-print ${command.usage}`);
-    }
-    return await command.run(parsed.values as Values, parsed.positionals);
+    // commander answers `help NOSUCH` with the whole help as an error; an unknown command is one line.
+    if (argv[0] === 'help' && argv[1] !== undefined && !argv[1].startsWith('-') && !COMMANDS.some((c) => c.name === argv[1]))
+      throw new OptionError(`unknown command '${argv[1]}'`);
+    await root.parseAsync(spec?.prepare ? spec.prepare(argv) : argv, { from: 'user' });
+    return status;
   } catch (err) {
-    return reportError(err);
+    return reportError(err, { debug, usage: spec ? usageOf(spec) : ROOT_USAGE });
   }
 }

@@ -11,8 +11,11 @@ import {
   GOLDEN_DIR,
   type Report,
 } from '../qa/index.ts';
-import { intOption } from './options.ts';
-import { EXIT, UsageError } from './report.ts';
+import { inCi } from '../config/env.ts';
+import { intOption, stringOption } from './options.ts';
+import { existingFolder } from './paths.ts';
+import { Progress, progressMode, type Stage } from './progress.ts';
+import { EXIT, OptionError, UsageError } from './report.ts';
 
 /** Prints a check's outcome: its notes, every page that is not the same, and where the report is. */
 function printReport(report: Report, html: string): void {
@@ -45,12 +48,13 @@ const UPDATE_MODES = ['missing', 'changed', 'all'] as const;
  * writes them, and the report shows the old, the new and their difference for every page it wrote.
  */
 export async function goldenCommand(values: Record<string, unknown>): Promise<number> {
-  const layoutsDir = typeof values.layouts === 'string' ? resolve(values.layouts) : LAYOUTS_DIR;
-  const goldenDir = typeof values.goldens === 'string' ? resolve(values.goldens) : GOLDEN_DIR;
+  const layoutsDir = resolve(stringOption(values, 'layouts') ?? LAYOUTS_DIR);
+  const goldenDir = resolve(stringOption(values, 'goldens') ?? GOLDEN_DIR);
+  existingFolder('--layouts', layoutsDir);
   const layout = typeof values.layout === 'string' ? getLayout(loadLayouts(layoutsDir), values.layout).id : undefined;
-  const ci = process.env.CI === 'true';
+  const ci = inCi();
   const update = values.update === undefined ? false : UPDATE_MODES.find((m) => m === values.update);
-  if (update === undefined) throw new UsageError(`--update takes missing, changed or all, not "${String(values.update)}"`);
+  if (update === undefined) throw new OptionError(`--update takes missing, changed or all, not "${String(values.update)}"`);
   if (update && ci) throw new UsageError('refusing `golden --update` under CI: goldens change only when a person updates them');
   const reportDir = resolve(String(values.report));
   usableReportDir(reportDir);
@@ -70,29 +74,27 @@ export async function goldenCommand(values: Record<string, unknown>): Promise<nu
  * report; exit 0 when the same, 1 when not, 2 when an input cannot be used (one line, no stack trace).
  */
 export async function diffCommand(values: Record<string, unknown>, positionals: string[]): Promise<number> {
-  if (positionals.length !== 2)
-    throw new UsageError(
-      'diff needs two proofs: diff REFERENCE CANDIDATE [--report DIR] [--manifest REF CAND] [--dpi N] [--mask PAGE:X,Y,W,H]',
-    );
+  if (positionals.length !== 2) throw new OptionError(`diff needs two proofs, REFERENCE and CANDIDATE; received ${positionals.length}`);
   const dpi = intOption(values, 'dpi', 25, 1200) ?? 300;
   const masks = ((values.mask as string[] | undefined) ?? []).map((m) => {
     try {
       return parseMask(m);
     } catch (err) {
-      throw new UsageError((err as Error).message);
+      throw new OptionError((err as Error).message);
     }
   });
   const manifests = values.manifest as string[] | undefined;
-  if (manifests && manifests.length !== 2) throw new UsageError('--manifest names two manifests: --manifest REF_MANIFEST CAND_MANIFEST');
+  if (manifests && manifests.length !== 2) throw new OptionError('--manifest names two manifests: --manifest REF_MANIFEST CAND_MANIFEST');
   const reportDir = resolve(String(values.report));
   usableReportDir(reportDir);
-  const quiet = values.quiet === true;
-  let shown = 0;
+  // Progress on stderr as the batches are compared; the lines of what differs go to stdout around it.
+  const progress = new Progress('diff', progressMode(values.quiet === true, inCi()));
+  let comparing: Stage | undefined;
+  const startedAt = Date.now();
   const onProgress = (done: number, total: number) => {
-    const tenth = Math.floor((done / total) * 10);
-    if (quiet || tenth <= shown || done === total) return;
-    shown = tenth;
-    process.stderr.write(`diff: ${done} of ${total} compared\n`);
+    // The total is known with the first batch compared; the rate counts from the start.
+    comparing ??= progress.stage('comparing', total, { startedAt });
+    comparing.update(done);
   };
   let outcome;
   try {
@@ -103,11 +105,13 @@ export async function diffCommand(values: Record<string, unknown>, positionals: 
       manifests: manifests as [string, string] | undefined,
       concurrency: intOption(values, 'jobs', 1, 64),
       onProgress,
-      onLine: (line) => process.stdout.write(`${line}\n`),
+      onLine: (line) => progress.around(() => process.stdout.write(`${line}\n`)),
     });
   } catch (err) {
     if (err instanceof DiffInputError || err instanceof ReportDirError) throw new UsageError(err.message);
     throw err;
+  } finally {
+    progress.end();
   }
   const { summary: s } = outcome;
   const differs = s.changed + s.added + s.removed > 0;

@@ -1,77 +1,129 @@
+import { createReadStream, statSync } from 'node:fs';
+import { basename } from 'node:path';
 import {
   Engine,
+  PrintError,
   getLayout,
   loadLayouts,
   loadEngineInsurers,
-  readRecordsFile,
+  readRecords,
+  formatOfPath,
   validateRecords,
   writePdfOutput,
   writePngOutput,
   parseOutputOptions,
   outputPageSize,
-  type RenderProgress,
+  type RasterizeOptions,
   type PdfSink,
 } from '../engine/index.ts';
-import { requireOption, intOption, formatOption, pngOption } from './options.ts';
+import { inCi } from '../config/env.ts';
+import { requireOption, intOption, formatOption, pngOption, stringOption } from './options.ts';
+import { existingFile, existingFolder, writableOutput } from './paths.ts';
+import { Progress, progressMode, bytes, type Stage } from './progress.ts';
 import { EXIT, UsageError } from './report.ts';
-import { basename } from 'node:path';
 
-const USAGE =
-  'render --layout ID --data FILE --out PATH [--format pdf|png] [--dpi N] [--png proof|k] [--insurers DIR] [--bleed] [--impose a4|a3|sra3|WxH [--duplex long|short] [--order sequential|cut-stack]] [--color office|press [--icc FILE]] [--quiet]';
-
-/** `render`: records file in, PDF (or a folder of PNGs) and its manifest out; nothing out when any record is bad. */
+/**
+ * `render`: records file in, PDF (or a folder of PNGs) and its manifest out; nothing out when any record is
+ * bad. Progress on stderr through every stage: reading, checking, rendering, and the PNG pages.
+ */
 export async function renderCommand(values: Record<string, unknown>): Promise<number> {
-  const layoutId = requireOption(values, 'layout', USAGE);
-  const data = requireOption(values, 'data', USAGE);
-  const out = requireOption(values, 'out', USAGE);
+  const layoutId = requireOption(values, 'layout');
+  const data = requireOption(values, 'data');
+  const out = requireOption(values, 'out');
   const format = formatOption(values);
   const dpi = intOption(values, 'dpi', 50, 1200) ?? 300;
   const png = pngOption(values);
   const quiet = values.quiet === true;
   const output = parseOutputOptions({ ...values, bleed: values.bleed === true ? 'true' : undefined });
-  const icc = typeof values.icc === 'string' ? values.icc : undefined;
+  const icc = stringOption(values, 'icc');
+  const insurersDir = stringOption(values, 'insurers');
   if (icc && output.color !== 'press') throw new UsageError('--icc is the press profile: give --color press too');
   if (format === 'png' && output.color === 'press')
     throw new UsageError('--color press makes a PDF for a press; PNG pages are proofs: leave --color out');
+  // Every path is checked before anything is read or rendered: a typo fails in a moment, with its option.
+  existingFile('--data', data);
+  writableOutput('--out', out, format === 'pdf' ? 'file' : 'folder');
+  if (insurersDir !== undefined) existingFolder('--insurers', insurersDir);
+  if (icc !== undefined) existingFile('--icc', icc);
 
-  // Everything that can be checked without a browser is checked first, so bad input fails in a moment.
-  const layouts = loadLayouts();
-  const layout = getLayout(layouts, layoutId);
-  const insurers = await loadEngineInsurers(layouts, typeof values.insurers === 'string' ? values.insurers : undefined);
-  const raws = await readRecordsFile(data);
-  validateRecords(raws, layout, { insurers });
-
+  const progress = new Progress('render', progressMode(quiet, inCi()));
   const started = Date.now();
-  const engine = await Engine.start({ insurers });
   try {
-    const name = basename(out);
-    const produce = (sink: PdfSink) =>
-      engine.render(layoutId, raws, sink, { output, name, fieldMap: true, ...(quiet ? {} : { onProgress: progressPrinter() }) });
-    const manifest =
-      format === 'pdf'
-        ? await writePdfOutput(out, produce, { color: output.color, icc })
-        : await writePngOutput(out, dpi, outputPageSize(layout, output), produce, png);
-    if (!quiet) {
-      const secs = (Date.now() - started) / 1000;
-      const n = manifest.records.length;
-      process.stderr.write(
-        `wrote ${out}: ${n} records, ${manifest.pageCount} pages (${layout.id}, ${format}) in ${secs.toFixed(1)} s, ${(n / secs).toFixed(1)} records/s\n`,
-      );
+    // Everything that can be checked without a browser is checked first, so bad input fails in a moment.
+    const layouts = loadLayouts();
+    const layout = getLayout(layouts, layoutId);
+    const insurers = await loadEngineInsurers(layouts, insurersDir);
+    const raws = await readWithProgress(data, progress.stage(`reading ${basename(data)}`, statSync(data).size, { amount: bytes }));
+    const checking = progress.stage('checking', raws.length, { unit: 'records' });
+    validateRecords(raws, layout, { insurers });
+    checking.update(raws.length);
+
+    // The rendering stage includes Chromium's start: the operator waits for both.
+    const rendering = progress.stage('rendering', raws.length, { unit: 'records' });
+    const engine = await Engine.start({ insurers });
+    try {
+      const name = basename(out);
+      const produce = async (sink: PdfSink) => {
+        const summary = await engine.render(layoutId, raws, sink, {
+          output,
+          name,
+          fieldMap: true,
+          onProgress: ({ recordsDone }) => rendering.update(recordsDone),
+        });
+        rendering.end();
+        return summary;
+      };
+      const manifest =
+        format === 'pdf'
+          ? await writePdfOutput(out, produce, { color: output.color, icc })
+          : await writePngOutput(out, dpi, outputPageSize(layout, output), produce, { png, onProgress: pngProgress(progress) });
+      progress.end();
+      if (!quiet) {
+        const secs = (Date.now() - started) / 1000;
+        const n = manifest.records.length;
+        process.stderr.write(
+          `wrote ${out}: ${n} records, ${manifest.pageCount} pages (${layout.id}, ${format}) in ${secs.toFixed(1)} s, ${(n / secs).toFixed(1)} records/s\n`,
+        );
+      }
+      return EXIT.ok;
+    } finally {
+      await engine.close();
     }
-    return EXIT.ok;
   } finally {
-    await engine.close();
+    progress.end();
   }
 }
 
-/** Progress on stderr: a line at each tenth of a long run. */
-function progressPrinter(): (p: RenderProgress) => void {
-  let shown = 0;
-  return ({ recordsDone, recordsTotal }) => {
-    const tenth = Math.floor((recordsDone / recordsTotal) * 10);
-    if (recordsTotal >= 500 && tenth > shown) {
-      shown = tenth;
-      process.stderr.write(`  ${recordsDone}/${recordsTotal} records rendered\n`);
+/** The engine's file reading (readRecordsFile), with the bytes read so far told to `stage`. */
+async function readWithProgress(path: string, stage: Stage): Promise<unknown[]> {
+  let read = 0;
+  async function* counted(): AsyncGenerator<Uint8Array> {
+    for await (const chunk of createReadStream(path)) {
+      read += (chunk as Buffer).length;
+      stage.update(read);
+      yield chunk as Buffer;
     }
+  }
+  const records: unknown[] = [];
+  try {
+    for await (const r of readRecords(counted(), formatOfPath(path), path)) records.push(r);
+  } catch (cause) {
+    if (cause instanceof PrintError) throw cause;
+    throw new PrintError('INVALID_INPUT', `cannot read ${path}: ${(cause as Error).message}`, { cause });
+  }
+  stage.update(read);
+  return records;
+}
+
+/** The PNG pages' progress as two stages: drawing them (pdftoppm), then finishing them (profile, density). */
+function pngProgress(progress: Progress): NonNullable<RasterizeOptions['onProgress']> {
+  let step: string | undefined;
+  let stage: Stage | undefined;
+  return ({ step: now, pagesDone, pagesTotal }) => {
+    if (now !== step) {
+      step = now;
+      stage = progress.stage(now === 'draw' ? 'drawing PNG' : 'finishing PNG', pagesTotal, { unit: 'pages' });
+    }
+    stage?.update(pagesDone);
   };
 }

@@ -1,22 +1,63 @@
+import { inspect } from 'node:util';
+import { CommanderError } from 'commander';
 import { PrintError, describeProblem } from '../engine/index.ts';
 
-/** Exit status of the command line (interfaces.md): 0 done, 2 invalid input, 1 any other failure. */
+/** Exit status of the command line (interfaces.md): 0 done, 2 bad usage or invalid input, 1 any other failure. */
 export const EXIT = { ok: 0, failure: 1, invalid: 2 } as const;
 
-/** A wrong command line: exits 2 with its message and the usage. */
+/** A wrong command line or a path that cannot be used: exits 2 with its message. */
 export class UsageError extends Error {}
 
-/** Prints an error for an operator and returns the exit status it means. */
-export function reportError(err: unknown, stderr: NodeJS.WritableStream = process.stderr): number {
-  if (err instanceof UsageError) {
-    stderr.write(`shikaku-print: ${err.message}\n`);
+/** A wrong option or argument of a command: exits 2 with its message and the command's usage line. */
+export class OptionError extends UsageError {}
+
+/** How an error is reported: with the stack (`--debug`), under which usage line, on which stream. */
+export interface ReportOptions {
+  /** Also print the stack of the error and of its causes. */
+  debug?: boolean | undefined;
+  /** The usage line of the command that was given, shown under a wrong option. */
+  usage?: string | undefined;
+  stderr?: NodeJS.WritableStream | undefined;
+}
+
+/**
+ * The one place that turns an error into what an operator reads and the exit status it means: one line
+ * saying what is wrong (a wrong option adds the usage line; invalid records add one line each), never a
+ * stack trace unless `--debug` asks for it.
+ */
+export function reportError(err: unknown, options: ReportOptions = {}): number {
+  const stderr = options.stderr ?? process.stderr;
+  const say = (line: string) => stderr.write(`shikaku-print: ${line}\n`);
+  let status: number = EXIT.failure;
+  if (err instanceof CommanderError) {
+    // --help and --version end the parse with status 0; `help` was printed already when it is an error.
+    if (err.exitCode === 0) return EXIT.ok;
+    // One line: commander puts its "(Did you mean --format?)" on a line of its own.
+    if (err.code !== 'commander.help') say(err.message.replace(/^error: /, '').replace(/\s*\n\s*/g, ' '));
+    if (options.usage) stderr.write(`usage: ${options.usage}\n`);
     return EXIT.invalid;
   }
-  if (err instanceof PrintError) {
-    stderr.write(`shikaku-print: ${err.message}\n`);
+  if (err instanceof UsageError) {
+    say(err.message);
+    if (err instanceof OptionError && options.usage) stderr.write(`usage: ${options.usage}\n`);
+    status = EXIT.invalid;
+  } else if (err instanceof PrintError) {
+    say(err.message);
     for (const p of err.problems) stderr.write(`  ${describeProblem(p)}\n`);
-    return err.code === 'INVALID_INPUT' || err.code === 'UNKNOWN_LAYOUT' ? EXIT.invalid : EXIT.failure;
+    status = err.code === 'INVALID_INPUT' || err.code === 'UNKNOWN_LAYOUT' ? EXIT.invalid : EXIT.failure;
+  } else {
+    say(`unexpected failure: ${err instanceof Error ? err.message : String(err)}${options.debug ? '' : ' (--debug shows where)'}`);
   }
-  stderr.write(`shikaku-print: unexpected failure: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
-  return EXIT.failure;
+  if (options.debug) stderr.write(`${stackOf(err)}\n`);
+  return status;
+}
+
+/** The stack of an error and of every cause under it. */
+function stackOf(err: unknown): string {
+  const lines: string[] = [];
+  for (let e: unknown = err, depth = 0; e !== undefined && depth < 10; depth++) {
+    lines.push(`${depth ? 'caused by: ' : ''}${e instanceof Error ? (e.stack ?? e.message) : inspect(e)}`);
+    e = e instanceof Error ? e.cause : undefined;
+  }
+  return lines.join('\n');
 }

@@ -2,16 +2,19 @@ import { resolve } from 'node:path';
 import { Engine, LAYOUTS_DIR, SAMPLE_INSURERS_DIR, scaffoldLayout } from '../engine/index.ts';
 import { GOLDEN_DIR } from '../qa/index.ts';
 import { startStudio } from '../studio/studio.ts';
-import { intOption } from './options.ts';
-import { EXIT, UsageError } from './report.ts';
+import { intOption, stringOption } from './options.ts';
+import { existingFolder } from './paths.ts';
+import { EXIT, OptionError } from './report.ts';
 
 /** `studio`: serves the designer studio on 127.0.0.1 until stopped (Ctrl-C). */
 export async function studioCommand(values: Record<string, unknown>): Promise<number> {
   const port = intOption(values, 'port', 0, 65535) ?? 5180;
-  const layoutsDir = typeof values.layouts === 'string' ? resolve(values.layouts) : LAYOUTS_DIR;
-  const goldenDir = typeof values.goldens === 'string' ? resolve(values.goldens) : GOLDEN_DIR;
+  const layoutsDir = resolve(stringOption(values, 'layouts') ?? LAYOUTS_DIR);
+  const goldenDir = resolve(stringOption(values, 'goldens') ?? GOLDEN_DIR);
   // The studio shows the sample insurers' seals and contacts, as the goldens do, unless told otherwise.
-  const insurersDir = typeof values.insurers === 'string' ? resolve(values.insurers) : SAMPLE_INSURERS_DIR;
+  const insurersDir = resolve(stringOption(values, 'insurers') ?? SAMPLE_INSURERS_DIR);
+  existingFolder('--layouts', layoutsDir);
+  existingFolder('--insurers', insurersDir);
   const engine = await Engine.start({ tabs: 1, insurersDir });
   const studio = await startStudio({ port, layoutsDir, goldenDir, engine }).catch(async (err: unknown) => {
     await engine.close();
@@ -31,12 +34,14 @@ export async function studioCommand(values: Record<string, unknown>): Promise<nu
 export function layoutCommand(values: Record<string, unknown>, positionals: string[]): Promise<number> {
   return Promise.resolve().then(() => {
     const [verb, id] = positionals;
-    if (verb !== 'new' || !id || positionals.length !== 2 || typeof values.from !== 'string') {
-      throw new UsageError('usage: shikaku-print layout new ID --from LAYOUT [--extend] [--layouts DIR] [--goldens DIR]');
-    }
+    if (verb !== 'new' || !id || positionals.length !== 2)
+      throw new OptionError(`layout knows one action, new ID; received "${positionals.join(' ')}"`);
+    if (typeof values.from !== 'string') throw new OptionError('--from is required: the layout the new one is made from');
+    const layoutsDir = resolve(stringOption(values, 'layouts') ?? LAYOUTS_DIR);
+    existingFolder('--layouts', layoutsDir);
     const made = scaffoldLayout({
-      layoutsDir: typeof values.layouts === 'string' ? resolve(values.layouts) : LAYOUTS_DIR,
-      goldenDir: typeof values.goldens === 'string' ? resolve(values.goldens) : GOLDEN_DIR,
+      layoutsDir,
+      goldenDir: resolve(stringOption(values, 'goldens') ?? GOLDEN_DIR),
       id,
       from: values.from,
       extend: values.extend === true,

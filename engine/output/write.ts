@@ -3,7 +3,7 @@ import { basename, dirname, join } from 'node:path';
 import { PrintError } from '../errors.ts';
 import type { FieldMapSide, RenderSummary } from '../render.ts';
 import type { PdfSink } from '../pdf/pdf-writer.ts';
-import { rasterizePdfFile } from '../png/rasterize.ts';
+import { rasterizePdfFile, type RasterizeOptions } from '../png/rasterize.ts';
 import type { PngMode } from '../png/finish-png.ts';
 import type { Placement } from './target.ts';
 import { toPress } from './press-colour.ts';
@@ -101,13 +101,14 @@ export async function writePdfOutput(
 /**
  * Writes one PNG per page into the folder `out` (built aside and renamed into place) and the manifest
  * beside it. An existing `out` is replaced only when it holds nothing but page PNGs of an earlier run.
+ * `finish.onProgress` is told how far the PNG pages are once the PDF is made (rasterize.ts).
  */
 export async function writePngOutput(
   out: string,
   dpi: number,
   page: { widthMm: number; heightMm: number },
   produce: PdfProducer,
-  png: PngMode = 'proof',
+  finish: { png?: PngMode | undefined; onProgress?: RasterizeOptions['onProgress'] } = {},
 ): Promise<Manifest> {
   if (existsSync(out)) {
     if (!statSync(out).isDirectory()) throw new PrintError('INVALID_INPUT', `--out ${out} is a file; PNG output needs a folder`);
@@ -123,7 +124,7 @@ export async function writePngOutput(
     const pdf = join(work, 'document.pdf');
     const summary = await produceToFile(pdf, produce);
     const manifest = manifestOf(summary, 'png', out, dpi);
-    const pngs = await rasterizePdfFile(pdf, summary.pageCount, page, dpi, work, { png });
+    const pngs = await rasterizePdfFile(pdf, summary.pageCount, page, dpi, work, finish);
     rmSync(pdf);
     for (const r of manifest.records) {
       r.files?.forEach((file, i) => renameSync(pngs[r.pages[0] - 1 + i] as string, join(work, file)));

@@ -47,13 +47,21 @@ async function kPixels(file: string): Promise<Buffer> {
     .toBuffer();
 }
 
+/** How finishing runs: a signal that stops it, and a callback told the count of files finished after each. */
+export interface FinishOptions {
+  signal?: AbortSignal | undefined;
+  onFinished?: ((files: number) => void) | undefined;
+}
+
 /**
  * Finishes pdftoppm's PNG files in place, with sharp: every file carries an sRGB ICC profile (its colours
  * mean the same in every viewer and RIP) and keeps its density; in `k` mode pixels are made pure black or
  * white (colour artwork excepted, see kPixels). Files are finished a few at a time, one per core.
  */
-export async function finishPngs(files: readonly string[], dpi: number, mode: PngMode, signal?: AbortSignal): Promise<void> {
+export async function finishPngs(files: readonly string[], dpi: number, mode: PngMode, options: FinishOptions = {}): Promise<void> {
+  const { signal, onFinished } = options;
   let next = 0;
+  let finished = 0;
   const worker = async () => {
     while (next < files.length) {
       throwIfCancelled(signal);
@@ -63,6 +71,7 @@ export async function finishPngs(files: readonly string[], dpi: number, mode: Pn
         const image = mode === 'k' ? sharp(await kPixels(file)) : sharp(file);
         await image.withIccProfile('srgb').withMetadata({ density: dpi }).png({ compressionLevel: 6 }).toFile(tmp);
         await rename(tmp, file);
+        onFinished?.(++finished);
       } catch (err) {
         await rm(tmp, { force: true });
         throw err;

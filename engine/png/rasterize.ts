@@ -16,7 +16,19 @@ export interface RasterizeOptions {
   lastPage?: number | undefined;
   /** A proof (the default) or pure black on white for a card printer's K panel (finish-png.ts). */
   png?: PngMode | undefined;
+  /** Told how far the work is: at its start, every half second while pdftoppm draws, after each page finished. */
+  onProgress?: ((p: RasterizeProgress) => void) | undefined;
 }
+
+/** How far rasterizing is: `draw` while pdftoppm draws the pages, then `finish` while sharp finishes them. */
+export interface RasterizeProgress {
+  step: 'draw' | 'finish';
+  pagesDone: number;
+  pagesTotal: number;
+}
+
+/** The files pdftoppm writes: `p<part>-<page>.png`. */
+const DRAWN_PAGE = /^p\d+-\d+\.png$/;
 
 /** A page's size on paper. */
 export interface PageSize {
@@ -53,7 +65,7 @@ export async function rasterizePdfFile(
   outDir: string,
   options: RasterizeOptions = {},
 ): Promise<string[]> {
-  const { signal, firstPage = 1, lastPage = pageCount, png = 'proof' } = options;
+  const { signal, firstPage = 1, lastPage = pageCount, png = 'proof', onProgress } = options;
   checkPageNumber(firstPage, pageCount, 'firstPage');
   checkPageNumber(lastPage, pageCount, 'lastPage');
   if (lastPage < firstPage) throw new PrintError('INVALID_INPUT', `lastPage (${lastPage}) comes before firstPage (${firstPage})`);
@@ -87,19 +99,28 @@ export async function rasterizePdfFile(
   const stopAll = () => stop.abort();
   signal?.addEventListener('abort', stopAll, { once: true });
   let failure: { cause: unknown } | undefined;
+  let running = ranges.length;
+  const watch =
+    onProgress &&
+    watchDrawnPages(
+      outDir,
+      () => running,
+      (n) => onProgress({ step: 'draw', pagesDone: Math.min(n, wanted), pagesTotal: wanted }),
+    );
   try {
     await Promise.all(
       ranges.map(([first, last], k) =>
-        pdftoppm([...size, '-f', String(first), '-l', String(last), '-png', pdfPath, join(outDir, `p${k}`)], stop.signal).catch(
-          (cause: unknown) => {
+        pdftoppm([...size, '-f', String(first), '-l', String(last), '-png', pdfPath, join(outDir, `p${k}`)], stop.signal)
+          .catch((cause: unknown) => {
             failure ??= { cause };
             stop.abort();
-          },
-        ),
+          })
+          .finally(() => running--),
       ),
     );
   } finally {
     signal?.removeEventListener('abort', stopAll);
+    watch?.stop();
   }
   throwIfCancelled(signal);
   if (failure) {
@@ -113,10 +134,13 @@ export async function rasterizePdfFile(
   }
   // pdftoppm names a page by its number, zero-padded to the width of the page count: sort by number.
   const pageOf = (f: string) => Number(/-(\d+)\.png$/.exec(f)?.[1]);
-  const files = (await readdir(outDir)).filter((f) => /^p\d+-\d+\.png$/.test(f)).sort((a, b) => pageOf(a) - pageOf(b));
+  const files = (await readdir(outDir)).filter((f) => DRAWN_PAGE.test(f)).sort((a, b) => pageOf(a) - pageOf(b));
   if (files.length !== wanted) throw new PrintError('RENDER', `pdftoppm wrote ${files.length} pages, expected ${wanted}`);
   const paths = files.map((f) => join(outDir, f));
-  await finishPngs(paths, dpi, png, signal);
+  onProgress?.({ step: 'draw', pagesDone: wanted, pagesTotal: wanted });
+  onProgress?.({ step: 'finish', pagesDone: 0, pagesTotal: wanted });
+  const onFinished = onProgress && ((n: number) => onProgress({ step: 'finish', pagesDone: n, pagesTotal: wanted }));
+  await finishPngs(paths, dpi, png, { signal, onFinished });
   return paths;
 }
 
@@ -144,6 +168,33 @@ export async function rasterizePdf(
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * Counts the pages pdftoppm has drawn into `outDir` every half second, from the files it named: a file
+ * appears when its page starts, so each process still running has one page unfinished. Reports a count
+ * at once too (0 at the start), so the caller sees the step begin.
+ */
+function watchDrawnPages(outDir: string, running: () => number, report: (pages: number) => void): { stop: () => void } {
+  let busy = false;
+  let stopped = false;
+  report(0);
+  const timer = setInterval(() => {
+    if (busy) return;
+    busy = true;
+    readdir(outDir)
+      .then((names) => {
+        if (!stopped) report(Math.max(0, names.filter((f) => DRAWN_PAGE.test(f)).length - running()));
+      })
+      .catch(() => undefined) // a progress count is never worth a failure
+      .finally(() => (busy = false));
+  }, 500);
+  return {
+    stop: () => {
+      stopped = true;
+      clearInterval(timer);
+    },
+  };
 }
 
 /**

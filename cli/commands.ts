@@ -1,0 +1,183 @@
+// The commands of interfaces.md, each with its options and a line on what each is for (`--help` shows them).
+import { Option } from 'commander';
+
+/** One command: what it is, how it is called, its options, and what runs it (answering the exit status). */
+export interface CommandSpec {
+  name: string;
+  /** One short line, for the list of commands. */
+  summary: string;
+  /** What `<command> --help` says it does; the summary when left out. */
+  description?: string;
+  /** What follows the command's name in its usage line. */
+  usage: string;
+  /** Its positional arguments, as commander writes them (`<reference>`), with what each is. */
+  arguments?: [string, string][];
+  options: () => Option[];
+  /** Rewrites the arguments before parsing: for an option shape the parser has not. */
+  prepare?: (args: string[]) => string[];
+  /** Runs it; its module is loaded only then, so that `--help` or `layouts` never load the service or Chromium's driver. */
+  run: (values: Record<string, unknown>, operands: string[]) => Promise<number>;
+}
+
+const opt = (flags: string, description: string) => new Option(flags, description);
+/** An option that may be given more than once; its values in order. */
+const repeated = (flags: string, description: string) =>
+  opt(flags, description).argParser((v: string, previous: string[] | undefined) => [...(previous ?? []), v]);
+
+/** `--manifest A B` names both manifests after one switch (interfaces.md): made `--manifest A --manifest B`. */
+function pairManifests(args: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    out.push(args[i] as string);
+    const next = args[i + 2];
+    if (args[i] === '--manifest' && args[i + 1] !== undefined && next !== undefined && !next.startsWith('--')) {
+      out.push(args[i + 1] as string, '--manifest', next);
+      i += 2;
+    }
+  }
+  return out;
+}
+
+/** Every command, in the order `--help` lists them. */
+export const COMMANDS: CommandSpec[] = [
+  {
+    name: 'render',
+    summary: 'records file to one PDF, or one PNG per page, and a manifest',
+    description:
+      'Renders every record of a file to one PDF, or to one PNG per page, and writes PATH.manifest.json beside it. Exit 0 done, 2 invalid input (nothing written), 1 another failure.',
+    usage: '--layout ID --data FILE --out PATH [options]',
+    options: () => [
+      opt('--layout <id>', 'the layout to print (`shikaku-print layouts` lists them)'),
+      opt('--data <file>', 'the records: .json (an object or an array), .ndjson or .csv (UTF-8 or Shift_JIS)'),
+      opt('--out <path>', 'the PDF to write, or with --format png the folder for the pages; its folder must exist'),
+      opt('--format <format>', 'pdf: one file; png: one NNNN-P.png per page').choices(['pdf', 'png']).default('pdf'),
+      opt('--dpi <n>', 'the density of PNG pages, 50 to 1200').default('300', '300'),
+      opt('--png <mode>', 'proof: as the PDF shows; k: pure black on white for a card printer').choices(['proof', 'k']).default('proof'),
+      opt('--insurers <dir>', 'the insurer profiles, one JSON file per 保険者番号 (default: insurers/)'),
+      opt('--bleed', 'pages of trim + 3 mm on each side, with TrimBox and BleedBox'),
+      opt('--impose <sheet>', 'N-up press sheets with 日本式トンボ: a4, a3, sra3 or WxH in mm'),
+      opt('--duplex <edge>', 'how backs sit behind fronts on imposed sheets; long when left out').choices(['long', 'short']),
+      opt('--order <order>', 'the order of slots on imposed sheets; sequential when left out').choices(['sequential', 'cut-stack']),
+      opt('--color <mode>', 'press: K-only black, CMYK through an ICC profile, PDF/X-4; office when left out').choices(['office', 'press']),
+      opt('--icc <file>', 'the ICC profile of the press (with --color press)'),
+      opt('--quiet', 'no progress and no summary on stderr'),
+    ],
+    run: async (v) => (await import('./render-command.ts')).renderCommand(v),
+  },
+  {
+    name: 'fields',
+    summary: 'the record fields: name, label, kind, what is valid',
+    description: 'Prints the record fields: name, label (CSV header), kind, what is valid, which layouts need them.',
+    usage: '[--out DIR]',
+    options: () => [opt('--out <dir>', 'write DIR/fields.md and sample CSVs of every layout instead of printing the table')],
+    run: async (v) => (await import('./fields-command.ts')).fieldsCommand(v),
+  },
+  {
+    name: 'layouts',
+    summary: 'the layouts with page size and sides',
+    usage: '[--json]',
+    options: () => [opt('--json', 'print them as JSON')],
+    run: async (v) => (await import('./layouts-command.ts')).layoutsCommand(v),
+  },
+  {
+    name: 'bench',
+    summary: 'throughput: records/s, pages/s, memory',
+    description: "Measures throughput: renders N records made from a layout's samples and prints records/s, pages/s and memory.",
+    usage: '[options]',
+    options: () => [
+      opt('--layout <id>', 'the layout whose samples are renumbered into records').default('kokuho-card'),
+      opt('--records <n>', 'how many records').default('1000', '1000'),
+      opt('--format <format>', 'what the engine run makes').choices(['pdf', 'png']).default('pdf'),
+      opt('--tabs <n>', "Chromium tabs printing at once (default: the engine's)"),
+      opt('--chunk <n>', "records printed per tab at a time (default: the engine's)"),
+      opt('--reference', 'also print the same records the plain way with bare puppeteer, and the ratio'),
+      opt('--profile', 'the time of each step and the CPU time of each kind of process'),
+      opt('--json', 'print the figures as one JSON object'),
+      opt('--cli', 'time the render command in a child process, from its start to files written'),
+      opt('--http', 'load the service with single-card renders (1, 4, 16, 64 clients, or --clients N)'),
+      opt('--clients <n>', 'with --http: clients at once'),
+      opt('--seconds <n>', 'with --http: seconds per measurement (default: 10)'),
+      opt('--with-job <n>', 'with --http: measure while a job of N records prints'),
+      opt('--intake', "stream a job body into the service and measure its memory and /healthz's latency"),
+      opt('--mb <n>', 'with --intake: MiB of NDJSON to send (default: 250)'),
+      opt('--impose <sheet>', 'time trim pages against imposed sheets (a4, a3, sra3 or WxH)'),
+      opt('--diff', 'time `diff` of a run against the same run with three records changed'),
+    ],
+    run: async (v) => (await import('./bench-command.ts')).benchCommand(v),
+  },
+  {
+    name: 'layout',
+    summary: 'a new layout made from a working one',
+    description: 'Makes a new layout from a working one, with its samples and a golden case.',
+    usage: 'new ID --from LAYOUT [options]',
+    arguments: [
+      ['<action>', 'new: make a layout'],
+      ['<id>', 'the new layout id'],
+    ],
+    options: () => [
+      opt('--from <layout>', 'the working layout to start from'),
+      opt('--extend', 'make a variant that extends it (layout.json "extend") instead of a copy'),
+      opt('--layouts <dir>', 'the layouts folder (default: layouts/)'),
+      opt('--goldens <dir>', 'the goldens folder (default: golden/)'),
+    ],
+    run: async (v, p) => (await import('./studio-command.ts')).layoutCommand(v, p),
+  },
+  {
+    name: 'studio',
+    summary: 'the designer studio on 127.0.0.1',
+    description: 'The designer studio on 127.0.0.1: a live, print-exact preview of the layouts while they are edited. Ctrl-C stops it.',
+    usage: '[options]',
+    options: () => [
+      opt('--port <n>', 'the port on 127.0.0.1').default('5180', '5180'),
+      opt('--layouts <dir>', 'the layouts folder to show and watch (default: layouts/)'),
+      opt('--goldens <dir>', 'the goldens folder (default: golden/)'),
+      opt('--insurers <dir>', "the insurer profiles (default: the samples' insurers/)"),
+    ],
+    run: async (v) => (await import('./studio-command.ts')).studioCommand(v),
+  },
+  {
+    name: 'golden',
+    summary: "check the layouts' golden images; --update writes them",
+    description: "Checks every layout's golden cases pixel by pixel and writes a report. Exit 0 all match, 1 any differs.",
+    usage: '[--update[=missing|changed|all]] [options]',
+    options: () => [
+      // `--update` alone is `changed` (Playwright's default): write what is missing or changed.
+      opt('--update [mode]', 'write goldens: missing, changed (alone: changed) or all')
+        .choices(['missing', 'changed', 'all'])
+        .preset('changed'),
+      opt('--layout <id>', 'check only this layout'),
+      opt('--report <dir>', 'where the report goes').default('golden-report'),
+      opt('--layouts <dir>', 'the layouts folder (default: layouts/)'),
+      opt('--goldens <dir>', 'the goldens folder (default: golden/)'),
+    ],
+    run: async (v) => (await import('./qa-commands.ts')).goldenCommand(v),
+  },
+  {
+    name: 'diff',
+    summary: 'compare two proofs and write a report',
+    description:
+      'Compares two proofs (PDF, PNG or a folder of PNG pages), record by record when both have manifests, else page by page, and writes a report. Exit 0 same, 1 different, 2 unusable input.',
+    usage: 'REFERENCE CANDIDATE [options]',
+    arguments: [
+      ['<reference>', 'the approved proof: a PDF, a PNG or a folder of PNG pages'],
+      ['<candidate>', 'the proof to check against it'],
+    ],
+    options: () => [
+      opt('--report <dir>', 'where index.html, report.json and junit.xml go').default('diff-report'),
+      repeated('--manifest <file>', 'the two manifests when not beside the proofs: --manifest REF_MANIFEST CAND_MANIFEST'),
+      opt('--dpi <n>', 'the density pages are compared at').default('300', '300'),
+      repeated('--mask <area>', 'an area to ignore, PAGE:X,Y,W,H in mm (PAGE * for every page); again for more'),
+      opt('--jobs <n>', 'batches compared at once (default: one per core)'),
+      opt('--quiet', 'no progress on stderr'),
+    ],
+    prepare: pairManifests,
+    run: async (v, p) => (await import('./qa-commands.ts')).diffCommand(v, p),
+  },
+  {
+    name: 'serve',
+    summary: 'the print service (what `npm start` runs)',
+    usage: '[--port N] [--host ADDRESS]',
+    options: () => [opt('--port <n>', 'the port (default: PORT, else 8080)'), opt('--host <address>', 'the address to listen on')],
+    run: async (v) => (await import('./serve-command.ts')).serveCommand(v),
+  },
+];
