@@ -1,3 +1,4 @@
+import { startEngine } from './start-engine.ts';
 import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
@@ -5,7 +6,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
 import pino from 'pino';
-import { Engine, getLayout, loadLayouts, loadSamples, OFFICE_OUTPUT, parseSheet, planSheet, type Layout } from '../engine/index.ts';
+import { getLayout, loadLayouts, loadSamples, OFFICE_OUTPUT, parseSheet, planSheet, type Layout } from '../engine/index.ts';
 import { startServer, SERVE_DEFAULTS } from '../server/index.ts';
 import { runLoad } from '../server/load-test.ts';
 import { intOption, formatOption } from './options.ts';
@@ -66,7 +67,7 @@ async function benchImpose(
   o: { tabs: number | undefined; chunkSize: number | undefined },
 ): Promise<number> {
   const output = { ...OFFICE_OUTPUT, impose: parseSheet(sheet) };
-  const engine = await Engine.start({ ...(o.tabs ? { tabs: o.tabs } : {}), ...(o.chunkSize ? { chunkSize: o.chunkSize } : {}) });
+  const engine = await startEngine({ ...(o.tabs ? { tabs: o.tabs } : {}), ...(o.chunkSize ? { chunkSize: o.chunkSize } : {}) });
   try {
     await engine.renderPdf(layout.id, records.slice(0, 50));
     const time = async (imposed: boolean) => {

@@ -1,9 +1,10 @@
+import { startEngine } from './start-engine.ts';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Engine, writePdfOutput, type Layout } from '../engine/index.ts';
+import { writePdfOutput, type Layout } from '../engine/index.ts';
 import { ProcessSampler } from './process-sampler.ts';
 import { EXIT } from './report.ts';
 
@@ -30,7 +31,7 @@ export async function benchDiff(layout: Layout, records: Record<string, unknown>
       [Math.floor(n * 0.9), { name: '佐藤 次郎' }],
     ]);
     const candidate = records.map((r, i) => ({ ...r, ...changed.get(i) }));
-    const engine = await Engine.start();
+    const engine = await startEngine();
     try {
       for (const [name, rs] of [
         ['reference.pdf', records],

@@ -1,7 +1,8 @@
+import { startEngine } from './start-engine.ts';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Engine, printReference, rasterizePdf, type Layout, type StepTime } from '../engine/index.ts';
+import { printReference, rasterizePdf, type Layout, type StepTime } from '../engine/index.ts';
 import { ProcessSampler, type CpuSeconds } from './process-sampler.ts';
 import { EXIT } from './report.ts';
 
@@ -28,7 +29,7 @@ export async function benchEngine(layout: Layout, records: Record<string, unknow
   const tabs = o.tabs ?? 2;
   try {
     const t0 = performance.now();
-    const engine = await Engine.start({ tabs, ...(o.chunkSize ? { chunkSize: o.chunkSize } : {}) });
+    const engine = await startEngine({ tabs, ...(o.chunkSize ? { chunkSize: o.chunkSize } : {}) });
     const sampler = new ProcessSampler(() => engine.browserPid());
     let cpu: CpuSeconds;
     let steps: Record<string, StepTime>;

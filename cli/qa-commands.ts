@@ -1,5 +1,6 @@
+import { startEngine } from './start-engine.ts';
 import { resolve } from 'node:path';
-import { Engine, getLayout, loadLayouts, LAYOUTS_DIR, SAMPLE_INSURERS_DIR } from '../engine/index.ts';
+import { getLayout, loadLayouts, LAYOUTS_DIR, SAMPLE_INSURERS_DIR } from '../engine/index.ts';
 import {
   checkGoldens,
   diffProofs,
@@ -59,7 +60,7 @@ export async function goldenCommand(values: Record<string, unknown>): Promise<nu
   const reportDir = resolve(String(values.report));
   usableReportDir(reportDir);
   // Goldens show the sample insurers' seals and contacts, from wherever the check is run.
-  const engine = await Engine.start({ insurersDir: SAMPLE_INSURERS_DIR, layoutsDir });
+  const engine = await startEngine({ insurersDir: SAMPLE_INSURERS_DIR, layoutsDir });
   try {
     const report = await checkGoldens(engine, { goldenDir, update, ci, ...(layout ? { layout } : {}) });
     printReport(report, await writeReport(reportDir, report));

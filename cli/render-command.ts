@@ -1,7 +1,7 @@
+import { startEngine } from './start-engine.ts';
 import { createReadStream, statSync } from 'node:fs';
 import { basename } from 'node:path';
 import {
-  Engine,
   PrintError,
   getLayout,
   loadLayouts,
@@ -60,7 +60,7 @@ export async function renderCommand(values: Record<string, unknown>): Promise<nu
 
     // The rendering stage includes Chromium's start: the operator waits for both.
     const rendering = progress.stage('rendering', raws.length, { unit: 'records' });
-    const engine = await Engine.start({ insurers });
+    const engine = await startEngine({ insurers });
     try {
       const name = basename(out);
       const produce = async (sink: PdfSink) => {

@@ -1,5 +1,6 @@
+import { startEngine } from './start-engine.ts';
 import { resolve } from 'node:path';
-import { Engine, LAYOUTS_DIR, SAMPLE_INSURERS_DIR, scaffoldLayout } from '../engine/index.ts';
+import { LAYOUTS_DIR, SAMPLE_INSURERS_DIR, scaffoldLayout } from '../engine/index.ts';
 import { GOLDEN_DIR } from '../qa/index.ts';
 import { startStudio } from '../studio/studio.ts';
 import { intOption, stringOption } from './options.ts';
@@ -15,7 +16,7 @@ export async function studioCommand(values: Record<string, unknown>): Promise<nu
   const insurersDir = resolve(stringOption(values, 'insurers') ?? SAMPLE_INSURERS_DIR);
   existingFolder('--layouts', layoutsDir);
   existingFolder('--insurers', insurersDir);
-  const engine = await Engine.start({ tabs: 1, insurersDir });
+  const engine = await startEngine({ tabs: 1, insurersDir });
   const studio = await startStudio({ port, layoutsDir, goldenDir, engine }).catch(async (err: unknown) => {
     await engine.close();
     throw err;

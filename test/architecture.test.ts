@@ -22,10 +22,11 @@ function imports(file: string): string[] {
 
 const allowed: Record<string, string[]> = {
   engine: ['engine'],
+  config: ['config', 'engine'],
   qa: ['qa', 'engine'],
-  server: ['server', 'engine'],
+  server: ['server', 'engine', 'config'],
   studio: ['studio', 'engine'],
-  cli: ['cli', 'engine', 'server', 'qa', 'studio'],
+  cli: ['cli', 'engine', 'config', 'server', 'qa', 'studio'],
 };
 
 describe('architecture', () => {
@@ -35,6 +36,13 @@ describe('architecture', () => {
         .filter((i) => !allowed[folder]!.includes(i.split('/')[0]!))
         .map((i) => `${f} → ${i}`),
     );
+    expect(wrong).toEqual([]);
+  });
+
+  it('reads settings from the environment only in config/env.ts (children may inherit it whole)', () => {
+    const wrong = Object.keys(allowed)
+      .flatMap(sources)
+      .filter((f) => f !== 'config/env.ts' && /process\.env(\.\w|\[|\))|=\s*process\.env\b/.test(readFileSync(join(root, f), 'utf8')));
     expect(wrong).toEqual([]);
   });
 

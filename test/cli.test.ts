@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cli, cliOnTerminal } from './helpers/cli.ts';
+import { cliWith, cli, cliOnTerminal } from './helpers/cli.ts';
 import type { Manifest } from '../engine/index.ts';
 import { Progress } from '../cli/progress.ts';
 import { pageCount } from './helpers/poppler.ts';
@@ -92,6 +92,23 @@ describe('shikaku-print CLI', () => {
     const missing = await cli('render', '--layout', 'kokuho-card', '--data', SAMPLES);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('--out is required');
+  });
+
+  it('starts the Chromium that CHROME_PATH names, and says so when there is none', async () => {
+    const out = join(dir, 'no-chromium.pdf');
+    const run = await cliWith(
+      { CHROME_PATH: '/nonexistent/chromium' },
+      'render',
+      '--layout',
+      'kokuho-card',
+      '--data',
+      SAMPLES,
+      '--out',
+      out,
+    );
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain('Chromium not found at /nonexistent/chromium');
+    expect(existsSync(out)).toBe(false);
   });
 
   it('exits 2 for a data file that is not valid JSON', async () => {

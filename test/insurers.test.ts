@@ -199,7 +199,7 @@ describe('insurer profiles: the command line and the service', () => {
       join(dir, 'nowhere'),
       '--quiet',
     );
-    expect(missing.code).toBe(1);
+    expect(missing.code).toBe(2); // a folder named on the command line that is not there: bad usage
     expect(missing.stderr).toContain('does not exist');
   });
 

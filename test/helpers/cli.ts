@@ -12,9 +12,17 @@ export interface CliRun {
 }
 
 /** Runs `shikaku-print ...args` with its output on pipes (as in a log); never throws on a non-zero exit. */
-export async function cli(...args: string[]): Promise<CliRun> {
+export function cli(...args: string[]): Promise<CliRun> {
+  return cliWith({}, ...args);
+}
+
+/** `cli` with `env` added to the environment. */
+export async function cliWith(env: Record<string, string>, ...args: string[]): Promise<CliRun> {
   try {
-    const { stdout, stderr } = await promisify(execFile)(process.execPath, [BIN, ...args], { encoding: 'utf8' });
+    const { stdout, stderr } = await promisify(execFile)(process.execPath, [BIN, ...args], {
+      encoding: 'utf8',
+      env: { ...process.env, ...env },
+    });
     return { code: 0, stdout, stderr };
   } catch (err) {
     const e = err as { code: number; stdout: string; stderr: string };
