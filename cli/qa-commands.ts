@@ -1,17 +1,7 @@
 import { startEngine } from './start-engine.ts';
 import { resolve } from 'node:path';
 import { getLayout, loadLayouts, LAYOUTS_DIR, SAMPLE_INSURERS_DIR } from '../engine/index.ts';
-import {
-  checkGoldens,
-  diffProofs,
-  parseMask,
-  writeReport,
-  DiffInputError,
-  ReportDirError,
-  RunReport,
-  GOLDEN_DIR,
-  type Report,
-} from '../qa/index.ts';
+import { checkGoldens, diffProofs, parseMask, writeReport, RunReport, GOLDEN_DIR, type Report } from '../qa/index.ts';
 import { inCi } from '../config/env.ts';
 import { intOption, stringOption } from './options.ts';
 import { existingFolder } from './paths.ts';
@@ -34,12 +24,7 @@ function printReport(report: Report, html: string): void {
 
 /** Refuses (exit 2) a report folder that holds anything but an earlier report, before any work. */
 function usableReportDir(dir: string): void {
-  try {
-    RunReport.check(dir);
-  } catch (err) {
-    if (err instanceof ReportDirError) throw new UsageError(err.message);
-    throw err;
-  }
+  RunReport.check(dir);
 }
 
 const UPDATE_MODES = ['missing', 'changed', 'all'] as const;
@@ -108,9 +93,6 @@ export async function diffCommand(values: Record<string, unknown>, positionals: 
       onProgress,
       onLine: (line) => progress.around(() => process.stdout.write(`${line}\n`)),
     });
-  } catch (err) {
-    if (err instanceof DiffInputError || err instanceof ReportDirError) throw new UsageError(err.message);
-    throw err;
   } finally {
     progress.end();
   }

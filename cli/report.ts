@@ -1,9 +1,34 @@
 import { inspect } from 'node:util';
 import { CommanderError } from 'commander';
-import { PrintError, describeProblem } from '../engine/index.ts';
+import { PrintError, describeProblem, type PrintErrorCode } from '../engine/index.ts';
 
 /** Exit status of the command line (interfaces.md): 0 done, 2 bad usage or invalid input, 1 any other failure. */
 export const EXIT = { ok: 0, failure: 1, invalid: 2 } as const;
+
+/**
+ * The one table from error codes to exit statuses: 2 for what the operator gave wrong (the records, a
+ * file, an option, a folder), 1 for what went wrong here.
+ */
+const EXIT_OF: Record<PrintErrorCode, number> = {
+  INVALID_INPUT: EXIT.invalid,
+  UNKNOWN_LAYOUT: EXIT.invalid,
+  BAD_REQUEST: EXIT.invalid,
+  UNSUPPORTED_BODY: EXIT.invalid,
+  REFUSED: EXIT.invalid,
+  TOO_LARGE: EXIT.invalid,
+  NOT_FOUND: EXIT.invalid,
+  BAD_RANGE: EXIT.invalid,
+  SETUP: EXIT.failure,
+  RENDER: EXIT.failure,
+  CANCELLED: EXIT.failure,
+  NOT_FINISHED: EXIT.failure,
+  GONE: EXIT.failure,
+  UNAUTHORIZED: EXIT.failure,
+  BUSY: EXIT.failure,
+  TIMED_OUT: EXIT.failure,
+  UNAVAILABLE: EXIT.failure,
+  DISK_FULL: EXIT.failure,
+};
 
 /** A wrong command line or a path that cannot be used: exits 2 with its message. */
 export class UsageError extends Error {}
@@ -44,7 +69,7 @@ export function reportError(err: unknown, options: ReportOptions = {}): number {
   } else if (err instanceof PrintError) {
     say(err.message);
     for (const p of err.problems) stderr.write(`  ${describeProblem(p)}\n`);
-    status = err.code === 'INVALID_INPUT' || err.code === 'UNKNOWN_LAYOUT' ? EXIT.invalid : EXIT.failure;
+    status = EXIT_OF[err.code];
   } else {
     say(`unexpected failure: ${err instanceof Error ? err.message : String(err)}${options.debug ? '' : ' (--debug shows where)'}`);
   }

@@ -1,5 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import type { FieldMapSide } from '../engine/index.ts';
+import { PrintError, type FieldMapSide } from '../engine/index.ts';
 
 /** One record of a proof, as its manifest places it. */
 export interface ProofRecord {
@@ -26,8 +26,8 @@ export interface Pairing {
   candidate?: ProofRecord;
 }
 
-/** A manifest that cannot be used, or a proof's file that is not there: exit 2, one line. */
-export class DiffInputError extends Error {}
+/** A manifest that cannot be used, or a proof's file that is not there (INVALID_INPUT: exit 2, one line). */
+export const unusableInput = (message: string): PrintError => new PrintError('INVALID_INPUT', message);
 
 interface ManifestFile {
   layout?: unknown;
@@ -41,19 +41,19 @@ interface ManifestFile {
  * sheets (a sheet holds many records); such proofs are compared page by page.
  */
 export function readManifest(path: string): ProofManifest | string {
-  if (!existsSync(path)) throw new DiffInputError(`${path}: no such manifest`);
+  if (!existsSync(path)) throw unusableInput(`${path}: no such manifest`);
   let data: ManifestFile;
   try {
     data = JSON.parse(readFileSync(path, 'utf8')) as ManifestFile;
   } catch (err) {
-    throw new DiffInputError(`${path}: not a manifest (${(err as Error).message})`);
+    throw unusableInput(`${path}: not a manifest (${(err as Error).message})`);
   }
-  if (!Array.isArray(data.records)) throw new DiffInputError(`${path}: not a manifest (it has no "records" list)`);
+  if (!Array.isArray(data.records)) throw unusableInput(`${path}: not a manifest (it has no "records" list)`);
   const seen = new Map<string, number>();
   const records: ProofRecord[] = [];
   for (const [i, raw] of (data.records as unknown[]).entries()) {
     const r = raw as { record?: unknown; key?: unknown; pages?: unknown };
-    if (typeof r.record !== 'number') throw new DiffInputError(`${path}: records[${i}] has no record number`);
+    if (typeof r.record !== 'number') throw unusableInput(`${path}: records[${i}] has no record number`);
     if (typeof r.key !== 'string') return `${path} has no record keys (made by an older version)`;
     if ((r as { placements?: unknown }).placements !== undefined) return `${path} is of imposed sheets, compared sheet by sheet`;
     const n = (seen.get(r.key) ?? 0) + 1;

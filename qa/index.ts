@@ -6,8 +6,7 @@ export { checkGoldens, currentEnvironment, goldenDpi, GOLDEN_DIR } from './golde
 export type { GoldenOptions, GoldenEnvironment, GoldenUpdate } from './golden.ts';
 export { diffProofs, parseMask } from './proof-diff.ts';
 export type { Mask, DiffOptions, DiffOutcome } from './proof-diff.ts';
-export { DiffInputError } from './align.ts';
-export { RunReport, ReportDirError } from './run-report.ts';
+export { RunReport } from './run-report.ts';
 export type { ReportEntry, ReportView, Change, ReportSummary } from './run-report.ts';
 export { writeReport } from './report.ts';
 export type { Report, ReportPage } from './report.ts';

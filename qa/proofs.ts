@@ -5,7 +5,7 @@ import { extname, join } from 'node:path';
 import { promisify } from 'node:util';
 import sharp from 'sharp';
 import { rasterizePdfFile } from '../engine/index.ts';
-import { DiffInputError, readManifest, type ProofManifest } from './align.ts';
+import { unusableInput, readManifest, type ProofManifest } from './align.ts';
 
 const run = promisify(execFile);
 
@@ -33,9 +33,9 @@ export interface Proof {
 
 const PNG_PAGE = /^\d{4,}-\d+\.png$/;
 
-/** Opens a proof; a missing file, an unreadable PDF or a folder without pages is a DiffInputError. */
+/** Opens a proof; a missing file, an unreadable PDF or a folder without pages is INVALID_INPUT. */
 export async function openProof(path: string, manifestPath?: string): Promise<Proof> {
-  if (!existsSync(path)) throw new DiffInputError(`${path}: no such file or folder`);
+  if (!existsSync(path)) throw unusableInput(`${path}: no such file or folder`);
   const manifestFile = manifestPath ?? `${path}.manifest.json`;
   const manifest = manifestPath !== undefined || existsSync(manifestFile) ? readManifest(manifestFile) : undefined;
   const withManifest = (p: Proof): Proof => {
@@ -47,20 +47,20 @@ export async function openProof(path: string, manifestPath?: string): Promise<Pr
       .filter((f) => PNG_PAGE.test(f))
       .sort((a, b) => a.localeCompare(b, 'en', { numeric: true }))
       .map((f) => join(path, f));
-    if (files.length === 0) throw new DiffInputError(`${path}: a folder with no page PNGs (NNNN-P.png) in it`);
+    if (files.length === 0) throw unusableInput(`${path}: a folder with no page PNGs (NNNN-P.png) in it`);
     return withManifest({ path, kind: 'png-folder', pageCount: files.length, files });
   }
   const ext = extname(path).toLowerCase();
   if (ext === '.png') return withManifest({ path, kind: 'png', pageCount: 1, files: [path] });
-  if (ext !== '.pdf') throw new DiffInputError(`${path}: expected a .pdf, a .png or a folder of page PNGs`);
+  if (ext !== '.pdf') throw unusableInput(`${path}: expected a .pdf, a .png or a folder of page PNGs`);
   let info: string;
   try {
     info = (await run('pdfinfo', [path], { encoding: 'utf8' })).stdout;
   } catch (err) {
-    throw new DiffInputError(`${path}: not a readable PDF (${((err as { stderr?: string }).stderr ?? '').trim().split('\n')[0]})`);
+    throw unusableInput(`${path}: not a readable PDF (${((err as { stderr?: string }).stderr ?? '').trim().split('\n')[0]})`);
   }
   const pages = Number(/Pages:\s+(\d+)/.exec(info)?.[1]);
-  if (!pages) throw new DiffInputError(`${path}: a PDF with no pages`);
+  if (!pages) throw unusableInput(`${path}: a PDF with no pages`);
   return withManifest({ path, kind: 'pdf', pageCount: pages });
 }
 

@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import { pipeline } from 'node:stream/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { PrintError } from '../engine/index.ts';
 
 /** What happened to one record (or page, or golden case) between the reference and the candidate. */
 export type EntryStatus = 'same' | 'changed' | 'added' | 'removed';
@@ -66,9 +67,6 @@ export interface ReportHead {
   candidateLabel: string;
 }
 
-/** A report folder that may not be used: it holds what is not an earlier report. */
-export class ReportDirError extends Error {}
-
 const ASSETS = fileURLToPath(new URL('./report-assets/', import.meta.url));
 const PER_INDEX_PAGE = 100;
 
@@ -122,19 +120,22 @@ export class RunReport {
 
   /**
    * Empties `dir` for a new report: a folder that is new, empty or holds an earlier report. Any other
-   * folder is refused (ReportDirError), never deleted: `--report .` must not empty a person's folder.
+   * folder is refused (BAD_REQUEST), never deleted: `--report .` must not empty a person's folder.
    */
   static clear(dir: string): void {
     RunReport.check(dir);
     rmSync(dir, { recursive: true, force: true });
   }
 
-  /** Throws ReportDirError unless `dir` may take a report (RunReport.clear); before long work starts. */
+  /** Throws BAD_REQUEST unless `dir` may take a report (RunReport.clear); before long work starts. */
   static check(dir: string): void {
     if (!existsSync(dir)) return;
     const files = readdirSync(dir);
     if (files.length && !(files.includes('report.js') && files.includes('index.html')))
-      throw new ReportDirError(`--report ${dir} holds other files (${files.slice(0, 3).join(', ')}); give an empty or new folder`);
+      throw new PrintError(
+        'BAD_REQUEST',
+        `--report ${dir} holds other files (${files.slice(0, 3).join(', ')}); give an empty or new folder`,
+      );
   }
 
   /** Where an image of the report goes: `img/NAME`. */
