@@ -43,6 +43,7 @@ export type { OutputOptions, Placement } from './output/target.ts';
 export { outputPageSize } from './output/page-size.ts';
 export { toPress, pressBuffer } from './output/press-colour.ts';
 export { outputTarget } from './render.ts';
+export { mergeFieldMaps } from './output/field-map.ts';
 export { planSheet, backSlot, parseSheet } from './output/sheet-plan.ts';
 export type { Manifest } from './output/write.ts';
 export { toWareki, formatWareki } from './format/wareki.ts';

@@ -25,6 +25,7 @@ import type { PdfSink } from './pdf/pdf-writer.ts';
 import { OFFICE_OUTPUT, TrimPages, type OutputOptions, type OutputTarget, type Placement } from './output/target.ts';
 import { ImposedSheets } from './output/imposed-sheets.ts';
 import { SplitFiles } from './output/split-files.ts';
+import { fieldMapOf, fieldMapOffsetMm } from './output/field-map.ts';
 import { planSheet, SHEET_BLEED_MM } from './output/sheet-plan.ts';
 import { checkPageNumber, rasterizePdf } from './png/rasterize.ts';
 import { StepTimes } from './step-times.ts';
@@ -319,7 +320,7 @@ export class Engine {
     );
     if (options.fitting) fitting.sort((a, b) => a.record - b.record);
     const records = summary.records.map((r) => ({ ...r, key: prepared.key(r.record - 1) }));
-    const fieldMap = wantBoxes ? fieldMapOf(layout, fieldBoxes, output.bleed ? SHEET_BLEED_MM : 0) : undefined;
+    const fieldMap = wantBoxes ? fieldMapOf(layout, fieldBoxes, fieldMapOffsetMm(output)) : undefined;
     return { layout: layout.id, ...summary, records, ...(options.fitting ? { fitting } : {}), ...(fieldMap ? { fieldMap } : {}) };
   }
 
@@ -497,24 +498,6 @@ export function outputTarget(layout: Layout, sink: PdfSink, output: OutputOption
 export function loadEngineInsurers(layouts: Map<string, Layout>, dir: string | undefined): Promise<Insurers> {
   return loadInsurers(dir ?? DEFAULT_INSURERS_DIR, { sealMm: largestSealMm(layouts) || 10, explicit: dir !== undefined });
 }
-
-/** The distinct boxes the chunks saw (FIELD_BOXES lines), as the field map of the layout's sides. */
-function fieldMapOf(layout: Layout, lines: Set<string>, offsetMm: number): FieldMapSide[] {
-  const sides = new Map(layout.sides.map((s) => [s.id, new Map<string, [number, number, number, number][]>()]));
-  for (const line of [...lines].sort()) {
-    const [side = '', field = '', box = ''] = line.split('\t');
-    const [x = 0, y = 0, w = 0, h = 0] = box.split(',').map(Number);
-    const fields = sides.get(side);
-    if (!fields) continue;
-    fields.set(field, [...(fields.get(field) ?? []), [round1(x + offsetMm), round1(y + offsetMm), w, h]]);
-  }
-  return [...sides].map(([side, fields]) => ({
-    side,
-    fields: [...fields].map(([field, boxMm]) => ({ field, label: isFieldName(field) ? FIELDS[field].label : field, boxMm })),
-  }));
-}
-
-const round1 = (v: number) => Math.round(v * 10) / 10;
 
 /** Runs `fn` over `items` with at most `limit` at a time; the first failure stops new work and is thrown. */
 async function forEachLimited<T>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<void>): Promise<void> {

@@ -113,6 +113,17 @@ export const Manifest = z
         rejected: z.array(z.object({ path: z.string(), message: z.string() })).optional(),
       }),
     ),
+    fieldMap: z
+      .array(
+        z.object({
+          side: z.string(),
+          fields: z.array(z.object({ field: z.string(), label: z.string(), boxMm: z.array(z.array(z.number())) })),
+        }),
+      )
+      .optional()
+      .describe(
+        "trim-page output: where each fixed box is on each side, in mm from the page's top-left (the proof diff names changed fields by it)",
+      ),
   })
   .meta({ id: 'Manifest' });
 

@@ -13,6 +13,7 @@ import { chromiumPath } from '../engine/index.ts';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pageBoxes, pageCount, pageText } from './helpers/poppler.ts';
+import { cli } from './helpers/cli.ts';
 import { AUTH, startTestService, waitForJob, type TestService, JSON_AUTH, KOKUHO_SAMPLES, kokuhoRecords } from './helpers/service.ts';
 
 const samples = KOKUHO_SAMPLES;
@@ -392,6 +393,47 @@ describe('webhooks', () => {
     });
     expect(res.status).toBe(422);
     expect(((await res.json()) as { detail: string }).detail).toContain('SHIKAKU_WEBHOOK_SECRET and SHIKAKU_WEBHOOK_HOSTS');
+  });
+});
+
+describe('manifests a QA reviewer diffs', () => {
+  it("carry the field map, so a diff of two jobs' results names the field that changed; with bleed it moves by 3 mm", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'shikaku-jobdiff-'));
+    try {
+      const run = async (name: string, body: unknown[], query = '') => {
+        const res = await fetch(`${svc.base}/v1/jobs?layout=kokuho-card${query}`, {
+          method: 'POST',
+          headers: json,
+          body: JSON.stringify(body),
+        });
+        const { id } = (await res.json()) as { id: string };
+        expect((await waitForJob(svc.base, id)).state).toBe('done');
+        const pdf = join(dir, `${name}.pdf`);
+        writeFileSync(pdf, Buffer.from(await (await fetch(`${svc.base}/v1/jobs/${id}/result`, { headers: AUTH })).arrayBuffer()));
+        const manifest = await (await fetch(`${svc.base}/v1/jobs/${id}/manifest`, { headers: AUTH })).text();
+        writeFileSync(`${pdf}.manifest.json`, manifest);
+        return { pdf, manifest: JSON.parse(manifest) as { fieldMap?: { side: string; fields: { field: string; boxMm: number[][] }[] }[] } };
+      };
+      const before = records(3) as Record<string, string>[];
+      const after = before.map((r, i) => (i === 1 ? { ...r, name: '山田 花子' } : r));
+      const a = await run('a', before);
+      const b = await run('b', after);
+      const nameBox = (m: typeof a.manifest) => m.fieldMap?.find((s) => s.side === 'front')?.fields.find((f) => f.field === 'name')?.boxMm;
+      expect(nameBox(a.manifest)).toEqual([[10.5, 18, 48.5, 3.8]]); // as the CLI's manifest has it
+      const diff = await cli('diff', a.pdf, b.pdf, '--dpi', '150', '--report', join(dir, 'report'));
+      expect(diff.code).toBe(1);
+      const report = JSON.parse(readFileSync(join(dir, 'report', 'report.json'), 'utf8')) as {
+        aligned: string;
+        records: { status: string; changes: { field?: string }[] }[];
+      };
+      expect(report.aligned).toBe('record');
+      expect(report.records.map((r) => r.status)).toEqual(['same', 'changed', 'same']);
+      expect(report.records[1]!.changes.map((c) => c.field)).toContain('氏名');
+      const bled = await run('bleed', before, '&bleed=true');
+      expect(nameBox(bled.manifest)).toEqual([[13.5, 21, 48.5, 3.8]]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

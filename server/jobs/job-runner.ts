@@ -8,6 +8,8 @@ import {
   parseOutputOptions,
   toPress,
   type Engine,
+  mergeFieldMaps,
+  type FieldMapSide,
   type Layout,
   type RecordPages,
 } from '../../engine/index.ts';
@@ -268,17 +270,19 @@ export class JobRunner {
     const rejections: Rejection[] = [];
     let pdf: Uint8Array = new Uint8Array();
     let keys: string[] = [];
+    let fieldMap: FieldMapSide[] | undefined;
     while (input.length) {
       const stop = this.metrics.renderSeconds.startTimer({ kind: 'job_chunk' });
       try {
         const result = await engine.renderPdf(
           layout.id,
           input.map(([, raw]) => raw),
-          { signal },
+          { signal, fieldMap: true },
         );
         stop();
         pdf = result.pdf;
         keys = result.records.map((r) => r.key ?? '');
+        fieldMap = result.fieldMap;
         this.metrics.pages.inc({ layout: layout.id }, result.pageCount);
         break;
       } catch (err) {
@@ -294,7 +298,7 @@ export class JobRunner {
       }
     }
     this.disk.require(pdf.length * 2);
-    const meta: ChunkMeta = { printed: input.map(([index]) => index), keys, rejections };
+    const meta: ChunkMeta = { printed: input.map(([index]) => index), keys, rejections, ...(fieldMap ? { fieldMap } : {}) };
     await this.store.writeChunk(job.id, n, pdf, meta);
     job.done += meta.printed.length;
     job.rejected += new Set(rejections.map((r) => r.record)).size;
@@ -344,7 +348,15 @@ export class JobRunner {
       await writeDurableWith(resultPath, (tmp) => toPress(resultPath, tmp, { title: `${layout.name}: job ${job.id}`, icc: this.pressIcc }));
     }
     rejections.sort((a, b) => a.record - b.record);
-    await writeManifest(this.store.manifestPath(job.id), job, pages, rejections);
+    // Where each fixed box is, for the proof diff to name what changed (chunks of an older version had none).
+    const fieldMap = metas.every((m) => m.fieldMap || m.printed.length === 0)
+      ? mergeFieldMaps(
+          layout,
+          metas.flatMap((m) => (m.fieldMap ? [m.fieldMap] : [])),
+          output,
+        )
+      : undefined;
+    await writeManifest(this.store.manifestPath(job.id), job, pages, rejections, fieldMap);
     job.done = pages.size;
     job.rejected = new Set(rejections.map((r) => r.record)).size;
     job.rejectionCount = rejections.length;
@@ -356,7 +368,13 @@ export class JobRunner {
  * Writes the manifest of a finished job, every input record with its pages or why it was rejected, line
  * by line (a 300,000-record manifest is never one string), durably.
  */
-async function writeManifest(path: string, job: Job, pages: Map<number, RecordPages>, rejections: Rejection[]): Promise<void> {
+async function writeManifest(
+  path: string,
+  job: Job,
+  pages: Map<number, RecordPages>,
+  rejections: Rejection[],
+  fieldMap: FieldMapSide[] | undefined,
+): Promise<void> {
   const byRecord = new Map<number, { path: string; message: string }[]>();
   for (const r of rejections) byRecord.set(r.record, [...(byRecord.get(r.record) ?? []), { path: r.path, message: r.message }]);
   await writeDurableBy(path, (write) => {
@@ -379,7 +397,7 @@ async function writeManifest(path: string, job: Job, pages: Map<number, RecordPa
         : { record: i + 1, rejected: byRecord.get(i + 1) ?? [] };
       put(`    ${JSON.stringify(entry)}${i + 1 < job.total ? ',' : ''}\n`);
     }
-    put('  ]\n}\n');
+    put(`  ]${fieldMap ? `,\n  "fieldMap": ${JSON.stringify(fieldMap)}` : ''}\n}\n`);
     write(lines.join(''));
   });
 }

@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { appendFileSync, chmodSync, existsSync, readFileSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { rename } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { FieldMapSide } from '../../engine/index.ts';
 import { fsyncDir, isTempFile, mkdirPrivate, writeDurable } from './durable-file.ts';
 
 /** A record a job did not print, and why. */
@@ -62,6 +63,8 @@ export interface ChunkMeta {
   /** The key of each printed record (record-key.ts), as `printed`; absent in chunks of an older version. */
   keys?: string[];
   rejections: Rejection[];
+  /** Where the chunk's fixed boxes were (trim pages, no bleed); absent in chunks of an older version. */
+  fieldMap?: FieldMapSide[];
 }
 
 /** One valid record of a chunk's input: its 0-based input position and the record as received. */
