@@ -6,7 +6,17 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
 import pino from 'pino';
-import { getLayout, loadLayouts, loadSamples, OFFICE_OUTPUT, parseSheet, planSheet, type Layout } from '../engine/index.ts';
+import {
+  getLayout,
+  loadLayouts,
+  loadSamples,
+  OFFICE_OUTPUT,
+  parseOutputOptions,
+  parseSheet,
+  planSheet,
+  type Layout,
+  type OutputOptions,
+} from '../engine/index.ts';
 import { startServer, SERVE_DEFAULTS } from '../server/index.ts';
 import { runLoad } from '../server/load-test.ts';
 import { intOption, formatOption } from './options.ts';
@@ -44,7 +54,10 @@ export async function benchCommand(values: Record<string, unknown>): Promise<num
   }
   if (values.diff === true) return benchDiff(layout, records, json);
   if (values.intake === true) return benchIntake(layout, intOption(values, 'mb', 1, 4096) ?? 250);
-  if (typeof values.impose === 'string') return benchImpose(layout, records, values.impose, { tabs, chunkSize });
+  if (typeof values.impose === 'string')
+    return benchOutput(layout, records, { ...OFFICE_OUTPUT, impose: parseSheet(values.impose) }, { tabs, chunkSize });
+  if (typeof values.split === 'string')
+    return benchOutput(layout, records, parseOutputOptions({ split: values.split }), { tabs, chunkSize });
 
   return benchEngine(layout, records, {
     tabs,
@@ -57,33 +70,41 @@ export async function benchCommand(values: Record<string, unknown>): Promise<num
 }
 
 /**
- * The same records rendered as trim pages and as imposed sheets, one after the other in one engine (the
- * second run's browser is as warm as the first's: both follow a warm-up render): what imposition costs.
+ * The same records rendered as trim pages and as another output (imposed sheets, split files), one after
+ * the other in one engine (the second run's browser is as warm as the first's: both follow a warm-up
+ * render): what that output costs.
  */
-async function benchImpose(
+async function benchOutput(
   layout: Layout,
   records: Record<string, unknown>[],
-  sheet: string,
+  output: OutputOptions,
   o: { tabs: number | undefined; chunkSize: number | undefined },
 ): Promise<number> {
-  const output = { ...OFFICE_OUTPUT, impose: parseSheet(sheet) };
   const engine = await startEngine({ ...(o.tabs ? { tabs: o.tabs } : {}), ...(o.chunkSize ? { chunkSize: o.chunkSize } : {}) });
   try {
     await engine.renderPdf(layout.id, records.slice(0, 50));
-    const time = async (imposed: boolean) => {
+    const time = async (other: boolean) => {
       const t0 = performance.now();
-      const r = await engine.renderPdf(layout.id, records, imposed ? { output, name: 'bench' } : {});
-      return { secs: (performance.now() - t0) / 1000, pages: r.pageCount, bytes: r.pdf.length };
+      const r = await engine.renderPdf(layout.id, records, other ? { output, name: 'bench' } : {});
+      const files = new Set(r.records.map((rec) => rec.file)).size;
+      return { secs: (performance.now() - t0) / 1000, pages: r.pageCount, bytes: r.pdf.length, files };
     };
     const plain = await time(false);
-    const imposed = await time(true);
-    const per = planSheet(output.impose, layout.page).perSheet;
+    const other = await time(true);
+    const rate = (t: { secs: number }) => `${t.secs.toFixed(2)} s (${(records.length / t.secs).toFixed(1)} records/s)`;
+    const mib = (n: number) => `${(n / 1048576).toFixed(2)} MiB`;
+    const what = output.impose
+      ? `sheets ${output.impose.name}, ${planSheet(output.impose, layout.page).perSheet}-up`
+      : `split ${String(output.split)}`;
+    const otherLine = output.impose
+      ? `imposed sheets    ${rate(other)}, ${other.pages} sheet sides, ${mib(other.bytes)}`
+      : `split files       ${rate(other)}, ${other.files} PDF files in a ZIP of ${mib(other.bytes)} (${(other.bytes / other.files / 1024).toFixed(0)} KiB a file)`;
     process.stdout.write(
       [
-        `layout            ${layout.id}, ${records.length} records; sheets ${output.impose.name}, ${per}-up`,
-        `trim pages        ${plain.secs.toFixed(2)} s (${(records.length / plain.secs).toFixed(1)} records/s), ${plain.pages} pages, ${(plain.bytes / 1048576).toFixed(2)} MiB`,
-        `imposed sheets    ${imposed.secs.toFixed(2)} s (${(records.length / imposed.secs).toFixed(1)} records/s), ${imposed.pages} sheet sides, ${(imposed.bytes / 1048576).toFixed(2)} MiB`,
-        `imposed ÷ plain   ${(imposed.secs / plain.secs).toFixed(2)} × the time`,
+        `layout            ${layout.id}, ${records.length} records; ${what}`,
+        `trim pages        ${rate(plain)}, ${plain.pages} pages, ${mib(plain.bytes)}`,
+        otherLine,
+        `${`${output.impose ? 'imposed' : 'split'} ÷ plain`.padEnd(18)}${(other.secs / plain.secs).toFixed(2)} × the time`,
       ].join('\n') + '\n',
     );
     return EXIT.ok;

@@ -101,6 +101,7 @@ export const COMMANDS: CommandSpec[] = [
       opt('--intake', "stream a job body into the service and measure its memory and /healthz's latency"),
       opt('--mb <n>', 'with --intake: MiB of NDJSON to send (default: 250)'),
       opt('--impose <sheet>', 'time trim pages against imposed sheets (a4, a3, sra3 or WxH)'),
+      opt('--split <mode>', 'time trim pages against split files: record (a PDF per record) or N records a file'),
       opt('--diff', 'time `diff` of a run against the same run with three records changed'),
     ],
     run: async (v) => (await import('./bench-command.ts')).benchCommand(v),
