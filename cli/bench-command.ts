@@ -1,4 +1,4 @@
-import { startEngine } from './start-engine.ts';
+import { chromePath, startEngine } from './start-engine.ts';
 import { mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
@@ -256,7 +256,10 @@ interface LoadService {
 async function withLoadService(layout: Layout, measure: (s: LoadService) => Promise<number>): Promise<number> {
   const dataDir = mkdtempSync(join(tmpdir(), 'shikaku-load-'));
   const log = pino({ level: 'warn' }, pino.destination(2));
-  const service = await startServer({ port: 0, host: '127.0.0.1', apiKeys: ['load'], dataDir, log, shutdownGraceMs: 1000 });
+  const service = await startServer({
+    ...{ port: 0, host: '127.0.0.1', apiKeys: ['load'], dataDir, log, shutdownGraceMs: 1000 },
+    engine: { chromePath: chromePath() },
+  });
   try {
     const base = `http://127.0.0.1:${(service.server.address() as AddressInfo).port}`;
     while ((await fetch(`${base}/readyz`)).status !== 200) await new Promise((r) => setTimeout(r, 200));

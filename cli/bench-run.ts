@@ -1,4 +1,4 @@
-import { startEngine } from './start-engine.ts';
+import { chromePath, startEngine } from './start-engine.ts';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -70,7 +70,9 @@ export async function benchEngine(layout: Layout, records: Record<string, unknow
     const seconds = times.start + times.render + times.png;
     const pdfBytes = statSync(out).size;
     rmSync(out);
-    const reference = o.reference ? await printReference(referenceFiles, { tabs, insurers: engine.insurers }) : undefined;
+    const reference = o.reference
+      ? await printReference(referenceFiles, { tabs, insurers: engine.insurers, chromePath: chromePath() })
+      : undefined;
     const figures = {
       layout: layout.id,
       records: records.length,

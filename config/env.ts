@@ -42,14 +42,35 @@ const envSchema = z.object({
 /** The environment as shikaku-print reads it, checked. */
 export type Env = z.infer<typeof envSchema>;
 
-/** Reads and checks the environment (this process's when left out); a wrong value is a SETUP error naming it. */
-export function readEnv(env: NodeJS.ProcessEnv = process.env): Env {
-  const parsed = envSchema.safeParse(env);
-  if (!parsed.success) throw new PrintError('SETUP', `invalid environment: ${parsed.error.issues.map((i) => i.message).join('; ')}`);
-  return parsed.data;
+/** What the commands other than `serve` read: only these are checked for them (a stale service setting never stops a render). */
+const toolSchema = envSchema.pick({ CHROME_PATH: true, CI: true });
+
+/** The environment as a command other than `serve` reads it. */
+export type ToolEnv = z.infer<typeof toolSchema>;
+
+/** `schema` over the environment: a variable set to the empty string counts as not set; a wrong one is a SETUP error naming it. */
+function parse<T extends z.ZodType>(schema: T, env: NodeJS.ProcessEnv): z.infer<T> {
+  const set = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = schema.safeParse(set);
+  if (parsed.success) return parsed.data;
+  const said = parsed.error.issues.map((i) => {
+    const name = i.path.join('.');
+    return i.message.startsWith(name) ? i.message : `${name}: ${i.message}`;
+  });
+  throw new PrintError('SETUP', `invalid environment: ${said.join('; ')}`);
 }
 
-/** Whether this runs under CI (CI set to anything but an empty string, "0" or "false"). */
-export function inCi(env: Env = readEnv()): boolean {
-  return env.CI !== undefined && env.CI !== '' && env.CI !== '0' && env.CI !== 'false';
+/** Reads and checks the service's environment (this process's when left out). */
+export function readEnv(env: NodeJS.ProcessEnv = process.env): Env {
+  return parse(envSchema, env);
+}
+
+/** Reads and checks what every command reads: the Chromium binary, CI. */
+export function readToolEnv(env: NodeJS.ProcessEnv = process.env): ToolEnv {
+  return parse(toolSchema, env);
+}
+
+/** Whether this runs under CI (CI set to anything but "0" or "false"). */
+export function inCi(env: ToolEnv = readToolEnv()): boolean {
+  return env.CI !== undefined && env.CI !== '0' && env.CI !== 'false';
 }

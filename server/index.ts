@@ -104,7 +104,8 @@ export async function startServer(options: Partial<ServeOptions> & Pick<ServeOpt
     const insurers = opts.engine.insurers ?? (await loadEngineInsurers(layouts, opts.engine.insurersDir));
     const webhooks = new Webhooks(opts.webhooks, jobs, log);
     const runner = new JobRunner({
-      onEnd: (job) => void webhooks.notify(job),
+      onEnding: (job) => webhooks.prepare(job),
+      onEnd: (job) => webhooks.notify(job),
       store: jobs,
       layouts,
       engine: () => engine,
@@ -193,8 +194,8 @@ export async function startServer(options: Partial<ServeOptions> & Pick<ServeOpt
       listening.closeIdleConnections();
       const cut = setTimeout(() => listening.closeAllConnections(), opts.shutdownGraceMs);
       clearInterval(sweeper);
-      webhooks.stop();
-      await runner.stop(opts.shutdownGraceMs);
+      // Webhook attempts under way end (and save) before the folder is let go, as printing chunks do.
+      await Promise.all([webhooks.stop(), runner.stop(opts.shutdownGraceMs)]);
       await closed;
       clearTimeout(cut);
       disk.stop();

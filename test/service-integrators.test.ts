@@ -522,6 +522,44 @@ describe('split output', () => {
     }
   });
 
+  it('split=N across chunks: files of N records spanning 100-record chunks, in order, a rejected record left out; no key in PDF metadata', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'shikaku-split-'));
+    try {
+      const body = records(150) as Record<string, string>[];
+      body[99] = { ...body[99]!, birthDate: 'yesterday' }; // record 100: the last of the first chunk's input
+      const res = await fetch(`${svc.base}/v1/jobs?layout=kokuho-card&split=40`, {
+        method: 'POST',
+        headers: json,
+        body: JSON.stringify(body),
+      });
+      const { id } = (await res.json()) as { id: string };
+      expect((await waitForJob(svc.base, id)).state).toBe('done');
+      const zip = await download(id, dir);
+      const names = ['part-0001.pdf', 'part-0002.pdf', 'part-0003.pdf', 'part-0004.pdf'];
+      expect(unzip('-Z1', zip).toString().trim().split('\n')).toEqual(names);
+      const manifest = await manifestOf(id);
+      // Printed records 81-99 and 101-121 make the third file: it spans the two chunks.
+      expect(manifest[80]).toMatchObject({ record: 81, file: 'part-0003.pdf', pages: [1, 2] });
+      expect(manifest[99]).toMatchObject({ record: 100, rejected: [expect.objectContaining({ path: 'birthDate' })] });
+      expect(manifest[100]).toMatchObject({ record: 101, file: 'part-0003.pdf', pages: [39, 40] });
+      expect(manifest[120]).toMatchObject({ record: 121, file: 'part-0003.pdf', pages: [79, 80] });
+      expect(manifest[121]).toMatchObject({ record: 122, file: 'part-0004.pdf', pages: [1, 2] });
+      const pages = names.map((name, k) => {
+        const pdf = join(dir, `p${k}.pdf`);
+        writeFileSync(pdf, unzip('-p', zip, name));
+        return pdf;
+      });
+      expect(pages.map(pageCount)).toEqual([80, 80, 80, 58]);
+      expect(pageText(pages[2]!, 39)).toContain(body[100]!.number); // record 101, after the rejected one
+      expect(pageText(pages[2]!, 37)).toContain(body[98]!.number); // record 99, before it
+      const info = execFileSync('pdfinfo', [pages[0]!]).toString();
+      expect(info).toMatch(/Subject:\s+kokuho-card: job /);
+      for (const r of body.slice(0, 40)) expect(info).not.toContain(r.number);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('refuses a split it cannot make, before any job: a bad value, with imposition or press colour, or on a sync render', async () => {
     for (const [query, words] of [
       ['split=0', /split expects record .* or N/],

@@ -21,13 +21,16 @@ export interface ReferenceRun {
  * difference is what the engine does, not how the browser is set up. Each file is read just before it is
  * loaded.
  */
-export async function printReference(files: readonly string[], options: { tabs: number; insurers: Insurers }): Promise<ReferenceRun> {
+export async function printReference(
+  files: readonly string[],
+  options: { tabs: number; insurers: Insurers; chromePath: string | undefined },
+): Promise<ReferenceRun> {
   const fonts = verifyFonts();
   const fontconfig = writeFontconfig(fonts);
   const assets = new AssetServer(fonts, options.insurers.seals());
   await assets.start();
   const t0 = performance.now();
-  const browser = await launchChromium(fontconfig);
+  const browser = await launchChromium(fontconfig, options.chromePath);
   try {
     const tabs: Page[] = [];
     for (let i = 0; i < options.tabs; i++) tabs.push(await browser.newPage());

@@ -2,8 +2,8 @@ import { PrintError } from '../errors.ts';
 import { parseSheet } from './sheet-plan.ts';
 import { OFFICE_OUTPUT, type OutputOptions } from './target.ts';
 
-/** The most records one file of split output may hold. */
-const MAX_SPLIT = 100_000;
+/** The most records one file of split output may hold: a file is held in memory until it is whole. */
+const MAX_SPLIT = 5_000;
 
 /**
  * Reads the production-output options as the CLI (`--bleed`, `--impose a4` …) and the HTTP API
@@ -38,7 +38,7 @@ export function parseOutputOptions(values: Record<string, unknown>): OutputOptio
   }
   const split = text('split');
   if (split !== undefined) {
-    if (split !== 'record' && !(/^\d{1,6}$/.test(split) && Number(split) >= 1 && Number(split) <= MAX_SPLIT)) {
+    if (split !== 'record' && !(/^\d{1,5}$/.test(split) && Number(split) >= 1 && Number(split) <= MAX_SPLIT)) {
       throw new PrintError(
         'INVALID_INPUT',
         `split expects record (a file per record) or N, records a file from 1 to ${MAX_SPLIT}, not "${split}"`,

@@ -138,9 +138,10 @@ export class SplitFiles implements OutputTarget {
       this.o.split === 'record'
         ? safeName(this.o.keyOf(position) ?? '') || `record-${position + 1}`
         : `part-${String(id + 1).padStart(Math.max(4, String(Math.ceil(this.total / this.o.split)).length), '0')}`;
+    // Unique whatever the case: on Windows and macOS `AB.pdf` and `ab.pdf` would be one file.
     let name = `${base}.pdf`;
-    for (let n = 2; this.names.has(name); n++) name = `${base}~${n}.pdf`;
-    this.names.add(name);
+    for (let n = 2; this.names.has(name.toLowerCase()); n++) name = `${base}~${n}.pdf`;
+    this.names.add(name.toLowerCase());
     return name;
   }
 
@@ -154,11 +155,15 @@ export class SplitFiles implements OutputTarget {
 /** Characters no file name may hold on some system: path separators and what Windows refuses. */
 const UNSAFE = new Set('/\\:*?"<>|');
 
-/** A key as a file name: no path separators, no characters Windows refuses, no control characters. */
+/** Names Windows keeps for devices, whatever the extension: `CON.pdf` cannot be made there. */
+const RESERVED = /^(con|prn|aux|nul|com\d|lpt\d)$/i;
+
+/** A key as a file name: no path separators, no characters Windows refuses, no control characters, no device name. */
 export function safeName(key: string): string {
   const chars = [...key].map((c) => (UNSAFE.has(c) || (c.codePointAt(0) ?? 0) < 0x20 || c === '\u007f' ? '_' : c));
-  return chars
+  const name = chars
     .slice(0, 120)
     .join('')
     .replace(/^[.\s]+|[.\s]+$/g, '');
+  return RESERVED.test(name) ? `_${name}` : name;
 }

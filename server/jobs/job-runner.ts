@@ -31,7 +31,9 @@ export interface RunnerOptions {
   concurrency?: number;
   /** The press's ICC profile for `color=press` (SHIKAKU_PRESS_ICC); Ghostscript's CMYK profile when absent. */
   pressIcc?: string | undefined;
-  /** Called once a job has ended for good, done or failed (its webhook). */
+  /** Called as a job ends for good, done or failed, before that is saved: what it sets is saved with it (its webhook). */
+  onEnding?: ((job: Job) => void) | undefined;
+  /** Called once a job has ended for good and that is saved (its webhook is sent). */
   onEnd?: ((job: Job) => void) | undefined;
 }
 
@@ -47,6 +49,7 @@ export class JobRunner {
   private running: Promise<void> | undefined;
   private stopping = false;
   private readonly onEnd: ((job: Job) => void) | undefined;
+  private readonly onEnding: ((job: Job) => void) | undefined;
   /** The job being run, how to stop it (DELETE of a running job), and when its run has settled. */
   private current: { id: string; abort: AbortController; settled: Promise<unknown> } | undefined;
   private readonly store: JobStore;
@@ -74,6 +77,7 @@ export class JobRunner {
     this.concurrency = o.concurrency ?? 2;
     this.pressIcc = o.pressIcc;
     this.onEnd = o.onEnd;
+    this.onEnding = o.onEnding;
     this.disk.on('recovered', () => void this.resumeRetryable());
   }
 
@@ -190,6 +194,7 @@ export class JobRunner {
     }
     const code = full ? 'DISK_FULL' : err instanceof PrintError ? err.code : 'INTERNAL';
     this.log.error({ job: job.id, code, ...(full ? { reason: full.message } : {}) }, 'job failed');
+    if (!job.retryable) this.onEnding?.(job);
     try {
       await this.store.save(job);
     } catch {
@@ -236,6 +241,7 @@ export class JobRunner {
     throwIfCancelled(signal);
     await this.assemble(job, layout);
     job.state = 'done';
+    this.onEnding?.(job);
     await this.store.save(job);
     this.onEnd?.(job);
     // The chunks are in result.pdf now; dropped only after the job is saved done, so a restart in between

@@ -149,6 +149,8 @@ export class JobStore {
   private readonly quarantine: string;
   /** Jobs as last saved by this process: the truth even when a full disk refused to store them. */
   private readonly cache = new Map<string, Job>();
+  /** Jobs deleted by this process: a late save (a webhook attempt in flight) never brings one back. */
+  private readonly deleted = new Set<string>();
   private readonly saving = new Map<string, Promise<void>>();
 
   constructor(readonly dataDir: string) {
@@ -244,6 +246,7 @@ export class JobStore {
 
   /** Saves the job; kept in memory first, so a full disk that refuses the write loses nothing said. */
   async save(job: Job): Promise<void> {
+    if (this.deleted.has(job.id)) return;
     job.updatedAt = new Date().toISOString();
     this.cache.set(job.id, job);
     // One write of a job.json at a time, in order: chunks printing in parallel save the same job.
@@ -287,6 +290,7 @@ export class JobStore {
   /** Deletes a job and everything of it (its input, chunks, result, manifest). */
   delete(id: string): void {
     if (!ID.test(id)) return;
+    this.deleted.add(id);
     this.cache.delete(id);
     rmSync(this.dir(id), { recursive: true, force: true });
   }

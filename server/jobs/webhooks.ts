@@ -79,6 +79,8 @@ export type WebhookStore = Pick<JobStore, 'get' | 'save' | 'pendingWebhooks'>;
 export class Webhooks {
   private readonly hosts: Set<string>;
   private readonly timers = new Map<string, NodeJS.Timeout>();
+  /** Attempts under way: stop() waits for them, so none saves after the service has let go of its folder. */
+  private readonly inFlight = new Set<Promise<void>>();
   private stopped = false;
 
   constructor(
@@ -108,12 +110,18 @@ export class Webhooks {
     return u.toString();
   }
 
-  /** Starts the webhook of a job that ended, if it asked for one: saved as pending, then sent. */
-  async notify(job: Job): Promise<void> {
-    if (!job.callbackUrl || this.stopped || job.webhook) return;
+  /**
+   * Marks the webhook of a job that is ending as pending, before the job's last save: the delivery is
+   * saved with the end of the job, so neither a stop nor a crash between the two loses it.
+   */
+  prepare(job: Job): void {
+    if (!job.callbackUrl || job.webhook) return;
     job.webhook = { delivery: randomUUID(), state: 'pending', attempts: 0, nextAt: new Date().toISOString() };
-    await this.save(job);
-    this.schedule(job.id, 0);
+  }
+
+  /** Sends the pending webhook of a job that has ended and been saved (unless the service is stopping). */
+  notify(job: Job): void {
+    if (job.webhook?.state === 'pending') this.schedule(job.id, 0);
   }
 
   /** At start: the deliveries a stop or crash left pending, each when its next attempt is due. */
@@ -124,11 +132,15 @@ export class Webhooks {
     }
   }
 
-  /** Stops every pending retry (the service is stopping); they stay pending on disk for the next start. */
-  stop(): void {
+  /**
+   * Stops every pending retry (the service is stopping) and waits for attempts under way; deliveries stay
+   * pending on disk for the next start.
+   */
+  async stop(): Promise<void> {
     this.stopped = true;
     for (const t of this.timers.values()) clearTimeout(t);
     this.timers.clear();
+    await Promise.all(this.inFlight);
   }
 
   private schedule(id: string, ms: number): void {
@@ -136,20 +148,34 @@ export class Webhooks {
     clearTimeout(this.timers.get(id));
     const timer = setTimeout(() => {
       this.timers.delete(id);
-      void this.attempt(id);
+      const run = this.attempt(id).catch((err: unknown) =>
+        this.log.error({ job: id, err: err instanceof Error ? err.name : typeof err }, 'webhook attempt failed unexpectedly'),
+      );
+      this.inFlight.add(run);
+      void run.finally(() => this.inFlight.delete(run));
     }, ms);
     timer.unref();
     this.timers.set(id, timer);
   }
 
-  /** One attempt of a job's pending delivery; the job as saved says whether it is still wanted. */
+  /** One attempt of a job's pending delivery; the job as saved says whether it is still wanted. Never throws for a delivery's sake. */
   private async attempt(id: string): Promise<void> {
     const job = this.store.get(id); // deleted meanwhile (DELETE, retention): nothing to say any more
     const webhook = job?.webhook;
     if (!job?.callbackUrl || webhook?.state !== 'pending' || this.stopped) return;
     const waits = this.config.backoffMs ?? BACKOFF_MS;
     const event = job.state === 'done' ? 'job.done' : 'job.failed';
-    const outcome = await this.send(job.callbackUrl, webhookBody(job), webhook.delivery, event);
+    // Checked again at each attempt: the configuration may have changed since the job was posted (a
+    // restart without the secret, a host taken off the allow-list).
+    let outcome: string;
+    try {
+      this.check(job.callbackUrl);
+      outcome = await this.send(job.callbackUrl, webhookBody(job), webhook.delivery, event);
+    } catch (err) {
+      outcome = err instanceof PrintError ? 'refused' : `failed: ${err instanceof Error ? err.name : 'error'}`;
+    }
+    // Deleted meanwhile (DELETE, retention): nothing more to say, and nothing to save.
+    if (this.store.get(id) === undefined) return;
     webhook.attempts++;
     const meta = { job: id, delivery: webhook.delivery, attempt: webhook.attempts };
     delete webhook.nextAt;

@@ -1,0 +1,93 @@
+// Webhook deliveries against a real job store and a receiver on loopback, without a browser: what happens
+// when the configuration changed before a restart, and when the job is deleted while an attempt is out.
+import { afterEach, describe, expect, it } from 'vitest';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pino from 'pino';
+import { JobStore, type Job } from '../server/jobs/job-store.ts';
+import { Webhooks } from '../server/jobs/webhooks.ts';
+
+const log = pino({ level: 'silent' });
+const dirs: string[] = [];
+const servers: Server[] = [];
+afterEach(() => {
+  for (const s of servers.splice(0)) s.close();
+  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+/** A done job with a pending webhook to `url`, as a stop would leave it on disk. */
+async function pendingJob(store: JobStore, url: string): Promise<Job> {
+  const { id } = store.beginIntake();
+  const now = new Date().toISOString();
+  const job: Job = {
+    ...{ id, owner: 'local', layout: 'kokuho-card', state: 'done', createdAt: now, updatedAt: now },
+    ...{ total: 1, done: 1, chunks: 1, rejected: 0, rejectionCount: 0, rejections: [], callbackUrl: url },
+    webhook: { delivery: 'd-1', state: 'pending', attempts: 1, nextAt: now },
+  };
+  await store.commitIntake(job);
+  return job;
+}
+
+async function receiver(answerAfterMs: number, seen: () => void): Promise<string> {
+  const server = createServer((req, res) => {
+    req.resume();
+    seen();
+    setTimeout(() => res.end(), answerAfterMs);
+  });
+  servers.push(server);
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`;
+}
+
+const until = async (what: () => boolean) => {
+  for (let i = 0; !what(); i++) {
+    if (i > 100) throw new Error('waited too long');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+};
+
+describe('a pending webhook', () => {
+  it('is given up, not sent and not a crash, when a restart no longer allows it (no secret, host off the list)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'shikaku-wh-'));
+    dirs.push(dir);
+    let posts = 0;
+    const url = await receiver(0, () => posts++);
+    const store = new JobStore(dir);
+    const job = await pendingJob(store, url);
+    for (const config of [
+      { secret: undefined, hosts: ['127.0.0.1'] },
+      { secret: 'a-secret-of-enough-length', hosts: ['erp.example'] },
+    ]) {
+      const j = store.get(job.id) as Job;
+      j.webhook = { delivery: 'd-1', state: 'pending', attempts: 1, nextAt: new Date().toISOString() };
+      await store.save(j);
+      const webhooks = new Webhooks(config, store, log);
+      webhooks.resume();
+      await until(() => store.get(job.id)?.webhook?.state !== 'pending');
+      await webhooks.stop();
+      expect(store.get(job.id)?.webhook).toMatchObject({ state: 'given up', attempts: 2, lastOutcome: 'refused' });
+    }
+    expect(posts).toBe(0);
+  });
+
+  it('ends with its job: a job deleted while an attempt is out is not saved back, and not retried', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'shikaku-wh-'));
+    dirs.push(dir);
+    let posts = 0;
+    const url = await receiver(300, () => posts++);
+    const store = new JobStore(dir);
+    const job = await pendingJob(store, url);
+    const webhooks = new Webhooks({ secret: 'a-secret-of-enough-length', hosts: ['127.0.0.1'], backoffMs: [50, 50] }, store, log);
+    webhooks.resume();
+    await until(() => posts === 1);
+    store.delete(job.id); // while the receiver has not answered yet
+    await new Promise((r) => setTimeout(r, 600));
+    await webhooks.stop();
+    expect(store.get(job.id)).toBeUndefined();
+    expect(existsSync(join(dir, 'jobs', job.id))).toBe(false);
+    expect(posts).toBe(1);
+  });
+});
