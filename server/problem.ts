@@ -17,11 +17,11 @@ export interface ProblemEntry {
 export const RETRY_AFTER_S = { unavailable: 5, diskFull: 60 } as const;
 
 /**
- * An RFC 9457 problem answer with the contract's `errors` list of {record, path, message}. The list holds
+ * An RFC 9457 problem answer (through sendError, which sets Retry-After by the table) with the contract's `errors` list of {record, path, message}. The list holds
  * at most `max` entries (a hostile body must not make a huge answer); `errorCount` always says how many
  * problems there are in all.
  */
-export function sendProblem(
+function sendProblem(
   res: Response,
   status: number,
   title: string,
@@ -31,8 +31,6 @@ export function sendProblem(
 ): void {
   const shown = errors.slice(0, options.max ?? errors.length);
   const body = { type: 'about:blank', title, status, detail, errors: shown, errorCount: options.total ?? errors.length };
-  // Every 503 says when to come back (RETRY_AFTER_S), whichever path answered it.
-  if (status === 503 && !res.hasHeader('Retry-After')) res.set('Retry-After', String(RETRY_AFTER_S.unavailable));
   res.status(status).type('application/problem+json').send(JSON.stringify(body));
 }
 
@@ -44,9 +42,19 @@ export function sendProblem(
 const HTTP: Record<PrintErrorCode, { status: number; title: string; safe?: string; retryAfterS?: number }> = {
   INVALID_INPUT: { status: 422, title: 'Invalid records' },
   UNKNOWN_LAYOUT: { status: 404, title: 'Unknown layout' },
-  SETUP: { status: 503, title: 'Not available', safe: 'the print engine failed; retry shortly (the cause is in the service log)' },
-  RENDER: { status: 503, title: 'Render failed', safe: 'the print engine failed; retry shortly (the cause is in the service log)' },
-  CANCELLED: { status: 503, title: 'Cancelled' },
+  SETUP: {
+    status: 503,
+    title: 'Not available',
+    safe: 'the print engine failed; retry shortly (the cause is in the service log)',
+    retryAfterS: RETRY_AFTER_S.unavailable,
+  },
+  RENDER: {
+    status: 503,
+    title: 'Render failed',
+    safe: 'the print engine failed; retry shortly (the cause is in the service log)',
+    retryAfterS: RETRY_AFTER_S.unavailable,
+  },
+  CANCELLED: { status: 503, title: 'Cancelled', retryAfterS: RETRY_AFTER_S.unavailable },
   BAD_REQUEST: { status: 400, title: 'Bad request' },
   UNSUPPORTED_BODY: { status: 415, title: 'Unsupported body' },
   REFUSED: { status: 422, title: 'Refused' },
@@ -56,9 +64,9 @@ const HTTP: Record<PrintErrorCode, { status: number; title: string; safe?: strin
   GONE: { status: 410, title: 'Gone' },
   BAD_RANGE: { status: 416, title: 'Range not satisfiable' },
   UNAUTHORIZED: { status: 401, title: 'Unauthorized' },
-  BUSY: { status: 429, title: 'Too many requests' },
-  TIMED_OUT: { status: 503, title: 'Render timed out' },
-  UNAVAILABLE: { status: 503, title: 'Not available' },
+  BUSY: { status: 429, title: 'Too many requests', retryAfterS: 1 },
+  TIMED_OUT: { status: 503, title: 'Render timed out', retryAfterS: RETRY_AFTER_S.unavailable },
+  UNAVAILABLE: { status: 503, title: 'Not available', retryAfterS: RETRY_AFTER_S.unavailable },
   DISK_FULL: { status: 507, title: 'Insufficient storage', retryAfterS: RETRY_AFTER_S.diskFull },
 };
 

@@ -334,8 +334,8 @@ function viewOf(req: Request, record: unknown): View {
   const layout = query(req, 'layout');
   const page = Number(query(req, 'page') || 1);
   const dpi = Number(query(req, 'dpi') || DEFAULT_DPI);
-  if (!Number.isInteger(page) || page < 1) throw new BadRequest('page must be a whole number from 1');
-  if (!Number.isInteger(dpi) || dpi < 36 || dpi > 1200) throw new BadRequest('dpi must be a whole number from 36 to 1200');
+  if (!Number.isInteger(page) || page < 1) throw badRequest('page must be a whole number from 1');
+  if (!Number.isInteger(dpi) || dpi < 36 || dpi > 1200) throw badRequest('dpi must be a whole number from 36 to 1200');
   return { layout, record, page, dpi };
 }
 
@@ -344,13 +344,13 @@ function recordOf(workspace: Workspace, req: Request): unknown {
   const layout = layoutOf(workspace, req);
   if (req.query.golden !== undefined) {
     const found = workspace.goldenCases(layout.id).find((c) => c.id === query(req, 'golden'));
-    if (!found) throw new BadRequest(`layout ${layout.id} has no golden case "${query(req, 'golden')}"`);
+    if (!found) throw badRequest(`layout ${layout.id} has no golden case "${query(req, 'golden')}"`);
     return found.records[0];
   }
   const n = Number(query(req, 'sample') || 0);
   const samples = workspace.samples(layout);
   if (!Number.isInteger(n) || n < 0 || n >= samples.length) {
-    throw new BadRequest(`sample must be a whole number from 0 to ${samples.length - 1}`);
+    throw badRequest(`sample must be a whole number from 0 to ${samples.length - 1}`);
   }
   return samples[n];
 }
@@ -368,7 +368,8 @@ function layoutById(workspace: Workspace, id: string): Layout {
   throw new PrintError('UNKNOWN_LAYOUT', `unknown layout "${id}"; layouts: ${[...workspace.layouts.keys()].join(', ')}`);
 }
 
-class BadRequest extends Error {}
+/** A request the studio cannot answer as asked (BAD_REQUEST: 400). */
+const badRequest = (message: string) => new PrintError('BAD_REQUEST', message);
 
 /** The profile file of a 保険者番号 in the engine's insurers folder; undefined for a malformed number. */
 function profileFile(engine: Engine, number: string): string | undefined {
@@ -389,7 +390,7 @@ async function answer(res: Response, work: () => Promise<void>): Promise<void> {
   } catch (err) {
     if (err instanceof LayoutBroken) {
       sendProblem(res, 422, 'the layout does not compile', { problems: err.problems });
-    } else if (err instanceof BadRequest) {
+    } else if (err instanceof PrintError && err.code === 'BAD_REQUEST') {
       sendProblem(res, 400, err.message);
     } else if (err instanceof PrintError && err.code === 'INVALID_INPUT') {
       const errors = err.problems.map((p) => ({ path: p.path, label: p.label, message: p.message }));

@@ -29,6 +29,13 @@ const allowed: Record<string, string[]> = {
   cli: ['cli', 'engine', 'config', 'server', 'qa', 'studio'],
 };
 
+/**
+ * A setting read from the environment: `process.env.X`, `process.env?.X`, `process.env['X']`, `'X' in
+ * process.env`, or the environment handed on whole (`= process.env`, `(process.env`, `?? process.env`);
+ * only spreading it into a child's environment (`...process.env`) is not a read.
+ */
+const READS_ENV = /process\.env(\??\.\w|\?\.\[|\[)|(=|\(|\?\?|\bin)\s*process\.env\b/;
+
 describe('architecture', () => {
   it.each(Object.keys(allowed))('%s/ imports only what it may', (folder) => {
     const wrong = sources(folder).flatMap((f) =>
@@ -42,7 +49,7 @@ describe('architecture', () => {
   it('reads settings from the environment only in config/env.ts (children may inherit it whole)', () => {
     const wrong = Object.keys(allowed)
       .flatMap(sources)
-      .filter((f) => f !== 'config/env.ts' && /process\.env(\.\w|\[|\))|=\s*process\.env\b/.test(readFileSync(join(root, f), 'utf8')));
+      .filter((f) => f !== 'config/env.ts' && READS_ENV.test(readFileSync(join(root, f), 'utf8')));
     expect(wrong).toEqual([]);
   });
 
