@@ -257,7 +257,12 @@ async function withLoadService(layout: Layout, measure: (s: LoadService) => Prom
   const dataDir = mkdtempSync(join(tmpdir(), 'shikaku-load-'));
   const log = pino({ level: 'warn' }, pino.destination(2));
   const service = await startServer({
-    ...{ port: 0, host: '127.0.0.1', apiKeys: ['load'], dataDir, log, shutdownGraceMs: 1000 },
+    port: 0,
+    host: '127.0.0.1',
+    apiKeys: ['load'],
+    dataDir,
+    log,
+    shutdownGraceMs: 1000,
     engine: { chromePath: chromePath() },
   });
   try {

@@ -22,11 +22,6 @@ function printReport(report: Report, html: string): void {
   process.stdout.write(`${report.ok ? 'ok' : 'FAILED'}: report ${html}\n`);
 }
 
-/** Refuses (exit 2) a report folder that holds anything but an earlier report, before any work. */
-function usableReportDir(dir: string): void {
-  RunReport.check(dir);
-}
-
 const UPDATE_MODES = ['missing', 'changed', 'all'] as const;
 
 /**
@@ -43,7 +38,7 @@ export async function goldenCommand(values: Record<string, unknown>): Promise<nu
   if (update === undefined) throw new OptionError(`--update takes missing, changed or all, not "${String(values.update)}"`);
   if (update && ci) throw new UsageError('refusing `golden --update` under CI: goldens change only when a person updates them');
   const reportDir = resolve(String(values.report));
-  usableReportDir(reportDir);
+  RunReport.check(reportDir); // a folder that holds anything but an earlier report: exit 2, before any work
   // Goldens show the sample insurers' seals and contacts, from wherever the check is run.
   const engine = await startEngine({ insurersDir: SAMPLE_INSURERS_DIR, layoutsDir });
   try {
@@ -72,7 +67,7 @@ export async function diffCommand(values: Record<string, unknown>, positionals: 
   const manifests = values.manifest as string[] | undefined;
   if (manifests && manifests.length !== 2) throw new OptionError('--manifest names two manifests: --manifest REF_MANIFEST CAND_MANIFEST');
   const reportDir = resolve(String(values.report));
-  usableReportDir(reportDir);
+  RunReport.check(reportDir); // a folder that holds anything but an earlier report: exit 2, before any work
   // Progress on stderr as the batches are compared; the lines of what differs go to stdout around it.
   const progress = new Progress('diff', progressMode(values.quiet === true, inCi()));
   let comparing: Stage | undefined;

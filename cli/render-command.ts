@@ -1,13 +1,11 @@
 import { startEngine } from './start-engine.ts';
-import { createReadStream, statSync } from 'node:fs';
+import { statSync } from 'node:fs';
 import { basename } from 'node:path';
 import {
-  PrintError,
   getLayout,
   loadLayouts,
   loadEngineInsurers,
-  readRecords,
-  formatOfPath,
+  readRecordsFile,
   validateRecords,
   writePdfOutput,
   writePngOutput,
@@ -53,7 +51,8 @@ export async function renderCommand(values: Record<string, unknown>): Promise<nu
     const layouts = loadLayouts();
     const layout = getLayout(layouts, layoutId);
     const insurers = await loadEngineInsurers(layouts, insurersDir);
-    const raws = await readWithProgress(data, progress.stage(`reading ${basename(data)}`, statSync(data).size, { amount: bytes }));
+    const reading = progress.stage(`reading ${basename(data)}`, statSync(data).size, { amount: bytes });
+    const raws = await readRecordsFile(data, { onBytes: (read) => reading.update(read) });
     const checking = progress.stage('checking', raws.length, { unit: 'records' });
     validateRecords(raws, layout, { insurers });
     checking.update(raws.length);
@@ -92,27 +91,6 @@ export async function renderCommand(values: Record<string, unknown>): Promise<nu
   } finally {
     progress.end();
   }
-}
-
-/** The engine's file reading (readRecordsFile), with the bytes read so far told to `stage`. */
-async function readWithProgress(path: string, stage: Stage): Promise<unknown[]> {
-  let read = 0;
-  async function* counted(): AsyncGenerator<Uint8Array> {
-    for await (const chunk of createReadStream(path)) {
-      read += (chunk as Buffer).length;
-      stage.update(read);
-      yield chunk as Buffer;
-    }
-  }
-  const records: unknown[] = [];
-  try {
-    for await (const r of readRecords(counted(), formatOfPath(path), path)) records.push(r);
-  } catch (cause) {
-    if (cause instanceof PrintError) throw cause;
-    throw new PrintError('INVALID_INPUT', `cannot read ${path}: ${(cause as Error).message}`, { cause });
-  }
-  stage.update(read);
-  return records;
 }
 
 /** The PNG pages' progress as two stages: drawing them (pdftoppm), then finishing them (profile, density). */

@@ -25,8 +25,9 @@ import type { PdfSink } from './pdf/pdf-writer.ts';
 import { OFFICE_OUTPUT, TrimPages, type OutputOptions, type OutputTarget, type Placement } from './output/target.ts';
 import { ImposedSheets } from './output/imposed-sheets.ts';
 import { SplitFiles } from './output/split-files.ts';
-import { fieldMapOf, fieldMapOffsetMm } from './output/field-map.ts';
-import { planSheet, SHEET_BLEED_MM } from './output/sheet-plan.ts';
+import { fieldMapOf } from './output/field-map.ts';
+import { bleedMm } from './output/page-size.ts';
+import { planSheet } from './output/sheet-plan.ts';
 import { checkPageNumber, rasterizePdf } from './png/rasterize.ts';
 import { StepTimes } from './step-times.ts';
 
@@ -320,7 +321,7 @@ export class Engine {
     );
     if (options.fitting) fitting.sort((a, b) => a.record - b.record);
     const records = summary.records.map((r) => ({ ...r, key: prepared.key(r.record - 1) }));
-    const fieldMap = wantBoxes ? fieldMapOf(layout, fieldBoxes, fieldMapOffsetMm(output)) : undefined;
+    const fieldMap = wantBoxes ? fieldMapOf(layout, fieldBoxes, bleedMm(output)) : undefined;
     return { layout: layout.id, ...summary, records, ...(options.fitting ? { fitting } : {}), ...(fieldMap ? { fieldMap } : {}) };
   }
 
@@ -473,7 +474,7 @@ export function outputTarget(layout: Layout, sink: PdfSink, output: OutputOption
   if (output.split !== undefined) {
     return new SplitFiles(sink, layout.page, layout.sides.length, {
       split: output.split,
-      bleedMm: output.bleed ? SHEET_BLEED_MM : 0,
+      bleedMm: bleedMm(output),
       keyOf: naming.keyOf ?? (() => undefined),
       title: layout.name,
       subject: `${layout.id}: ${name}`,
@@ -488,7 +489,7 @@ export function outputTarget(layout: Layout, sink: PdfSink, output: OutputOption
       neutralGray,
     });
   }
-  return new TrimPages(sink, layout.page, layout.sides.length, { bleedMm: output.bleed ? SHEET_BLEED_MM : 0, neutralGray });
+  return new TrimPages(sink, layout.page, layout.sides.length, { bleedMm: bleedMm(output), neutralGray });
 }
 
 /**

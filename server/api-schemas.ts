@@ -2,6 +2,7 @@
 // (openapi.ts) is generated from them, so that what is documented is what is checked.
 import { z } from 'zod';
 import { PrintError, recordSchema } from '../engine/index.ts';
+import { JOB_STATES, WEBHOOK_STATES } from './jobs/job-store.ts';
 
 /** One record of the record contract (docs/fields.md): the engine's own schema. */
 export const Record_ = recordSchema.meta({
@@ -23,8 +24,6 @@ export const Problem = z
     errorCount: z.number().int().describe('how many problems there are in all'),
   })
   .meta({ id: 'Problem' });
-
-export const JOB_STATES = ['queued', 'running', 'done', 'failed'] as const;
 
 /** The production-output options (interfaces.md): query parameters of renders and jobs. */
 export const OutputQuery = z.object({
@@ -82,7 +81,7 @@ export const JobStatus = z
     callbackUrl: z.string().optional(),
     webhook: z
       .object({
-        state: z.enum(['pending', 'delivered', 'given up']),
+        state: z.enum(WEBHOOK_STATES),
         attempts: z.number().int(),
         delivery: z.string().describe('X-Shikaku-Delivery of every attempt'),
       })

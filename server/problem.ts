@@ -2,7 +2,7 @@ import type { Response } from 'express';
 import { PrintError, type PrintErrorCode } from '../engine/index.ts';
 
 /** One problem of one record, as answered: `{record, path, message}` (interfaces.md). */
-export interface ProblemEntry {
+interface ProblemEntry {
   record: number;
   path: string;
   message: string;
@@ -14,7 +14,7 @@ export interface ProblemEntry {
  * disk 60 s (an operator has to act); a full queue says how long its waiting renders take (the error's
  * own retryAfterS, from RenderQueue).
  */
-export const RETRY_AFTER_S = { unavailable: 5, diskFull: 60 } as const;
+const RETRY_AFTER_S = { unavailable: 5, diskFull: 60 } as const;
 
 /**
  * An RFC 9457 problem answer (through sendError, which sets Retry-After by the table) with the contract's `errors` list of {record, path, message}. The list holds
@@ -69,11 +69,6 @@ const HTTP: Record<PrintErrorCode, { status: number; title: string; safe?: strin
   UNAVAILABLE: { status: 503, title: 'Not available', retryAfterS: RETRY_AFTER_S.unavailable },
   DISK_FULL: { status: 507, title: 'Insufficient storage', retryAfterS: RETRY_AFTER_S.diskFull },
 };
-
-/** The HTTP status of an error: what sendError answers for it. */
-export function statusOf(err: unknown): number {
-  return err instanceof PrintError ? HTTP[err.code].status : 500;
-}
 
 /**
  * Answers an error: the only place errors become statuses (HTTP). Answers the status, so the caller can

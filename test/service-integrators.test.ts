@@ -441,6 +441,18 @@ describe('split output', () => {
   // Info-ZIP reads the archives: an independent reader, with UTF-8 names.
   const unzip = (...args: string[]) => execFileSync('unzip', args, { env: { ...process.env, LC_ALL: 'C.UTF-8' } });
   const keyOf = (r: Record<string, string>) => `${r.insurerNumber}-${r.symbol}-${r.number}-${r.branch}`;
+  /** Posts `body` as a kokuho-card job with `query`, waits until it is done and downloads its ZIP into `dir`. */
+  const splitJob = async (query: string, body: unknown[], dir: string): Promise<{ id: string; zip: string }> => {
+    const res = await fetch(`${svc.base}/v1/jobs?layout=kokuho-card&${query}`, {
+      method: 'POST',
+      headers: json,
+      body: JSON.stringify(body),
+    });
+    expect(res.status).toBe(202);
+    const { id } = (await res.json()) as { id: string };
+    expect((await waitForJob(svc.base, id)).state).toBe('done');
+    return { id, zip: await download(id, dir) };
+  };
   const download = async (id: string, dir: string): Promise<string> => {
     const res = await fetch(`${svc.base}/v1/jobs/${id}/result`, { headers: AUTH });
     expect(res.status).toBe(200);
@@ -460,15 +472,7 @@ describe('split output', () => {
     try {
       const [a, b, c] = records(3) as Record<string, string>[];
       const body = [{ ...a, ref: 'ERP/0042' }, b, { ...c, name: '' }, b]; // a bad record, and one key twice
-      const res = await fetch(`${svc.base}/v1/jobs?layout=kokuho-card&split=record`, {
-        method: 'POST',
-        headers: json,
-        body: JSON.stringify(body),
-      });
-      expect(res.status).toBe(202);
-      const { id } = (await res.json()) as { id: string };
-      expect((await waitForJob(svc.base, id)).state).toBe('done');
-      const zip = await download(id, dir);
+      const { id, zip } = await splitJob('split=record', body, dir);
       const names = [`ERP_0042.pdf`, `${keyOf(b!)}.pdf`, `${keyOf(b!)}~2.pdf`];
       expect(unzip('-Z1', zip).toString().trim().split('\n')).toEqual(names);
       expect(await manifestOf(id)).toEqual([
@@ -497,14 +501,7 @@ describe('split output', () => {
     try {
       const body = records(5) as Record<string, string>[];
       body[2] = { ...body[2]!, birthDate: 'yesterday' };
-      const res = await fetch(`${svc.base}/v1/jobs?layout=kokuho-card&split=2`, {
-        method: 'POST',
-        headers: json,
-        body: JSON.stringify(body),
-      });
-      const { id } = (await res.json()) as { id: string };
-      expect((await waitForJob(svc.base, id)).state).toBe('done');
-      const zip = await download(id, dir);
+      const { id, zip } = await splitJob('split=2', body, dir);
       expect(unzip('-Z1', zip).toString().trim().split('\n')).toEqual(['part-0001.pdf', 'part-0002.pdf']);
       const manifest = await manifestOf(id);
       expect(manifest.map((r) => [r.record, r.file, r.pages])).toEqual([
@@ -527,14 +524,7 @@ describe('split output', () => {
     try {
       const body = records(150) as Record<string, string>[];
       body[99] = { ...body[99]!, birthDate: 'yesterday' }; // record 100: the last of the first chunk's input
-      const res = await fetch(`${svc.base}/v1/jobs?layout=kokuho-card&split=40`, {
-        method: 'POST',
-        headers: json,
-        body: JSON.stringify(body),
-      });
-      const { id } = (await res.json()) as { id: string };
-      expect((await waitForJob(svc.base, id)).state).toBe('done');
-      const zip = await download(id, dir);
+      const { id, zip } = await splitJob('split=40', body, dir);
       const names = ['part-0001.pdf', 'part-0002.pdf', 'part-0003.pdf', 'part-0004.pdf'];
       expect(unzip('-Z1', zip).toString().trim().split('\n')).toEqual(names);
       const manifest = await manifestOf(id);

@@ -49,14 +49,23 @@ const until = async (what: () => boolean) => {
   }
 };
 
+/**
+ * A job store in a folder of its own with one done job whose webhook to a loopback receiver (answering
+ * after `answerAfterMs`) is pending; `posts()` counts what the receiver was sent.
+ */
+async function pendingDelivery(answerAfterMs: number) {
+  const dir = mkdtempSync(join(tmpdir(), 'shikaku-wh-'));
+  dirs.push(dir);
+  let posts = 0;
+  const url = await receiver(answerAfterMs, () => posts++);
+  const store = new JobStore(dir);
+  const job = await pendingJob(store, url);
+  return { dir, store, job, posts: () => posts };
+}
+
 describe('a pending webhook', () => {
   it('is given up, not sent and not a crash, when a restart no longer allows it (no secret, host off the list)', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'shikaku-wh-'));
-    dirs.push(dir);
-    let posts = 0;
-    const url = await receiver(0, () => posts++);
-    const store = new JobStore(dir);
-    const job = await pendingJob(store, url);
+    const { store, job, posts } = await pendingDelivery(0);
     for (const config of [
       { secret: undefined, hosts: ['127.0.0.1'] },
       { secret: 'a-secret-of-enough-length', hosts: ['erp.example'] },
@@ -70,24 +79,19 @@ describe('a pending webhook', () => {
       await webhooks.stop();
       expect(store.get(job.id)?.webhook).toMatchObject({ state: 'given up', attempts: 2, lastOutcome: 'refused' });
     }
-    expect(posts).toBe(0);
+    expect(posts()).toBe(0);
   });
 
   it('ends with its job: a job deleted while an attempt is out is not saved back, and not retried', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'shikaku-wh-'));
-    dirs.push(dir);
-    let posts = 0;
-    const url = await receiver(300, () => posts++);
-    const store = new JobStore(dir);
-    const job = await pendingJob(store, url);
+    const { dir, store, job, posts } = await pendingDelivery(300);
     const webhooks = new Webhooks({ secret: 'a-secret-of-enough-length', hosts: ['127.0.0.1'], backoffMs: [50, 50] }, store, log);
     webhooks.resume();
-    await until(() => posts === 1);
+    await until(() => posts() === 1);
     store.delete(job.id); // while the receiver has not answered yet
     await new Promise((r) => setTimeout(r, 600));
     await webhooks.stop();
     expect(store.get(job.id)).toBeUndefined();
     expect(existsSync(join(dir, 'jobs', job.id))).toBe(false);
-    expect(posts).toBe(1);
+    expect(posts()).toBe(1);
   });
 });

@@ -1,17 +1,12 @@
 import { FIELDS, isFieldName } from '../records/fields.ts';
 import type { Layout } from '../layouts/layouts.ts';
 import type { FieldMapSide } from '../render.ts';
-import { SHEET_BLEED_MM } from './sheet-plan.ts';
+import { bleedMm } from './page-size.ts';
 import type { OutputOptions } from './target.ts';
 
 type Box = [number, number, number, number];
 
 const round1 = (v: number) => Math.round(v * 10) / 10;
-
-/** How far the output moves a trim page's content: by the bleed, on pages with bleed. */
-export function fieldMapOffsetMm(output: Pick<OutputOptions, 'bleed'>): number {
-  return output.bleed ? SHEET_BLEED_MM : 0;
-}
 
 /**
  * The distinct boxes printed chunks saw (FIELD_BOXES lines: side, field, x,y,w,h in mm on the trim page),
@@ -47,5 +42,5 @@ export function mergeFieldMaps(
   for (const map of maps)
     for (const { side, fields } of map)
       for (const { field, boxMm } of fields) for (const box of boxMm) lines.add(`${side}\t${field}\t${box.join(',')}`);
-  return fieldMapOf(layout, lines, fieldMapOffsetMm(output));
+  return fieldMapOf(layout, lines, bleedMm(output));
 }

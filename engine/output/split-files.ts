@@ -3,7 +3,7 @@ import { PDFDocument } from 'pdf-lib';
 import { ZipFile } from 'yazl';
 import { PrintError } from '../errors.ts';
 import { PdfWriter, pagePlan, type PageSizeMm, type PdfSink } from '../pdf/pdf-writer.ts';
-import type { OutputTarget, RecordOutput, Split, TargetSummary } from './target.ts';
+import { chunkPages, type OutputTarget, type RecordOutput, type Split, type TargetSummary } from './target.ts';
 
 /** What a split output needs besides the layout's page: its grouping, names and file dates. */
 export interface SplitOptions {
@@ -35,7 +35,6 @@ export class SplitFiles implements OutputTarget {
   private readonly names = new Set<string>();
   private readonly ended: Promise<void>;
   private current: { id: number; name: string; writer: PdfWriter; parts: Uint8Array[] } | undefined;
-  private files = 0;
   private pages = 0;
   private lastPosition = -1;
   private total = 0;
@@ -72,10 +71,7 @@ export class SplitFiles implements OutputTarget {
   async add(pdf: Uint8Array, records: readonly number[], pages?: readonly number[]): Promise<void> {
     if (this.failure) throw this.failure;
     const src = await PDFDocument.load(pdf, { updateMetadata: false });
-    const plan = pagePlan(src, pages ?? records.length * this.sides);
-    if (plan.length !== records.length * this.sides) {
-      throw new PrintError('RENDER', `a chunk names ${plan.length} pages for ${records.length} records of ${this.sides} sides`);
-    }
+    const plan = pagePlan(src, chunkPages(records.length, this.sides, pages));
     // Records of one file that follow each other in the chunk are copied together: their fonts once.
     let k = 0;
     while (k < records.length) {
@@ -129,7 +125,6 @@ export class SplitFiles implements OutputTarget {
     const bytes = Buffer.concat(file.parts);
     this.zip.addBuffer(bytes, file.name, { compress: false, mtime: this.o.modified, mode: 0o100644 });
     this.queued += bytes.length;
-    this.files++;
   }
 
   /** A file name that is safe on any system, once in the archive. */

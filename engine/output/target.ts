@@ -65,6 +65,17 @@ export interface OutputTarget {
   finish(info: DocumentInfo): Promise<TargetSummary>;
 }
 
+/**
+ * The pages of a chunk of `records` records of `sides` sides, as OutputTarget.add takes them: `pages` when
+ * given (it must name one page per side of each record), else that many pages in order.
+ */
+export function chunkPages(records: number, sides: number, pages?: readonly number[]): number | readonly number[] {
+  if (pages && pages.length !== records * sides) {
+    throw new PrintError('RENDER', `a chunk names ${pages.length} pages for ${records} records of ${sides} sides`);
+  }
+  return pages ?? records * sides;
+}
+
 /** Trim pages, one per side of each record, as the layout draws them: the office and proof output. */
 export class TrimPages implements OutputTarget {
   private readonly writer: PdfWriter;
@@ -85,10 +96,7 @@ export class TrimPages implements OutputTarget {
 
   async add(pdf: Uint8Array, records: readonly number[], pages?: readonly number[]): Promise<void> {
     const first = this.writer.pageCount;
-    if (pages && pages.length !== records.length * this.sides) {
-      throw new PrintError('RENDER', `a chunk names ${pages.length} pages for ${records.length} records of ${this.sides} sides`);
-    }
-    await this.writer.addChunk(pdf, pages ?? records.length * this.sides);
+    await this.writer.addChunk(pdf, chunkPages(records.length, this.sides, pages));
     records.forEach((index, k) =>
       this.records.push({ record: index + 1, firstPage: first + k * this.sides + 1, lastPage: first + (k + 1) * this.sides }),
     );

@@ -106,17 +106,29 @@ export async function parseRecords(bytes: Uint8Array, format: RecordFormat, sour
   return out;
 }
 
-/** Reads and parses a records file by its extension. */
-export async function readRecordsFile(path: string): Promise<unknown[]> {
+/** Reads and parses a records file by its extension; `onBytes` is told how much of it is read (a progress bar). */
+export async function readRecordsFile(path: string, options: { onBytes?: (read: number) => void } = {}): Promise<unknown[]> {
   const format = formatOfPath(path);
   const out: unknown[] = [];
+  const { onBytes } = options;
   try {
-    for await (const r of readRecords(createReadStream(path), format, path)) out.push(r);
+    for await (const r of readRecords(onBytes ? counted(createReadStream(path), onBytes) : createReadStream(path), format, path))
+      out.push(r);
   } catch (cause) {
     if (cause instanceof PrintError) throw cause;
     throw new PrintError('INVALID_INPUT', `cannot read ${path}: ${(cause as Error).message}`, { cause });
   }
   return out;
+}
+
+/** The pieces of `input` as they come, `onBytes` told the bytes read so far after each. */
+async function* counted(input: AsyncIterable<Buffer>, onBytes: (read: number) => void): AsyncGenerator<Buffer> {
+  let read = 0;
+  for await (const piece of input) {
+    read += piece.length;
+    onBytes(read);
+    yield piece;
+  }
 }
 
 /** One record per non-empty line; a line that is not a JSON record is unreadable on its own. */

@@ -8,10 +8,8 @@ const MB = 1024 * 1024;
  * The data folder lacks room (DISK_FULL): a job fails with this message and resumes by itself when room
  * returns; a job post is refused with it.
  */
-export function diskFull(freeBytes: number, neededBytes: number): PrintError {
-  return new PrintError('DISK_FULL', `disk full: ${Math.floor(freeBytes / MB)} MB free, ${Math.ceil(neededBytes / MB)} MB needed`, {
-    facts: { freeMB: Math.floor(freeBytes / MB), neededMB: Math.ceil(neededBytes / MB) },
-  });
+function diskFull(freeBytes: number, neededBytes: number): PrintError {
+  return new PrintError('DISK_FULL', `disk full: ${Math.floor(freeBytes / MB)} MB free, ${Math.ceil(neededBytes / MB)} MB needed`);
 }
 
 /** Whether an I/O error means the disk (or the user's quota) is full. */

@@ -19,10 +19,10 @@ import {
   JOB_CHUNK_RECORDS,
   chunkInputPath,
   intakeRejectionsPath,
+  rejectionOf,
   type ChunkInput,
   type Job,
   type JobStore,
-  type Rejection,
 } from './job-store.ts';
 
 /** A job body refused as a whole, and why: the HTTP edge answers it by its code (server/problem.ts). */
@@ -103,8 +103,7 @@ export async function takeJob(body: AsyncIterable<Uint8Array>, store: JobStore, 
   }
   const { id, dir } = intake;
   let log: FileHandle | undefined;
-  const head: Rejection[] = [];
-  /** The first problems as found, for a refusal's answer. */
+  /** The first problems found: the job's status lists them, a refusal answers them. */
   const firstProblems: RecordProblem[] = [];
   let chunk: ChunkInput = [];
   let chunks = 0;
@@ -143,12 +142,8 @@ export async function takeJob(body: AsyncIterable<Uint8Array>, store: JobStore, 
         const kept = problems.slice(0, o.limits.problemsPerRecord);
         rejectionCount += kept.length;
         const lines = kept.map((p) => {
-          const r = { record: p.record, path: p.path, message: `${p.label}: ${p.message}` };
-          if (head.length < o.limits.problems) {
-            head.push(r);
-            firstProblems.push(p);
-          }
-          return JSON.stringify(r);
+          if (firstProblems.length < o.limits.problems) firstProblems.push(p);
+          return JSON.stringify(rejectionOf(p));
         });
         await log.appendFile(`${lines.join('\n')}\n`);
         if (rejected > o.limits.jobRejectedRecords) {
@@ -187,7 +182,7 @@ export async function takeJob(body: AsyncIterable<Uint8Array>, store: JobStore, 
       chunks,
       rejected,
       rejectionCount,
-      rejections: head,
+      rejections: firstProblems.map((p) => rejectionOf(p)),
       output: describeOutput(o.output),
       ...(o.callbackUrl ? { callbackUrl: o.callbackUrl } : {}),
     };

@@ -16,7 +16,7 @@ import {
 import type { Metrics } from '../metrics.ts';
 import { bytesNeeded, isDiskFull, splitFiles, type DiskSpace } from './disk-space.ts';
 import { writeDurableBy, writeDurableWith } from './durable-file.ts';
-import type { ChunkMeta, Job, JobStore, Rejection } from './job-store.ts';
+import { rejectionOf, type ChunkMeta, type Job, type JobStore, type Rejection } from './job-store.ts';
 
 /** What a runner works with. */
 export interface RunnerOptions {
@@ -297,7 +297,7 @@ export class JobRunner {
         const bad = new Set(err.problems.map((p) => p.record - 1));
         for (const p of err.problems) {
           const [index] = input[p.record - 1] as [number, unknown];
-          rejections.push({ record: index + 1, path: p.path, message: `${p.label}: ${p.message}` });
+          rejections.push(rejectionOf(p, index + 1));
         }
         this.metrics.rejections.inc({ reason: 'overflow' }, bad.size);
         input = input.filter((_, k) => !bad.has(k));

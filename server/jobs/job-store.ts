@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { appendFileSync, chmodSync, existsSync, readFileSync, readdirSync, renameSync, rmSync } from 'node:fs';
 import { rename } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { FieldMapSide } from '../../engine/index.ts';
+import type { FieldMapSide, RecordProblem } from '../../engine/index.ts';
 import { fsyncDir, isTempFile, mkdirPrivate, writeDurable } from './durable-file.ts';
 
 /** A record a job did not print, and why. */
@@ -12,13 +12,24 @@ export interface Rejection {
   message: string;
 }
 
+/** A record's problem as a job keeps it, the field's label before the message; `record` its input number. */
+export function rejectionOf(p: RecordProblem, record = p.record): Rejection {
+  return { record, path: p.path, message: `${p.label}: ${p.message}` };
+}
+
+/** The states of a job, in the order a job passes them. */
+export const JOB_STATES = ['queued', 'running', 'done', 'failed'] as const;
+
+/** The states of a job's webhook delivery. */
+export const WEBHOOK_STATES = ['pending', 'delivered', 'given up'] as const;
+
 /** A batch job as stored in `<data>/jobs/<id>/job.json`: small, whatever the job's size. */
 export interface Job {
   id: string;
   /** The name of the API key that made the job; only it sees the job. */
   owner: string;
   layout: string;
-  state: 'queued' | 'running' | 'done' | 'failed';
+  state: (typeof JOB_STATES)[number];
   createdAt: string;
   updatedAt: string;
   /** Input records. */
@@ -49,7 +60,7 @@ export interface Job {
 export interface WebhookDelivery {
   /** `X-Shikaku-Delivery`: the same on every attempt, so a receiver can drop a repeat. */
   delivery: string;
-  state: 'pending' | 'delivered' | 'given up';
+  state: (typeof WEBHOOK_STATES)[number];
   attempts: number;
   /** When the next attempt is due (ISO time), while pending. */
   nextAt?: string;
@@ -235,12 +246,8 @@ export class JobStore {
 
   /** Jobs to run at start, oldest first: queued, running, and those failed for a passing cause. */
   resumable(): Job[] {
-    return readdirSync(this.root)
-      .map((id) => this.get(id))
-      .filter(
-        (j): j is Job =>
-          j !== undefined && (j.state === 'queued' || j.state === 'running' || (j.state === 'failed' && j.retryable === true)),
-      )
+    return this.all()
+      .filter((j) => j.state === 'queued' || j.state === 'running' || (j.state === 'failed' && j.retryable === true))
       .sort((a, b) => a.createdAt.localeCompare(b.createdAt));
   }
 
@@ -264,27 +271,27 @@ export class JobStore {
 
   /** Ended jobs whose webhook is still to be delivered: their retries go on after a restart. */
   pendingWebhooks(): Job[] {
-    return readdirSync(this.root)
-      .map((id) => this.get(id))
-      .filter((j): j is Job => j?.webhook?.state === 'pending');
+    return this.all().filter((j) => j.webhook?.state === 'pending');
   }
 
   /** Every job of `owner` (and those made before jobs had owners), newest first. */
   list(owner: string): Job[] {
-    return readdirSync(this.root)
-      .map((id) => this.get(id))
-      .filter((j): j is Job => j !== undefined && (j.owner === owner || j.owner === ANY_OWNER))
+    return this.all()
+      .filter((j) => j.owner === owner || j.owner === ANY_OWNER)
       .sort((a, b) => b.createdAt.localeCompare(a.createdAt) || b.id.localeCompare(a.id));
   }
 
   /** Finished jobs (done, or failed for good) last changed before `before`: retention deletes them. */
   finishedBefore(before: Date): Job[] {
     const cutoff = before.toISOString();
+    return this.all().filter((j) => (j.state === 'done' || (j.state === 'failed' && j.retryable !== true)) && j.updatedAt < cutoff);
+  }
+
+  /** Every job there is (a folder without a whole job.json is none). */
+  private all(): Job[] {
     return readdirSync(this.root)
       .map((id) => this.get(id))
-      .filter(
-        (j): j is Job => j !== undefined && (j.state === 'done' || (j.state === 'failed' && j.retryable !== true)) && j.updatedAt < cutoff,
-      );
+      .filter((j): j is Job => j !== undefined);
   }
 
   /** Deletes a job and everything of it (its input, chunks, result, manifest). */
