@@ -1,4 +1,6 @@
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, writeSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
@@ -22,8 +24,10 @@ export async function fsyncDir(path: string): Promise<void> {
 }
 
 let writes = 0;
-/** A temp name of its own for every write, so writes of one file never share a temp file. */
-const tempPathOf = (path: string) => join(dirname(path), `.${basename(path)}.${process.pid}-${++writes}.tmp`);
+/** Which process writes: unique among machines sharing a folder (two containers may both be pid 1). */
+const writer = `${hostname()}-${process.pid}-${randomBytes(4).toString('hex')}`;
+/** A temp name of its own for every write, so writes of one file never share a temp file, from any machine. */
+const tempPathOf = (path: string) => join(dirname(path), `.${basename(path)}.${writer}-${++writes}.tmp`);
 
 /**
  * Writes a file so that after a crash or power cut it is either the old one or the new one, whole: the

@@ -1,22 +1,9 @@
-import { readFileSync } from 'node:fs';
 import type { Logger } from 'pino';
-import {
-  PrintError,
-  throwIfCancelled,
-  getLayout,
-  outputTarget,
-  parseOutputOptions,
-  toPress,
-  type Engine,
-  mergeFieldMaps,
-  type FieldMapSide,
-  type Layout,
-  type RecordPages,
-} from '../../engine/index.ts';
+import { PrintError, throwIfCancelled, getLayout, type Engine, type Layout } from '../../engine/index.ts';
 import type { Metrics } from '../metrics.ts';
 import { bytesNeeded, isDiskFull, splitFiles, type DiskSpace } from './disk-space.ts';
-import { writeDurableBy, writeDurableWith } from './durable-file.ts';
-import { rejectionOf, type ChunkMeta, type Job, type JobStore, type Rejection } from './job-store.ts';
+import { addChunkProgress, assembleJob, printChunk, putInSheetOrder } from './chunk-work.ts';
+import type { Job, JobStore } from './job-store.ts';
 
 /** What a runner works with. */
 export interface RunnerOptions {
@@ -239,7 +226,7 @@ export class JobRunner {
     if (failure) throw failure.error;
     if (this.stopping) throw new Error('stopping');
     throwIfCancelled(signal);
-    await this.assemble(job, layout);
+    await assembleJob(this.store, job, layout, { problemsShown: this.problemsShown, pressIcc: this.pressIcc });
     job.state = 'done';
     this.onEnding?.(job);
     await this.store.save(job);
@@ -257,153 +244,16 @@ export class JobRunner {
     this.log.info({ job: job.id, printed: job.done, rejected: job.rejected }, 'job done');
   }
 
-  /**
-   * A cut-stack imposed job prints its records in sheet order: its input chunks are rewritten in that
-   * order once, before any is printed, so its sheets are written as they fill.
-   */
   private async printInSheetOrder(job: Job, layout: Layout): Promise<void> {
-    const output = parseOutputOptions(job.output ?? {});
-    if (job.reordered || !output.impose || output.order !== 'cut-stack') return;
-    if (Array.from({ length: job.chunks }, (_, n) => this.store.chunkPrinted(job.id, n)).some(Boolean)) return;
-    const target = outputTarget(layout, () => undefined, output, job.id);
-    await this.store.reorderInput(job, (n) => target.printOrder(n));
-    this.log.info({ job: job.id }, 'input put in sheet order for cut-stack imposition');
+    if (await putInSheetOrder(this.store, job, layout)) this.log.info({ job: job.id }, 'input put in sheet order for cut-stack imposition');
   }
 
-  /** Prints chunk `n`; a record whose text does not fit its box is rejected and the chunk printed without it. */
+  /** Prints chunk `n` and keeps it; the job's progress is saved. */
   private async printChunk(engine: Engine, layout: Layout, job: Job, n: number, signal: AbortSignal): Promise<void> {
-    let input = this.store.chunkInput(job.id, n);
-    const rejections: Rejection[] = [];
-    let pdf: Uint8Array = new Uint8Array();
-    let keys: string[] = [];
-    let fieldMap: FieldMapSide[] | undefined;
-    while (input.length) {
-      const stop = this.metrics.renderSeconds.startTimer({ kind: 'job_chunk' });
-      try {
-        const result = await engine.renderPdf(
-          layout.id,
-          input.map(([, raw]) => raw),
-          { signal, fieldMap: true },
-        );
-        stop();
-        pdf = result.pdf;
-        keys = result.records.map((r) => r.key ?? '');
-        fieldMap = result.fieldMap;
-        this.metrics.pages.inc({ layout: layout.id }, result.pageCount);
-        break;
-      } catch (err) {
-        stop();
-        if (!(err instanceof PrintError) || err.code !== 'INVALID_INPUT' || err.problems.length === 0) throw err;
-        const bad = new Set(err.problems.map((p) => p.record - 1));
-        for (const p of err.problems) {
-          const [index] = input[p.record - 1] as [number, unknown];
-          rejections.push(rejectionOf(p, index + 1));
-        }
-        this.metrics.rejections.inc({ reason: 'overflow' }, bad.size);
-        input = input.filter((_, k) => !bad.has(k));
-      }
-    }
+    const { pdf, meta } = await printChunk(engine, layout, this.store.chunkInput(job.id, n), signal, this.metrics);
     this.disk.require(pdf.length * 2);
-    const meta: ChunkMeta = { printed: input.map(([index]) => index), keys, rejections, ...(fieldMap ? { fieldMap } : {}) };
     await this.store.writeChunk(job.id, n, pdf, meta);
-    job.done += meta.printed.length;
-    job.rejected += new Set(rejections.map((r) => r.record)).size;
-    job.rejectionCount += rejections.length;
-    job.rejections.push(...rejections.slice(0, Math.max(0, this.problemsShown - job.rejections.length)));
+    addChunkProgress(job, meta, this.problemsShown);
     await this.store.save(job);
   }
-
-  /**
-   * Joins the chunks in order into result.pdf and writes the manifest of every input record. The job's
-   * counts are taken again from what is on disk: a crash between a chunk and its job save cannot skew them.
-   */
-  private async assemble(job: Job, layout: Layout): Promise<void> {
-    const output = parseOutputOptions(job.output ?? {});
-    const metas = Array.from({ length: job.chunks }, (_, n) => this.store.chunkMeta(job.id, n));
-    const rejections = [...this.store.intakeRejections(job.id), ...metas.flatMap((m) => m.rejections)];
-    // The output stage numbers the printed records 0, 1, 2 … in input order; the manifest speaks of input
-    // positions. (Chunks may hold them in print order: printInSheetOrder.)
-    const printed = metas.flatMap((m) => m.printed).sort((a, b) => a - b);
-    const keys = new Map(metas.flatMap((m) => m.printed.map((index, k): [number, string | undefined] => [index, m.keys?.[k]])));
-    const position = new Map(printed.map((index, p) => [index, p]));
-    const pages = new Map<number, RecordPages>();
-    const resultPath = this.store.resultPath(job);
-    await writeDurableBy(resultPath, async (write) => {
-      const target = outputTarget(layout, write, output, `job ${job.id}`, {
-        keyOf: (position) => keys.get(printed[position] as number),
-        modified: new Date(job.createdAt),
-      });
-      target.printOrder(printed.length);
-      for (let n = 0; n < job.chunks; n++) {
-        const meta = metas[n] as ChunkMeta;
-        if (meta.printed.length === 0) continue;
-        await target.add(
-          readFileSync(this.store.chunkPdfPath(job.id, n)),
-          meta.printed.map((index) => position.get(index) as number),
-        );
-      }
-      const summary = await target.finish({ title: layout.name, subject: `${layout.id}: job ${job.id}` });
-      for (const r of summary.records) {
-        const index = printed[r.record - 1] as number;
-        const key = keys.get(index);
-        pages.set(index, { ...r, ...(key ? { key } : {}) });
-      }
-    });
-    if (output.color === 'press') {
-      // Ghostscript writes the press file beside the result, which it then replaces: never read into memory.
-      await writeDurableWith(resultPath, (tmp) => toPress(resultPath, tmp, { title: `${layout.name}: job ${job.id}`, icc: this.pressIcc }));
-    }
-    rejections.sort((a, b) => a.record - b.record);
-    // Where each fixed box is, for the proof diff to name what changed (chunks of an older version had none).
-    const fieldMap = metas.every((m) => m.fieldMap || m.printed.length === 0)
-      ? mergeFieldMaps(
-          layout,
-          metas.flatMap((m) => (m.fieldMap ? [m.fieldMap] : [])),
-          output,
-        )
-      : undefined;
-    await writeManifest(this.store.manifestPath(job.id), job, pages, rejections, fieldMap);
-    job.done = pages.size;
-    job.rejected = new Set(rejections.map((r) => r.record)).size;
-    job.rejectionCount = rejections.length;
-    job.rejections = rejections.slice(0, this.problemsShown);
-  }
-}
-
-/**
- * Writes the manifest of a finished job, every input record with its pages or why it was rejected, line
- * by line (a 300,000-record manifest is never one string), durably.
- */
-async function writeManifest(
-  path: string,
-  job: Job,
-  pages: Map<number, RecordPages>,
-  rejections: Rejection[],
-  fieldMap: FieldMapSide[] | undefined,
-): Promise<void> {
-  const byRecord = new Map<number, { path: string; message: string }[]>();
-  for (const r of rejections) byRecord.set(r.record, [...(byRecord.get(r.record) ?? []), { path: r.path, message: r.message }]);
-  await writeDurableBy(path, (write) => {
-    const lines: string[] = [];
-    const put = (s: string) => {
-      lines.push(s);
-      if (lines.length >= 1000) write(lines.splice(0).join(''));
-    };
-    put(`{\n  "job": ${JSON.stringify(job.id)},\n  "layout": ${JSON.stringify(job.layout)},\n  "records": [\n`);
-    for (let i = 0; i < job.total; i++) {
-      const p = pages.get(i);
-      const entry = p
-        ? {
-            record: i + 1,
-            ...(p.key ? { key: p.key } : {}),
-            pages: [p.firstPage, p.lastPage],
-            ...(p.placements ? { placements: p.placements } : {}),
-            ...(p.file ? { file: p.file } : {}),
-          }
-        : { record: i + 1, rejected: byRecord.get(i + 1) ?? [] };
-      put(`    ${JSON.stringify(entry)}${i + 1 < job.total ? ',' : ''}\n`);
-    }
-    put(`  ]${fieldMap ? `,\n  "fieldMap": ${JSON.stringify(fieldMap)}` : ''}\n}\n`);
-    write(lines.join(''));
-  });
 }

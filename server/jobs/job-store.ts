@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { appendFileSync, chmodSync, existsSync, readFileSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import { appendFileSync, chmodSync, existsSync, readFileSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FieldMapSide, RecordProblem } from '../../engine/index.ts';
@@ -76,6 +76,8 @@ export interface ChunkMeta {
   rejections: Rejection[];
   /** Where the chunk's fixed boxes were (trim pages, no bleed); absent in chunks of an older version. */
   fieldMap?: FieldMapSide[];
+  /** The chunk's PDF in chunks/ (JobStore.writeChunk); `<n>.pdf` in chunks of an older version. */
+  pdf?: string;
 }
 
 /** One valid record of a chunk's input: its 0-based input position and the record as received. */
@@ -158,13 +160,20 @@ export class JobStore {
   readonly root: string;
   private readonly incoming: string;
   private readonly quarantine: string;
-  /** Jobs as last saved by this process: the truth even when a full disk refused to store them. */
-  private readonly cache = new Map<string, Job>();
+  /**
+   * Jobs as last saved by this process: the truth even when a full disk refused to store them. None when
+   * the folder is shared by several processes (scale-out): then job.json alone is the truth.
+   */
+  private readonly cache: Map<string, Job> | undefined;
   /** Jobs deleted by this process: a late save (a webhook attempt in flight) never brings one back. */
   private readonly deleted = new Set<string>();
   private readonly saving = new Map<string, Promise<void>>();
 
-  constructor(readonly dataDir: string) {
+  constructor(
+    readonly dataDir: string,
+    o: { shared?: boolean } = {},
+  ) {
+    this.cache = o.shared ? undefined : new Map();
     this.root = join(dataDir, 'jobs');
     this.incoming = join(dataDir, 'incoming');
     this.quarantine = join(dataDir, 'quarantine');
@@ -230,7 +239,29 @@ export class JobStore {
     await rename(dir, this.dir(job.id));
     await fsyncDir(this.root);
     await fsyncDir(this.incoming);
-    this.cache.set(job.id, job);
+    this.cache?.set(job.id, job);
+  }
+
+  /**
+   * Drops what intakes left in incoming/ longer ago than `olderThanMs`: the bodies of services that died
+   * taking them in. Where several services share the folder, the one sweep that is safe (a recover()
+   * would drop the bodies the others are taking in now).
+   */
+  sweepIncoming(olderThanMs: number): number {
+    let dropped = 0;
+    for (const id of readdirSync(this.incoming)) {
+      const dir = join(this.incoming, id);
+      try {
+        // A body being taken in adds a file to input/ every 100 records: that folder's time says it is alive.
+        const touched = Math.max(...[dir, join(dir, 'input')].map((d) => (existsSync(d) ? statSync(d).mtimeMs : 0)));
+        if (Date.now() - touched < olderThanMs) continue;
+      } catch {
+        continue;
+      }
+      rmSync(dir, { recursive: true, force: true });
+      dropped++;
+    }
+    return dropped;
   }
 
   /** Drops a job that was being taken in. */
@@ -241,7 +272,7 @@ export class JobStore {
   /** The job with `id`, or undefined. */
   get(id: string): Job | undefined {
     if (!ID.test(id)) return undefined;
-    return this.cache.get(id) ?? this.read(id);
+    return this.cache?.get(id) ?? this.read(id);
   }
 
   /** Jobs to run at start, oldest first: queued, running, and those failed for a passing cause. */
@@ -255,7 +286,7 @@ export class JobStore {
   async save(job: Job): Promise<void> {
     if (this.deleted.has(job.id)) return;
     job.updatedAt = new Date().toISOString();
-    this.cache.set(job.id, job);
+    this.cache?.set(job.id, job);
     // One write of a job.json at a time, in order: chunks printing in parallel save the same job.
     const previous = this.saving.get(job.id) ?? Promise.resolve();
     const write = previous.catch(() => undefined).then(() => writeDurable(join(this.dir(job.id), 'job.json'), JSON.stringify(job)));
@@ -263,7 +294,7 @@ export class JobStore {
     try {
       await write;
       // Stored: a finished job need not be held in memory any more (a full disk that refused it keeps it).
-      if (job.state === 'done' || job.state === 'failed') this.cache.delete(job.id);
+      if (job.state === 'done' || job.state === 'failed') this.cache?.delete(job.id);
     } finally {
       if (this.saving.get(job.id) === write) this.saving.delete(job.id);
     }
@@ -298,7 +329,7 @@ export class JobStore {
   delete(id: string): void {
     if (!ID.test(id)) return;
     this.deleted.add(id);
-    this.cache.delete(id);
+    this.cache?.delete(id);
     rmSync(this.dir(id), { recursive: true, force: true });
   }
 
@@ -360,23 +391,37 @@ export class JobStore {
     rmSync(old, { recursive: true, force: true });
   }
 
-  /** Whether chunk `n` is printed (its PDF is written last, after its meta). */
+  /** Whether chunk `n` is printed: its meta is there (written last) and so is the PDF it names. */
   chunkPrinted(id: string, n: number): boolean {
-    return existsSync(this.chunkPdfPath(id, n));
+    const meta = join(this.dir(id), 'chunks', `${pad(n)}.json`);
+    return existsSync(meta) && existsSync(this.chunkPdfPath(id, n));
   }
 
-  /** Keeps a printed chunk: its meta first, then its PDF, which marks it printed. */
+  /**
+   * Keeps a printed chunk: its PDF under a name of its own, then its meta naming that PDF, whose rename
+   * commits the chunk. A chunk printed twice at once (a worker that lost its lease and the one that took
+   * the chunk over) leaves whole files whatever the interleaving: the meta that lands last names the PDF
+   * of its own print, never a mix of two. Never creates folders: a job deleted meanwhile stays deleted.
+   */
   async writeChunk(id: string, n: number, pdf: Uint8Array, meta: ChunkMeta): Promise<void> {
-    await writeDurable(join(this.dir(id), 'chunks', `${pad(n)}.json`), JSON.stringify(meta));
-    await writeDurable(this.chunkPdfPath(id, n), pdf);
+    const name = `${pad(n)}.${randomBytes(4).toString('hex')}.pdf`;
+    await writeDurable(join(this.dir(id), 'chunks', name), pdf);
+    await writeDurable(join(this.dir(id), 'chunks', `${pad(n)}.json`), JSON.stringify({ ...meta, pdf: name }));
   }
 
   chunkMeta(id: string, n: number): ChunkMeta {
     return JSON.parse(readFileSync(join(this.dir(id), 'chunks', `${pad(n)}.json`), 'utf8')) as ChunkMeta;
   }
 
+  /** The PDF chunk `n`'s meta names (chunks of an older version: `<n>.pdf`). */
   chunkPdfPath(id: string, n: number): string {
-    return join(this.dir(id), 'chunks', `${pad(n)}.pdf`);
+    let name = `${pad(n)}.pdf`;
+    try {
+      name = this.chunkMeta(id, n).pdf ?? name;
+    } catch {
+      // no meta yet: the older name, which is then not there either
+    }
+    return join(this.dir(id), 'chunks', name);
   }
 
   /** Every problem of the records rejected when the job was taken in. */

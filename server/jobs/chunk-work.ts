@@ -1,0 +1,206 @@
+import { readFileSync } from 'node:fs';
+import {
+  PrintError,
+  outputTarget,
+  parseOutputOptions,
+  toPress,
+  mergeFieldMaps,
+  type Engine,
+  type FieldMapSide,
+  type Layout,
+  type RecordPages,
+} from '../../engine/index.ts';
+import type { Metrics } from '../metrics.ts';
+import { writeDurableBy, writeDurableWith } from './durable-file.ts';
+import { rejectionOf, type ChunkInput, type ChunkMeta, type Job, type JobStore, type Rejection } from './job-store.ts';
+
+/*
+ * The work of a batch job that every way of running one shares (the embedded runner, the BullMQ workers):
+ * printing one chunk, and joining the printed chunks into the result and the manifest.
+ */
+
+/**
+ * Prints one chunk's records. A record whose text does not fit its box is rejected and the chunk printed
+ * again without it. Writes nothing: the caller keeps the chunk (JobStore.writeChunk) and counts it.
+ */
+export async function printChunk(
+  engine: Engine,
+  layout: Layout,
+  chunk: ChunkInput,
+  signal: AbortSignal,
+  metrics: Metrics,
+): Promise<{ pdf: Uint8Array; meta: ChunkMeta }> {
+  let input = chunk;
+  const rejections: Rejection[] = [];
+  let pdf: Uint8Array = new Uint8Array();
+  let keys: string[] = [];
+  let fieldMap: FieldMapSide[] | undefined;
+  while (input.length) {
+    const stop = metrics.renderSeconds.startTimer({ kind: 'job_chunk' });
+    try {
+      const result = await engine.renderPdf(
+        layout.id,
+        input.map(([, raw]) => raw),
+        { signal, fieldMap: true },
+      );
+      stop();
+      pdf = result.pdf;
+      keys = result.records.map((r) => r.key ?? '');
+      fieldMap = result.fieldMap;
+      metrics.pages.inc({ layout: layout.id }, result.pageCount);
+      break;
+    } catch (err) {
+      stop();
+      if (!(err instanceof PrintError) || err.code !== 'INVALID_INPUT' || err.problems.length === 0) throw err;
+      const bad = new Set(err.problems.map((p) => p.record - 1));
+      for (const p of err.problems) {
+        const [index] = input[p.record - 1] as [number, unknown];
+        rejections.push(rejectionOf(p, index + 1));
+      }
+      metrics.rejections.inc({ reason: 'overflow' }, bad.size);
+      input = input.filter((_, k) => !bad.has(k));
+    }
+  }
+  return { pdf, meta: { printed: input.map(([index]) => index), keys, rejections, ...(fieldMap ? { fieldMap } : {}) } };
+}
+
+/**
+ * A cut-stack imposed job prints its records in sheet order: its input chunks are rewritten in that
+ * order once, before any is printed, so its sheets are written as they fill. Answers whether it did.
+ */
+export async function putInSheetOrder(store: JobStore, job: Job, layout: Layout): Promise<boolean> {
+  const output = parseOutputOptions(job.output ?? {});
+  if (job.reordered || !output.impose || output.order !== 'cut-stack') return false;
+  if (Array.from({ length: job.chunks }, (_, n) => store.chunkPrinted(job.id, n)).some(Boolean)) return false;
+  const target = outputTarget(layout, () => undefined, output, job.id);
+  await store.reorderInput(job, (n) => target.printOrder(n));
+  return true;
+}
+
+/** Adds a printed chunk to a job's progress (its status lists the first `problemsShown` problems). */
+export function addChunkProgress(job: Job, meta: ChunkMeta, problemsShown: number): void {
+  job.done += meta.printed.length;
+  job.rejected += new Set(meta.rejections.map((r) => r.record)).size;
+  job.rejectionCount += meta.rejections.length;
+  job.rejections.push(...meta.rejections.slice(0, Math.max(0, problemsShown - job.rejections.length)));
+}
+
+/**
+ * Checks, before anything is written, that the chunks account for every input record exactly once:
+ * printed, rejected when printed, or rejected when taken in. A record printed twice (two runs of a chunk
+ * committed under different shapes) would shift every page after it; such a job fails instead.
+ */
+export function checkPartition(total: number, printed: number[], rejected: Rejection[]): void {
+  const seen = new Uint8Array(total);
+  const mark = (index: number, what: string) => {
+    if (!Number.isInteger(index) || index < 0 || index >= total)
+      throw new PrintError('RENDER', `chunk outputs inconsistent: ${what} record ${index + 1} is not in the job`);
+    if (seen[index] === 1) throw new PrintError('RENDER', `chunk outputs inconsistent: record ${index + 1} is accounted for twice`);
+    seen[index] = 1;
+  };
+  for (const index of printed) mark(index, 'printed');
+  for (const record of new Set(rejected.map((r) => r.record))) mark(record - 1, 'rejected');
+  const missing = seen.indexOf(0);
+  if (missing >= 0) throw new PrintError('RENDER', `chunk outputs inconsistent: record ${missing + 1} is neither printed nor rejected`);
+}
+
+/**
+ * Joins the chunks in order into the result (result.pdf, or result.zip of split files) and writes the
+ * manifest of every input record. The job's counts are taken again from what is on disk: a crash
+ * between a chunk and its job save cannot skew them.
+ */
+export async function assembleJob(
+  store: JobStore,
+  job: Job,
+  layout: Layout,
+  o: { problemsShown: number; pressIcc?: string | undefined },
+): Promise<void> {
+  const output = parseOutputOptions(job.output ?? {});
+  const metas = Array.from({ length: job.chunks }, (_, n) => store.chunkMeta(job.id, n));
+  const rejections = [...store.intakeRejections(job.id), ...metas.flatMap((m) => m.rejections)];
+  // The output stage numbers the printed records 0, 1, 2 … in input order; the manifest speaks of input
+  // positions. (Chunks may hold them in print order: cut-stack imposition.)
+  const printed = metas.flatMap((m) => m.printed).sort((a, b) => a - b);
+  checkPartition(job.total, printed, rejections);
+  const keys = new Map(metas.flatMap((m) => m.printed.map((index, k): [number, string | undefined] => [index, m.keys?.[k]])));
+  const position = new Map(printed.map((index, p) => [index, p]));
+  const pages = new Map<number, RecordPages>();
+  const resultPath = store.resultPath(job);
+  await writeDurableBy(resultPath, async (write) => {
+    const target = outputTarget(layout, write, output, `job ${job.id}`, {
+      keyOf: (position) => keys.get(printed[position] as number),
+      modified: new Date(job.createdAt),
+    });
+    target.printOrder(printed.length);
+    for (let n = 0; n < job.chunks; n++) {
+      const meta = metas[n] as ChunkMeta;
+      if (meta.printed.length === 0) continue;
+      await target.add(
+        readFileSync(store.chunkPdfPath(job.id, n)),
+        meta.printed.map((index) => position.get(index) as number),
+      );
+    }
+    const summary = await target.finish({ title: layout.name, subject: `${layout.id}: job ${job.id}` });
+    for (const r of summary.records) {
+      const index = printed[r.record - 1] as number;
+      const key = keys.get(index);
+      pages.set(index, { ...r, ...(key ? { key } : {}) });
+    }
+  });
+  if (output.color === 'press') {
+    // Ghostscript writes the press file beside the result, which it then replaces: never read into memory.
+    await writeDurableWith(resultPath, (tmp) => toPress(resultPath, tmp, { title: `${layout.name}: job ${job.id}`, icc: o.pressIcc }));
+  }
+  rejections.sort((a, b) => a.record - b.record);
+  // Where each fixed box is, for the proof diff to name what changed (chunks of an older version had none).
+  const fieldMap = metas.every((m) => m.fieldMap || m.printed.length === 0)
+    ? mergeFieldMaps(
+        layout,
+        metas.flatMap((m) => (m.fieldMap ? [m.fieldMap] : [])),
+        output,
+      )
+    : undefined;
+  await writeManifest(store.manifestPath(job.id), job, pages, rejections, fieldMap);
+  job.done = pages.size;
+  job.rejected = new Set(rejections.map((r) => r.record)).size;
+  job.rejectionCount = rejections.length;
+  job.rejections = rejections.slice(0, o.problemsShown);
+}
+
+/**
+ * Writes the manifest of a finished job, every input record with its pages or why it was rejected, line
+ * by line (a 300,000-record manifest is never one string), durably.
+ */
+async function writeManifest(
+  path: string,
+  job: Job,
+  pages: Map<number, RecordPages>,
+  rejections: Rejection[],
+  fieldMap: FieldMapSide[] | undefined,
+): Promise<void> {
+  const byRecord = new Map<number, { path: string; message: string }[]>();
+  for (const r of rejections) byRecord.set(r.record, [...(byRecord.get(r.record) ?? []), { path: r.path, message: r.message }]);
+  await writeDurableBy(path, (write) => {
+    const lines: string[] = [];
+    const put = (s: string) => {
+      lines.push(s);
+      if (lines.length >= 1000) write(lines.splice(0).join(''));
+    };
+    put(`{\n  "job": ${JSON.stringify(job.id)},\n  "layout": ${JSON.stringify(job.layout)},\n  "records": [\n`);
+    for (let i = 0; i < job.total; i++) {
+      const p = pages.get(i);
+      const entry = p
+        ? {
+            record: i + 1,
+            ...(p.key ? { key: p.key } : {}),
+            pages: [p.firstPage, p.lastPage],
+            ...(p.placements ? { placements: p.placements } : {}),
+            ...(p.file ? { file: p.file } : {}),
+          }
+        : { record: i + 1, rejected: byRecord.get(i + 1) ?? [] };
+      put(`    ${JSON.stringify(entry)}${i + 1 < job.total ? ',' : ''}\n`);
+    }
+    put(`  ]${fieldMap ? `,\n  "fieldMap": ${JSON.stringify(fieldMap)}` : ''}\n}\n`);
+    write(lines.join(''));
+  });
+}
