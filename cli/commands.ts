@@ -181,4 +181,13 @@ export const COMMANDS: CommandSpec[] = [
     options: () => [opt('--port <n>', 'the port (default: PORT, else 8080)'), opt('--host <address>', 'the address to listen on')],
     run: async (v) => (await import('./serve-command.ts')).serveCommand(v),
   },
+  {
+    name: 'worker',
+    summary: "prints the chunks of a cluster's jobs (SHIKAKU_REDIS_URL)",
+    description:
+      'Prints the chunks of the jobs of a cluster: Redis at SHIKAKU_REDIS_URL, the data folder SHIKAKU_DATA_DIR shared with every serve and worker. Runs on any machine, as many as wanted. SIGTERM finishes its chunks within SHIKAKU_SHUTDOWN_GRACE_S and puts back the rest. Exit 2 without SHIKAKU_REDIS_URL.',
+    usage: '[--tabs N]',
+    options: () => [opt('--tabs <n>', 'chunks printed at once, one Chromium tab each (default 2: one per core)')],
+    run: async (v) => (await import('./worker-command.ts')).workerCommand(v),
+  },
 ];

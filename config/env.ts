@@ -32,6 +32,13 @@ const envSchema = z.object({
     .optional(),
   SHIKAKU_WEBHOOK_SECRET: z.string().min(16, 'SHIKAKU_WEBHOOK_SECRET must be at least 16 characters').optional(),
   SHIKAKU_WEBHOOK_HOSTS: z.string().optional(),
+  /** Scale-out: jobs go through BullMQ on this Redis (redis:// or rediss://), printed by `worker` processes. */
+  SHIKAKU_REDIS_URL: z
+    .string()
+    .refine((u) => /^rediss?:\/\/[^/\s]/.test(u) && URL.canParse(u), 'SHIKAKU_REDIS_URL must be a redis:// or rediss:// URL')
+    .optional(),
+  /** How long a worker holds a chunk without renewing its lease before another worker may take it over. */
+  SHIKAKU_CHUNK_LEASE_S: wholeNumber('SHIKAKU_CHUNK_LEASE_S', 5, 600).optional(),
   SHIKAKU_PRESS_ICC: z
     .string()
     .min(1)

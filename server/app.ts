@@ -20,7 +20,7 @@ import type { RenderQueue } from './render-queue.ts';
 import type { Metrics } from './metrics.ts';
 import type { ApiKey, ServiceLimits } from './config.ts';
 import { ANY_OWNER, type Job, type JobStore } from './jobs/job-store.ts';
-import type { JobRunner } from './jobs/job-runner.ts';
+import type { JobQueue } from './jobs/job-queue.ts';
 import type { DiskSpace } from './jobs/disk-space.ts';
 import { takeJob, bodyRecords, bodyTooLarge } from './jobs/intake.ts';
 import { IDEMPOTENCY_KEY, type IdempotencyKeys } from './jobs/idempotency.ts';
@@ -57,7 +57,8 @@ export interface AppContext {
   idempotency: IdempotencyKeys;
   /** Job webhooks (callbackUrl). */
   webhooks: Webhooks;
-  runner: JobRunner;
+  /** Where jobs wait and print: this process's runner, or BullMQ on Redis (scale-out). */
+  jobQueue: JobQueue;
   disk: DiskSpace;
   metrics: Metrics;
   log: Logger;
@@ -137,14 +138,18 @@ export function createApp(ctx: AppContext): express.Express {
     sendError(res, new PrintError('UNAVAILABLE', 'the service is stopping; retry shortly'));
   });
   app.get('/healthz', (_req, res) => void res.json({ status: 'ok' }));
-  app.get('/readyz', (_req, res) => {
+  app.get('/readyz', async (_req, res) => {
     const browser = ctx.engine()?.isReady() === true;
     const low = ctx.disk.low();
     const disk = { freeMb: Math.floor(ctx.disk.free() / 2 ** 20), minFreeMb: Math.ceil(ctx.disk.minFree / 2 ** 20), low };
-    res.status(browser && !low ? 200 : 503).json({ ready: browser && !low, browser, disk });
+    const queue = await ctx.jobQueue.readiness();
+    // An API instance of a cluster prints no jobs: it is ready when Redis is; its browser serves counter prints only.
+    const ready = queue.ready && !low && (ctx.jobQueue.mode === 'redis' || browser);
+    res.status(ready ? 200 : 503).json({ ready, browser, disk, ...queue.facts });
   });
   app.get('/metrics', async (_req, res) => {
     ctx.metrics.queueDepth.set(ctx.queue.depth);
+    await ctx.jobQueue.collect().catch(() => undefined);
     res.type(ctx.metrics.registry.contentType).send(await ctx.metrics.registry.metrics());
   });
 
@@ -291,8 +296,13 @@ export function createApp(ctx: AppContext): express.Express {
         ctx.log.info({ reqId: res.locals.requestId, job: job.id }, 'job request replayed (Idempotency-Key)');
         res.set('Idempotent-Replayed', 'true');
       } else {
+        try {
+          await ctx.jobQueue.enqueue(job);
+        } catch (err) {
+          ctx.jobs.delete(job.id); // never queued: nothing of it is kept
+          throw err;
+        }
         ctx.metrics.rejections.inc({ reason: 'invalid' }, job.rejected);
-        ctx.runner.enqueue(job.id);
         ctx.log.info(
           { reqId: res.locals.requestId, job: job.id, layout: layout.id, records: job.total, rejected: job.rejected },
           'job accepted',
@@ -312,14 +322,14 @@ export function createApp(ctx: AppContext): express.Express {
   });
 
   /** The job `id` when it belongs to the asking key; any other key gets 404, as for no job at all. */
-  const ownJob = (req: Request, res: Response): Job | undefined => {
+  const ownJob = async (req: Request, res: Response): Promise<Job | undefined> => {
     const job = ctx.jobs.get(String(req.params.id));
-    if (job && (job.owner === res.locals.owner || job.owner === ANY_OWNER)) return job;
+    if (job && (job.owner === res.locals.owner || job.owner === ANY_OWNER)) return ctx.jobQueue.view(job);
     answerError(ctx, res, new PrintError('NOT_FOUND', 'no such job'));
     return undefined;
   };
 
-  app.get('/v1/jobs', (req, res) => {
+  app.get('/v1/jobs', async (req, res) => {
     let query;
     try {
       query = queryOf(JobListQuery, req.query);
@@ -330,8 +340,7 @@ export function createApp(ctx: AppContext): express.Express {
     // A job's place in the list (newest first), and the cursor of a page: the place of its last job.
     const place = (j: Job) => `${j.createdAt}|${j.id}`;
     const after = cursor === undefined ? undefined : Buffer.from(cursor, 'base64url').toString();
-    const all = ctx.jobs
-      .list(res.locals.owner as string)
+    const all = (await Promise.all(ctx.jobs.list(res.locals.owner as string).map((j) => ctx.jobQueue.view(j))))
       .filter((j) => state === undefined || j.state === state)
       .filter((j) => after === undefined || place(j) < after);
     const page = all.slice(0, limit);
@@ -343,16 +352,20 @@ export function createApp(ctx: AppContext): express.Express {
     res.json({ jobs: page.map((j) => jobStatus(j, false)), ...(next ? { next } : {}) });
   });
 
-  app.get('/v1/jobs/:id', (req, res) => {
-    const job = ownJob(req, res);
+  app.get('/v1/jobs/:id', async (req, res) => {
+    const job = await ownJob(req, res);
     if (job) res.json(jobStatus(job, true));
   });
 
   /** Cancels a job that is queued or running, and deletes everything of it: its input, chunks, result, manifest. */
   app.delete('/v1/jobs/:id', async (req, res) => {
-    const job = ownJob(req, res);
+    const job = await ownJob(req, res);
     if (!job) return;
-    await ctx.runner.cancel(job.id);
+    try {
+      await ctx.jobQueue.cancel(job.id);
+    } catch (err) {
+      return answerError(ctx, res, err);
+    }
     ctx.jobs.delete(job.id);
     ctx.log.info({ reqId: res.locals.requestId, job: job.id, state: job.state }, 'job deleted');
     res.status(204).end();
@@ -362,8 +375,8 @@ export function createApp(ctx: AppContext): express.Express {
    * Content-Disposition (`<layout>-<job id>.pdf` or `.zip`), ETag and Last-Modified, HEAD, and Range (206) with
    * If-Range, through express's `send` (the files never change once the job is done).
    */
-  const jobFile = (kind: 'result' | 'manifest') => (req: Request, res: Response) => {
-    const job = ownJob(req, res);
+  const jobFile = (kind: 'result' | 'manifest') => async (req: Request, res: Response) => {
+    const job = await ownJob(req, res);
     if (!job) return;
     const path = kind === 'result' ? ctx.jobs.resultPath(job) : ctx.jobs.manifestPath(job.id);
     if (job.state !== 'done' || !existsSync(path))

@@ -82,6 +82,10 @@ export interface EnvConfig {
   retentionMs: number;
   /** Webhooks: the signing secret (SHIKAKU_WEBHOOK_SECRET) and the hosts they may go to (SHIKAKU_WEBHOOK_HOSTS). */
   webhooks: { secret: string | undefined; hosts: string[] };
+  /** Scale-out (SHIKAKU_REDIS_URL): jobs through BullMQ on this Redis; undefined: the embedded queue. */
+  redisUrl: string | undefined;
+  /** A chunk's lease in a worker (SHIKAKU_CHUNK_LEASE_S, default 30 s). */
+  chunkLeaseMs: number;
 }
 
 /**
@@ -105,6 +109,8 @@ export function configFromEnv(env?: NodeJS.ProcessEnv): EnvConfig {
         .map((h) => h.trim())
         .filter(Boolean),
     },
+    redisUrl: e.SHIKAKU_REDIS_URL,
+    chunkLeaseMs: (e.SHIKAKU_CHUNK_LEASE_S ?? 30) * 1000,
     retentionMs: Math.round((e.SHIKAKU_RETENTION_HOURS ?? DEFAULT_RETENTION_HOURS) * 3_600_000),
     limits: { ...DEFAULT_LIMITS, ...(e.SHIKAKU_MIN_FREE_MB === undefined ? {} : { minFreeBytes: e.SHIKAKU_MIN_FREE_MB * 1024 * 1024 }) },
   };

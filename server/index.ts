@@ -13,6 +13,10 @@ import { JobStore } from './jobs/job-store.ts';
 import { JobRunner } from './jobs/job-runner.ts';
 import { DiskSpace } from './jobs/disk-space.ts';
 import { lockDataFolder } from './jobs/data-lock.ts';
+import { embeddedQueue } from './jobs/job-queue.ts';
+
+/** A body in incoming/ untouched this long was left by an instance that died taking it in. */
+const INCOMING_STALE_MS = 6 * 3_600_000;
 
 export { configFromEnv, parseApiKeys, DEFAULT_LIMITS } from './config.ts';
 export type { ApiKey, ServiceLimits } from './config.ts';
@@ -40,6 +44,11 @@ export interface ServeOptions {
   retentionMs: number;
   /** Where job webhooks may go and their signing secret; none when left out. */
   webhooks: WebhookConfig;
+  /**
+   * SHIKAKU_REDIS_URL: jobs go through BullMQ on this Redis and `worker` processes print them; this
+   * service is then a stateless API instance on a data folder it shares. Left out: jobs print here.
+   */
+  redisUrl?: string | undefined;
 }
 
 export const SERVE_DEFAULTS: Omit<ServeOptions, 'port' | 'apiKeys' | 'log'> = {
@@ -83,11 +92,13 @@ export async function startServer(options: Partial<ServeOptions> & Pick<ServeOpt
     throw new Error(`refusing to listen on ${host} without API keys: set SHIKAKU_API_KEYS, or listen on 127.0.0.1`);
   }
   const log = opts.log;
-  const jobs = new JobStore(opts.dataDir);
-  const unlock = lockDataFolder(opts.dataDir);
+  const redisUrl = opts.redisUrl;
+  // A cluster's instances share the folder: none may lock it or repair it as if it were alone.
+  const jobs = new JobStore(opts.dataDir, { shared: redisUrl !== undefined });
+  const unlock = redisUrl === undefined ? lockDataFolder(opts.dataDir) : () => undefined;
   let server: Server | undefined;
   try {
-    const repaired = await jobs.recover();
+    const repaired = redisUrl === undefined ? await jobs.recover() : { quarantined: [], tempFiles: 0, incomplete: 0, migrated: 0 };
     if (repaired.quarantined.length || repaired.tempFiles || repaired.incomplete) {
       log.warn(
         { quarantined: repaired.quarantined, tempFiles: repaired.tempFiles, incompleteIntakes: repaired.incomplete },
@@ -103,18 +114,32 @@ export async function startServer(options: Partial<ServeOptions> & Pick<ServeOpt
     // Loaded before anything listens: a bad profile stops the start, and jobs are checked against them.
     const insurers = opts.engine.insurers ?? (await loadEngineInsurers(layouts, opts.engine.insurersDir));
     const webhooks = new Webhooks(opts.webhooks, jobs, log);
-    const runner = new JobRunner({
-      onEnding: (job) => webhooks.prepare(job),
-      onEnd: (job) => webhooks.notify(job),
-      store: jobs,
-      layouts,
-      engine: () => engine,
-      disk,
-      metrics,
-      log,
-      problemsShown: opts.limits.problems,
-      pressIcc: opts.pressIcc,
-    });
+    const runner =
+      redisUrl === undefined
+        ? new JobRunner({
+            onEnding: (job) => webhooks.prepare(job),
+            onEnd: (job) => webhooks.notify(job),
+            store: jobs,
+            layouts,
+            engine: () => engine,
+            disk,
+            metrics,
+            log,
+            problemsShown: opts.limits.problems,
+            pressIcc: opts.pressIcc,
+          })
+        : undefined;
+    // Loaded only in Redis mode: `npm start` never loads BullMQ.
+    const jobQueue = runner
+      ? embeddedQueue(runner)
+      : (await import('./jobs/redis/redis-queue.ts')).redisQueue({
+          url: redisUrl as string,
+          store: jobs,
+          layouts,
+          metrics,
+          log,
+          retentionMs: opts.retentionMs,
+        });
     const queue = new RenderQueue(opts.engine.tabs ?? 2, opts.maxWaiting, opts.renderTimeoutMs);
     const idempotency = new IdempotencyKeys(opts.dataDir);
     // Retention: finished jobs older than the period are deleted, at start and then every tenth of the
@@ -126,6 +151,8 @@ export async function startServer(options: Partial<ServeOptions> & Pick<ServeOpt
         log.info({ job: job.id, state: job.state }, 'job deleted: past its retention period');
       }
       if (expired.length) idempotency.sweep((id) => jobs.get(id) !== undefined);
+      // Bodies left half-taken by an instance that died (alone on its folder, the start drops them).
+      if (redisUrl !== undefined) jobs.sweepIncoming(INCOMING_STALE_MS);
     };
     sweep();
     const sweeper = setInterval(sweep, Math.max(250, Math.min(opts.retentionMs / 10, 600_000)));
@@ -142,7 +169,7 @@ export async function startServer(options: Partial<ServeOptions> & Pick<ServeOpt
       jobs,
       idempotency,
       webhooks,
-      runner,
+      jobQueue,
       disk,
       metrics,
       log,
@@ -153,7 +180,10 @@ export async function startServer(options: Partial<ServeOptions> & Pick<ServeOpt
       s.once('error', reject);
     });
     server = listening;
-    log.info({ host, port: (listening.address() as { port: number }).port, auth: apiKeys.length > 0, pid: process.pid }, 'listening');
+    log.info(
+      { host, port: (listening.address() as { port: number }).port, auth: apiKeys.length > 0, pid: process.pid, jobs: jobQueue.mode },
+      'listening',
+    );
     // What this service runs with, secrets left out: the keys by name, the webhook secret as set or not.
     log.info(
       {
@@ -167,8 +197,11 @@ export async function startServer(options: Partial<ServeOptions> & Pick<ServeOpt
       },
       'configuration',
     );
-    await runner.resumeAtStart();
-    webhooks.resume();
+    // Alone on its folder, this service resumes what an earlier run left; a cluster's state is in Redis.
+    if (runner) {
+      await runner.resumeAtStart();
+      webhooks.resume();
+    }
     // One tab more for counter prints, so that a running job never makes a person at a desk wait for it.
     const starting = Engine.start({ counterTabs: 1, ...opts.engine, insurers }).then(
       (e) => {
@@ -178,7 +211,7 @@ export async function startServer(options: Partial<ServeOptions> & Pick<ServeOpt
           log.warn({ reason }, 'browser restarted');
         });
         log.info({ pid: e.browserPid() }, 'engine ready');
-        runner.kick();
+        runner?.kick();
         return e;
       },
       (err: Error) => {
@@ -195,7 +228,7 @@ export async function startServer(options: Partial<ServeOptions> & Pick<ServeOpt
       const cut = setTimeout(() => listening.closeAllConnections(), opts.shutdownGraceMs);
       clearInterval(sweeper);
       // Webhook attempts under way end (and save) before the folder is let go, as printing chunks do.
-      await Promise.all([webhooks.stop(), runner.stop(opts.shutdownGraceMs)]);
+      await Promise.all([webhooks.stop(), jobQueue.stop(opts.shutdownGraceMs)]);
       await closed;
       clearTimeout(cut);
       disk.stop();

@@ -1,0 +1,196 @@
+import { FlowProducer, Queue } from 'bullmq';
+import { Gauge } from 'prom-client';
+import type { Logger } from 'pino';
+import { PrintError, getLayout, type Layout } from '../../../engine/index.ts';
+import type { Metrics } from '../../metrics.ts';
+import { putInSheetOrder } from '../chunk-work.ts';
+import type { JobQueue } from '../job-queue.ts';
+import type { JobStore } from '../job-store.ts';
+import {
+  ASSEMBLE,
+  CHUNKS,
+  PREFIX,
+  STATS_KEY,
+  WORKERS_KEY,
+  childId,
+  connect,
+  jobKey,
+  parentId,
+  priorityOf,
+  type ChunkTask,
+} from './connection.ts';
+
+/** Tries of a chunk before its job fails (a Chromium crash is already retried inside one try). */
+const CHUNK_ATTEMPTS = 2;
+
+/** What an API instance in Redis mode needs. */
+export interface RedisQueueOptions {
+  url: string;
+  store: JobStore;
+  layouts: Map<string, Layout>;
+  metrics: Metrics;
+  log: Logger;
+  /** How long a finished job is kept: its tasks' traces in Redis go with it. */
+  retentionMs: number;
+}
+
+/**
+ * The job queue of an API instance in Redis mode (stateless: any instance answers for any job). A job is
+ * one BullMQ flow, added in one MULTI: an assembly task `job-<id>` whose children are the chunk tasks
+ * `job-<id>-<nnnnnn>`. Workers print the chunks on any machine; the assembly runs when the last is in.
+ */
+export function redisQueue(o: RedisQueueOptions): JobQueue {
+  const redis = connect(o.url, 'api', o.log);
+  const flows = new FlowProducer({ connection: redis, prefix: PREFIX });
+  const chunks = new Queue<ChunkTask>(CHUNKS, { connection: redis, prefix: PREFIX });
+  const assemble = new Queue(ASSEMBLE, { connection: redis, prefix: PREFIX });
+  const warn = (err: Error) => o.log.warn({ err: err.message }, 'redis queue');
+  flows.on('error', warn);
+  chunks.on('error', warn);
+  assemble.on('error', warn);
+  const keepS = Math.ceil(o.retentionMs / 1000);
+  const gauges = {
+    chunks: new Gauge({
+      name: 'shikaku_chunks',
+      help: 'Chunk tasks in the cluster by state (waiting includes prioritized)',
+      labelNames: ['state'] as const,
+      registers: [o.metrics.registry],
+    }),
+    inFlight: new Gauge({
+      name: 'shikaku_chunks_in_flight',
+      help: 'Chunks being printed by a worker now',
+      registers: [o.metrics.registry],
+    }),
+    workers: new Gauge({ name: 'shikaku_workers_alive', help: 'Workers whose heartbeat is current', registers: [o.metrics.registry] }),
+    tabs: new Gauge({
+      name: 'shikaku_worker_tabs',
+      help: 'Tabs of the workers alive: chunks the cluster prints at once',
+      registers: [o.metrics.registry],
+    }),
+    stalls: new Gauge({
+      name: 'shikaku_chunk_stalls_total',
+      help: 'Chunks taken over after their worker lost its lease',
+      registers: [o.metrics.registry],
+    }),
+    up: new Gauge({ name: 'shikaku_redis_up', help: '1 when Redis answers', registers: [o.metrics.registry] }),
+  };
+  let pinged: { at: number; up: boolean } | undefined;
+  const redisUp = async (): Promise<boolean> => {
+    if (pinged && Date.now() - pinged.at < 1000) return pinged.up;
+    const up = await Promise.race([
+      redis.ping().then(
+        () => true,
+        () => false,
+      ),
+      new Promise<boolean>((r) => setTimeout(() => r(false), 1000).unref()),
+    ]);
+    pinged = { at: Date.now(), up };
+    return up;
+  };
+  const unavailable = () => new PrintError('UNAVAILABLE', 'the job queue (Redis) is not reachable; retry shortly');
+
+  return {
+    mode: 'redis',
+
+    async enqueue(job) {
+      // Cut-stack imposition rewrites the input in sheet order here, before any worker can see the job.
+      await putInSheetOrder(o.store, job, getLayout(o.layouts, job.layout));
+      const priority = priorityOf(job.chunks);
+      try {
+        await flows.add({
+          name: 'assemble',
+          queueName: ASSEMBLE,
+          data: { job: job.id },
+          opts: { jobId: parentId(job.id), priority, removeOnComplete: { age: keepS }, removeOnFail: { age: keepS } },
+          children: Array.from({ length: job.chunks }, (_, n) => ({
+            name: 'chunk',
+            queueName: CHUNKS,
+            data: { job: job.id, n },
+            opts: {
+              jobId: childId(job.id, n),
+              priority,
+              attempts: CHUNK_ATTEMPTS,
+              backoff: { type: 'fixed', delay: 5000 },
+              continueParentOnFailure: true,
+              removeOnComplete: true,
+              removeOnFail: { age: keepS },
+              stackTraceLimit: 0,
+            },
+          })),
+        });
+      } catch (err) {
+        o.log.error({ job: job.id, err: (err as Error).message }, 'job not queued: redis');
+        throw unavailable();
+      }
+    },
+
+    async view(job) {
+      if (job.state === 'done' || job.state === 'failed') return job;
+      let h: Record<string, string>;
+      try {
+        h = await redis.hgetall(jobKey(job.id));
+      } catch {
+        return job; // Redis away: the job as its folder says, its progress when Redis is back
+      }
+      const n = (k: string) => Number(h[k] ?? 0);
+      return {
+        ...job,
+        ...(h.startedAt ? { state: 'running' as const } : {}),
+        ...(h.blockedBy ? { state: 'failed' as const, error: h.blockedBy, retryable: true } : {}),
+        done: job.done + n('done'),
+        rejected: job.rejected + n('rejected'),
+        rejectionCount: job.rejectionCount + n('rejectionCount'),
+        updatedAt: h.updatedAt ?? job.updatedAt,
+      };
+    },
+
+    async cancel(id) {
+      try {
+        await redis.hset(jobKey(id), 'cancelled', '1');
+        await redis.expire(jobKey(id), keepS);
+        const parent = await assemble.getJob(parentId(id));
+        // Tasks not taken yet go at once; a chunk printing now ends by itself (its job is gone when it
+        // commits, and its worker finds the job cancelled before taking the next).
+        await parent?.removeUnprocessedChildren();
+        await parent?.remove({ removeChildren: true }).catch(() => undefined);
+      } catch (err) {
+        o.log.error({ job: id, err: (err as Error).message }, 'job not cancelled: redis');
+        throw unavailable();
+      }
+    },
+
+    async readiness() {
+      const up = await redisUp();
+      return { ready: up, facts: { redis: up } };
+    },
+
+    async collect() {
+      const up = await redisUp();
+      gauges.up.set(up ? 1 : 0);
+      if (!up) return;
+      const now = Date.now();
+      const [counts, jobs, alive, stats] = await Promise.all([
+        chunks.getJobCounts('wait', 'prioritized', 'active', 'delayed', 'failed'),
+        assemble.getJobCounts('waiting-children', 'wait', 'prioritized', 'active'),
+        redis.zrangebyscore(WORKERS_KEY, now, '+inf'),
+        redis.hget(STATS_KEY, 'stalls'),
+      ]);
+      const tabs = alive.length ? await redis.hmget(`${WORKERS_KEY}:tabs`, ...alive) : [];
+      const c = (k: string, from = counts) => from[k] ?? 0;
+      gauges.chunks.set({ state: 'waiting' }, c('wait') + c('prioritized'));
+      gauges.chunks.set({ state: 'active' }, c('active'));
+      gauges.chunks.set({ state: 'delayed' }, c('delayed'));
+      gauges.chunks.set({ state: 'failed' }, c('failed'));
+      gauges.inFlight.set(c('active'));
+      gauges.workers.set(alive.length);
+      gauges.tabs.set(tabs.reduce((sum, t) => sum + Number(t ?? 0), 0));
+      gauges.stalls.set(Number(stats ?? 0));
+      o.metrics.jobsWaiting.set(c('waiting-children', jobs) + c('wait', jobs) + c('prioritized', jobs) + c('active', jobs));
+    },
+
+    async stop() {
+      await Promise.allSettled([flows.close(), chunks.close(), assemble.close()]);
+      redis.disconnect();
+    },
+  };
+}

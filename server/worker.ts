@@ -1,0 +1,86 @@
+import type { Logger } from 'pino';
+import { Engine, loadLayouts, loadEngineInsurers, type EngineOptions } from '../engine/index.ts';
+import type { ServiceLimits } from './config.ts';
+import { DiskSpace } from './jobs/disk-space.ts';
+import { JobStore } from './jobs/job-store.ts';
+import { Webhooks, type WebhookConfig } from './jobs/webhooks.ts';
+import { createMetrics } from './metrics.ts';
+
+/** How a `worker` process runs. */
+export interface WorkerProcessOptions {
+  /** The cluster's Redis (SHIKAKU_REDIS_URL). */
+  redisUrl: string;
+  /** The data folder every instance of the cluster shares (SHIKAKU_DATA_DIR). */
+  dataDir: string;
+  /** Chunks printed at once: the engine's tabs. */
+  tabs: number;
+  leaseMs: number;
+  shutdownGraceMs: number;
+  retentionMs: number;
+  limits: ServiceLimits;
+  webhooks: WebhookConfig;
+  pressIcc?: string | undefined;
+  engine: Partial<EngineOptions>;
+  log: Logger;
+}
+
+/** A running worker. */
+export interface RunningWorker {
+  id: string;
+  /** Graceful stop: finishes its chunks within the grace period, puts the rest back in the queue, closes. */
+  close: () => Promise<void>;
+}
+
+/**
+ * Starts a `worker`: an engine of `tabs` tabs and the BullMQ workers that print the cluster's chunks and
+ * assemble its jobs, on the shared data folder. It takes tasks only once its browser is up.
+ */
+export async function startWorker(o: WorkerProcessOptions): Promise<RunningWorker> {
+  const { log } = o;
+  const store = new JobStore(o.dataDir, { shared: true });
+  const disk = new DiskSpace(o.dataDir, o.limits.minFreeBytes);
+  disk.start();
+  const metrics = createMetrics();
+  const layouts = loadLayouts(o.engine.layoutsDir);
+  const insurers = o.engine.insurers ?? (await loadEngineInsurers(layouts, o.engine.insurersDir));
+  let engine: Engine | undefined;
+  try {
+    engine = await Engine.start({ ...o.engine, tabs: o.tabs, counterTabs: 0, insurers });
+    engine.events.on('restart', (reason: string) => log.warn({ reason }, 'browser restarted'));
+    log.info({ pid: engine.browserPid(), chromium: await engine.browserVersion() }, 'engine ready');
+    const webhooks = new Webhooks(o.webhooks, store, log);
+    // Loaded only here: `npm start` without Redis never loads BullMQ.
+    const { startJobWorkers } = await import('./jobs/redis/workers.ts');
+    const workers = await startJobWorkers({
+      url: o.redisUrl,
+      store,
+      engine,
+      layouts,
+      disk,
+      metrics,
+      log,
+      tabs: o.tabs,
+      leaseMs: o.leaseMs,
+      problemsShown: o.limits.problems,
+      pressIcc: o.pressIcc,
+      retentionMs: o.retentionMs,
+      webhooks,
+    });
+    const running = engine;
+    let closing: Promise<void> | undefined;
+    return {
+      id: workers.id,
+      close: () =>
+        (closing ??= (async () => {
+          await workers.close(o.shutdownGraceMs);
+          await webhooks.stop();
+          await running.close();
+          disk.stop();
+        })()),
+    };
+  } catch (err) {
+    await engine?.close();
+    disk.stop();
+    throw err;
+  }
+}
