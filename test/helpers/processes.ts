@@ -97,27 +97,8 @@ export interface ServiceProcessOptions {
  * ready. Its JSON log lines are collected in `log`.
  */
 export async function startServiceProcess(o: ServiceProcessOptions): Promise<ServiceProcess> {
-  const env: NodeJS.ProcessEnv = { ...process.env, SHIKAKU_DATA_DIR: o.dataDir };
-  delete env.SHIKAKU_API_KEYS;
-  Object.assign(env, o.env);
-  const child = spawn(process.execPath, ['bin/shikaku-print.js', 'serve', '--port', '0', '--host', '127.0.0.1'], {
-    cwd: root,
-    env,
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  const log: Record<string, unknown>[] = [];
-  const stderr: string[] = [];
-  const port = await new Promise<number>((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`the service exited (${code}) before listening: ${stderr.join('\n')}`)));
-    createInterface({ input: child.stderr }).on('line', (line) => {
-      stderr.push(line);
-      // Chromium's own complaints share the stream: only JSON lines are the service's log.
-      if (!line.startsWith('{')) return;
-      const entry = JSON.parse(line) as { msg?: string; port?: number };
-      log.push(entry);
-      if (entry.msg === 'listening' && entry.port) resolve(entry.port);
-    });
-  });
+  const { child, log, stderr, first } = spawnLogged(['serve', '--port', '0', '--host', '127.0.0.1'], o);
+  const port = ((await first((e) => e.msg === 'listening' && typeof e.port === 'number')) as { port: number }).port;
   const base = `http://127.0.0.1:${port}`;
   for (
     let i = 0;
@@ -132,6 +113,42 @@ export async function startServiceProcess(o: ServiceProcessOptions): Promise<Ser
     await sleep(200);
   }
   return { child, pid: child.pid!, base, log, stderr };
+}
+
+/** Starts `shikaku-print worker` (scale-out) with `--tabs tabs` and waits for its `worker ready` line. */
+export async function startWorkerProcess(o: ServiceProcessOptions & { tabs: number }): Promise<ServiceProcess> {
+  const { child, log, stderr, first } = spawnLogged(['worker', '--tabs', String(o.tabs)], o);
+  await first((e) => e.msg === 'worker ready');
+  return { child, pid: child.pid!, base: '', log, stderr };
+}
+
+/** Runs the CLI with `args` on `o`'s folder and environment, collecting its JSON log lines as they come. */
+function spawnLogged(args: string[], o: ServiceProcessOptions) {
+  const env: NodeJS.ProcessEnv = { ...process.env, SHIKAKU_DATA_DIR: o.dataDir };
+  delete env.SHIKAKU_API_KEYS;
+  Object.assign(env, o.env);
+  const child = spawn(process.execPath, ['bin/shikaku-print.js', ...args], { cwd: root, env, stdio: ['ignore', 'ignore', 'pipe'] });
+  const log: Record<string, unknown>[] = [];
+  const stderr: string[] = [];
+  const waiting: { match: (e: Record<string, unknown>) => boolean; resolve: (e: Record<string, unknown>) => void }[] = [];
+  createInterface({ input: child.stderr }).on('line', (line) => {
+    stderr.push(line);
+    // Chromium's own complaints share the stream: only JSON lines are the process's log.
+    if (!line.startsWith('{')) return;
+    const entry = JSON.parse(line) as Record<string, unknown>;
+    log.push(entry);
+    for (const w of waiting.filter((x) => x.match(entry))) {
+      waiting.splice(waiting.indexOf(w), 1);
+      w.resolve(entry);
+    }
+  });
+  /** The first log line that `match`es; rejects if the process exits before it. */
+  const first = (match: (e: Record<string, unknown>) => boolean) =>
+    new Promise<Record<string, unknown>>((resolve, reject) => {
+      child.once('exit', (code) => reject(new Error(`${args[0]} exited (${code}) first: ${stderr.slice(-20).join('\n')}`)));
+      waiting.push({ match, resolve });
+    });
+  return { child, log, stderr, first };
 }
 
 /** Stops the service as an operator would (SIGTERM) and answers its exit code once it has exited. */

@@ -1,0 +1,152 @@
+// Scale-out (issue 16): a Redis of our own, an API instance and workers as operators start them, all on
+// loopback. A worker SIGKILLed while it holds a chunk loses it to another after its lease, and the job
+// still prints every record exactly once, in input order.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { startRedis, type RedisProcess } from '../cli/redis-server.ts';
+import { AUTH, JSON_AUTH, kokuhoRecords, waitForJob } from './helpers/service.ts';
+import {
+  killAll,
+  killHard,
+  sleep,
+  startServiceProcess,
+  startWorkerProcess,
+  startedBy,
+  stopServiceProcess,
+  survivorsAfter,
+  type ServiceProcess,
+} from './helpers/processes.ts';
+
+/** The lease the tests run with: takeover within lease + half of it. */
+const LEASE_S = 10;
+
+/** The first log line of `processes` that `match`es, and whose it is; polls until `ms`. */
+async function firstLog(
+  processes: ServiceProcess[],
+  match: (e: Record<string, unknown>) => boolean,
+  ms: number,
+): Promise<{ process: ServiceProcess; entry: Record<string, unknown> }> {
+  const until = Date.now() + ms;
+  for (;;) {
+    for (const p of processes) {
+      const entry = p.log.find(match);
+      if (entry) return { process: p, entry };
+    }
+    if (Date.now() > until) throw new Error('no such log line');
+    await sleep(20);
+  }
+}
+
+/** A cluster on loopback: Redis, one API instance, workers; everything stopped and removed by `close`. */
+async function startCluster(workers: number[]) {
+  const redis: RedisProcess = await startRedis();
+  const dataDir = mkdtempSync(join(tmpdir(), 'shikaku-cluster-'));
+  const env = {
+    SHIKAKU_REDIS_URL: redis.url,
+    SHIKAKU_API_KEYS: 'test:test-key',
+    SHIKAKU_CHUNK_LEASE_S: String(LEASE_S),
+    SHIKAKU_SHUTDOWN_GRACE_S: '2',
+  };
+  const started: ServiceProcess[] = [];
+  const close = async () => {
+    await Promise.all(started.map((p) => stopServiceProcess(p)));
+    killAll(started.flatMap((p) => startedBy(p.pid)));
+    await redis.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  };
+  try {
+    const api = await startServiceProcess({ dataDir, env });
+    started.push(api);
+    const ws = await Promise.all(workers.map((tabs) => startWorkerProcess({ dataDir, env, tabs })));
+    started.push(...ws);
+    return { redis, dataDir, env, api, workers: ws, close };
+  } catch (err) {
+    await close();
+    throw err;
+  }
+}
+
+/** Posts `n` kokuho-card records as a job; answers its id. */
+async function postJob(base: string, n: number): Promise<string> {
+  const res = await fetch(`${base}/v1/jobs?layout=kokuho-card`, {
+    method: 'POST',
+    headers: JSON_AUTH,
+    body: JSON.stringify(kokuhoRecords(n)),
+  });
+  expect(res.status).toBe(202);
+  return ((await res.json()) as { id: string }).id;
+}
+
+/** The 番号 printed on each page of a PDF (undefined on a page without one: a back). */
+function numbersOnPages(pdf: string): (string | undefined)[] {
+  const text = execFileSync('pdftotext', ['-layout', pdf, '-'], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+  return text
+    .split('\f')
+    .slice(0, -1)
+    .map((page) => /番\s*号\s+(\d{7})/.exec(page)?.[1]);
+}
+
+/** Checks a finished job's result and manifest: every record once, in input order, fronts and backs. */
+async function expectEveryRecordOnceInOrder(base: string, id: string, n: number): Promise<void> {
+  const res = await fetch(`${base}/v1/jobs/${id}/result`, { headers: AUTH });
+  expect(res.status).toBe(200);
+  const pdf = join(mkdtempSync(join(tmpdir(), 'shikaku-cluster-result-')), 'result.pdf');
+  writeFileSync(pdf, Buffer.from(await res.arrayBuffer()));
+  const numbers = numbersOnPages(pdf);
+  rmSync(pdf, { force: true });
+  expect(numbers.length).toBe(2 * n);
+  const wrong = numbers.flatMap((got, p) => {
+    const want = p % 2 === 0 ? String(p / 2 + 1).padStart(7, '0') : undefined;
+    return got === want ? [] : [{ page: p + 1, want, got }];
+  });
+  expect(wrong).toEqual([]);
+  const manifest = (await (await fetch(`${base}/v1/jobs/${id}/manifest`, { headers: AUTH })).json()) as {
+    records: { record: number; key: string; pages: number[] }[];
+  };
+  expect(manifest.records.length).toBe(n);
+  expect(manifest.records.filter((r, i) => r.record !== i + 1 || r.pages[0] !== 2 * i + 1 || r.pages[1] !== 2 * i + 2)).toEqual([]);
+  expect(new Set(manifest.records.map((r) => r.key)).size).toBe(n);
+}
+
+describe('scale-out on BullMQ and Redis', () => {
+  it('a worker SIGKILLed holding a chunk loses it to another after its lease; 2,000 records print once each, in order', async () => {
+    const cluster = await startCluster([1, 1]);
+    try {
+      const { api, workers } = cluster;
+      const id = await postJob(api.base, 2000);
+      const { process: victim, entry } = await firstLog(workers, (e) => e.msg === 'chunk started' && e.job === id, 60_000);
+      const chromium = startedBy(victim.pid);
+      expect(chromium.length).toBeGreaterThan(0);
+      await killHard(victim);
+      const killedAt = Date.now();
+      const survivor = workers.find((w) => w !== victim) as ServiceProcess;
+      const job = await waitForJob(api.base, id, 240_000);
+      expect(job.state).toBe('done');
+      expect(job.progress).toEqual({ done: 2000, total: 2000, rejected: 0 });
+      await expectEveryRecordOnceInOrder(api.base, id, 2000);
+      // The victim's chunk came back through the stall check, after its lease and within lease + interval.
+      const takeover = survivor.log.find((e) => e.msg === 'chunk started' && e.job === id && e.chunk === entry.chunk);
+      expect(takeover).toMatchObject({ stalls: 1 });
+      const after = Date.parse(takeover?.time as string) - killedAt;
+      expect(after).toBeGreaterThan((LEASE_S - 1.5) * 1000);
+      expect(after).toBeLessThan(LEASE_S * 2.5 * 1000);
+      expect(await survivorsAfter(chromium, 5000)).toEqual([]);
+      // Its work files are gone, and no file of the dead worker's half-printed chunk was left.
+      expect(readdirSync(join(cluster.dataDir, 'jobs', id)).sort()).toEqual(['job.json', 'manifest.json', 'result.pdf']);
+      // The API sees one worker alive once the dead one's heartbeat has run out.
+      const until = Date.now() + 25_000;
+      let alive = '';
+      while (Date.now() < until && alive !== '1') {
+        const metrics = await (await fetch(`${api.base}/metrics`)).text();
+        alive = /^shikaku_workers_alive (\d+)$/m.exec(metrics)?.[1] ?? '';
+        if (alive !== '1') await sleep(500);
+      }
+      expect(alive).toBe('1');
+    } finally {
+      await cluster.close();
+    }
+  });
+});
