@@ -53,6 +53,13 @@ export async function benchCommand(values: Record<string, unknown>): Promise<num
     return benchHttp(layout, seconds, intOption(values, 'clients', 1, 256), json);
   }
   if (values.diff === true) return benchDiff(layout, records, json);
+  if (values.scaleOut === true)
+    return (await import('./bench-scale-out.ts')).benchScaleOut(
+      layout,
+      intOption(values, 'records', 1, 1_000_000) ?? 10_000,
+      intOption(values, 'repeat', 1, 10) ?? 1,
+      json,
+    );
   if (values.intake === true) return benchIntake(layout, intOption(values, 'mb', 1, 4096) ?? 250);
   if (typeof values.impose === 'string')
     return benchOutput(layout, records, { ...OFFICE_OUTPUT, impose: parseSheet(values.impose) }, { tabs, chunkSize });

@@ -86,7 +86,7 @@ export const COMMANDS: CommandSpec[] = [
     usage: '[options]',
     options: () => [
       opt('--layout <id>', 'the layout whose samples are renumbered into records').default('kokuho-card'),
-      opt('--records <n>', 'how many records').default('1000', '1000'),
+      opt('--records <n>', 'how many records (default: 1000; 10000 with --scale-out)'),
       opt('--format <format>', 'what the engine run makes').choices(['pdf', 'png']).default('pdf'),
       opt('--tabs <n>', "Chromium tabs printing at once (default: the engine's)"),
       opt('--chunk <n>', "records printed per tab at a time (default: the engine's)"),
@@ -103,6 +103,8 @@ export const COMMANDS: CommandSpec[] = [
       opt('--impose <sheet>', 'time trim pages against imposed sheets (a4, a3, sra3 or WxH)'),
       opt('--split <mode>', 'time trim pages against split files: record (a PDF per record) or N records a file'),
       opt('--diff', 'time `diff` of a run against the same run with three records changed'),
+      opt('--scale-out', 'time one job embedded, on 1 worker × 2 tabs and on 2 workers × 1 tab (Redis of its own)'),
+      opt('--repeat <n>', 'with --scale-out: runs of each variant, the best counts (default: 1)'),
     ],
     run: async (v) => (await import('./bench-command.ts')).benchCommand(v),
   },
