@@ -53,7 +53,7 @@ export async function benchCommand(values: Record<string, unknown>): Promise<num
     return benchHttp(layout, seconds, intOption(values, 'clients', 1, 256), json);
   }
   if (values.diff === true) return benchDiff(layout, records, json);
-  if (values.scaleOut === true)
+  if (values['scale-out'] === true)
     return (await import('./bench-scale-out.ts')).benchScaleOut(
       layout,
       intOption(values, 'records', 1, 1_000_000) ?? 10_000,

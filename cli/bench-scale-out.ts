@@ -85,7 +85,7 @@ async function redisCalls(url: string): Promise<{ all: number; scripts: number }
 }
 
 /** Posts a job and waits until it is done; answers its seconds and its folder's peak and final sizes. */
-async function runJob(base: string, dataDir: string, layout: Layout, body: string, records: number) {
+async function runJob(base: string, dataDir: string, layout: Layout, body: string) {
   const started = performance.now();
   const res = await fetch(`${base}/v1/jobs?layout=${layout.id}`, {
     method: 'POST',
@@ -167,9 +167,9 @@ export async function benchScaleOut(layout: Layout, records: number, repeat: num
     for (const variant of variants) {
       const v = await startVariant(variant);
       try {
-        await runJob(v.base, v.dataDir, layout, warm, 200);
+        await runJob(v.base, v.dataDir, layout, warm);
         const before = v.redis ? await redisCalls(v.redis.url) : undefined;
-        const run = await runJob(v.base, v.dataDir, layout, body, records);
+        const run = await runJob(v.base, v.dataDir, layout, body);
         if (v.redis && before) {
           const after = await redisCalls(v.redis.url);
           redisPerChunk = { all: (after.all - before.all) / chunks, scripts: (after.scripts - before.scripts) / chunks };

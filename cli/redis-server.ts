@@ -13,6 +13,8 @@ export interface RedisProcess {
   dir: string;
   /** SIGTERM: Redis writes its append-only file out and exits. */
   stop(): Promise<void>;
+  /** Starts it again after stop(), on the same port and folder: it reads its append-only file back. */
+  start(): Promise<void>;
   /** Stops it and starts it again on the same port and folder (a restart mid-job). */
   restart(): Promise<void>;
   /** Stops it and removes its folder. */
@@ -38,7 +40,7 @@ function freePort(): Promise<number> {
  */
 export async function startRedis(): Promise<RedisProcess> {
   if (spawnSync('redis-server', ['--version']).error)
-    throw new Error("redis-server is not installed: run `bash scripts/setup.sh` (it installs Debian's redis-server)");
+    throw new Error("redis-server is not installed: run `bash scripts/setup.sh --test` (it installs Debian's redis-server)");
   const dir = mkdtempSync(join(tmpdir(), 'shikaku-redis-'));
   let port = await freePort();
   let child: ChildProcess | undefined;
@@ -81,6 +83,7 @@ export async function startRedis(): Promise<RedisProcess> {
     port,
     dir,
     stop,
+    start: spawnRedis,
     async restart() {
       await stop();
       await spawnRedis();

@@ -6,7 +6,9 @@
 #     qpdf, zbar-tools and unzip (the tests check every PDF's structure, decode the notices' QR codes and
 #     read split output's ZIPs with Info-ZIP),
 #     ghostscript and icc-profiles-free (the press output: CMYK through an ICC profile, and its checks),
-#     and the pinned font packages of fonts/fonts.json.
+#     and the pinned font packages of fonts/fonts.json; with --test (npm test) also redis-server, whose
+#     redis-server binary the scale-out tests and `bench --scale-out` start on a loopback port of their own
+#     (`npm start` needs no Redis: the embedded queue is the default).
 #   - npm packages from package-lock.json, when node_modules is missing or older than the lock file.
 #   - the pinned fonts' SHA-256 checksums.
 set -euo pipefail
@@ -16,6 +18,7 @@ say() { printf 'setup: %s\n' "$*" >&2; }
 
 # ---- Debian packages -------------------------------------------------------------------------------
 packages=(poppler-utils mupdf-tools qpdf zbar-tools unzip ghostscript icc-profiles-free fonts-morisawa-bizud-mincho fonts-morisawa-bizud-gothic fonts-ipamj-mincho)
+if [ "${1:-}" = "--test" ]; then packages+=(redis-server); fi
 if [ -n "${CHROME_PATH:-}" ]; then
   [ -x "$CHROME_PATH" ] || { say "CHROME_PATH=$CHROME_PATH is not an executable file"; exit 1; }
 else

@@ -141,7 +141,7 @@ export async function startServer(options: Partial<ServeOptions> & Pick<ServeOpt
           retentionMs: opts.retentionMs,
         });
     const queue = new RenderQueue(opts.engine.tabs ?? 2, opts.maxWaiting, opts.renderTimeoutMs);
-    const idempotency = new IdempotencyKeys(opts.dataDir);
+    const idempotency = new IdempotencyKeys(opts.dataDir, (name, fn) => jobQueue.exclusive(name, fn));
     // Retention: finished jobs older than the period are deleted, at start and then every tenth of the
     // period (at most every 10 minutes), and with them the idempotency keys that named them.
     const sweep = () => {

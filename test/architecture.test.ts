@@ -53,6 +53,25 @@ describe('architecture', () => {
     expect(wrong).toEqual([]);
   });
 
+  it('loads BullMQ and Redis only in Redis mode: imported under server/jobs/redis/ (and by the scale-out bench), reached by import()', () => {
+    const all = Object.keys(allowed).flatMap(sources);
+    const redisModules = new Set(['server/jobs/redis', 'cli/bench-scale-out.ts']);
+    const inRedis = (f: string) => [...redisModules].some((m) => f === m || f.startsWith(`${m}/`));
+    const wrong = [
+      ...all
+        .filter((f) => !inRedis(f) && /from '(bullmq|ioredis)'/.test(readFileSync(join(root, f), 'utf8')))
+        .map((f) => `${f} imports bullmq/ioredis`),
+      ...all.flatMap((f) =>
+        inRedis(f)
+          ? []
+          : imports(f)
+              .filter((i) => inRedis(i) || inRedis(`${i}.ts`))
+              .map((i) => `${f} → ${i} (statically)`),
+      ),
+    ];
+    expect(wrong).toEqual([]);
+  });
+
   it.each(['qa', 'server', 'studio', 'cli'])('%s/ reaches the engine only through engine/index.ts', (folder) => {
     const wrong = sources(folder).flatMap((f) =>
       imports(f)

@@ -41,7 +41,7 @@ async function firstLog(
 }
 
 /** A cluster on loopback: Redis, one API instance, workers; everything stopped and removed by `close`. */
-async function startCluster(workers: number[]) {
+async function startCluster(workers: number[], more: NodeJS.ProcessEnv = {}) {
   const redis: RedisProcess = await startRedis();
   const dataDir = mkdtempSync(join(tmpdir(), 'shikaku-cluster-'));
   const env = {
@@ -49,6 +49,7 @@ async function startCluster(workers: number[]) {
     SHIKAKU_API_KEYS: 'test:test-key',
     SHIKAKU_CHUNK_LEASE_S: String(LEASE_S),
     SHIKAKU_SHUTDOWN_GRACE_S: '2',
+    ...more,
   };
   const started: ServiceProcess[] = [];
   const close = async () => {
@@ -145,6 +146,63 @@ describe('scale-out on BullMQ and Redis', () => {
         if (alive !== '1') await sleep(500);
       }
       expect(alive).toBe('1');
+    } finally {
+      await cluster.close();
+    }
+  });
+
+  it('a stopped worker puts its chunk back at once; with Redis down the API says so and takes nothing, and the job goes on after; a small job passes a big one', async () => {
+    const cluster = await startCluster([1, 1], { SHIKAKU_SHUTDOWN_GRACE_S: '0' });
+    try {
+      const { api, workers, redis, dataDir } = cluster;
+      const big = await postJob(api.base, 1500);
+      // A graceful stop past its grace period: the chunk in hand goes back to the queue, not to a stall.
+      const { process: leaving, entry } = await firstLog(workers, (e) => e.msg === 'chunk started' && e.job === big, 60_000);
+      const staying = workers.find((w) => w !== leaving) as ServiceProcess;
+      expect(await stopServiceProcess(leaving)).toBe(0);
+      expect(leaving.log).toContainEqual(expect.objectContaining({ msg: 'chunk returned', job: big, chunk: entry.chunk }));
+      expect(leaving.log.filter((e) => e.msg === 'chunk done' && e.chunk === entry.chunk && e.job === big)).toEqual([]);
+      const back = await firstLog([staying], (e) => e.msg === 'chunk started' && e.job === big && e.chunk === entry.chunk, 90_000);
+      expect(back.entry).toMatchObject({ stalls: 0 });
+
+      // Redis stops mid-job: the API is not ready and refuses new jobs with 503, keeping nothing of them.
+      await redis.stop();
+      const ready = async () => (await fetch(`${api.base}/readyz`)).json() as Promise<{ ready: boolean; redis: boolean }>;
+      for (let i = 0; i < 50 && (await ready()).redis; i++) await sleep(100);
+      expect(await ready()).toMatchObject({ ready: false, redis: false });
+      const refused = await fetch(`${api.base}/v1/jobs?layout=kokuho-card`, {
+        method: 'POST',
+        headers: JSON_AUTH,
+        body: JSON.stringify(kokuhoRecords(10)),
+      });
+      expect(refused.status).toBe(503);
+      expect(refused.headers.get('retry-after')).toBe('5');
+      expect(readdirSync(join(dataDir, 'jobs'))).toEqual([big]);
+      expect(readdirSync(join(dataDir, 'incoming'))).toEqual([]);
+      // Redis comes back from its append-only file with the job in it.
+      await redis.start();
+      for (let i = 0; i < 100 && !(await ready()).ready; i++) await sleep(100);
+      expect(await ready()).toMatchObject({ ready: true, redis: true });
+
+      // A one-chunk job posted behind the big one's many is printed first (a priority by size).
+      const small = await postJob(api.base, 100);
+      expect((await waitForJob(api.base, small, 60_000)).state).toBe('done');
+      const bigNow = (await (await fetch(`${api.base}/v1/jobs/${big}`, { headers: AUTH })).json()) as { state: string };
+      expect(bigNow.state).toBe('running');
+      await expectEveryRecordOnceInOrder(api.base, small, 100);
+
+      // A job deleted while it prints: 204, no chunk of it started after the answer, nothing of it left.
+      const gone = await postJob(api.base, 500);
+      await firstLog([staying], (e) => e.msg === 'chunk done' && e.job === gone, 60_000);
+      expect((await fetch(`${api.base}/v1/jobs/${gone}`, { method: 'DELETE', headers: AUTH })).status).toBe(204);
+      const answered = staying.log.length;
+      expect((await fetch(`${api.base}/v1/jobs/${gone}`, { headers: AUTH })).status).toBe(404);
+
+      const job = await waitForJob(api.base, big, 240_000);
+      expect(job).toMatchObject({ state: 'done', progress: { done: 1500, total: 1500, rejected: 0 } });
+      expect(staying.log.slice(answered).filter((e) => e.msg === 'chunk started' && e.job === gone)).toEqual([]);
+      expect(readdirSync(join(dataDir, 'jobs')).sort()).toEqual([big, small].sort());
+      await expectEveryRecordOnceInOrder(api.base, big, 1500);
     } finally {
       await cluster.close();
     }

@@ -22,7 +22,15 @@ export class IdempotencyKeys {
   /** Keys being taken: a second request with the same key waits for the first to be answered. */
   private readonly busy = new Map<string, Promise<void>>();
 
-  constructor(dataDir: string) {
+  /**
+   * `exclusive`: runs a function with a lock of that name held across every service sharing the folder
+   * (scale-out: a Redis lock), so two instances given the same key at once make one job. Alone on its
+   * folder the in-process order is enough.
+   */
+  constructor(
+    dataDir: string,
+    private readonly exclusive: <T>(name: string, fn: () => Promise<T>) => Promise<T> = (_name, fn) => fn(),
+  ) {
     this.dir = join(dataDir, 'idempotency');
     mkdirPrivate(this.dir);
   }
@@ -33,12 +41,12 @@ export class IdempotencyKeys {
 
   /** Runs `fn` with the key held, one request at a time per (owner, key). */
   async hold<T>(owner: string, key: string, fn: () => Promise<T>): Promise<T> {
-    const id = this.file(owner, key);
+    const id = createHash('sha256').update(`${owner}\0${key}`).digest('hex');
     for (let wait = this.busy.get(id); wait; wait = this.busy.get(id)) await wait;
     let release = () => undefined as void;
     this.busy.set(id, new Promise<void>((r) => (release = r)));
     try {
-      return await fn();
+      return await this.exclusive(id, fn);
     } finally {
       this.busy.delete(id);
       release();

@@ -18,6 +18,8 @@ export interface JobQueue {
   readiness(): Promise<{ ready: boolean; facts: Record<string, unknown> }>;
   /** Brings the queue's gauges up to date before /metrics is read. */
   collect(): Promise<void>;
+  /** Runs `fn` with the lock `name` held by this instance alone among all that share the data folder. */
+  exclusive<T>(name: string, fn: () => Promise<T>): Promise<T>;
   /** Stops taking work, lets what runs finish within `graceMs`, and lets go of what it holds. */
   stop(graceMs: number): Promise<void>;
 }
@@ -31,6 +33,7 @@ export function embeddedQueue(runner: JobRunner): JobQueue {
     cancel: (id) => runner.cancel(id),
     readiness: () => Promise.resolve({ ready: true, facts: {} }),
     collect: () => Promise.resolve(),
+    exclusive: (_name, fn) => fn(), // alone on its folder (the data-folder lock): nobody else to exclude
     stop: (graceMs) => runner.stop(graceMs),
   };
 }

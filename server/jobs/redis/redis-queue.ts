@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { FlowProducer, Queue } from 'bullmq';
 import { Gauge } from 'prom-client';
 import type { Logger } from 'pino';
@@ -19,6 +20,11 @@ import {
   priorityOf,
   type ChunkTask,
 } from './connection.ts';
+
+/** The longest an instance holds a lock (an Idempotency-Key while its body is taken in). */
+const LOCK_MS = 10 * 60_000;
+/** Lets a lock go only if this holder still holds it. */
+const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
 
 /** Tries of a chunk before its job fails (a Chromium crash is already retried inside one try). */
 const CHUNK_ATTEMPTS = 2;
@@ -186,6 +192,27 @@ export function redisQueue(o: RedisQueueOptions): JobQueue {
       gauges.tabs.set(tabs.reduce((sum, t) => sum + Number(t ?? 0), 0));
       gauges.stalls.set(Number(stats ?? 0));
       o.metrics.jobsWaiting.set(c('waiting-children', jobs) + c('wait', jobs) + c('prioritized', jobs) + c('active', jobs));
+    },
+
+    async exclusive(name, fn) {
+      const key = `${PREFIX}:x:lock:${name}`;
+      const token = randomUUID();
+      // Held at most as long as an intake may take; another instance waits, polling, until it is let go.
+      for (;;) {
+        let got: string | null;
+        try {
+          got = await redis.set(key, token, 'PX', LOCK_MS, 'NX');
+        } catch {
+          throw unavailable();
+        }
+        if (got === 'OK') break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      try {
+        return await fn();
+      } finally {
+        await redis.eval(RELEASE, 1, key, token).catch(() => undefined);
+      }
     },
 
     async stop() {
