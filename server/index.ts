@@ -12,7 +12,7 @@ import { RenderQueue } from './render-queue.ts';
 import { JobStore } from './jobs/job-store.ts';
 import { JobRunner } from './jobs/job-runner.ts';
 import { DiskSpace } from './jobs/disk-space.ts';
-import { lockDataFolder } from './jobs/data-lock.ts';
+import { lockDataFolder, markClusterFolder } from './jobs/data-lock.ts';
 import { embeddedQueue } from './jobs/job-queue.ts';
 
 /** A body in incoming/ untouched this long was left by an instance that died taking it in. */
@@ -95,6 +95,7 @@ export async function startServer(options: Partial<ServeOptions> & Pick<ServeOpt
   const redisUrl = opts.redisUrl;
   // A cluster's instances share the folder: none may lock it or repair it as if it were alone.
   const jobs = new JobStore(opts.dataDir, { shared: redisUrl !== undefined });
+  if (redisUrl !== undefined) markClusterFolder(opts.dataDir);
   const unlock = redisUrl === undefined ? lockDataFolder(opts.dataDir) : () => undefined;
   let server: Server | undefined;
   try {
@@ -153,6 +154,7 @@ export async function startServer(options: Partial<ServeOptions> & Pick<ServeOpt
       if (expired.length) idempotency.sweep((id) => jobs.get(id) !== undefined);
       // Bodies left half-taken by an instance that died (alone on its folder, the start drops them).
       if (redisUrl !== undefined) jobs.sweepIncoming(INCOMING_STALE_MS);
+      void jobQueue.upkeep().catch((err: Error) => log.warn({ err: err.message }, 'upkeep of the job queue'));
     };
     sweep();
     const sweeper = setInterval(sweep, Math.max(250, Math.min(opts.retentionMs / 10, 600_000)));
@@ -228,8 +230,11 @@ export async function startServer(options: Partial<ServeOptions> & Pick<ServeOpt
       const cut = setTimeout(() => listening.closeAllConnections(), opts.shutdownGraceMs);
       clearInterval(sweeper);
       // Webhook attempts under way end (and save) before the folder is let go, as printing chunks do.
-      await Promise.all([webhooks.stop(), jobQueue.stop(opts.shutdownGraceMs)]);
+      // The embedded runner stops beside the requests; a cluster's queue only after them, since requests
+      // still being answered need Redis.
+      await Promise.all([webhooks.stop(), runner ? jobQueue.stop(opts.shutdownGraceMs) : closed]);
       await closed;
+      if (!runner) await jobQueue.stop(opts.shutdownGraceMs);
       clearTimeout(cut);
       disk.stop();
       await (await starting)?.close();

@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { Engine, loadLayouts, loadEngineInsurers, type EngineOptions } from '../engine/index.ts';
 import type { ServiceLimits } from './config.ts';
+import { markClusterFolder } from './jobs/data-lock.ts';
 import { DiskSpace } from './jobs/disk-space.ts';
 import { JobStore } from './jobs/job-store.ts';
 import { Webhooks, type WebhookConfig } from './jobs/webhooks.ts';
@@ -38,6 +39,7 @@ export interface RunningWorker {
 export async function startWorker(o: WorkerProcessOptions): Promise<RunningWorker> {
   const { log } = o;
   const store = new JobStore(o.dataDir, { shared: true });
+  markClusterFolder(o.dataDir);
   const disk = new DiskSpace(o.dataDir, o.limits.minFreeBytes);
   disk.start();
   const metrics = createMetrics();

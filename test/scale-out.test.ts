@@ -63,7 +63,7 @@ async function startCluster(workers: number[], more: NodeJS.ProcessEnv = {}) {
     started.push(api);
     const ws = await Promise.all(workers.map((tabs) => startWorkerProcess({ dataDir, env, tabs })));
     started.push(...ws);
-    return { redis, dataDir, env, api, workers: ws, close };
+    return { redis, dataDir, env, api, workers: ws, started, close };
   } catch (err) {
     await close();
     throw err;
@@ -151,11 +151,11 @@ describe('scale-out on BullMQ and Redis', () => {
     }
   });
 
-  it('a stopped worker puts its chunk back at once; with Redis down the API says so and takes nothing, and the job goes on after; a small job passes a big one', async () => {
+  it('a stopped worker puts its chunk back at once; with Redis down the API says so and takes nothing, and the job goes on after; a small job passes a big one; a chunk that cannot print fails its job naming it', async () => {
     const cluster = await startCluster([1, 1], { SHIKAKU_SHUTDOWN_GRACE_S: '0' });
     try {
       const { api, workers, redis, dataDir } = cluster;
-      const big = await postJob(api.base, 1500);
+      const big = await postJob(api.base, 1200);
       // A graceful stop past its grace period: the chunk in hand goes back to the queue, not to a stall.
       const { process: leaving, entry } = await firstLog(workers, (e) => e.msg === 'chunk started' && e.job === big, 60_000);
       const staying = workers.find((w) => w !== leaving) as ServiceProcess;
@@ -199,10 +199,25 @@ describe('scale-out on BullMQ and Redis', () => {
       expect((await fetch(`${api.base}/v1/jobs/${gone}`, { headers: AUTH })).status).toBe(404);
 
       const job = await waitForJob(api.base, big, 240_000);
-      expect(job).toMatchObject({ state: 'done', progress: { done: 1500, total: 1500, rejected: 0 } });
+      expect(job).toMatchObject({ state: 'done', progress: { done: 1200, total: 1200, rejected: 0 } });
       expect(staying.log.slice(answered).filter((e) => e.msg === 'chunk started' && e.job === gone)).toEqual([]);
       expect(readdirSync(join(dataDir, 'jobs')).sort()).toEqual([big, small].sort());
-      await expectEveryRecordOnceInOrder(api.base, big, 1500);
+
+      // A chunk that cannot be printed (its input is gone) fails its job once its tries are spent, naming
+      // the chunk; what the other chunks printed is counted.
+      expect(await stopServiceProcess(staying)).toBe(0);
+      const broken = await postJob(api.base, 300);
+      rmSync(join(dataDir, 'jobs', broken, 'input', '000001.json'));
+      const last = await startWorkerProcess({ dataDir, env: cluster.env, tabs: 1 });
+      cluster.started.push(last);
+      const failed = (await waitForJob(api.base, broken, 60_000)) as { state: string; error?: string; progress: unknown };
+      expect(failed).toMatchObject({
+        state: 'failed',
+        error: 'chunk 2 could not be printed: internal error',
+        progress: { done: 200, total: 300 },
+      });
+      expect(last.log.filter((e) => e.msg === 'chunk failed' && e.job === broken && e.chunk === 1).length).toBe(2);
+      await expectEveryRecordOnceInOrder(api.base, big, 1200);
     } finally {
       await cluster.close();
     }

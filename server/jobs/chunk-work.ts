@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import {
   PrintError,
+  throwIfCancelled,
   outputTarget,
   parseOutputOptions,
   toPress,
@@ -113,7 +114,7 @@ export async function assembleJob(
   store: JobStore,
   job: Job,
   layout: Layout,
-  o: { problemsShown: number; pressIcc?: string | undefined },
+  o: { problemsShown: number; pressIcc?: string | undefined; signal?: AbortSignal | undefined },
 ): Promise<void> {
   const output = parseOutputOptions(job.output ?? {});
   const metas = Array.from({ length: job.chunks }, (_, n) => store.chunkMeta(job.id, n));
@@ -135,8 +136,10 @@ export async function assembleJob(
     for (let n = 0; n < job.chunks; n++) {
       const meta = metas[n] as ChunkMeta;
       if (meta.printed.length === 0) continue;
+      throwIfCancelled(o.signal);
+      // The PDF the meta read above names: never another print's, committed since (a chunk taken over).
       await target.add(
-        readFileSync(store.chunkPdfPath(job.id, n)),
+        readFileSync(store.chunkPdfPath(job.id, n, meta)),
         meta.printed.map((index) => position.get(index) as number),
       );
     }

@@ -1,4 +1,4 @@
-import { linkSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, linkSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { PrintError } from '../../engine/index.ts';
@@ -47,6 +47,36 @@ function alive(h: Holder): boolean {
 
 const sleepSync = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 
+/** The mark of a data folder shared by a cluster on Redis: an embedded service never runs on it. */
+const CLUSTER_MARK = 'cluster.json';
+
+/**
+ * Marks the data folder as a cluster's (scale-out), after checking that no embedded service holds it: a
+ * service alone on a folder resumes and deletes what it finds there, and would print a cluster's jobs
+ * beside its workers. The instances of a cluster share the folder and lock nothing.
+ */
+export function markClusterFolder(dataDir: string): void {
+  const path = join(dataDir, 'service.lock');
+  let holder: Holder | undefined;
+  try {
+    holder = JSON.parse(readFileSync(path, 'utf8')) as Holder;
+  } catch {
+    holder = undefined;
+  }
+  if (holder && alive(holder))
+    throw locked(
+      `the data folder ${dataDir} is in use by a shikaku-print service without Redis (process ${holder.pid} on ${holder.host}): stop it, or give the cluster its own SHIKAKU_DATA_DIR`,
+    );
+  try {
+    writeFileSync(join(dataDir, CLUSTER_MARK), JSON.stringify({ mode: 'redis', since: new Date().toISOString() }), {
+      mode: 0o600,
+      flag: 'wx',
+    });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+  }
+}
+
 /**
  * Takes the data folder for this process, so no job is ever run by two services at once: creates
  * `service.lock` exclusively, holding this process's id. A lock left by a process of this host that no
@@ -55,6 +85,10 @@ const sleepSync = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuf
  */
 export function lockDataFolder(dataDir: string): () => void {
   const path = join(dataDir, 'service.lock');
+  if (existsSync(join(dataDir, CLUSTER_MARK)))
+    throw locked(
+      `the data folder ${dataDir} is shared by a cluster on Redis (${CLUSTER_MARK}): start serve with its SHIKAKU_REDIS_URL, or give this one its own SHIKAKU_DATA_DIR`,
+    );
   const me: Holder = { pid: process.pid, host: hostname(), start: startTime(process.pid) ?? '', since: new Date().toISOString() };
   let tookOver = false;
   for (let attempt = 0; ; attempt++) {

@@ -18,6 +18,11 @@ export interface JobQueue {
   readiness(): Promise<{ ready: boolean; facts: Record<string, unknown> }>;
   /** Brings the queue's gauges up to date before /metrics is read. */
   collect(): Promise<void>;
+  /**
+   * Upkeep, run at start and then now and then: what a crash left half-done is put right (Redis mode: a
+   * job whose folder was committed but whose tasks never reached Redis is queued again).
+   */
+  upkeep(): Promise<void>;
   /** Runs `fn` with the lock `name` held by this instance alone among all that share the data folder. */
   exclusive<T>(name: string, fn: () => Promise<T>): Promise<T>;
   /** Stops taking work, lets what runs finish within `graceMs`, and lets go of what it holds. */
@@ -33,6 +38,7 @@ export function embeddedQueue(runner: JobRunner): JobQueue {
     cancel: (id) => runner.cancel(id),
     readiness: () => Promise.resolve({ ready: true, facts: {} }),
     collect: () => Promise.resolve(),
+    upkeep: () => Promise.resolve(), // the start's recover() and resumeAtStart() do it
     exclusive: (_name, fn) => fn(), // alone on its folder (the data-folder lock): nobody else to exclude
     stop: (graceMs) => runner.stop(graceMs),
   };

@@ -330,7 +330,8 @@ export class JobStore {
     if (!ID.test(id)) return;
     this.deleted.add(id);
     this.cache?.delete(id);
-    rmSync(this.dir(id), { recursive: true, force: true });
+    // Retried: on a shared folder a worker may still rename a file into it as it goes.
+    rmSync(this.dir(id), { recursive: true, force: true, maxRetries: 5, retryDelay: 100 });
   }
 
   /** The valid records of chunk `n`, with their input positions. */
@@ -413,15 +414,22 @@ export class JobStore {
     return JSON.parse(readFileSync(join(this.dir(id), 'chunks', `${pad(n)}.json`), 'utf8')) as ChunkMeta;
   }
 
-  /** The PDF chunk `n`'s meta names (chunks of an older version: `<n>.pdf`). */
-  chunkPdfPath(id: string, n: number): string {
-    let name = `${pad(n)}.pdf`;
-    try {
-      name = this.chunkMeta(id, n).pdf ?? name;
-    } catch {
-      // no meta yet: the older name, which is then not there either
+  /** The PDF chunk `n`'s meta (read now when not given) names; chunks of an older version: `<n>.pdf`. */
+  chunkPdfPath(id: string, n: number, meta?: ChunkMeta): string {
+    let name = meta?.pdf ?? `${pad(n)}.pdf`;
+    if (!meta) {
+      try {
+        name = this.chunkMeta(id, n).pdf ?? name;
+      } catch {
+        // no meta yet: the older name, which is then not there either
+      }
     }
     return join(this.dir(id), 'chunks', name);
+  }
+
+  /** Whether the job's folder is there (a job.json that cannot be read is not a deleted job). */
+  hasFolder(id: string): boolean {
+    return ID.test(id) && existsSync(this.dir(id));
   }
 
   /** Every problem of the records rejected when the job was taken in. */

@@ -14,6 +14,7 @@ import {
   STATS_KEY,
   WORKERS_KEY,
   childId,
+  chunksKey,
   connect,
   jobKey,
   parentId,
@@ -25,6 +26,12 @@ import {
 const LOCK_MS = 10 * 60_000;
 /** Lets a lock go only if this holder still holds it. */
 const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
+
+/** The longest DELETE waits for a chunk a worker holds: one chunk's print, or a dead worker's lease. */
+const CANCEL_WAIT_MS = 120_000;
+
+/** A committed job with no tasks in Redis this long after it was taken in was never queued (a crash). */
+const LOST_FLOW_MS = 10 * 60_000;
 
 /** Tries of a chunk before its job fails (a Chromium crash is already retried inside one try). */
 const CHUNK_ATTEMPTS = 2;
@@ -154,11 +161,29 @@ export function redisQueue(o: RedisQueueOptions): JobQueue {
       try {
         await redis.hset(jobKey(id), 'cancelled', '1');
         await redis.expire(jobKey(id), keepS);
-        const parent = await assemble.getJob(parentId(id));
-        // Tasks not taken yet go at once; a chunk printing now ends by itself (its job is gone when it
-        // commits, and its worker finds the job cancelled before taking the next).
-        await parent?.removeUnprocessedChildren();
-        await parent?.remove({ removeChildren: true }).catch(() => undefined);
+        // Tasks not taken yet go at once; one in a worker's hands is waited for (a worker finds the job
+        // cancelled before it takes the next), so that nothing of the job is written once this answers.
+        const until = Date.now() + CANCEL_WAIT_MS;
+        for (;;) {
+          const parent = await assemble.getJob(parentId(id));
+          if (!parent) break;
+          await parent.removeUnprocessedChildren();
+          const left = (await parent.getDependenciesCount({ unprocessed: true })).unprocessed ?? 0;
+          const removed =
+            left === 0 &&
+            (await parent.getState()) !== 'active' &&
+            (await parent.remove({ removeChildren: true }).then(
+              () => true,
+              () => false,
+            ));
+          if (removed) break;
+          if (Date.now() > until) {
+            o.log.warn({ job: id }, 'job deleted while a worker still held part of it');
+            break;
+          }
+          await new Promise((r) => setTimeout(r, 200));
+        }
+        await redis.expire(chunksKey(id), keepS);
       } catch (err) {
         o.log.error({ job: id, err: (err as Error).message }, 'job not cancelled: redis');
         throw unavailable();
@@ -194,10 +219,26 @@ export function redisQueue(o: RedisQueueOptions): JobQueue {
       o.metrics.jobsWaiting.set(c('waiting-children', jobs) + c('wait', jobs) + c('prioritized', jobs) + c('active', jobs));
     },
 
+    async upkeep() {
+      if (!(await redisUp())) return;
+      const cutoff = new Date(Date.now() - LOST_FLOW_MS).toISOString();
+      for (const job of o.store.resumable()) {
+        if (job.state !== 'queued' || job.updatedAt > cutoff) continue;
+        // Under a lock, so that two instances never both add it; never over a parent that exists.
+        await this.exclusive(`flow:${job.id}`, async () => {
+          if ((await assemble.getJob(parentId(job.id))) || (await redis.hexists(jobKey(job.id), 'cancelled'))) return;
+          await this.enqueue(job);
+          o.log.warn({ job: job.id }, 'job queued again: its tasks never reached Redis (its instance stopped in between)');
+        });
+      }
+    },
+
     async exclusive(name, fn) {
       const key = `${PREFIX}:x:lock:${name}`;
       const token = randomUUID();
-      // Held at most as long as an intake may take; another instance waits, polling, until it is let go.
+      // Held at most as long as an intake may take; another instance waits, polling, until it is let go,
+      // and gives up after a minute (its client retries, as it would after a 429).
+      const until = Date.now() + 60_000;
       for (;;) {
         let got: string | null;
         try {
@@ -206,6 +247,7 @@ export function redisQueue(o: RedisQueueOptions): JobQueue {
           throw unavailable();
         }
         if (got === 'OK') break;
+        if (Date.now() > until) throw new PrintError('BUSY', 'another request of this Idempotency-Key is being taken in: retry shortly');
         await new Promise((r) => setTimeout(r, 100));
       }
       try {

@@ -67,6 +67,21 @@ export async function startJobWorkers(o: JobWorkersOptions): Promise<JobWorkers>
         ? err.code
         : 'internal error';
 
+  /** Puts a task back in the queue at once for another worker: this one is stopping. */
+  const giveBack = async (task: Task, token: string | undefined, what: Record<string, unknown>) => {
+    await task.moveToWait(token);
+    log.info(what, task.queueName === CHUNKS ? 'chunk returned' : 'assembly returned');
+    return new WaitingError();
+  };
+
+  /** Waits for disk room: the task is tried again in a while, not counted as a try; the job shows why. */
+  const waitForRoom = async (task: Task, token: string | undefined, jobId: string) => {
+    await redis.hset(jobKey(jobId), 'blockedBy', o.disk.short(0).message);
+    await task.moveToDelayed(Date.now() + DISK_WAIT_MS, token);
+    return new DelayedError();
+  };
+  const diskFull = (err: unknown) => (err instanceof PrintError && err.code === 'DISK_FULL') || isDiskFull(err);
+
   const chunkWorker = new Worker<ChunkTask>(
     CHUNKS,
     // Three parameters: BullMQ hands a processor its AbortSignal only when it declares the third.
@@ -75,7 +90,9 @@ export async function startJobWorkers(o: JobWorkersOptions): Promise<JobWorkers>
       const { job: jobId, n } = task.data;
       const state = await redis.hmget(jobKey(jobId), 'cancelled');
       const job = o.store.get(jobId);
-      if (!job || state[0] === '1') return { n, skipped: true };
+      if (state[0] === '1' || (!job && !o.store.hasFolder(jobId))) return { n, skipped: true }; // deleted
+      // There but unreadable now (a passing NFS error): tried again, never skipped.
+      if (!job) throw new Error(`chunk ${n + 1}: its job could not be read`);
       await redis.hsetnx(jobKey(jobId), 'startedAt', new Date().toISOString());
       log.info({ job: jobId, chunk: n, stalls: task.stalledCounter, attempt: task.attemptsStarted }, 'chunk started');
       const started = Date.now();
@@ -95,16 +112,10 @@ export async function startJobWorkers(o: JobWorkersOptions): Promise<JobWorkers>
         log.info({ job: jobId, chunk: n, ms: Date.now() - started, records: meta.printed.length }, 'chunk done');
         return { n, printed: meta.printed.length };
       } catch (err) {
-        if (signal.aborted && signal.reason === 'shutdown') {
-          await task.moveToWait(token);
-          log.info({ job: jobId, chunk: n }, 'chunk returned');
-          throw new WaitingError();
-        }
-        if ((err instanceof PrintError && err.code === 'DISK_FULL') || isDiskFull(err)) {
-          await redis.hset(jobKey(jobId), 'blockedBy', o.disk.short(0).message);
-          await task.moveToDelayed(Date.now() + DISK_WAIT_MS, token);
+        if (signal.aborted && signal.reason === 'shutdown') throw await giveBack(task, token, { job: jobId, chunk: n });
+        if (diskFull(err)) {
           log.error({ job: jobId, chunk: n }, 'chunk waits: disk full');
-          throw new DelayedError();
+          throw await waitForRoom(task, token, jobId);
         }
         log.error({ job: jobId, chunk: n, reason: safeReason(err) }, 'chunk failed');
         throw new Error(`chunk ${n + 1} could not be printed: ${safeReason(err)}`);
@@ -125,32 +136,36 @@ export async function startJobWorkers(o: JobWorkersOptions): Promise<JobWorkers>
     ASSEMBLE,
     async (task: Task<{ job: string }>, token: string | undefined, signal?: AbortSignal) => {
       const jobId = task.data.job;
-      const job = o.store.get(jobId);
       const cancelled = (await redis.hget(jobKey(jobId), 'cancelled')) === '1';
-      if (!job || cancelled || job.state === 'done' || job.state === 'failed') return { skipped: true };
-      const failures = Object.values(await task.getIgnoredChildrenFailures());
+      if (cancelled || !o.store.hasFolder(jobId)) return { skipped: true };
+      const job = o.store.get(jobId);
+      if (!job) throw new Error('the job could not be read'); // a passing error: tried again
+      if (job.state === 'done' || job.state === 'failed') return { skipped: true }; // a second run, after the end
+      const failures = Object.entries(await task.getIgnoredChildrenFailures());
       if (failures.length) {
         await task.removeUnprocessedChildren();
-        await finish(job, { error: failures[0] ?? 'a chunk could not be printed' });
+        // Named by its chunk: a chunk's own reason names it already; BullMQ's stall limit does not.
+        const [key, reason] = failures[0] as [string, string];
+        const n = Number(/-(\d{6})$/.exec(key)?.[1] ?? NaN);
+        const stalled = /stalled more than/.test(reason);
+        const error = stalled ? `chunk ${n + 1} could not be printed: its workers stopped while printing it more than 3 times` : reason;
+        await finish(job, { error });
+        // A parent whose children are not all done may fail, never complete.
         throw new UnrecoverableError('a chunk could not be printed');
       }
-      if (signal?.aborted) throw new PrintError('CANCELLED', 'stopped');
       const started = Date.now();
-      const layout = getLayout(o.layouts, job.layout);
       try {
         o.disk.require(bytesNeeded(0, job.total, splitFiles(job.output?.split, job.total - job.rejected)));
         // Assembly counts again from the chunks on disk; the progress in Redis was only for the status.
-        await assembleJob(o.store, job, layout, { problemsShown: o.problemsShown, pressIcc: o.pressIcc });
+        await assembleJob(o.store, job, getLayout(o.layouts, job.layout), { problemsShown: o.problemsShown, pressIcc: o.pressIcc, signal });
+        await finish(job, {});
       } catch (err) {
-        if ((err instanceof PrintError && err.code === 'DISK_FULL') || isDiskFull(err)) {
-          await redis.hset(jobKey(jobId), 'blockedBy', o.disk.short(0).message);
-          await task.moveToDelayed(Date.now() + DISK_WAIT_MS, token);
-          throw new DelayedError();
-        }
-        await finish(job, { error: safeReason(err) });
-        throw new UnrecoverableError('the job could not be assembled');
+        if (signal?.aborted && signal.reason === 'shutdown') throw await giveBack(task, token, { job: jobId });
+        if (signal?.aborted) throw new Error('the assembly lost its lease'); // another worker has it now
+        if (diskFull(err)) throw await waitForRoom(task, token, jobId);
+        log.error({ job: jobId, reason: safeReason(err) }, 'assembly failed');
+        throw new UnrecoverableError(safeReason(err));
       }
-      await finish(job, {});
       log.info({ job: jobId, ms: Date.now() - started, printed: job.done, rejected: job.rejected }, 'job assembled');
       return { printed: job.done };
     },
@@ -165,10 +180,27 @@ export async function startJobWorkers(o: JobWorkersOptions): Promise<JobWorkers>
     },
   );
 
-  /** Ends a job for good, done or failed: its final job.json, its webhook, its Redis state left to expire. */
+  /**
+   * Ends a job for good, done or failed, once: its final job.json, its webhook, its work files dropped, its
+   * Redis state left to expire. Two assemblies of one job (one lost its lease) both come here; the first
+   * to set `finalState` ends it, the other leaves it as it is. Only a finisher that died before saving
+   * leaves the fence set over an unfinished job.json: the next run finishes it.
+   */
   async function finish(job: Job, end: { error?: string }): Promise<void> {
-    job.state = end.error ? 'failed' : 'done';
-    if (end.error) job.error = end.error;
+    const state = end.error ? 'failed' : 'done';
+    if ((await redis.hsetnx(jobKey(job.id), 'finalState', state)) === 0) {
+      const now = o.store.get(job.id);
+      if (!now || now.state === 'done' || now.state === 'failed') return;
+    }
+    job.state = state;
+    if (end.error) {
+      job.error = end.error;
+      // What was printed before it failed, as the status showed it while it ran.
+      const h = await redis.hmget(jobKey(job.id), 'done', 'rejected', 'rejectionCount');
+      job.done += Number(h[0] ?? 0);
+      job.rejected += Number(h[1] ?? 0);
+      job.rejectionCount += Number(h[2] ?? 0);
+    }
     o.webhooks.prepare(job);
     await o.store.save(job);
     await redis.expire(jobKey(job.id), keepS);
@@ -183,6 +215,23 @@ export async function startJobWorkers(o: JobWorkersOptions): Promise<JobWorkers>
     } else log.error({ job: job.id, reason: end.error }, 'job failed');
   }
 
+  // A job whose assembly task failed without its processor ending the job (stalled more than allowed: its
+  // workers died; or the end itself could not be written): ended as failed here, once.
+  assembleWorker.on('failed', (task: Task<{ job: string }> | undefined, err: Error) => {
+    if (!task) return; // (an assembly task has one try: its failure is final)
+    const job = o.store.get(task.data.job);
+    if (!job || job.state === 'done' || job.state === 'failed') return;
+    log.error({ job: job.id, err: err.message }, 'assembly task failed');
+    const reason = /stalled more than/.test(err.message)
+      ? 'its workers stopped while assembling it more than 3 times'
+      : 'an error it could not recover from (the worker log has it)';
+    void finish(job, { error: `the job could not be assembled: ${reason}` }).catch((e: Error) =>
+      log.error({ job: job.id, err: e.message }, 'failed job not ended'),
+    );
+  });
+  // A worker that lost an assembly's lease stops it: another worker has it now.
+  assembleWorker.on('lockRenewalFailed', (ids: string[]) => ids.forEach((t) => assembleWorker.cancelJob(t, 'lease lost')));
+
   chunkWorker.on('stalled', (taskId: string) => {
     log.warn({ task: taskId }, 'chunk stalled');
     void redis.hincrby(STATS_KEY, 'stalls', 1).catch(() => undefined);
@@ -194,7 +243,13 @@ export async function startJobWorkers(o: JobWorkersOptions): Promise<JobWorkers>
   const beat = async () => {
     const at = Date.now() + HEARTBEAT_TTL_MS;
     await redis.multi().zadd(WORKERS_KEY, at, id).hset(`${WORKERS_KEY}:tabs`, id, o.tabs).exec();
-    await redis.zremrangebyscore(WORKERS_KEY, '-inf', Date.now());
+    const gone = await redis.zrangebyscore(WORKERS_KEY, '-inf', Date.now());
+    if (gone.length)
+      await redis
+        .multi()
+        .zrem(WORKERS_KEY, ...gone)
+        .hdel(`${WORKERS_KEY}:tabs`, ...gone)
+        .exec();
   };
   await beat();
   const heartbeat = setInterval(() => void beat().catch(() => undefined), HEARTBEAT_MS);
