@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import {
   PrintError,
   throwIfCancelled,
@@ -12,8 +11,8 @@ import {
   type RecordPages,
 } from '../../engine/index.ts';
 import type { Metrics } from '../metrics.ts';
-import { writeDurableBy, writeDurableWith } from './durable-file.ts';
-import { rejectionOf, type ChunkInput, type ChunkMeta, type Job, type JobStore, type Rejection } from './job-store.ts';
+import { rejectionOf, type ChunkInput, type ChunkMeta, type Job, type Rejection } from './job-store.ts';
+import type { JobFiles, Produce } from './storage.ts';
 
 /*
  * The work of a batch job that every way of running one shares (the embedded runner, the BullMQ workers):
@@ -69,7 +68,7 @@ export async function printChunk(
  * A cut-stack imposed job prints its records in sheet order: its input chunks are rewritten in that
  * order once, before any is printed, so its sheets are written as they fill. Answers whether it did.
  */
-export async function putInSheetOrder(store: JobStore, job: Job, layout: Layout): Promise<boolean> {
+export async function putInSheetOrder(store: JobFiles, job: Job, layout: Layout): Promise<boolean> {
   const output = parseOutputOptions(job.output ?? {});
   if (job.reordered || !output.impose || output.order !== 'cut-stack') return false;
   if (Array.from({ length: job.chunks }, (_, n) => store.chunkPrinted(job.id, n)).some(Boolean)) return false;
@@ -111,7 +110,7 @@ export function checkPartition(total: number, printed: number[], rejected: Rejec
  * between a chunk and its job save cannot skew them.
  */
 export async function assembleJob(
-  store: JobStore,
+  store: JobFiles,
   job: Job,
   layout: Layout,
   o: { problemsShown: number; pressIcc?: string | undefined; signal?: AbortSignal | undefined },
@@ -126,8 +125,7 @@ export async function assembleJob(
   const keys = new Map(metas.flatMap((m) => m.printed.map((index, k): [number, string | undefined] => [index, m.keys?.[k]])));
   const position = new Map(printed.map((index, p) => [index, p]));
   const pages = new Map<number, RecordPages>();
-  const resultPath = store.resultPath(job);
-  await writeDurableBy(resultPath, async (write) => {
+  await store.writeResult(job, async (write) => {
     const target = outputTarget(layout, write, output, `job ${job.id}`, {
       keyOf: (position) => keys.get(printed[position] as number),
       modified: new Date(job.createdAt),
@@ -139,7 +137,7 @@ export async function assembleJob(
       throwIfCancelled(o.signal);
       // The PDF the meta read above names: never another print's, committed since (a chunk taken over).
       await target.add(
-        readFileSync(store.chunkPdfPath(job.id, n, meta)),
+        store.chunkPdf(job.id, n, meta),
         meta.printed.map((index) => position.get(index) as number),
       );
     }
@@ -152,7 +150,7 @@ export async function assembleJob(
   });
   if (output.color === 'press') {
     // Ghostscript writes the press file beside the result, which it then replaces: never read into memory.
-    await writeDurableWith(resultPath, (tmp) => toPress(resultPath, tmp, { title: `${layout.name}: job ${job.id}`, icc: o.pressIcc }));
+    await store.remakeResult(job, (from, to) => toPress(from, to, { title: `${layout.name}: job ${job.id}`, icc: o.pressIcc }));
   }
   rejections.sort((a, b) => a.record - b.record);
   // Where each fixed box is, for the proof diff to name what changed (chunks of an older version had none).
@@ -163,7 +161,7 @@ export async function assembleJob(
         output,
       )
     : undefined;
-  await writeManifest(store.manifestPath(job.id), job, pages, rejections, fieldMap);
+  await store.writeManifest(job.id, manifestOf(job, pages, rejections, fieldMap));
   job.done = pages.size;
   job.rejected = new Set(rejections.map((r) => r.record)).size;
   job.rejectionCount = rejections.length;
@@ -171,19 +169,13 @@ export async function assembleJob(
 }
 
 /**
- * Writes the manifest of a finished job, every input record with its pages or why it was rejected, line
- * by line (a 300,000-record manifest is never one string), durably.
+ * The manifest of a finished job, every input record with its pages or why it was rejected, made line
+ * by line (a 300,000-record manifest is never one string).
  */
-async function writeManifest(
-  path: string,
-  job: Job,
-  pages: Map<number, RecordPages>,
-  rejections: Rejection[],
-  fieldMap: FieldMapSide[] | undefined,
-): Promise<void> {
+function manifestOf(job: Job, pages: Map<number, RecordPages>, rejections: Rejection[], fieldMap: FieldMapSide[] | undefined): Produce {
   const byRecord = new Map<number, { path: string; message: string }[]>();
   for (const r of rejections) byRecord.set(r.record, [...(byRecord.get(r.record) ?? []), { path: r.path, message: r.message }]);
-  await writeDurableBy(path, (write) => {
+  return (write) => {
     const lines: string[] = [];
     const put = (s: string) => {
       lines.push(s);
@@ -205,5 +197,5 @@ async function writeManifest(
     }
     put(`  ]${fieldMap ? `,\n  "fieldMap": ${JSON.stringify(fieldMap)}` : ''}\n}\n`);
     write(lines.join(''));
-  });
+  };
 }

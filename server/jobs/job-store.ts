@@ -3,7 +3,8 @@ import { appendFileSync, chmodSync, existsSync, readFileSync, readdirSync, renam
 import { rename } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FieldMapSide, RecordProblem } from '../../engine/index.ts';
-import { fsyncDir, isTempFile, mkdirPrivate, writeDurable } from './durable-file.ts';
+import { fsyncDir, isTempFile, mkdirPrivate, writeDurable, writeDurableBy, writeDurableWith } from './durable-file.ts';
+import type { JobFiles, Produce } from './storage.ts';
 
 /** A record a job did not print, and why. */
 export interface Rejection {
@@ -155,8 +156,9 @@ export function chunkInputPath(dir: string, n: number): string {
  * then result.pdf and manifest.json; the input and chunks are deleted once the result is written. A job
  * being taken in lives in `<data>/incoming/<id>/` and appears under jobs/ by one rename when whole.
  * Every file is written durably (temp, fsync, rename, fsync the folder); folders are 0700, files 0600.
+ * The job logic sees it as JobFiles (storage.ts): an object store can take its place there.
  */
-export class JobStore {
+export class JobStore implements JobFiles {
   readonly root: string;
   private readonly incoming: string;
   private readonly quarantine: string;
@@ -425,6 +427,26 @@ export class JobStore {
       }
     }
     return join(this.dir(id), 'chunks', name);
+  }
+
+  /** The PDF `meta` (chunk n's, as read) names. */
+  chunkPdf(id: string, n: number, meta: ChunkMeta): Buffer {
+    return readFileSync(this.chunkPdfPath(id, n, meta));
+  }
+
+  /** Writes the job's result piece by piece, durably. */
+  async writeResult(job: Job, produce: Produce): Promise<void> {
+    await writeDurableBy(this.resultPath(job), produce);
+  }
+
+  /** Makes the result again through a program that reads it and writes another file, durably. */
+  async remakeResult(job: Job, make: (from: string, to: string) => Promise<void>): Promise<void> {
+    const path = this.resultPath(job);
+    await writeDurableWith(path, (tmp) => make(path, tmp));
+  }
+
+  async writeManifest(id: string, produce: Produce): Promise<void> {
+    await writeDurableBy(this.manifestPath(id), produce);
   }
 
   /** Whether the job's folder is there (a job.json that cannot be read is not a deleted job). */

@@ -6,14 +6,15 @@ import { PrintError, getLayout, type Engine, type Layout } from '../../../engine
 import type { Metrics } from '../../metrics.ts';
 import { assembleJob, printChunk } from '../chunk-work.ts';
 import { bytesNeeded, isDiskFull, splitFiles, type DiskSpace } from '../disk-space.ts';
-import type { Job, JobStore } from '../job-store.ts';
+import type { Job } from '../job-store.ts';
+import type { JobFiles } from '../storage.ts';
 import type { Webhooks } from '../webhooks.ts';
 import { ASSEMBLE, CHUNKS, PREFIX, STATS_KEY, WORKERS_KEY, chunksKey, connect, jobKey, type ChunkTask } from './connection.ts';
 
 /** What a worker process needs to print chunks and assemble jobs. */
 export interface JobWorkersOptions {
   url: string;
-  store: JobStore;
+  store: JobFiles;
   engine: Engine;
   layouts: Map<string, Layout>;
   disk: DiskSpace;
