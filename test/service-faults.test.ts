@@ -178,7 +178,8 @@ describe('a crash-consistent job store', () => {
       expect(job.state).toBe('done');
       expect(job.progress).toEqual({ done: 3, total: 4, rejected: 1 });
       expect((await fetch(`${svc.base}/v1/jobs/${id}`, { headers: { authorization: 'Bearer other-key' } })).status).toBe(200);
-      expect(readdirSync(dir).sort()).toEqual(['job.json', 'manifest.json', 'result.pdf']);
+      // The work files go just after the job is answered done (it is saved done first): polled for a moment.
+      await expect.poll(() => readdirSync(dir).sort(), { timeout: 5000 }).toEqual(['job.json', 'manifest.json', 'result.pdf']);
       const manifest = (await (await fetch(`${svc.base}/v1/jobs/${id}/manifest`, { headers: AUTH })).json()) as { records: unknown[] };
       expect(manifest.records).toEqual([
         { record: 1, key: '320036-出雲12-0000001-01', pages: [1, 2] },

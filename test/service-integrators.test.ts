@@ -150,7 +150,10 @@ describe('the list of jobs, and deleting one', () => {
   it('keeps no input records once a job is done: its folder holds the job, the result and the manifest', async () => {
     const id = await newJob(2);
     await waitForJob(svc.base, id);
-    expect(readdirSync(join(dataDir, 'jobs', id)).sort()).toEqual(['job.json', 'manifest.json', 'result.pdf']);
+    // The work files go just after the job is answered done (it is saved done first): polled for a moment.
+    await expect
+      .poll(() => readdirSync(join(dataDir, 'jobs', id)).sort(), { timeout: 5000 })
+      .toEqual(['job.json', 'manifest.json', 'result.pdf']);
   });
 });
 
