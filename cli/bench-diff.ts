@@ -8,11 +8,11 @@ import { writePdfOutput, type Layout } from '../engine/index.ts';
 import { ProcessSampler } from './process-sampler.ts';
 import { EXIT } from './report.ts';
 
-/** Bytes of every file under `dir`. */
-function treeBytes(dir: string): number {
+/** Bytes of every file under `dir`; a file removed while it is counted (a job printing) counts 0. */
+export function treeBytes(dir: string): number {
   return readdirSync(dir, { withFileTypes: true, recursive: true })
     .filter((e) => e.isFile())
-    .reduce((sum, e) => sum + statSync(join(e.parentPath, e.name)).size, 0);
+    .reduce((sum, e) => sum + (statSync(join(e.parentPath, e.name), { throwIfNoEntry: false })?.size ?? 0), 0);
 }
 
 /**

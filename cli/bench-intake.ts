@@ -1,11 +1,9 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { loadSamples, type Layout } from '../engine/index.ts';
+import { startCliProcess } from './cli-process.ts';
 import { EXIT } from './report.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -26,17 +24,11 @@ function memoryOf(pid: number): { rss: number; peak: number } {
 export async function benchIntake(layout: Layout, mb: number): Promise<number> {
   const samples = loadSamples(layout) as Record<string, unknown>[];
   const dataDir = mkdtempSync(join(tmpdir(), 'shikaku-intake-'));
-  const bin = fileURLToPath(new URL('../bin/shikaku-print.js', import.meta.url));
   const env = { ...process.env, SHIKAKU_DATA_DIR: dataDir, SHIKAKU_API_KEYS: 'bench', SHIKAKU_SHUTDOWN_GRACE_S: '2' };
-  const child = spawn(process.execPath, [bin, 'serve', '--port', '0', '--host', '127.0.0.1'], { env, stdio: ['ignore', 'ignore', 'pipe'] });
+  const service = startCliProcess(['serve', '--port', '0', '--host', '127.0.0.1'], env);
+  const child = service.child;
   try {
-    const port = await new Promise<number>((resolve, reject) => {
-      child.once('exit', (code) => reject(new Error(`the service exited (${code})`)));
-      createInterface({ input: child.stderr }).on('line', (line) => {
-        const m = /"port":(\d+).*"msg":"listening"/.exec(line);
-        if (m) resolve(Number(m[1]));
-      });
-    });
+    const { port } = (await service.first((l) => l.msg === 'listening')) as { port: number };
     const base = `http://127.0.0.1:${port}`;
     while (
       (await fetch(`${base}/readyz`).then(
@@ -100,9 +92,7 @@ export async function benchIntake(layout: Layout, mb: number): Promise<number> {
     process.stdout.write(`${lines.join('\n')}\n`);
     return answer.status === 202 ? EXIT.ok : EXIT.failure;
   } finally {
-    const exited = new Promise((r) => child.once('exit', r));
-    child.kill('SIGTERM');
-    await exited;
+    await service.stop();
     rmSync(dataDir, { recursive: true, force: true });
   }
 }

@@ -1,70 +1,15 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { loadSamples, type Layout } from '../engine/index.ts';
+import { treeBytes } from './bench-diff.ts';
+import { startCliProcess, type CliProcess } from './cli-process.ts';
 import { startRedis, type RedisProcess } from './redis-server.ts';
 import { EXIT } from './report.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const bin = fileURLToPath(new URL('../bin/shikaku-print.js', import.meta.url));
 const KEY = 'bench-key';
-
-/** A CLI process of the bench, and the first of its log lines that matches. */
-interface Proc {
-  child: ChildProcess;
-  first: (match: (line: Record<string, unknown>) => boolean) => Promise<Record<string, unknown>>;
-}
-
-function startCli(args: string[], env: NodeJS.ProcessEnv): Proc {
-  const child = spawn(process.execPath, [bin, ...args], { env, stdio: ['ignore', 'ignore', 'pipe'] });
-  const waiting: { match: (l: Record<string, unknown>) => boolean; resolve: (l: Record<string, unknown>) => void }[] = [];
-  const tail: string[] = [];
-  createInterface({ input: child.stderr as NodeJS.ReadableStream }).on('line', (line) => {
-    tail.push(line);
-    if (tail.length > 20) tail.shift();
-    if (!line.startsWith('{')) return;
-    const entry = JSON.parse(line) as Record<string, unknown>;
-    for (const w of waiting.filter((x) => x.match(entry))) {
-      waiting.splice(waiting.indexOf(w), 1);
-      w.resolve(entry);
-    }
-  });
-  const first = (match: (l: Record<string, unknown>) => boolean) =>
-    new Promise<Record<string, unknown>>((resolve, reject) => {
-      child.once('exit', (code) => reject(new Error(`${args[0]} exited (${code}): ${tail.join('\n')}`)));
-      waiting.push({ match, resolve });
-    });
-  return { child, first };
-}
-
-async function stopAll(procs: Proc[]): Promise<void> {
-  await Promise.all(
-    procs.map(async ({ child }) => {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
-      await exited;
-    }),
-  );
-}
-
-/** Bytes of every file under `dir`. */
-function bytesUnder(dir: string): number {
-  let sum = 0;
-  for (const name of readdirSync(dir, { recursive: true }) as string[]) {
-    try {
-      const s = statSync(join(dir, name));
-      if (s.isFile()) sum += s.size;
-    } catch {
-      // gone meanwhile
-    }
-  }
-  return sum;
-}
 
 /** Calls of every Redis command so far (INFO commandstats), and those that ran scripts. */
 async function redisCalls(url: string): Promise<{ all: number; scripts: number }> {
@@ -104,11 +49,11 @@ async function runJob(base: string, dataDir: string, layout: Layout, body: strin
     };
     if (job.state === 'done') break;
     if (job.state === 'failed') throw new Error(`the job failed: ${job.error}`);
-    if (polls++ % 10 === 0) peak = Math.max(peak, bytesUnder(folder));
+    if (polls++ % 10 === 0) peak = Math.max(peak, treeBytes(folder));
     await sleep(100);
   }
   const seconds = (performance.now() - started) / 1000;
-  return { seconds, peakBytes: peak, resultBytes: bytesUnder(folder) };
+  return { seconds, peakBytes: peak, resultBytes: treeBytes(folder) };
 }
 
 type Variant = 'embedded' | 'oneWorkerTwoTabs' | 'twoWorkersOneTab';
@@ -124,19 +69,19 @@ async function startVariant(variant: Variant) {
     SHIKAKU_SHUTDOWN_GRACE_S: '5',
     ...(redis ? { SHIKAKU_REDIS_URL: redis.url } : {}),
   };
-  const procs: Proc[] = [];
+  const procs: CliProcess[] = [];
   const close = async () => {
-    await stopAll(procs);
+    await Promise.all(procs.map((p) => p.stop()));
     await redis?.close();
     rmSync(dataDir, { recursive: true, force: true });
   };
   try {
-    const api = startCli(['serve', '--port', '0', '--host', '127.0.0.1'], env);
+    const api = startCliProcess(['serve', '--port', '0', '--host', '127.0.0.1'], env);
     procs.push(api);
     const listening = await api.first((l) => l.msg === 'listening');
     const base = `http://127.0.0.1:${String(listening.port)}`;
     const workers = variant === 'oneWorkerTwoTabs' ? [2] : variant === 'twoWorkersOneTab' ? [1, 1] : [];
-    const started = workers.map((tabs) => startCli(['worker', '--tabs', String(tabs)], env));
+    const started = workers.map((tabs) => startCliProcess(['worker', '--tabs', String(tabs)], env));
     procs.push(...started);
     await Promise.all([api.first((l) => l.msg === 'engine ready'), ...started.map((w) => w.first((l) => l.msg === 'worker ready'))]);
     return { base, dataDir, redis, close };

@@ -15,8 +15,6 @@ export interface RedisProcess {
   stop(): Promise<void>;
   /** Starts it again after stop(), on the same port and folder: it reads its append-only file back. */
   start(): Promise<void>;
-  /** Stops it and starts it again on the same port and folder (a restart mid-job). */
-  restart(): Promise<void>;
   /** Stops it and removes its folder. */
   close(): Promise<void>;
 }
@@ -84,10 +82,6 @@ export async function startRedis(): Promise<RedisProcess> {
     dir,
     stop,
     start: spawnRedis,
-    async restart() {
-      await stop();
-      await spawnRedis();
-    },
     async close() {
       await stop();
       rmSync(dir, { recursive: true, force: true });

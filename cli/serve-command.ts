@@ -1,6 +1,6 @@
-import { configFromEnv, startServer } from '../server/index.ts';
+import { startServer } from '../server/index.ts';
 import { intOption } from './options.ts';
-import { UsageError } from './report.ts';
+import { serviceEnv, untilStopped } from './service-run.ts';
 
 /**
  * `serve`: the print service on PORT (default 8080) until SIGINT or SIGTERM, then a graceful stop within
@@ -8,12 +8,7 @@ import { UsageError } from './report.ts';
  * (a held data folder, a wrong setting) exits non-zero instead of lingering.
  */
 export async function serveCommand(values: Record<string, unknown>): Promise<number> {
-  let env;
-  try {
-    env = configFromEnv();
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
+  const env = serviceEnv();
   const port = intOption(values, 'port', 0, 65535) ?? env.port;
   const host = typeof values.host === 'string' ? values.host : undefined;
   const service = await startServer({
@@ -31,14 +26,7 @@ export async function serveCommand(values: Record<string, unknown>): Promise<num
   });
   // A service whose engine cannot start (no Chromium, a font that differs) could never print: it stops
   // and says so (the cause is in the log) instead of answering /healthz with nothing behind it.
-  const ended = await new Promise<NodeJS.Signals | 'no engine'>((done) => {
-    process.once('SIGINT', done);
-    process.once('SIGTERM', done);
-    void service.engineStarted.then((up) => up || done('no engine'));
-  });
-  const again = () => process.exit(ended === 'SIGINT' ? 130 : 143);
-  process.once('SIGINT', again);
-  process.once('SIGTERM', again);
+  const ended = await untilStopped(service.engineStarted.then((up) => (up ? new Promise<never>(() => undefined) : ('no engine' as const))));
   await service.close();
   return ended === 'no engine' ? 1 : 0;
 }

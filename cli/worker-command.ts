@@ -1,8 +1,8 @@
-import { configFromEnv } from '../server/index.ts';
 import { createLogger } from '../server/logger.ts';
 import { startWorker } from '../server/worker.ts';
 import { intOption } from './options.ts';
 import { UsageError } from './report.ts';
+import { serviceEnv, untilStopped } from './service-run.ts';
 
 /**
  * `worker [--tabs N]`: prints the chunks of a cluster's jobs (SHIKAKU_REDIS_URL) on the shared data folder
@@ -10,12 +10,7 @@ import { UsageError } from './report.ts';
  * and puts back in the queue those it could not. A second signal exits at once.
  */
 export async function workerCommand(values: Record<string, unknown>): Promise<number> {
-  let env;
-  try {
-    env = configFromEnv();
-  } catch (err) {
-    throw new UsageError((err as Error).message);
-  }
+  const env = serviceEnv();
   if (env.redisUrl === undefined)
     throw new UsageError('worker needs SHIKAKU_REDIS_URL: the Redis its cluster shares (serve without it prints jobs itself)');
   const tabs = intOption(values, 'tabs', 1, 16) ?? 2;
@@ -32,13 +27,7 @@ export async function workerCommand(values: Record<string, unknown>): Promise<nu
     engine: { insurersDir: env.insurersDir, chromePath: env.chromePath },
     log: createLogger(),
   });
-  const signal = await new Promise<NodeJS.Signals>((done) => {
-    process.once('SIGINT', done);
-    process.once('SIGTERM', done);
-  });
-  const again = () => process.exit(signal === 'SIGINT' ? 130 : 143);
-  process.once('SIGINT', again);
-  process.once('SIGTERM', again);
+  await untilStopped();
   await worker.close();
   return 0;
 }

@@ -99,14 +99,17 @@ export async function startServer(options: Partial<ServeOptions> & Pick<ServeOpt
   const unlock = redisUrl === undefined ? lockDataFolder(opts.dataDir) : () => undefined;
   let server: Server | undefined;
   try {
-    const repaired = redisUrl === undefined ? await jobs.recover() : { quarantined: [], tempFiles: 0, incomplete: 0, migrated: 0 };
-    if (repaired.quarantined.length || repaired.tempFiles || repaired.incomplete) {
-      log.warn(
-        { quarantined: repaired.quarantined, tempFiles: repaired.tempFiles, incompleteIntakes: repaired.incomplete },
-        'data folder repaired after an unclean stop',
-      );
+    // Only a service alone on its folder repairs it: in a cluster the others' intakes and writes are live.
+    if (redisUrl === undefined) {
+      const repaired = await jobs.recover();
+      if (repaired.quarantined.length || repaired.tempFiles || repaired.incomplete) {
+        log.warn(
+          { quarantined: repaired.quarantined, tempFiles: repaired.tempFiles, incompleteIntakes: repaired.incomplete },
+          'data folder repaired after an unclean stop',
+        );
+      }
+      if (repaired.migrated) log.info({ jobs: repaired.migrated }, 'jobs of the first version brought into this format');
     }
-    if (repaired.migrated) log.info({ jobs: repaired.migrated }, 'jobs of the first version brought into this format');
     const metrics = createMetrics();
     const disk = new DiskSpace(opts.dataDir, opts.limits.minFreeBytes);
     disk.start();

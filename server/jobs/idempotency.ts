@@ -35,13 +35,18 @@ export class IdempotencyKeys {
     mkdirPrivate(this.dir);
   }
 
+  /** A key's name: a digest of owner and key (a key is the client's text, never a file or lock name). */
+  private name(owner: string, key: string): string {
+    return createHash('sha256').update(`${owner}\0${key}`).digest('hex');
+  }
+
   private file(owner: string, key: string): string {
-    return join(this.dir, `${createHash('sha256').update(`${owner}\0${key}`).digest('hex')}.json`);
+    return join(this.dir, `${this.name(owner, key)}.json`);
   }
 
   /** Runs `fn` with the key held, one request at a time per (owner, key). */
   async hold<T>(owner: string, key: string, fn: () => Promise<T>): Promise<T> {
-    const id = createHash('sha256').update(`${owner}\0${key}`).digest('hex');
+    const id = this.name(owner, key);
     for (let wait = this.busy.get(id); wait; wait = this.busy.get(id)) await wait;
     let release = () => undefined as void;
     this.busy.set(id, new Promise<void>((r) => (release = r)));

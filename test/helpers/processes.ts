@@ -1,13 +1,10 @@
 // Real processes for tests: the service started as an operator starts it, and what it started, read from
 // Linux's /proc.
-import { spawn, type ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { OWNER_ENV } from '../../engine/browser/orphans.ts';
+import { startCliProcess, type CliProcess } from '../../cli/cli-process.ts';
 
-const root = fileURLToPath(new URL('../..', import.meta.url));
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** pid → [state, parent pid, process group] of every process, from /proc/<pid>/stat. */
@@ -73,14 +70,10 @@ export function tempFoldersOf(pid: number): string[] {
   return readdirSync(tmpdir()).filter((name) => name.startsWith('shikaku-print-') && name.includes(`-${pid}-`));
 }
 
-export interface ServiceProcess {
-  child: ChildProcess;
+export interface ServiceProcess extends CliProcess {
   pid: number;
+  /** Its HTTP address (none for a worker). */
   base: string;
-  /** The service's JSON log lines so far. */
-  log: Record<string, unknown>[];
-  /** Every line it wrote to stderr so far. */
-  stderr: string[];
 }
 
 /** How to start a service process. */
@@ -97,8 +90,8 @@ export interface ServiceProcessOptions {
  * ready. Its JSON log lines are collected in `log`.
  */
 export async function startServiceProcess(o: ServiceProcessOptions): Promise<ServiceProcess> {
-  const { child, log, stderr, first } = spawnLogged(['serve', '--port', '0', '--host', '127.0.0.1'], o);
-  const port = ((await first((e) => e.msg === 'listening' && typeof e.port === 'number')) as { port: number }).port;
+  const proc = spawnLogged(['serve', '--port', '0', '--host', '127.0.0.1'], o);
+  const port = ((await proc.first((e) => e.msg === 'listening' && typeof e.port === 'number')) as { port: number }).port;
   const base = `http://127.0.0.1:${port}`;
   for (
     let i = 0;
@@ -112,14 +105,14 @@ export async function startServiceProcess(o: ServiceProcessOptions): Promise<Ser
     if (i > 300) throw new Error('the service never became ready');
     await sleep(200);
   }
-  return { child, pid: child.pid!, base, log, stderr };
+  return { ...proc, pid: proc.child.pid!, base };
 }
 
 /** Starts `shikaku-print worker` (scale-out) with `--tabs tabs` and waits for its `worker ready` line. */
 export async function startWorkerProcess(o: ServiceProcessOptions & { tabs: number }): Promise<ServiceProcess> {
-  const { child, log, stderr, first } = spawnLogged(['worker', '--tabs', String(o.tabs)], o);
-  await first((e) => e.msg === 'worker ready');
-  return { child, pid: child.pid!, base: '', log, stderr };
+  const proc = spawnLogged(['worker', '--tabs', String(o.tabs)], o);
+  await proc.first((e) => e.msg === 'worker ready');
+  return { ...proc, pid: proc.child.pid!, base: '' };
 }
 
 /** Runs the CLI with `args` on `o`'s folder and environment, collecting its JSON log lines as they come. */
@@ -127,36 +120,12 @@ function spawnLogged(args: string[], o: ServiceProcessOptions) {
   const env: NodeJS.ProcessEnv = { ...process.env, SHIKAKU_DATA_DIR: o.dataDir };
   delete env.SHIKAKU_API_KEYS;
   Object.assign(env, o.env);
-  const child = spawn(process.execPath, ['bin/shikaku-print.js', ...args], { cwd: root, env, stdio: ['ignore', 'ignore', 'pipe'] });
-  const log: Record<string, unknown>[] = [];
-  const stderr: string[] = [];
-  const waiting: { match: (e: Record<string, unknown>) => boolean; resolve: (e: Record<string, unknown>) => void }[] = [];
-  createInterface({ input: child.stderr }).on('line', (line) => {
-    stderr.push(line);
-    // Chromium's own complaints share the stream: only JSON lines are the process's log.
-    if (!line.startsWith('{')) return;
-    const entry = JSON.parse(line) as Record<string, unknown>;
-    log.push(entry);
-    for (const w of waiting.filter((x) => x.match(entry))) {
-      waiting.splice(waiting.indexOf(w), 1);
-      w.resolve(entry);
-    }
-  });
-  /** The first log line that `match`es; rejects if the process exits before it. */
-  const first = (match: (e: Record<string, unknown>) => boolean) =>
-    new Promise<Record<string, unknown>>((resolve, reject) => {
-      child.once('exit', (code) => reject(new Error(`${args[0]} exited (${code}) first: ${stderr.slice(-20).join('\n')}`)));
-      waiting.push({ match, resolve });
-    });
-  return { child, log, stderr, first };
+  return startCliProcess(args, env);
 }
 
 /** Stops the service as an operator would (SIGTERM) and answers its exit code once it has exited. */
 export async function stopServiceProcess(service: ServiceProcess): Promise<number | null> {
-  if (service.child.exitCode !== null || service.child.signalCode !== null) return service.child.exitCode;
-  const exited = new Promise<number | null>((r) => service.child.once('exit', (code) => r(code)));
-  service.child.kill('SIGTERM');
-  return exited;
+  return service.stop();
 }
 
 /** SIGKILLs the service's node process and waits until Node has reaped it. */

@@ -62,6 +62,7 @@ export function redisQueue(o: RedisQueueOptions): JobQueue {
   chunks.on('error', warn);
   assemble.on('error', warn);
   const keepS = Math.ceil(o.retentionMs / 1000);
+  const gauge = (name: string, help: string) => new Gauge({ name, help, registers: [o.metrics.registry] });
   const gauges = {
     chunks: new Gauge({
       name: 'shikaku_chunks',
@@ -69,23 +70,11 @@ export function redisQueue(o: RedisQueueOptions): JobQueue {
       labelNames: ['state'] as const,
       registers: [o.metrics.registry],
     }),
-    inFlight: new Gauge({
-      name: 'shikaku_chunks_in_flight',
-      help: 'Chunks being printed by a worker now',
-      registers: [o.metrics.registry],
-    }),
-    workers: new Gauge({ name: 'shikaku_workers_alive', help: 'Workers whose heartbeat is current', registers: [o.metrics.registry] }),
-    tabs: new Gauge({
-      name: 'shikaku_worker_tabs',
-      help: 'Tabs of the workers alive: chunks the cluster prints at once',
-      registers: [o.metrics.registry],
-    }),
-    stalls: new Gauge({
-      name: 'shikaku_chunk_stalls_total',
-      help: 'Chunks taken over after their worker lost its lease',
-      registers: [o.metrics.registry],
-    }),
-    up: new Gauge({ name: 'shikaku_redis_up', help: '1 when Redis answers', registers: [o.metrics.registry] }),
+    inFlight: gauge('shikaku_chunks_in_flight', 'Chunks being printed by a worker now'),
+    workers: gauge('shikaku_workers_alive', 'Workers whose heartbeat is current'),
+    tabs: gauge('shikaku_worker_tabs', 'Tabs of the workers alive: chunks the cluster prints at once'),
+    stalls: gauge('shikaku_chunk_stalls_total', 'Chunks taken over after their worker lost its lease'),
+    up: gauge('shikaku_redis_up', '1 when Redis answers'),
   };
   let pinged: { at: number; up: boolean } | undefined;
   const redisUp = async (): Promise<boolean> => {
