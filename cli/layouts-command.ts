@@ -8,9 +8,11 @@ export function layoutsCommand(values: Record<string, unknown>): Promise<number>
     process.stdout.write(`${JSON.stringify(summaries, null, 2)}\n`);
     return Promise.resolve(EXIT.ok);
   }
+  // The first column as wide as the longest id and two spaces: an id never runs into its page size.
+  const idWidth = Math.max(16, ...summaries.map((s) => s.id.length + 2));
   const rows = summaries.map(
-    (s) => `${s.id.padEnd(16)}${`${s.widthMm} × ${s.heightMm} mm`.padEnd(22)}${s.sides.join(', ').padEnd(14)}${s.name}`,
+    (s) => `${s.id.padEnd(idWidth)}${`${s.widthMm} × ${s.heightMm} mm`.padEnd(22)}${s.sides.join(', ').padEnd(14)}${s.name}`,
   );
-  process.stdout.write(`${'layout'.padEnd(16)}${'page'.padEnd(22)}${'sides'.padEnd(14)}name\n${rows.join('\n')}\n`);
+  process.stdout.write(`${'layout'.padEnd(idWidth)}${'page'.padEnd(22)}${'sides'.padEnd(14)}name\n${rows.join('\n')}\n`);
   return Promise.resolve(EXIT.ok);
 }

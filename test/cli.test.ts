@@ -17,6 +17,7 @@ describe('shikaku-print CLI', () => {
     expect(code).toBe(0);
     expect(stdout).toMatch(/kokuho-card\s+85\.6 × 53\.98 mm\s+front, back/);
     expect(stdout).toMatch(/kokuho-notice\s+210 × 297 mm\s+page/);
+    expect(stdout).toMatch(/kenpo-notice-card\s+85\.6 × 53\.98 mm\s+front, back/);
     for (const id of ['kouki-card', 'kenpo-card', 'kenpo-notice']) expect(stdout).toContain(id);
     const json = JSON.parse((await cli('layouts', '--json')).stdout) as { id: string; sides: string[] }[];
     expect(json.find((l) => l.id === 'kokuho-card')?.sides).toEqual(['front', 'back']);
