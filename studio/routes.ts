@@ -1,0 +1,204 @@
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import express, { type Express, type Request } from 'express';
+import { FIELDS, scaffoldLayout, summarizeLayout, type Engine, type Layout } from '../engine/index.ts';
+import { answer, badRequest, sendPng, sendProblem } from './answers.ts';
+import type { StudioEvents } from './events.ts';
+import { layoutById, layoutProblems, shortProblem, type Proofs, type View } from './proofs.ts';
+import type { Workspace } from './workspace.ts';
+
+const PUBLIC_DIR = resolve(fileURLToPath(import.meta.url), '../public');
+
+const DEFAULT_DPI = 150;
+
+/** What the routes work on. */
+export interface StudioParts {
+  workspace: Workspace;
+  engine: Engine;
+  proofs: Proofs;
+  events: StudioEvents;
+}
+
+/** The studio's web app: its page (public/) and its API (interfaces.md, Studio). */
+export function studioApp({ workspace, engine, proofs, events }: StudioParts): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(express.static(PUBLIC_DIR, { index: 'index.html' }));
+  app.get('/favicon.ico', (_req, res) => res.status(204).end());
+
+  app.get('/api/layouts', (_req, res) => {
+    const layouts = [...workspace.layouts.values()].map((l) => describeLayout(workspace, l));
+    const broken = workspace.broken.map((b) => ({
+      id: b.id,
+      problems: workspace.fileProblems(b.id).map((p) => shortProblem(workspace, p)),
+    }));
+    res.json({ layouts, broken, fields: FIELDS });
+  });
+
+  app.get('/api/preview', async (req, res) => {
+    await answer(res, async () => {
+      sendPng(res, await proofs.show(viewOf(req, recordOf(workspace, req)), false));
+    });
+  });
+
+  app.post('/api/preview', express.json({ limit: '1mb' }), async (req, res) => {
+    await answer(res, async () => {
+      sendPng(res, await proofs.show(viewOf(req, req.body as unknown), false));
+    });
+  });
+
+  // The studio page's own call: a draft (a box that does not fit is printed cut off and shown in red
+  // rather than refused), with the fitting of every box and the render time.
+  app.post('/api/proof', express.json({ limit: '1mb' }), async (req, res) => {
+    await answer(res, async () => {
+      const made = await proofs.show(viewOf(req, req.body as unknown), true);
+      res.json({
+        png: `data:image/png;base64,${made.png.toString('base64')}`,
+        pageCount: made.pageCount,
+        fitting: made.fitting,
+        ms: made.ms,
+        cached: made.cached === true,
+        generation: workspace.generation,
+      });
+    });
+  });
+
+  app.post('/api/pdf', express.json({ limit: '1mb' }), async (req, res) => {
+    await answer(res, async () => {
+      const layout = layoutOf(workspace, req);
+      const result = await engine.renderPdf(layout, [req.body as unknown], { lane: 'counter' });
+      res.type('application/pdf').set('Content-Disposition', `attachment; filename="${layout.id}-proof.pdf"`).send(Buffer.from(result.pdf));
+    });
+  });
+
+  app.get('/api/problems', async (req, res) => {
+    await answer(res, async () => {
+      const problems = await layoutProblems(workspace, engine, query(req, 'layout'));
+      res.json({ problems: problems.map((p) => shortProblem(workspace, p)) });
+    });
+  });
+
+  app.get('/api/golden', (req, res) => {
+    const file = workspace.goldenPage(query(req, 'layout'), query(req, 'case'), Number(query(req, 'page') || 1));
+    if (!file) {
+      sendProblem(res, 404, 'no such golden page');
+      return;
+    }
+    res.type('image/png').send(readFileSync(file));
+  });
+
+  // The insurer profile a preview's record takes its insurer's name, contact and seal from: shown and
+  // edited here, checked as the engine checks it at start; a profile that does not load is not kept.
+  app.get('/api/insurers/:number', (req, res) => {
+    const file = profileFile(engine, req.params.number);
+    if (!file || !existsSync(file)) {
+      sendProblem(res, 404, `no insurer profile ${req.params.number}.json in ${engine.insurers.dir || '(no profiles folder)'}`);
+      return;
+    }
+    res.json({ file, profile: JSON.parse(readFileSync(file, 'utf8')) as unknown });
+  });
+
+  app.put('/api/insurers/:number', express.json({ limit: '256kb' }), async (req, res) => {
+    const file = profileFile(engine, req.params.number);
+    if (!file) {
+      sendProblem(res, 400, 'a 保険者番号 is 6 or 8 digits');
+      return;
+    }
+    const before = existsSync(file) ? readFileSync(file, 'utf8') : undefined;
+    writeFileSync(file, `${JSON.stringify(req.body, null, 2)}\n`);
+    try {
+      await engine.reloadInsurers();
+    } catch (err) {
+      if (before === undefined) rmSync(file);
+      else writeFileSync(file, before);
+      sendProblem(res, 400, (err as Error).message);
+      return;
+    }
+    workspace.generation++; // what was printed with the old profile is stale
+    res.json({ file, profile: req.body as unknown });
+  });
+
+  app.post('/api/layouts', express.json(), (req, res) => {
+    const body = (req.body ?? {}) as { id?: unknown; from?: unknown; extend?: unknown };
+    try {
+      const made = scaffoldLayout({
+        layoutsDir: workspace.root,
+        goldenDir: workspace.goldenRoot,
+        id: typeof body.id === 'string' ? body.id : '',
+        from: typeof body.from === 'string' ? body.from : '',
+        extend: body.extend === true,
+      });
+      workspace.reload();
+      res.status(201).json(made);
+    } catch (err) {
+      sendProblem(res, 400, (err as Error).message);
+    }
+  });
+
+  app.get('/api/events', events.stream);
+  return app;
+}
+
+/** What the studio page needs to know of a layout. */
+function describeLayout(workspace: Workspace, l: Layout) {
+  let samples: unknown[] = [];
+  try {
+    samples = workspace.samples(l);
+  } catch {
+    // a samples file that does not read is one of the layout's problems (GET /api/problems)
+  }
+  return {
+    ...summarizeLayout(l),
+    bleedMm: l.bleedMm,
+    safeMm: l.safeMm,
+    proofDpi: l.proofDpi,
+    sideNames: l.sides.map((s) => s.name),
+    extends: l.extendsChain,
+    requiredWith: l.requiredWith,
+    samples,
+    goldens: workspace.goldenCases(l.id),
+    files: l.files.map((f) => workspace.shortPath(f)),
+  };
+}
+
+function viewOf(req: Request, record: unknown): View {
+  const layout = query(req, 'layout');
+  const page = Number(query(req, 'page') || 1);
+  const dpi = Number(query(req, 'dpi') || DEFAULT_DPI);
+  if (!Number.isInteger(page) || page < 1) throw badRequest('page must be a whole number from 1');
+  if (!Number.isInteger(dpi) || dpi < 36 || dpi > 1200) throw badRequest('dpi must be a whole number from 36 to 1200');
+  return { layout, record, page, dpi };
+}
+
+/** The record a GET names: `sample=N` (0-based) of the layout's samples, or `golden=CASE`. */
+function recordOf(workspace: Workspace, req: Request): unknown {
+  const layout = layoutOf(workspace, req);
+  if (req.query.golden !== undefined) {
+    const found = workspace.goldenCases(layout.id).find((c) => c.id === query(req, 'golden'));
+    if (!found) throw badRequest(`layout ${layout.id} has no golden case "${query(req, 'golden')}"`);
+    return found.records[0];
+  }
+  const n = Number(query(req, 'sample') || 0);
+  const samples = workspace.samples(layout);
+  if (!Number.isInteger(n) || n < 0 || n >= samples.length) {
+    throw badRequest(`sample must be a whole number from 0 to ${samples.length - 1}`);
+  }
+  return samples[n];
+}
+
+function layoutOf(workspace: Workspace, req: Request): Layout {
+  return layoutById(workspace, query(req, 'layout'));
+}
+
+/** The profile file of a 保険者番号 in the engine's insurers folder; undefined for a malformed number. */
+function profileFile(engine: Engine, number: string): string | undefined {
+  if (!/^(\d{6}|\d{8})$/.test(number) || !engine.insurers.dir) return undefined;
+  return join(engine.insurers.dir, `${number}.json`);
+}
+
+/** A query parameter as given once; '' when absent (or given as a list). */
+function query(req: Request, name: string): string {
+  const v = req.query[name];
+  return typeof v === 'string' ? v : '';
+}
