@@ -71,6 +71,14 @@ const HTTP: Record<PrintErrorCode, { status: number; title: string; safe?: strin
 };
 
 /**
+ * The status the table gives a code, for an HTTP edge that answers with a body of its own: the studio,
+ * whose client is the designer at the same machine, shows the real message where the service keeps it safe.
+ */
+export function httpStatus(code: PrintErrorCode): number {
+  return HTTP[code].status;
+}
+
+/**
  * Answers an error: the only place errors become statuses (HTTP). Answers the status, so the caller can
  * log and count it. Anything that is not a PrintError is a 500 with a safe message.
  */

@@ -2,8 +2,8 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express, { type Express, type Request } from 'express';
-import { FIELDS, scaffoldLayout, summarizeLayout, type Engine, type Layout } from '../engine/index.ts';
-import { answer, badRequest, sendPng, sendProblem } from './answers.ts';
+import { FIELDS, PrintError, scaffoldLayout, summarizeLayout, type Engine, type Layout } from '../engine/index.ts';
+import { answer, badRequest, sendPng } from './answers.ts';
 import type { StudioEvents } from './events.ts';
 import { layoutById, layoutProblems, shortProblem, type Proofs, type View } from './proofs.ts';
 import type { Workspace } from './workspace.ts';
@@ -79,61 +79,65 @@ export function studioApp({ workspace, engine, proofs, events }: StudioParts): E
     });
   });
 
-  app.get('/api/golden', (req, res) => {
-    const file = workspace.goldenPage(query(req, 'layout'), query(req, 'case'), Number(query(req, 'page') || 1));
-    if (!file) {
-      sendProblem(res, 404, 'no such golden page');
-      return;
-    }
-    res.type('image/png').send(readFileSync(file));
+  app.get('/api/golden', async (req, res) => {
+    await answer(res, () => {
+      const file = workspace.goldenPage(query(req, 'layout'), query(req, 'case'), Number(query(req, 'page') || 1));
+      if (!file) throw new PrintError('NOT_FOUND', 'no such golden page');
+      res.type('image/png').send(readFileSync(file));
+    });
   });
 
   // The insurer profile a preview's record takes its insurer's name, contact and seal from: shown and
   // edited here, checked as the engine checks it at start; a profile that does not load is not kept.
-  app.get('/api/insurers/:number', (req, res) => {
-    const file = profileFile(engine, req.params.number);
-    if (!file || !existsSync(file)) {
-      sendProblem(res, 404, `no insurer profile ${req.params.number}.json in ${engine.insurers.dir || '(no profiles folder)'}`);
-      return;
-    }
-    res.json({ file, profile: JSON.parse(readFileSync(file, 'utf8')) as unknown });
+  app.get('/api/insurers/:number', async (req, res) => {
+    await answer(res, () => {
+      const file = profileFile(engine, req.params.number);
+      if (!file || !existsSync(file))
+        throw new PrintError(
+          'NOT_FOUND',
+          `no insurer profile ${req.params.number}.json in ${engine.insurers.dir || '(no profiles folder)'}`,
+        );
+      res.json({ file, profile: JSON.parse(readFileSync(file, 'utf8')) as unknown });
+    });
   });
 
   app.put('/api/insurers/:number', express.json({ limit: '256kb' }), async (req, res) => {
-    const file = profileFile(engine, req.params.number);
-    if (!file) {
-      sendProblem(res, 400, 'a 保険者番号 is 6 or 8 digits');
-      return;
-    }
-    const before = existsSync(file) ? readFileSync(file, 'utf8') : undefined;
-    writeFileSync(file, `${JSON.stringify(req.body, null, 2)}\n`);
-    try {
-      await engine.reloadInsurers();
-    } catch (err) {
-      if (before === undefined) rmSync(file);
-      else writeFileSync(file, before);
-      sendProblem(res, 400, (err as Error).message);
-      return;
-    }
-    workspace.generation++; // what was printed with the old profile is stale
-    res.json({ file, profile: req.body as unknown });
+    await answer(res, async () => {
+      const file = profileFile(engine, req.params.number);
+      if (!file) throw badRequest('a 保険者番号 is 6 or 8 digits');
+      const before = existsSync(file) ? readFileSync(file, 'utf8') : undefined;
+      writeFileSync(file, `${JSON.stringify(req.body, null, 2)}\n`);
+      try {
+        await engine.reloadInsurers();
+      } catch (err) {
+        if (before === undefined) rmSync(file);
+        else writeFileSync(file, before);
+        // the engine's SETUP error, but here the profile in this request is what is wrong
+        throw badRequest((err as Error).message);
+      }
+      workspace.generation++; // what was printed with the old profile is stale
+      res.json({ file, profile: req.body as unknown });
+    });
   });
 
-  app.post('/api/layouts', express.json(), (req, res) => {
-    const body = (req.body ?? {}) as { id?: unknown; from?: unknown; extend?: unknown };
-    try {
-      const made = scaffoldLayout({
-        layoutsDir: workspace.root,
-        goldenDir: workspace.goldenRoot,
-        id: typeof body.id === 'string' ? body.id : '',
-        from: typeof body.from === 'string' ? body.from : '',
-        extend: body.extend === true,
-      });
+  app.post('/api/layouts', express.json(), async (req, res) => {
+    await answer(res, () => {
+      const body = (req.body ?? {}) as { id?: unknown; from?: unknown; extend?: unknown };
+      let made;
+      try {
+        made = scaffoldLayout({
+          layoutsDir: workspace.root,
+          goldenDir: workspace.goldenRoot,
+          id: typeof body.id === 'string' ? body.id : '',
+          from: typeof body.from === 'string' ? body.from : '',
+          extend: body.extend === true,
+        });
+      } catch (err) {
+        throw badRequest((err as Error).message); // the engine's SETUP error, but here the request asked for it
+      }
       workspace.reload();
       res.status(201).json(made);
-    } catch (err) {
-      sendProblem(res, 400, (err as Error).message);
-    }
+    });
   });
 
   app.get('/api/events', events.stream);

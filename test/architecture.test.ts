@@ -25,7 +25,7 @@ const allowed: Record<string, string[]> = {
   config: ['config', 'engine'],
   qa: ['qa', 'engine'],
   server: ['server', 'engine', 'config'],
-  studio: ['studio', 'engine'],
+  studio: ['studio', 'engine', 'server/problem.ts'], // the studio answers errors by the service's one table
   cli: ['cli', 'engine', 'config', 'server', 'qa', 'studio'],
 };
 
@@ -40,7 +40,7 @@ describe('architecture', () => {
   it.each(Object.keys(allowed))('%s/ imports only what it may', (folder) => {
     const wrong = sources(folder).flatMap((f) =>
       imports(f)
-        .filter((i) => !allowed[folder]!.includes(i.split('/')[0]!))
+        .filter((i) => !allowed[folder]!.some((a) => a === i || a === i.split('/')[0]))
         .map((i) => `${f} → ${i}`),
     );
     expect(wrong).toEqual([]);

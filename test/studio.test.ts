@@ -176,7 +176,7 @@ describe('the studio API', () => {
         body: JSON.stringify(record),
       });
     const bad = await post({ ...sample, birthDate: '1954-02-30', branch: 'x' });
-    expect(bad.status).toBe(400);
+    expect(bad.status).toBe(422);
     expect(bad.headers.get('content-type')).toMatch(/problem\+json/);
     const body = (await bad.json()) as { errors: { path: string; message: string }[] };
     expect(body.errors.map((e) => e.path).sort()).toEqual(['birthDate', 'branch']);
@@ -185,6 +185,20 @@ describe('the studio API', () => {
     expect(glyph.errors).toEqual([
       { path: 'name', label: '氏名', message: expect.stringMatching(/"😀" \(U\+1F600\) is in none of the pinned fonts/) },
     ]);
+  }, 60_000);
+
+  it('answers a record with an impossible date 422 problem+json, as the service does, naming the field', async () => {
+    const sample = loadSamples(loadLayout(join(LAYOUTS_DIR, 'kokuho-card')))[0] as Record<string, unknown>;
+    const res = await fetch(`${studio.url}api/preview?layout=kokuho-card&page=1`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ ...sample, birthDate: '1954-02-30' }),
+    });
+    expect(res.status).toBe(422);
+    expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    const body = (await res.json()) as { status: number; errors: unknown[] };
+    expect(body.status).toBe(422);
+    expect(body.errors).toEqual([{ path: 'birthDate', label: '生年月日', message: expect.stringContaining('1954-02-30') }]);
   }, 60_000);
 
   it('shows and edits the insurer profile a preview uses; a profile that does not load is refused and not kept', async () => {

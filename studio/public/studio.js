@@ -260,8 +260,8 @@ async function refresh(why) {
       continue;
     }
     failed = true;
-    if (res.status === 422 && body.problems) state.renderProblems = body.problems;
-    else if (res.status === 400 && body.errors) {
+    if (body.problems) state.renderProblems = body.problems;
+    else if (body.errors) {
       // beside each field in the form, and in the problems list (a glyph no pinned font has, with its code point)
       for (const e of body.errors) state.fieldErrors[e.path] = `${e.message}`;
       state.renderProblems = body.errors.map((e) => ({ file: '', line: 0, column: 0, message: `${e.label} (${e.path}): ${e.message}` }));
