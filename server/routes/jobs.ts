@@ -1,0 +1,182 @@
+import type { Express, Request, Response } from 'express';
+import { createHash, type Hash } from 'node:crypto';
+import { getLayout, PrintError, type RecordFormat } from '../../engine/index.ts';
+import type { Job } from '../jobs/job-store.ts';
+import { takeJob, bodyTooLarge } from '../jobs/intake.ts';
+import { IDEMPOTENCY_KEY } from '../jobs/idempotency.ts';
+import { JobListQuery, JobQuery, queryOf } from '../api-schemas.ts';
+import { ownsJob, requestOwner } from '../auth.ts';
+import type { AppContext } from './app-context.ts';
+import { answerError } from './answer-error.ts';
+import { mediaType, outputOf } from './print-request.ts';
+
+const FORMATS: Record<string, RecordFormat> = {
+  'application/json': 'json',
+  'application/x-ndjson': 'ndjson',
+  'application/ndjson': 'ndjson',
+  'application/jsonl': 'ndjson',
+  'text/csv': 'csv',
+};
+
+/** The job `id` when it belongs to the asking key; any other key gets 404, as for no job at all. */
+export async function ownJob(ctx: AppContext, req: Request, res: Response): Promise<Job | undefined> {
+  const job = ctx.jobs.get(String(req.params.id));
+  if (job && ownsJob(requestOwner(res), job)) return ctx.jobQueue.view(job);
+  answerError(ctx, res, new PrintError('NOT_FOUND', 'no such job'));
+  return undefined;
+}
+
+/** The batch print's routes: POST /v1/jobs takes a job in, GET lists or shows jobs, DELETE cancels one. */
+export function addJobRoutes(app: Express, ctx: AppContext): void {
+  app.post('/v1/jobs', async (req, res) => {
+    try {
+      const layout = getLayout(ctx.layouts, typeof req.query.layout === 'string' ? req.query.layout : '');
+      const query = queryOf(JobQuery, req.query);
+      const type = mediaType(req);
+      const format = FORMATS[type];
+      if (!format) throw new PrintError('UNSUPPORTED_BODY', `send application/json, application/x-ndjson or text/csv, not ${type}`);
+      const length = Number(req.get('content-length') ?? 0);
+      if (length > ctx.limits.jobBodyBytes) throw bodyTooLarge(ctx.limits.jobBodyBytes);
+      ctx.disk.require(length);
+      const key = req.get('idempotency-key');
+      if (key !== undefined && !IDEMPOTENCY_KEY.test(key))
+        throw new PrintError('BAD_REQUEST', 'Idempotency-Key must be 1 to 255 visible ASCII characters');
+      const owner = requestOwner(res);
+      const output = outputOf(req);
+      const callbackUrl = query.callbackUrl === undefined ? undefined : ctx.webhooks.check(query.callbackUrl);
+      // What makes the job: its layout, its output options and the body's bytes, as they stream by.
+      const digest = createHash('sha256').update(JSON.stringify([layout.id, output, type, callbackUrl ?? null]));
+      // Not destroyed when intake stops early: the rest is drained below, so the client reads the answer.
+      const body = hashed(req.iterator({ destroyOnReturn: false }), digest);
+      const take = () =>
+        takeJob(body, ctx.jobs, {
+          layout,
+          insurers: ctx.insurers,
+          output,
+          format,
+          owner,
+          limits: ctx.limits,
+          disk: ctx.disk,
+          bodyBytes: length,
+          signal: ctx.stopping,
+          callbackUrl,
+        });
+      const { job, replayed } =
+        key === undefined
+          ? { job: await take(), replayed: false }
+          : await ctx.idempotency.hold(owner, key, async () => {
+              const made = await take();
+              const sha = digest.digest('hex');
+              const first = ctx.idempotency.find(owner, key, (id) => ctx.jobs.get(id) !== undefined);
+              if (!first) {
+                await ctx.idempotency.remember(owner, key, { jobId: made.id, bodySha256: sha });
+                return { job: made, replayed: false };
+              }
+              // A retry: the job taken in again is dropped before it was ever queued.
+              ctx.jobs.delete(made.id);
+              if (first.bodySha256 !== sha)
+                throw new PrintError(
+                  'REFUSED',
+                  `Idempotency-Key ${JSON.stringify(key)} was used for another request (job ${first.jobId}): use a new key for a new job`,
+                );
+              return { job: ctx.jobs.get(first.jobId) as Job, replayed: true };
+            });
+      if (replayed) {
+        ctx.log.info({ reqId: res.locals.requestId, job: job.id }, 'job request replayed (Idempotency-Key)');
+        res.set('Idempotent-Replayed', 'true');
+      } else {
+        try {
+          await ctx.jobQueue.enqueue(job);
+        } catch (err) {
+          ctx.jobs.delete(job.id); // never queued: nothing of it is kept
+          throw err;
+        }
+        ctx.metrics.rejections.inc({ reason: 'invalid' }, job.rejected);
+        ctx.log.info(
+          { reqId: res.locals.requestId, job: job.id, layout: layout.id, records: job.total, rejected: job.rejected },
+          'job accepted',
+        );
+      }
+      res
+        .status(replayed ? 200 : 202)
+        .location(`/v1/jobs/${job.id}`)
+        .json({ id: job.id, url: `/v1/jobs/${job.id}`, state: job.state, records: job.total });
+    } catch (err) {
+      // What the client still sends is read and dropped, so it gets the answer instead of a reset; past
+      // the size limit the connection is closed after the answer instead of reading on.
+      if (err instanceof PrintError && err.code === 'TOO_LARGE') res.set('Connection', 'close');
+      else if (!req.complete) req.resume();
+      answerError(ctx, res, err);
+    }
+  });
+
+  app.get('/v1/jobs', async (req, res) => {
+    let query;
+    try {
+      query = queryOf(JobListQuery, req.query);
+    } catch (err) {
+      return answerError(ctx, res, err);
+    }
+    const { state, limit = 50, cursor } = query;
+    // A job's place in the list (newest first), and the cursor of a page: the place of its last job.
+    const place = (j: Job) => `${j.createdAt}|${j.id}`;
+    const after = cursor === undefined ? undefined : Buffer.from(cursor, 'base64url').toString();
+    const all = (await Promise.all(ctx.jobs.list(requestOwner(res)).map((j) => ctx.jobQueue.view(j))))
+      .filter((j) => state === undefined || j.state === state)
+      .filter((j) => after === undefined || place(j) < after);
+    const page = all.slice(0, limit);
+    const last = page.at(-1);
+    const next =
+      all.length > limit && last
+        ? `/v1/jobs?${new URLSearchParams({ ...(state ? { state } : {}), limit: String(limit), cursor: Buffer.from(place(last)).toString('base64url') })}`
+        : undefined;
+    res.json({ jobs: page.map((j) => jobStatus(j, false)), ...(next ? { next } : {}) });
+  });
+
+  app.get('/v1/jobs/:id', async (req, res) => {
+    const job = await ownJob(ctx, req, res);
+    if (job) res.json(jobStatus(job, true));
+  });
+
+  /** Cancels a job that is queued or running, and deletes everything of it: its input, chunks, result, manifest. */
+  app.delete('/v1/jobs/:id', async (req, res) => {
+    const job = await ownJob(ctx, req, res);
+    if (!job) return;
+    try {
+      await ctx.jobQueue.cancel(job.id);
+    } catch (err) {
+      return answerError(ctx, res, err);
+    }
+    ctx.jobs.delete(job.id);
+    ctx.log.info({ reqId: res.locals.requestId, job: job.id, state: job.state }, 'job deleted');
+    res.status(204).end();
+  });
+}
+
+/** A job as GET /v1/jobs/{id} answers it; in lists (`full` false) without its problems. */
+function jobStatus(job: Job, full: boolean): Record<string, unknown> {
+  return {
+    id: job.id,
+    url: `/v1/jobs/${job.id}`,
+    layout: job.layout,
+    state: job.state,
+    progress: { done: job.done, total: job.total, rejected: job.rejected },
+    createdAt: job.createdAt,
+    updatedAt: job.updatedAt,
+    ...(full ? { rejections: job.rejections } : {}),
+    rejectionCount: job.rejectionCount,
+    ...(job.output ? { output: job.output } : {}),
+    ...(job.callbackUrl ? { callbackUrl: job.callbackUrl } : {}),
+    ...(job.webhook ? { webhook: { state: job.webhook.state, attempts: job.webhook.attempts, delivery: job.webhook.delivery } } : {}),
+    ...(job.error ? { error: job.error } : {}),
+    ...(job.state === 'done' ? { result: `/v1/jobs/${job.id}/result`, manifest: `/v1/jobs/${job.id}/manifest` } : {}),
+  };
+}
+
+/** The body's pieces as they come, each added to `digest` on its way to the intake. */
+async function* hashed(body: AsyncIterable<Uint8Array>, digest: Hash): AsyncGenerator<Uint8Array> {
+  for await (const piece of body) {
+    digest.update(piece);
+    yield piece;
+  }
+}
