@@ -66,6 +66,7 @@ export async function renderCommand(values: Record<string, unknown>): Promise<nu
         const summary = await engine.render(layoutId, raws, sink, {
           output,
           name,
+          icc,
           fieldMap: true,
           onProgress: ({ recordsDone }) => rendering.update(recordsDone),
         });
@@ -74,7 +75,7 @@ export async function renderCommand(values: Record<string, unknown>): Promise<nu
       };
       const manifest =
         format === 'pdf'
-          ? await writePdfOutput(out, produce, { color: output.color, icc })
+          ? await writePdfOutput(out, produce)
           : await writePngOutput(out, dpi, outputPageSize(layout, output), produce, { png, onProgress: pngProgress(progress) });
       progress.end();
       if (!quiet) {

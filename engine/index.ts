@@ -1,19 +1,28 @@
 // The engine's one face: what the CLI, the server and the tests may use. Everything else is private.
-export { Engine, summarizeLayout, loadEngineInsurers } from './render.ts';
-export { loadInsurers, Insurers, NO_INSURERS, DEFAULT_INSURERS_DIR, SAMPLE_INSURERS_DIR, DEFAULT_CARD_CODE } from './insurers/profiles.ts';
+export { Engine } from './render.ts';
+export { summarizeLayout, ENGINE_DEFAULTS } from './render-options.ts';
+export { forEachLimited } from './concurrency.ts';
+export {
+  loadEngineInsurers,
+  loadInsurers,
+  Insurers,
+  NO_INSURERS,
+  DEFAULT_INSURERS_DIR,
+  SAMPLE_INSURERS_DIR,
+  DEFAULT_CARD_CODE,
+} from './insurers/profiles.ts';
 export type {
   EngineOptions,
   RenderOptions,
   RenderResult,
-  RenderSummary,
   RenderProgress,
-  RecordPages,
-  FieldMapSide,
   LayoutSummary,
-  RestartReason,
   RenderPageOptions,
   RenderedPage,
-} from './render.ts';
+} from './render-options.ts';
+export type { RestartReason } from './browser/supervisor.ts';
+export type { RecordPages, RenderSummary } from './output/summary.ts';
+export type { FieldMapSide } from './output/field-map.ts';
 export { PdfWriter } from './pdf/pdf-writer.ts';
 export type { PdfSink } from './pdf/pdf-writer.ts';
 export { PrintError, describeProblem, throwIfCancelled } from './errors.ts';
@@ -41,11 +50,14 @@ export { parseOutputOptions, describeOutput } from './output/options.ts';
 export { OFFICE_OUTPUT } from './output/target.ts';
 export type { OutputOptions, Placement } from './output/target.ts';
 export { outputPageSize } from './output/page-size.ts';
-export { toPress, pressBuffer } from './output/press-colour.ts';
-export { outputTarget } from './render.ts';
+export { outputTarget } from './output/output-target.ts';
+export type { SplitNaming } from './output/output-target.ts';
+export { writeOutput } from './output/output-stage.ts';
+export type { OutputStageOptions } from './output/output-stage.ts';
 export { mergeFieldMaps } from './output/field-map.ts';
 export { planSheet, backSlot, parseSheet } from './output/sheet-plan.ts';
-export type { Manifest } from './output/write.ts';
+export { writeManifest, manifestRecord } from './output/manifest.ts';
+export type { Manifest, ManifestRecord, RejectedRecord, ManifestParts } from './output/manifest.ts';
 export { toWareki, formatWareki } from './format/wareki.ts';
 export { insurerCheckDigit, isValidInsurerNumber } from './format/insurer-number.ts';
 export { parseIsoDate, ageOn } from './format/dates.ts';

@@ -2,7 +2,6 @@ import { rmSync } from 'node:fs';
 import { mkdir, mkdtemp } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
-import pLimit from 'p-limit';
 import sharp from 'sharp';
 import { compareImages, EXACT } from './compare.ts';
 import { alignByPage, alignByRecord, type Pairing, type ProofRecord } from './align.ts';
@@ -10,7 +9,7 @@ import { changedRegions } from './regions.ts';
 import { pageWords, textIn, type Word } from './page-words.ts';
 import { openProof, rasterRange, type PageImage, type Proof, type Rasterizer } from './proofs.ts';
 import { RunReport, type Change, type ReportEntry, type ReportSummary, type ReportView } from './run-report.ts';
-import { makeOwnedTempDir, sweepOrphans, type FieldMapSide } from '../engine/index.ts';
+import { forEachLimited, makeOwnedTempDir, sweepOrphans, type FieldMapSide } from '../engine/index.ts';
 
 /** A region to ignore, in millimetres from the page's top-left corner; page null means every page. */
 export interface Mask {
@@ -162,7 +161,6 @@ export async function diffProofs(referencePath: string, candidatePath: string, o
   const work = makeOwnedTempDir('diff');
   try {
     const batches = batchesOf(pairings);
-    const limit = pLimit(options.concurrency ?? availableParallelism());
     const ctx: Context = { ref, cand, dpi: options.dpi, masks: options.masks, report, rasterizer, byRecord, work };
     // Batches run in parallel; their entries are added to the report in order, each as soon as every
     // batch before it is in.
@@ -181,15 +179,11 @@ export async function diffProofs(referencePath: string, candidatePath: string, o
         options.onProgress?.(records, pairings.length);
       }
     };
-    await Promise.all(
-      batches.map((b, i) =>
-        limit(async () => {
-          done.set(i, await compareBatch(b, i, ctx));
-          flushing = flushing.then(flush);
-          await flushing;
-        }),
-      ),
-    );
+    await forEachLimited(batches, options.concurrency ?? availableParallelism(), async (b, i) => {
+      done.set(i, await compareBatch(b, i, ctx));
+      flushing = flushing.then(flush);
+      await flushing;
+    });
     await flushing;
   } finally {
     rmSync(work, { recursive: true, force: true });

@@ -1,10 +1,19 @@
 import { FIELDS, isFieldName } from '../records/fields.ts';
 import type { Layout } from '../layouts/layouts.ts';
-import type { FieldMapSide } from '../render.ts';
 import { bleedMm } from './page-size.ts';
 import type { OutputOptions } from './target.ts';
 
 type Box = [number, number, number, number];
+
+/**
+ * Where the fixed boxes are on one side (the n-th page of each record is the layout's n-th side), in mm
+ * from the page's top-left corner (the bleed's edge on pages with bleed). A box that is not in the same
+ * place for every record lists each place.
+ */
+export interface FieldMapSide {
+  side: string;
+  fields: { field: string; label: string; boxMm: Box[] }[];
+}
 
 const round1 = (v: number) => Math.round(v * 10) / 10;
 

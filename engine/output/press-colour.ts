@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
@@ -75,18 +75,6 @@ export async function toPress(input: string, output: string, options: PressOptio
       `Ghostscript could not make the press file: ${(e.stderr || e.message).trim().split('\n').slice(0, 3).join(' ')}`,
       { cause: err },
     );
-  } finally {
-    rmSync(work, { recursive: true, force: true });
-  }
-}
-
-/** `toPress` for a PDF held in memory (a synchronous render). */
-export async function pressBuffer(pdf: Uint8Array, title: string, icc?: string): Promise<Buffer> {
-  const work = mkdtempSync(join(tmpdir(), 'shikaku-press-buffer-'));
-  try {
-    writeFileSync(join(work, 'in.pdf'), pdf);
-    await toPress(join(work, 'in.pdf'), join(work, 'out.pdf'), { icc, title });
-    return readFileSync(join(work, 'out.pdf'));
   } finally {
     rmSync(work, { recursive: true, force: true });
   }

@@ -1,12 +1,11 @@
-import { closeSync, existsSync, openSync, readdirSync, renameSync, rmSync, statSync, writeFileSync, writeSync, mkdtempSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readdirSync, renameSync, rmSync, statSync, writeSync, mkdtempSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { PrintError } from '../errors.ts';
-import type { FieldMapSide, RenderSummary } from '../render.ts';
+import type { RenderSummary } from './summary.ts';
 import type { PdfSink } from '../pdf/pdf-writer.ts';
 import { rasterizePdfFile, type RasterizeOptions } from '../png/rasterize.ts';
 import type { PngMode } from '../png/finish-png.ts';
-import type { Placement } from './target.ts';
-import { toPress } from './press-colour.ts';
+import { manifestRecord, writeManifest, type Manifest, type ManifestRecord } from './manifest.ts';
 
 /** The file name of one page's PNG: record number from 0001, page from 1 (interfaces.md). */
 export function pngName(record: number, page: number): string {
@@ -15,21 +14,10 @@ export function pngName(record: number, page: number): string {
 
 const PNG_NAME = /^\d{4,}-\d+\.png$/;
 
-/** `PATH.manifest.json`: for every input record, where its pages are. */
-export interface Manifest {
-  layout: string;
-  format: 'pdf' | 'png';
-  output: string;
-  pageCount: number;
-  dpi?: number;
-  /** Where the fixed boxes are on each side (trim pages): the proof diff names changed fields by it. */
-  fieldMap?: FieldMapSide[];
-  records: { record: number; key?: string; pages: [number, number]; files?: string[]; placements?: Placement[] }[];
-}
-
 /** Produces a PDF into a sink: the engine's render, bound to its layout and records. */
 export type PdfProducer = (sink: PdfSink) => Promise<RenderSummary>;
 
+/** The CLI's manifest of a render, `PATH.manifest.json` beside `out`, written by the one manifest writer. */
 function manifestOf(result: RenderSummary, format: 'pdf' | 'png', output: string, dpi?: number): Manifest {
   return {
     layout: result.layout,
@@ -38,21 +26,25 @@ function manifestOf(result: RenderSummary, format: 'pdf' | 'png', output: string
     pageCount: result.pageCount,
     ...(dpi === undefined ? {} : { dpi }),
     ...(result.fieldMap ? { fieldMap: result.fieldMap } : {}),
-    records: result.records.map((r) => {
-      const pages: [number, number] = [r.firstPage, r.lastPage];
-      const placed = r.placements ? { placements: r.placements } : {};
-      const key = r.key === undefined ? {} : { key: r.key };
-      if (format === 'pdf') return { record: r.record, ...key, pages, ...placed };
-      const files = Array.from({ length: r.lastPage - r.firstPage + 1 }, (_, i) => pngName(r.record, i + 1));
-      return { record: r.record, ...key, pages, files, ...placed };
-    }),
+    records: result.records.map((r) =>
+      manifestRecord(
+        r,
+        format === 'png' ? Array.from({ length: r.lastPage - r.firstPage + 1 }, (_, i) => pngName(r.record, i + 1)) : undefined,
+      ),
+    ),
   };
 }
 
-function writeManifest(out: string, manifest: Manifest): void {
+function saveManifest(out: string, manifest: Manifest): void {
   const path = `${out}.manifest.json`;
   const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
-  writeFileSync(tmp, `${JSON.stringify(manifest, null, 2)}\n`);
+  const fd = openSync(tmp, 'w');
+  try {
+    const { records, ...head } = manifest;
+    writeManifest((text) => void writeSync(fd, text), { head, count: records.length, record: (i) => records[i] as ManifestRecord });
+  } finally {
+    closeSync(fd);
+  }
   renameSync(tmp, path);
 }
 
@@ -74,27 +66,12 @@ async function produceToFile(path: string, produce: PdfProducer): Promise<Render
  * Writes the PDF beside `out` and renames it into place, then the manifest: a reader never sees a
  * half-written file, and a failed render leaves nothing.
  */
-export async function writePdfOutput(
-  out: string,
-  produce: PdfProducer,
-  finish: { color?: 'office' | 'press'; icc?: string | undefined } = {},
-): Promise<Manifest> {
+export async function writePdfOutput(out: string, produce: PdfProducer): Promise<Manifest> {
   const tmp = join(dirname(out), `.${basename(out)}.${process.pid}.tmp`);
   const summary = await produceToFile(tmp, produce);
   const manifest = manifestOf(summary, 'pdf', out);
-  if (finish.color === 'press') {
-    const pressed = `${tmp}.press`;
-    try {
-      await toPress(tmp, pressed, { icc: finish.icc, title: basename(out) });
-      renameSync(pressed, tmp);
-    } catch (err) {
-      rmSync(tmp, { force: true });
-      rmSync(pressed, { force: true });
-      throw err;
-    }
-  }
   renameSync(tmp, out);
-  writeManifest(out, manifest);
+  saveManifest(out, manifest);
   return manifest;
 }
 
@@ -131,7 +108,7 @@ export async function writePngOutput(
     }
     rmSync(out, { recursive: true, force: true });
     renameSync(work, out);
-    writeManifest(out, manifest);
+    saveManifest(out, manifest);
     return manifest;
   } catch (err) {
     rmSync(work, { recursive: true, force: true });

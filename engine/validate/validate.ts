@@ -34,6 +34,17 @@ export function recordLabel(index: number, raw: unknown): string {
   return `record ${index + 1}${ids.length ? ` (${ids.join(' ')})` : ''}`;
 }
 
+/** The problem of a record whose `field` did not fit its box when printed (0-based `index` in `raws`). */
+export function overflowProblem(index: number, field: string, raws: readonly unknown[]): RecordProblem {
+  return {
+    record: index + 1,
+    recordLabel: recordLabel(index, raws[index]),
+    path: field,
+    label: isFieldName(field) ? FIELDS[field].label : field,
+    message: 'too long for its box on the document: shorten it (text is never cut off)',
+  };
+}
+
 /** A value as shown in a message: JSON, shortened. */
 export function shown(value: unknown): string {
   if (value === undefined) return 'nothing';

@@ -3,7 +3,9 @@ import {
   throwIfCancelled,
   outputTarget,
   parseOutputOptions,
-  toPress,
+  writeOutput,
+  writeManifest,
+  manifestRecord,
   mergeFieldMaps,
   type Engine,
   type FieldMapSide,
@@ -126,32 +128,32 @@ export async function assembleJob(
   const position = new Map(printed.map((index, p) => [index, p]));
   const pages = new Map<number, RecordPages>();
   await store.writeResult(job, async (write) => {
-    const target = outputTarget(layout, write, output, `job ${job.id}`, {
-      keyOf: (position) => keys.get(printed[position] as number),
-      modified: new Date(job.createdAt),
+    const stage = {
+      name: `job ${job.id}`,
+      naming: { keyOf: (position: number) => keys.get(printed[position] as number), modified: new Date(job.createdAt) },
+      info: { title: layout.name, subject: `${layout.id}: job ${job.id}` },
+      icc: o.pressIcc,
+      pressTitle: `${layout.name}: job ${job.id}`,
+    };
+    const summary = await writeOutput(write, layout, output, stage, async (target) => {
+      target.printOrder(printed.length);
+      for (let n = 0; n < job.chunks; n++) {
+        const meta = metas[n] as ChunkMeta;
+        if (meta.printed.length === 0) continue;
+        throwIfCancelled(o.signal);
+        // The PDF the meta read above names: never another print's, committed since (a chunk taken over).
+        await target.add(
+          store.chunkPdf(job.id, n, meta),
+          meta.printed.map((index) => position.get(index) as number),
+        );
+      }
     });
-    target.printOrder(printed.length);
-    for (let n = 0; n < job.chunks; n++) {
-      const meta = metas[n] as ChunkMeta;
-      if (meta.printed.length === 0) continue;
-      throwIfCancelled(o.signal);
-      // The PDF the meta read above names: never another print's, committed since (a chunk taken over).
-      await target.add(
-        store.chunkPdf(job.id, n, meta),
-        meta.printed.map((index) => position.get(index) as number),
-      );
-    }
-    const summary = await target.finish({ title: layout.name, subject: `${layout.id}: job ${job.id}` });
     for (const r of summary.records) {
       const index = printed[r.record - 1] as number;
       const key = keys.get(index);
       pages.set(index, { ...r, ...(key ? { key } : {}) });
     }
   });
-  if (output.color === 'press') {
-    // Ghostscript writes the press file beside the result, which it then replaces: never read into memory.
-    await store.remakeResult(job, (from, to) => toPress(from, to, { title: `${layout.name}: job ${job.id}`, icc: o.pressIcc }));
-  }
   rejections.sort((a, b) => a.record - b.record);
   // Where each fixed box is, for the proof diff to name what changed (chunks of an older version had none).
   const fieldMap = metas.every((m) => m.fieldMap || m.printed.length === 0)
@@ -169,33 +171,20 @@ export async function assembleJob(
 }
 
 /**
- * The manifest of a finished job, every input record with its pages or why it was rejected, made line
- * by line (a 300,000-record manifest is never one string).
+ * The manifest of a finished job, every input record with its pages or why it was rejected, by the
+ * engine's one manifest writer.
  */
 function manifestOf(job: Job, pages: Map<number, RecordPages>, rejections: Rejection[], fieldMap: FieldMapSide[] | undefined): Produce {
   const byRecord = new Map<number, { path: string; message: string }[]>();
   for (const r of rejections) byRecord.set(r.record, [...(byRecord.get(r.record) ?? []), { path: r.path, message: r.message }]);
-  return (write) => {
-    const lines: string[] = [];
-    const put = (s: string) => {
-      lines.push(s);
-      if (lines.length >= 1000) write(lines.splice(0).join(''));
-    };
-    put(`{\n  "job": ${JSON.stringify(job.id)},\n  "layout": ${JSON.stringify(job.layout)},\n  "records": [\n`);
-    for (let i = 0; i < job.total; i++) {
-      const p = pages.get(i);
-      const entry = p
-        ? {
-            record: i + 1,
-            ...(p.key ? { key: p.key } : {}),
-            pages: [p.firstPage, p.lastPage],
-            ...(p.placements ? { placements: p.placements } : {}),
-            ...(p.file ? { file: p.file } : {}),
-          }
-        : { record: i + 1, rejected: byRecord.get(i + 1) ?? [] };
-      put(`    ${JSON.stringify(entry)}${i + 1 < job.total ? ',' : ''}\n`);
-    }
-    put(`  ]${fieldMap ? `,\n  "fieldMap": ${JSON.stringify(fieldMap)}` : ''}\n}\n`);
-    write(lines.join(''));
-  };
+  return (write) =>
+    writeManifest(write, {
+      head: { job: job.id, layout: job.layout },
+      count: job.total,
+      record: (i) => {
+        const p = pages.get(i);
+        return p ? manifestRecord({ ...p, record: i + 1 }) : { record: i + 1, rejected: byRecord.get(i + 1) ?? [] };
+      },
+      tail: { fieldMap },
+    });
 }

@@ -1,5 +1,5 @@
 import express, { type Express } from 'express';
-import { getLayout, pressBuffer, OFFICE_OUTPUT, PrintError } from '../../engine/index.ts';
+import { getLayout, OFFICE_OUTPUT, PrintError } from '../../engine/index.ts';
 import { bodyRecords } from '../jobs/intake.ts';
 import { RenderQuery, queryOf } from '../api-schemas.ts';
 import type { AppContext } from './app-context.ts';
@@ -83,9 +83,16 @@ export function addRenderRoutes(app: Express, ctx: AppContext): void {
           ctx.metrics.pages.inc({ layout: layout.id }, pageCount);
           return image;
         }
-        const result = await engine.renderPdf(layout.id, records, { signal, output, name: `${layout.id}.pdf`, lane: 'counter' });
+        const result = await engine.renderPdf(layout.id, records, {
+          signal,
+          output,
+          name: `${layout.id}.pdf`,
+          lane: 'counter',
+          icc: ctx.pressIcc,
+          pressTitle: layout.name,
+        });
         ctx.metrics.pages.inc({ layout: layout.id }, result.pageCount);
-        return output.color === 'press' ? pressBuffer(result.pdf, layout.name, ctx.pressIcc) : Buffer.from(result.pdf);
+        return Buffer.from(result.pdf);
       }, gone.signal);
       stop();
       res.type(png ? 'image/png' : 'application/pdf').send(body);
