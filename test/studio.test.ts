@@ -201,6 +201,23 @@ describe('the studio API', () => {
     expect(body.errors).toEqual([{ path: 'birthDate', label: '生年月日', message: expect.stringContaining('1954-02-30') }]);
   }, 60_000);
 
+  it("serves the page's script modules as JavaScript, which a browser requires of a module", async () => {
+    const page = await (await fetch(studio.url)).text();
+    const entry = /<script type="module" src="([^"]+)"/.exec(page)?.[1];
+    expect(entry).toBeDefined();
+    const res = await fetch(new URL(entry!, studio.url));
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toMatch(/^text\/javascript/);
+    for (const [, module] of (await res.text()).matchAll(/from '(\.\/[^']+)'/g)) {
+      const imported = await fetch(new URL(module!, new URL(entry!, studio.url)));
+      expect([module, imported.status, imported.headers.get('content-type')]).toEqual([
+        module,
+        200,
+        expect.stringMatching(/^text\/javascript/),
+      ]);
+    }
+  });
+
   it('shows and edits the insurer profile a preview uses; a profile that does not load is refused and not kept', async () => {
     const url = `${studio.url}api/insurers/320036`;
     const shown = (await (await fetch(url)).json()) as { file: string; profile: Record<string, unknown> };
