@@ -2,15 +2,8 @@
 export { Engine } from './render.ts';
 export { summarizeLayout, ENGINE_DEFAULTS } from './render-options.ts';
 export { forEachLimited } from './concurrency.ts';
-export {
-  loadEngineInsurers,
-  loadInsurers,
-  Insurers,
-  NO_INSURERS,
-  DEFAULT_INSURERS_DIR,
-  SAMPLE_INSURERS_DIR,
-  DEFAULT_CARD_CODE,
-} from './insurers/profiles.ts';
+export { loadEngineInsurers } from './layouts/layout-insurers.ts';
+export { loadInsurers, Insurers, NO_INSURERS, DEFAULT_INSURERS_DIR, SAMPLE_INSURERS_DIR, DEFAULT_CARD_CODE } from './insurers/profiles.ts';
 export type {
   EngineOptions,
   RenderOptions,
@@ -59,11 +52,11 @@ export { planSheet, backSlot, parseSheet } from './output/sheet-plan.ts';
 export { writeManifest, manifestRecord } from './output/manifest.ts';
 export type { Manifest, ManifestRecord, RejectedRecord, ManifestParts } from './output/manifest.ts';
 export { toWareki, formatWareki } from './format/wareki.ts';
-export { insurerCheckDigit, isValidInsurerNumber } from './format/insurer-number.ts';
-export { parseIsoDate, ageOn } from './format/dates.ts';
+export { insurerCheckDigit, isValidInsurerNumber } from './records/insurer-number.ts';
+export { parseIsoDate, ageOn } from './records/dates.ts';
 export { verifyFonts, readPinnedFonts } from './fonts/fonts.ts';
 export { chromiumPath, CHROMIUM_ARGS } from './browser/chromium.ts';
-export { makeOwnedTempDir, sweepOrphans } from './browser/orphans.ts';
+export { makeOwnedTempDir, sweepOrphans } from './orphans.ts';
 export { printReference } from './browser/reference-print.ts';
 export type { ReferenceRun } from './browser/reference-print.ts';
 export type { StepTime } from './step-times.ts';

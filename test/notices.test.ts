@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import QRCode from 'qrcode';
 import { Engine, getLayout, loadLayouts, loadSamples, validateRecords, PrintError } from '../engine/index.ts';
-import { QR_MODULE_MM, QR_QUIET_MODULES } from '../engine/format/qr-code.ts';
+import { QR_MODULE_MM, QR_QUIET_MODULES } from '../engine/validate/codes.ts';
 import { darkPixels, decodeBarcodes, greyPage, pageText, pageTextInOrder, textIn, wordBoxes } from './helpers/poppler.ts';
 
 const layouts = loadLayouts();

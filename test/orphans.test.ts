@@ -5,7 +5,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { OWNER_ENV, ownerMarker, sweepOrphans } from '../engine/browser/orphans.ts';
+import { OWNER_ENV, ownerMarker, sweepOrphans } from '../engine/orphans.ts';
 import {
   killAll,
   killHard,

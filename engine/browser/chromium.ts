@@ -3,7 +3,7 @@ import { rm } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import puppeteer, { type Browser } from 'puppeteer-core';
 import { PrintError } from '../errors.ts';
-import { OWNER_ENV, groupRunning, makeOwnedTempDir, ownerMarker } from './orphans.ts';
+import { OWNER_ENV, groupRunning, makeOwnedTempDir, ownerMarker } from '../orphans.ts';
 
 /** The script puppeteer runs in Chromium's place, so that Chromium dies with this process (see its comment). */
 const LAUNCHER = fileURLToPath(new URL('./chromium-launcher.sh', import.meta.url));

@@ -3,7 +3,7 @@ import { readFileSync, existsSync, mkdirSync, symlinkSync, writeFileSync } from 
 import { join, resolve, basename } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PrintError } from '../errors.ts';
-import { makeOwnedTempDir } from '../browser/orphans.ts';
+import { makeOwnedTempDir } from '../orphans.ts';
 
 /** The pinned font list, `fonts/fonts.json` at the repository root. */
 export const FONTS_FILE = resolve(fileURLToPath(import.meta.url), '../../../fonts/fonts.json');

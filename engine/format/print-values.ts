@@ -1,9 +1,10 @@
 import type { InsuranceRecord } from '../records/schema.ts';
-import { parseIsoDate } from './dates.ts';
+import { parseIsoDate } from '../records/dates.ts';
 import { formatWareki, toWareki, eraYearText } from './wareki.ts';
 import { fontForText, type GlyphCoverage } from '../fonts/glyph-coverage.ts';
-import { qrCodeSvg, TrustedHtml, CARD_CODE_QR, type QrSize } from './qr-code.ts';
-import { NO_INSURERS, cardCodeText, DEFAULT_CARD_CODE, type Insurers } from '../insurers/profiles.ts';
+import { qrCodeSvg, TrustedHtml } from './qr-code.ts';
+import { CARD_CODE_QR, cardCodeOf, DEFAULT_PORTAL_URL, type QrSize } from '../validate/codes.ts';
+import { NO_INSURERS, type Insurers } from '../insurers/profiles.ts';
 
 const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
@@ -87,9 +88,6 @@ export interface PrintValueOptions {
   insurers?: Insurers;
 }
 
-/** The My Number portal, the QR code's target when a record names none (records.md). */
-export const DEFAULT_PORTAL_URL = 'https://myna.go.jp/';
-
 function printedDate(iso: string | undefined): PrintedDate | null {
   if (iso === undefined) return null;
   const d = parseIsoDate(iso);
@@ -145,14 +143,4 @@ export function toPrintValues(r: InsuranceRecord, index: number, coverage: Glyph
       : null,
     accent: profile?.accent ?? '#000000',
   };
-}
-
-/** The text of a record's 二次元コード: its profile's template, or the documented default. */
-export function cardCodeOf(r: InsuranceRecord, template: string = DEFAULT_CARD_CODE): string {
-  return cardCodeText(template, {
-    insurerNumber: r.insurerNumber ?? '',
-    symbol: r.symbol ?? '',
-    number: r.number ?? '',
-    branch: r.branch ?? '',
-  });
 }

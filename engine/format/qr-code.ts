@@ -1,9 +1,5 @@
 import QRCode from 'qrcode';
-
-/** Module (dot) size of the printed QR code: at least 0.4 mm reads reliably from paper with a phone. */
-export const QR_MODULE_MM = 0.7;
-/** Quiet zone around the code, in modules, as ISO/IEC 18004 asks. */
-export const QR_QUIET_MODULES = 4;
+import { moduleMmOf, PORTAL_QR, QR_QUIET_MODULES, type QrSize } from '../validate/codes.ts';
 
 /** Markup the engine made itself and a template prints as is (Handlebars' SafeString protocol). */
 export class TrustedHtml {
@@ -16,46 +12,7 @@ export class TrustedHtml {
   }
 }
 
-/** How a QR code is printed: a fixed module size, or a fixed size (quiet zone included) its modules fill. */
-export type QrSize = { moduleMm: number } | { sizeMm: number; minModuleMm: number };
-
-/** The portal QR code on notices: big modules, read from paper by any phone. */
-export const PORTAL_QR: QrSize = { moduleMm: QR_MODULE_MM };
-/**
- * The 二次元コード of a card: its box is 13 mm with the quiet zone, and a module may not shrink under
- * 0.33 mm (2 pixels at 150 dpi, the least a counter's scanner or a proof can resolve).
- */
-export const CARD_CODE_QR: QrSize = { sizeMm: 13, minModuleMm: 0.33 };
-
-/** The portal QR code on a card-size notice: a 17 mm box, modules no finer than 0.33 mm. */
-export const CARD_PORTAL_QR: QrSize = { sizeMm: 17, minModuleMm: 0.33 };
-
-/** How a layout of this page width prints the portal QR code: A4 notices at 0.7 mm, cards in their box. */
-export function portalQrSize(pageWidthMm: number): QrSize {
-  return pageWidthMm < 100 ? CARD_PORTAL_QR : PORTAL_QR;
-}
-
-/** Whether `text` fits `size` with modules no finer than it allows. */
-export function qrFits(text: string, size: QrSize): boolean {
-  return !('minModuleMm' in size) || qrModuleMm(text, size) >= size.minModuleMm;
-}
-
 const cache = new Map<string, TrustedHtml>();
-
-/** The module count of `text`'s QR code (error correction M), quiet zone left out. */
-export function qrModules(text: string): number {
-  return QRCode.create(text, { errorCorrectionLevel: 'M' }).modules.size;
-}
-
-/** The module size `text` gets at `size`, in mm. */
-export function qrModuleMm(text: string, size: QrSize): number {
-  return moduleMmOf(qrModules(text), size);
-}
-
-/** The module size of a code of `n` modules (quiet zone left out) at `size`, in mm. */
-function moduleMmOf(n: number, size: QrSize): number {
-  return 'moduleMm' in size ? size.moduleMm : size.sizeMm / (n + 2 * QR_QUIET_MODULES);
-}
 
 /**
  * A QR code for `text` as an inline SVG: vector, black modules on a white square that includes the quiet

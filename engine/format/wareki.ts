@@ -1,5 +1,5 @@
-import type { CalendarDate } from './dates.ts';
-import { isoOf } from './dates.ts';
+import type { CalendarDate } from '../records/dates.ts';
+import { isoOf } from '../records/dates.ts';
 
 /**
  * The eras of the Japanese calendar (和暦) with the Gregorian day each began, newest first.

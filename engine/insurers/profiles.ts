@@ -3,8 +3,7 @@ import { basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { PrintError } from '../errors.ts';
-import { largestSealMm, type Layout } from '../layouts/layouts.ts';
-import { isValidInsurerNumber } from '../format/insurer-number.ts';
+import { isValidInsurerNumber } from '../records/insurer-number.ts';
 import { loadSealImage, type SealImage } from './seal-image.ts';
 import { fontForText, pinnedCoverage } from '../fonts/glyph-coverage.ts';
 
@@ -164,12 +163,4 @@ async function loadProfile(file: string, sealMm: number): Promise<InsurerProfile
 /** The text a card's 二次元コード carries: the template with the record's numbers put in. */
 export function cardCodeText(template: string, values: Record<(typeof CARD_CODE_FIELDS)[number], string>): string {
   return template.replace(/\{(insurerNumber|symbol|number|branch)\}/g, (_, f: keyof typeof values) => values[f]);
-}
-
-/**
- * The insurer profiles for a set of layouts: from `dir` when one was named (it must exist), else from
- * `insurers/` when there is one. Raster seals are checked against the largest seal box of the layouts.
- */
-export function loadEngineInsurers(layouts: Map<string, Layout>, dir: string | undefined): Promise<Insurers> {
-  return loadInsurers(dir ?? DEFAULT_INSURERS_DIR, { sealMm: largestSealMm(layouts) || 10, explicit: dir !== undefined });
 }

@@ -3,7 +3,7 @@ import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PrintError, throwIfCancelled } from '../errors.ts';
-import { OWNER_ENV, ownerMarker } from '../browser/orphans.ts';
+import { OWNER_ENV, ownerMarker } from '../orphans.ts';
 import { finishPngs, pdftoppmArgs, type PngMode } from './finish-png.ts';
 
 /** Which pages to rasterize, and how to stop it. */

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { parseIsoDate, isoOf } from '../format/dates.ts';
-import { isValidInsurerNumber } from '../format/insurer-number.ts';
+import { parseIsoDate, isoOf } from './dates.ts';
+import { isValidInsurerNumber } from './insurer-number.ts';
 
 // Characters that have no place in a printed field: C0/C1 controls and line or paragraph separators.
 // Names are never Unicode-normalised: NFC would turn CJK compatibility ideographs (U+F900…) into other

@@ -1,6 +1,12 @@
 import type { InsuranceRecord } from '../records/schema.ts';
-import { ageOn, parseIsoDate, type CalendarDate } from '../format/dates.ts';
-import type { FieldProblem } from './validate.ts';
+import { ageOn, parseIsoDate, type CalendarDate } from '../records/dates.ts';
+
+/** A problem before it is tied to its record: the field and what is wrong with it. */
+export interface FieldProblem {
+  /** A field name, or `(record)` for the record as a whole. */
+  path: string;
+  message: string;
+}
 
 type Scheme = 'kokuho' | 'kouki' | 'kenpo';
 

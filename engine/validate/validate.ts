@@ -2,12 +2,11 @@ import { PrintError, type RecordProblem } from '../errors.ts';
 import { FIELDS, FIELD_NAMES, isFieldName, type FieldName } from '../records/fields.ts';
 import { recordSchema, type InsuranceRecord } from '../records/schema.ts';
 import type { Layout } from '../layouts/layouts.ts';
-import { crossFieldProblems } from './rules.ts';
+import { crossFieldProblems, type FieldProblem } from './rules.ts';
 import { UnreadableRecord } from '../records/unreadable-record.ts';
 import { fontForText, pinnedCoverage, type GlyphCoverage } from '../fonts/glyph-coverage.ts';
 import { NO_INSURERS, type Insurers } from '../insurers/profiles.ts';
-import { cardCodeOf, DEFAULT_PORTAL_URL } from '../format/print-values.ts';
-import { CARD_CODE_QR, qrFits, qrModuleMm, portalQrSize } from '../format/qr-code.ts';
+import { cardCodeOf, DEFAULT_PORTAL_URL, CARD_CODE_QR, qrFits, qrModuleMm, portalQrSize } from './codes.ts';
 
 /** What checking a record needs besides the record and its layout. */
 export interface CheckOptions {
@@ -15,13 +14,6 @@ export interface CheckOptions {
   coverage?: GlyphCoverage | undefined;
   /** Insurer profiles that fill in the fields a record leaves out; none when left out. */
   insurers?: Insurers | undefined;
-}
-
-/** A problem before it is tied to its record: the field and what is wrong with it. */
-export interface FieldProblem {
-  /** A field name, or `(record)` for the record as a whole. */
-  path: string;
-  message: string;
 }
 
 /** How a record is named in messages: its 1-based position and, when present, 記号 and 番号. */

@@ -2,7 +2,7 @@
 // Linux's /proc.
 import { readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { OWNER_ENV } from '../../engine/browser/orphans.ts';
+import { OWNER_ENV } from '../../engine/orphans.ts';
 import { startCliProcess, type CliProcess } from '../../cli/cli-process.ts';
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
