@@ -18,7 +18,7 @@ const PNG_NAME = /^\d{4,}-\d+\.png$/;
 export type PdfProducer = (sink: PdfSink) => Promise<RenderSummary>;
 
 /** The CLI's manifest of a render, `PATH.manifest.json` beside `out`, written by the one manifest writer. */
-function manifestOf(result: RenderSummary, format: 'pdf' | 'png', output: string, dpi?: number): Manifest {
+function renderManifest(result: RenderSummary, format: 'pdf' | 'png', output: string, dpi?: number): Manifest {
   return {
     layout: result.layout,
     format,
@@ -69,7 +69,7 @@ async function produceToFile(path: string, produce: PdfProducer): Promise<Render
 export async function writePdfOutput(out: string, produce: PdfProducer): Promise<Manifest> {
   const tmp = join(dirname(out), `.${basename(out)}.${process.pid}.tmp`);
   const summary = await produceToFile(tmp, produce);
-  const manifest = manifestOf(summary, 'pdf', out);
+  const manifest = renderManifest(summary, 'pdf', out);
   renameSync(tmp, out);
   saveManifest(out, manifest);
   return manifest;
@@ -100,7 +100,7 @@ export async function writePngOutput(
   try {
     const pdf = join(work, 'document.pdf');
     const summary = await produceToFile(pdf, produce);
-    const manifest = manifestOf(summary, 'png', out, dpi);
+    const manifest = renderManifest(summary, 'png', out, dpi);
     const pngs = await rasterizePdfFile(pdf, summary.pageCount, page, dpi, work, finish);
     rmSync(pdf);
     for (const r of manifest.records) {
