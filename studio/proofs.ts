@@ -64,10 +64,12 @@ export class Proofs {
   async reprint(layoutIds: readonly string[]): Promise<number | undefined> {
     let ms: number | undefined;
     for (const id of layoutIds) {
-      const view = this.lastViewed.get(id);
-      if (!view) continue;
+      const last = this.lastViewed.get(id);
+      if (!last) continue;
+      // the view alone, as the page's next request names it: with `draft` inside, its cache key would differ
+      const { draft, ...view } = last;
       const t0 = performance.now();
-      await this.proof(view, view.draft).catch(() => undefined);
+      await this.proof(view, draft).catch(() => undefined);
       ms = Math.round(performance.now() - t0);
     }
     return ms;

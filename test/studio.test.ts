@@ -109,7 +109,8 @@ describe('the studio in a browser', () => {
     const took = Date.now() - saved;
     expect(took).toBeLessThan(2_000);
     expect(await page.evaluate(() => (window as unknown as { marker?: number }).marker)).toBe(42);
-    expect(await page.$eval('#status', (el) => el.textContent)).toMatch(/saved kokuho-card\/style\.css.*rendered in \d+ ms/);
+    // and the picture it shows is the one the studio printed on the save, before the page asked for it
+    expect(await page.$eval('#status', (el) => el.textContent)).toMatch(/saved kokuho-card\/style\.css: rendered in \d+ ms \(when saved;/);
     // The change is in the picture: the header band is now yellow.
     const after = decodePng(pngOf(await previewSrc(page)));
     const old = decodePng(pngOf(before));
