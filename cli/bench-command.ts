@@ -61,6 +61,7 @@ export async function benchCommand(values: Record<string, unknown>): Promise<num
       json,
     );
   if (values.intake === true) return benchIntake(layout, intOption(values, 'mb', 1, 4096) ?? 250);
+  if (values.studio === true) return (await import('./bench-studio.ts')).benchStudio(layout, json);
   if (typeof values.impose === 'string')
     return benchOutput(layout, records, { ...OFFICE_OUTPUT, impose: parseSheet(values.impose) }, { tabs, chunkSize });
   if (typeof values.split === 'string')

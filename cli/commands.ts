@@ -100,6 +100,7 @@ export const COMMANDS: CommandSpec[] = [
       opt('--with-job <n>', 'with --http: measure while a job of N records prints'),
       opt('--intake', "stream a job body into the service and measure its memory and /healthz's latency"),
       opt('--mb <n>', 'with --intake: MiB of NDJSON to send (default: 250)'),
+      opt('--studio', "the studio's save-to-picture time: a layout's style sheet saved 10 times (median, p90, max)"),
       opt('--impose <sheet>', 'time trim pages against imposed sheets (a4, a3, sra3 or WxH)'),
       opt('--split <mode>', 'time trim pages against split files: record (a PDF per record) or N records a file'),
       opt('--diff', 'time `diff` of a run against the same run with three records changed'),
