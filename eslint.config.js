@@ -20,11 +20,11 @@ export default tseslint.config(
   // vitest's asymmetric matchers (expect.stringMatching …) are typed any: assigning them is their use
   { files: ['test/**/*.ts'], rules: { '@typescript-eslint/no-unsafe-assignment': 'off' } },
   { files: ['bin/*.js', 'eslint.config.js', 'scripts/*.mjs'], languageOptions: { globals: { process: 'readonly' } } },
-  // The studio page's script runs in the browser, as a classic script.
+  // The studio page's scripts run in the browser, as ES modules (no build step).
   {
-    files: ['studio/public/*.js'],
+    files: ['studio/public/js/*.js'],
     languageOptions: {
-      sourceType: 'script',
+      sourceType: 'module',
       globals: {
         window: 'readonly',
         document: 'readonly',

@@ -1,5 +1,4 @@
 // The header's actions: download the PDF of what is shown, make a new variant of the layout.
-/* global URL, confirm, document, fetch, prompt, setTimeout */
 import { getJson, setStatus, state } from './state.js';
 import { chooseLayout, loadLayouts } from './layouts.js';
 

@@ -1,5 +1,4 @@
 // The record's form: one row per field, an edit re-renders the preview a moment after typing stops.
-/* global clearTimeout, document, setTimeout */
 import { $, state } from './state.js';
 import { refresh } from './preview.js';
 

@@ -1,6 +1,5 @@
 // The golden overlay: the approved image of a golden case laid over the preview as onion skin, or the
 // pixels that differ painted red, with their count.
-/* global Image, OffscreenCanvas, document */
 import { $, state } from './state.js';
 
 export function goldenMode() {

@@ -1,6 +1,5 @@
 // What is drawn over the preview: trim, bleed and safe-area lines, the mm grid and rulers, and the boxes
 // fitting changed, with what it did (also listed in the fitting panel).
-/* global document, window */
 import { $, state } from './state.js';
 
 const SVG = 'http://www.w3.org/2000/svg';

@@ -1,5 +1,4 @@
 // Choosing what to look at: the layout, the record (a sample or a golden case's) and the side.
-/* global Option, URLSearchParams, document, location, structuredClone */
 import { $, getJson, state } from './state.js';
 import { buildForm } from './form.js';
 import { refresh } from './preview.js';

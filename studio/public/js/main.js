@@ -2,8 +2,6 @@
 // PDF, rasterized as `render --format png` does); these modules only place it, draw the guides over it and
 // edit the record. No build step and no network: plain browser JavaScript modules served by the studio.
 // This one wires the controls, follows the server's change events (GET /api/events) and starts the page.
-// Each module names the browser globals it uses (/* global */) for the linter.
-/* global EventSource, document, window */
 import { $, setStatus, state } from './state.js';
 import { chooseLayout, chooseSource, fillRecordPicker, loadLayouts } from './layouts.js';
 import { draw, refresh } from './preview.js';

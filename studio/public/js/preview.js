@@ -1,6 +1,5 @@
 // The preview: asks the engine for the pages shown (POST /api/proof) at a resolution fit for the zoom, and
 // places them with the guides over them (guides.js) and the golden beside them (golden.js).
-/* global Image, document, performance, window */
 import { $, getJson, setStatus, state } from './state.js';
 import { addGolden, goldenMode } from './golden.js';
 import { RULER, overlay, rulerCanvases, showFitting } from './guides.js';

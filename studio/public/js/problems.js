@@ -1,6 +1,5 @@
 // What is wrong: the layout's problems (GET /api/problems) and the render's, by file, line and column, and
 // the record's field errors beside each field of the form.
-/* global document */
 import { $, getJson, state } from './state.js';
 
 export async function checkProblems() {

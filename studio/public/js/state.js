@@ -1,6 +1,5 @@
 // What every part of the studio page shares: the page's state, element lookup, JSON fetches and the
 // status line.
-/* global document, fetch */
 
 export const $ = (id) => document.getElementById(id);
 
