@@ -92,7 +92,7 @@ export async function benchEngine(layout: Layout, records: Record<string, unknow
       ...(o.profile ? { steps: roundSteps(steps), cpuSeconds: roundValues(cpu) } : {}),
     };
     if (o.json) {
-      // interfaces.md, Bench: one object; seconds from browser start to finished output
+      // docs/spec/interfaces.md, Bench: one object; seconds from browser start to finished output
       process.stdout.write(`${JSON.stringify(figures)}\n`);
       return EXIT.ok;
     }

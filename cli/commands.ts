@@ -1,4 +1,4 @@
-// The commands of interfaces.md, each with its options and a line on what each is for (`--help` shows them).
+// The commands of docs/spec/interfaces.md, each with its options and a line on what each is for (`--help` shows them).
 import { Option } from 'commander';
 
 /** One command: what it is, how it is called, its options, and what runs it (answering the exit status). */
@@ -24,7 +24,7 @@ const opt = (flags: string, description: string) => new Option(flags, descriptio
 const repeated = (flags: string, description: string) =>
   opt(flags, description).argParser((v: string, previous: string[] | undefined) => [...(previous ?? []), v]);
 
-/** `--manifest A B` names both manifests after one switch (interfaces.md): made `--manifest A --manifest B`. */
+/** `--manifest A B` names both manifests after one switch (docs/spec/interfaces.md): made `--manifest A --manifest B`. */
 function pairManifests(args: string[]): string[] {
   const out: string[] = [];
   for (let i = 0; i < args.length; i++) {

@@ -2,7 +2,7 @@ import { inspect } from 'node:util';
 import { CommanderError } from 'commander';
 import { PrintError, describeProblem, type PrintErrorCode } from '../engine/index.ts';
 
-/** Exit status of the command line (interfaces.md): 0 done, 2 bad usage or invalid input, 1 any other failure. */
+/** Exit status of the command line (docs/spec/interfaces.md): 0 done, 2 bad usage or invalid input, 1 any other failure. */
 export const EXIT = { ok: 0, failure: 1, invalid: 2 } as const;
 
 /**

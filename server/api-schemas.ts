@@ -2,7 +2,7 @@
 // (openapi.ts) is generated from them, so that what is documented is what is checked.
 import { z } from 'zod';
 import { PrintError, recordSchema } from '../engine/index.ts';
-import { JOB_STATES, WEBHOOK_STATES } from './jobs/job-store.ts';
+import { JOB_STATES, WEBHOOK_STATES } from './jobs/job-model.ts';
 
 /** One record of the record contract (docs/fields.md): the engine's own schema. */
 export const Record_ = recordSchema.meta({
@@ -25,7 +25,7 @@ export const Problem = z
   })
   .meta({ id: 'Problem' });
 
-/** The production-output options (interfaces.md): query parameters of renders and jobs. */
+/** The production-output options (docs/spec/interfaces.md): query parameters of renders and jobs. */
 export const OutputQuery = z.object({
   bleed: z.enum(['true', 'false']).optional().describe('pages are the trim plus 3 mm bleed on each side'),
   impose: z.string().optional().describe('press sheets: a4, a3, sra3, sra4 or WxH in mm'),

@@ -13,7 +13,7 @@ import { addJobFileRoutes } from './routes/job-files.ts';
 
 export type { AppContext } from './routes/app-context.ts';
 
-/** The HTTP print service's routes (shared/spec/interfaces.md, prefix /v1). */
+/** The HTTP print service's routes (docs/spec/interfaces.md, prefix /v1). */
 export function createApp(ctx: AppContext): express.Express {
   const app = express();
   app.disable('x-powered-by');

@@ -1,7 +1,7 @@
 import type { Response } from 'express';
 import { PrintError, type PrintErrorCode } from '../engine/index.ts';
 
-/** One problem of one record, as answered: `{record, path, message}` (interfaces.md). */
+/** One problem of one record, as answered: `{record, path, message}` (docs/spec/interfaces.md). */
 interface ProblemEntry {
   record: number;
   path: string;

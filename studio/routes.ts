@@ -20,7 +20,7 @@ export interface StudioParts {
   events: StudioEvents;
 }
 
-/** The studio's web app: its page (public/) and its API (interfaces.md, Studio). */
+/** The studio's web app: its page (public/) and its API (docs/spec/interfaces.md, Studio). */
 export function studioApp({ workspace, engine, proofs, events }: StudioParts): Express {
   const app = express();
   app.disable('x-powered-by');

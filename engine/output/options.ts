@@ -7,7 +7,7 @@ const MAX_SPLIT = 5_000;
 
 /**
  * Reads the production-output options as the CLI (`--bleed`, `--impose a4` …) and the HTTP API
- * (`bleed=true`, `impose=a4` …) give them (interfaces.md, "Production output"): one reading for both, so
+ * (`bleed=true`, `impose=a4` …) give them (docs/spec/interfaces.md, "Production output"): one reading for both, so
  * a value means the same wherever it comes from. A wrong value is INVALID_INPUT naming the option.
  */
 export function parseOutputOptions(values: Record<string, unknown>): OutputOptions {
@@ -56,7 +56,7 @@ export function parseOutputOptions(values: Record<string, unknown>): OutputOptio
   return output;
 }
 
-/** The options as a job keeps them and the API shows them (names of interfaces.md). */
+/** The options as a job keeps them and the API shows them (names of docs/spec/interfaces.md). */
 export function describeOutput(o: OutputOptions): Record<string, string | boolean> {
   return {
     bleed: o.bleed,

@@ -7,7 +7,7 @@ export interface SheetSize {
   heightMm: number;
 }
 
-/** The named sheets of `--impose` (interfaces.md); any other is given as WxH in mm. */
+/** The named sheets of `--impose` (docs/spec/interfaces.md); any other is given as WxH in mm. */
 export const SHEETS: Record<string, [number, number]> = { a4: [210, 297], a3: [297, 420], sra3: [320, 450], sra4: [225, 320] };
 
 /** Bleed around each imposed page: the print trade's 3 mm. */

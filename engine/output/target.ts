@@ -3,7 +3,7 @@ import type { DocumentInfo, PdfSink } from '../pdf/pdf-writer.ts';
 import { PdfWriter } from '../pdf/pdf-writer.ts';
 import type { Duplex, SheetSize, SlotOrder } from './sheet-plan.ts';
 
-/** What a render produces besides its records' pages: interfaces.md, "Production output". */
+/** What a render produces besides its records' pages: docs/spec/interfaces.md, "Production output". */
 export interface OutputOptions {
   /** Trim pages with 3 mm bleed: TrimBox the exact trim, BleedBox the page. */
   bleed: boolean;
@@ -22,7 +22,7 @@ export type Split = 'record' | number;
 
 export const OFFICE_OUTPUT: OutputOptions = { bleed: false, duplex: 'long', order: 'sequential', color: 'office' };
 
-/** Where one record landed on an imposed sheet (interfaces.md, Manifests). */
+/** Where one record landed on an imposed sheet (docs/spec/interfaces.md, Manifests). */
 export interface Placement {
   sheet: number;
   side: 'front' | 'back';

@@ -7,7 +7,7 @@ import { rasterizePdfFile, type RasterizeOptions } from '../png/rasterize.ts';
 import type { PngMode } from '../png/finish-png.ts';
 import { manifestRecord, writeManifest, type Manifest, type ManifestRecord } from './manifest.ts';
 
-/** The file name of one page's PNG: record number from 0001, page from 1 (interfaces.md). */
+/** The file name of one page's PNG: record number from 0001, page from 1 (docs/spec/interfaces.md). */
 export function pngName(record: number, page: number): string {
   return `${String(record).padStart(4, '0')}-${page}.png`;
 }

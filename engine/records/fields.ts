@@ -1,5 +1,5 @@
 /**
- * The record contract's fields (shared/spec/records.md) in one table: the name printed on the documents,
+ * The record contract's fields (docs/spec/records.md) in one table: the name printed on the documents,
  * what a valid value is (said in every error message), and how a CSV cell is read.
  * Field names are a public contract: add, never rename.
  */

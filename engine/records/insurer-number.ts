@@ -1,6 +1,6 @@
 /**
  * The check digit of a 保険者番号 (insurer number), the last of its 6 (国民健康保険) or 8 digits.
- * Rule (保険者番号の検証番号, as restated in shared/spec/documents.md): take the digits before it from the
+ * Rule (保険者番号の検証番号, as restated in docs/spec/documents.md): take the digits before it from the
  * right, multiply them alternately by 2, 1, 2, 1 …, add up the digits of each product, and the check digit
  * is (10 − sum mod 10) mod 10. 01130012 and 39131156 are valid.
  */

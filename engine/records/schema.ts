@@ -15,7 +15,7 @@ const isoDate = z.string().refine((s) => {
 const katakana = /^[\u30a1-\u30fa\u30fc\u30fb\u3000 ]+$/u;
 
 /**
- * The shape of one record, field by field (shared/spec/records.md). Every field is optional here; which
+ * The shape of one record, field by field (docs/spec/records.md). Every field is optional here; which
  * ones a layout requires, and the rules across fields, are checked in validate/.
  */
 export const recordSchema = z

@@ -5,7 +5,7 @@ import { cardCodeText, DEFAULT_CARD_CODE } from '../insurers/profiles.ts';
 // What a record's codes say and how big they print: what validation checks fits, and what the format
 // stage draws (format/qr-code.ts).
 
-/** The My Number portal, the QR code's target when a record names none (records.md). */
+/** The My Number portal, the QR code's target when a record names none (docs/spec/records.md). */
 export const DEFAULT_PORTAL_URL = 'https://myna.go.jp/';
 
 /** The text of a record's 二次元コード: its profile's template, or the documented default. */

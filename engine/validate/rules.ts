@@ -13,7 +13,7 @@ type Scheme = 'kokuho' | 'kouki' | 'kenpo';
 const date = (s: string): CalendarDate => parseIsoDate(s) as CalendarDate; // already shape-checked
 
 /**
- * Rules across fields (shared/spec/records.md, "What a record must satisfy"), run on a record whose
+ * Rules across fields (docs/spec/records.md, "What a record must satisfy"), run on a record whose
  * fields each have the right shape. ISO dates compare as strings.
  */
 export function crossFieldProblems(r: InsuranceRecord, scheme: Scheme): FieldProblem[] {
