@@ -3,7 +3,7 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import { PrintError } from '../engine/index.ts';
 import { sendError } from './problem.ts';
 import type { ApiKey } from './config.ts';
-import { ANY_OWNER, type Job } from './jobs/job-store.ts';
+import { ANY_OWNER, type Job } from './jobs/job-model.ts';
 
 /** The owner of jobs made without keys (a loopback-only service). */
 const LOCAL_OWNER = 'local';

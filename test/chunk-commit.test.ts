@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { checkPartition } from '../server/jobs/chunk-work.ts';
-import { JobStore, type Job } from '../server/jobs/job-store.ts';
+import type { Job } from '../server/jobs/job-model.ts';
+import { JobStore } from '../server/jobs/job-store.ts';
 
 function jobIn(store: JobStore): Job {
   const { id } = store.beginIntake();

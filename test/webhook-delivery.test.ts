@@ -7,7 +7,8 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
-import { JobStore, type Job } from '../server/jobs/job-store.ts';
+import type { Job } from '../server/jobs/job-model.ts';
+import { JobStore } from '../server/jobs/job-store.ts';
 import { Webhooks } from '../server/jobs/webhooks.ts';
 
 const log = pino({ level: 'silent' });

@@ -1,7 +1,6 @@
 import {
   PrintError,
   throwIfCancelled,
-  outputTarget,
   parseOutputOptions,
   writeOutput,
   writeManifest,
@@ -13,17 +12,18 @@ import {
   type RecordPages,
 } from '../../engine/index.ts';
 import type { Metrics } from '../metrics.ts';
-import { rejectionOf, type ChunkInput, type ChunkMeta, type Job, type Rejection } from './job-store.ts';
+import { rejectionOf, type ChunkInput, type ChunkMeta, type Job, type Rejection } from './job-model.ts';
 import type { JobFiles, Produce } from './storage.ts';
 
 /*
- * The work of a batch job that every way of running one shares (the embedded runner, the BullMQ workers):
- * printing one chunk, and joining the printed chunks into the result and the manifest.
+ * The engine's part of a batch job, below its lifecycle (lifecycle.ts, which the embedded runner and the
+ * BullMQ workers share): printing one chunk's records, and joining the printed chunks into the result and
+ * the manifest.
  */
 
 /**
  * Prints one chunk's records. A record whose text does not fit its box is rejected and the chunk printed
- * again without it. Writes nothing: the caller keeps the chunk (JobStore.writeChunk) and counts it.
+ * again without it. Writes nothing: JobLifecycle.printChunk commits the chunk, its caller counts it.
  */
 export async function printChunk(
   engine: Engine,
@@ -64,27 +64,6 @@ export async function printChunk(
     }
   }
   return { pdf, meta: { printed: input.map(([index]) => index), keys, rejections, ...(fieldMap ? { fieldMap } : {}) } };
-}
-
-/**
- * A cut-stack imposed job prints its records in sheet order: its input chunks are rewritten in that
- * order once, before any is printed, so its sheets are written as they fill. Answers whether it did.
- */
-export async function putInSheetOrder(store: JobFiles, job: Job, layout: Layout): Promise<boolean> {
-  const output = parseOutputOptions(job.output ?? {});
-  if (job.reordered || !output.impose || output.order !== 'cut-stack') return false;
-  if (Array.from({ length: job.chunks }, (_, n) => store.chunkPrinted(job.id, n)).some(Boolean)) return false;
-  const target = outputTarget(layout, () => undefined, output, job.id);
-  await store.reorderInput(job, (n) => target.printOrder(n));
-  return true;
-}
-
-/** Adds a printed chunk to a job's progress (its status lists the first `problemsShown` problems). */
-export function addChunkProgress(job: Job, meta: ChunkMeta, problemsShown: number): void {
-  job.done += meta.printed.length;
-  job.rejected += new Set(meta.rejections.map((r) => r.record)).size;
-  job.rejectionCount += meta.rejections.length;
-  job.rejections.push(...meta.rejections.slice(0, Math.max(0, problemsShown - job.rejections.length)));
 }
 
 /**

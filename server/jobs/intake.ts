@@ -15,15 +15,9 @@ import {
 import type { ServiceLimits } from '../config.ts';
 import { bytesNeeded, isDiskFull, splitFiles, type DiskSpace } from './disk-space.ts';
 import { writeDurable } from './durable-file.ts';
-import {
-  JOB_CHUNK_RECORDS,
-  chunkInputPath,
-  intakeRejectionsPath,
-  rejectionOf,
-  type ChunkInput,
-  type Job,
-  type JobStore,
-} from './job-store.ts';
+import { chunkInputPath, intakeRejectionsPath } from './job-folder.ts';
+import { JOB_CHUNK_RECORDS, rejectionOf, type ChunkInput, type Job } from './job-model.ts';
+import type { JobStore } from './job-store.ts';
 
 /** A job body refused as a whole, and why: the HTTP edge answers it by its code (server/problem.ts). */
 const refused = (code: PrintErrorCode, message: string, problems: readonly RecordProblem[] = [], problemCount = problems.length) =>

@@ -1,4 +1,4 @@
-import type { Job } from './job-store.ts';
+import type { Job } from './job-model.ts';
 import type { JobRunner } from './job-runner.ts';
 
 /**

@@ -1,9 +1,11 @@
 import type { Logger } from 'pino';
-import { PrintError, throwIfCancelled, getLayout, type Engine, type Layout } from '../../engine/index.ts';
+import { PrintError, forEachLimited, throwIfCancelled, getLayout, type Engine, type Layout } from '../../engine/index.ts';
 import type { Metrics } from '../metrics.ts';
-import { bytesNeeded, isDiskFull, splitFiles, type DiskSpace } from './disk-space.ts';
-import { addChunkProgress, assembleJob, printChunk, putInSheetOrder } from './chunk-work.ts';
-import type { Job, JobStore } from './job-store.ts';
+import type { DiskSpace } from './disk-space.ts';
+import type { Job } from './job-model.ts';
+import type { JobStore } from './job-store.ts';
+import { JobLifecycle, inStep } from './lifecycle.ts';
+import { putInSheetOrder } from './sheet-order.ts';
 
 /** What a runner works with. */
 export interface RunnerOptions {
@@ -25,46 +27,42 @@ export interface RunnerOptions {
 }
 
 /**
- * Runs batch jobs one after another, each chunk by chunk through the engine (which survives browser
- * crashes by restarting and printing the chunk again). Each printed chunk is kept on disk, so a job
- * interrupted by a stop or a crash resumes where it stopped; at the end the chunks are joined in order
- * into result.pdf (or result.zip of split files) and every input record is accounted for in manifest.json. A full disk fails the job
- * with the room it lacks; it resumes by itself when room returns.
+ * The embedded way of running batch jobs: one after another in this process, `concurrency` chunks at a
+ * time through the engine (which survives browser crashes by restarting and printing the chunk again).
+ * What a job's steps are is lifecycle.ts's; the runner decides only when they run: each printed chunk is
+ * kept on disk, so a job interrupted by a stop or a crash resumes where it stopped, and a job failed for a
+ * full disk resumes by itself when room returns.
  */
 export class JobRunner {
   private readonly queue: string[] = [];
   private running: Promise<void> | undefined;
   private stopping = false;
-  private readonly onEnd: ((job: Job) => void) | undefined;
-  private readonly onEnding: ((job: Job) => void) | undefined;
   /** The job being run, how to stop it (DELETE of a running job), and when its run has settled. */
   private current: { id: string; abort: AbortController; settled: Promise<unknown> } | undefined;
   private readonly store: JobStore;
-  private readonly layouts: Map<string, Layout>;
   private readonly engine: () => Engine | undefined;
   private readonly disk: DiskSpace;
   private readonly metrics: Metrics;
   private readonly log: Logger;
-  /** Problems a job's status lists (the manifest has all). */
-  private readonly problemsShown: number;
-  private readonly pressIcc: string | undefined;
   /** Chunks of one job printing at once. */
   private readonly concurrency: number;
+  /** Every step of a job but where its chunks run: printing, committing, assembling, ending. */
+  private readonly life: JobLifecycle;
 
   constructor(o: RunnerOptions) {
-    ({
-      store: this.store,
-      layouts: this.layouts,
-      engine: this.engine,
-      disk: this.disk,
-      metrics: this.metrics,
-      log: this.log,
-      problemsShown: this.problemsShown,
-    } = o);
+    ({ store: this.store, engine: this.engine, disk: this.disk, metrics: this.metrics, log: this.log } = o);
     this.concurrency = o.concurrency ?? 2;
-    this.pressIcc = o.pressIcc;
-    this.onEnd = o.onEnd;
-    this.onEnding = o.onEnding;
+    this.life = new JobLifecycle({
+      store: o.store,
+      layouts: o.layouts,
+      disk: o.disk,
+      metrics: o.metrics,
+      log: o.log,
+      problemsShown: o.problemsShown,
+      pressIcc: o.pressIcc,
+      ends: { prepare: (job) => o.onEnding?.(job), notify: (job) => o.onEnd?.(job) },
+      keepsUnsaved: true, // the store holds in memory what a full disk refused to save
+    });
     this.disk.on('recovered', () => void this.resumeRetryable());
   }
 
@@ -131,7 +129,7 @@ export class JobRunner {
   /** Puts a job that failed for lack of room back in the queue if its room is there now. */
   private async retry(job: Job): Promise<void> {
     try {
-      this.disk.require(this.needed(job));
+      this.disk.require(this.life.roomNeeded(job));
     } catch {
       return; // still short: the room is waited for, and the job resumes when it comes
     }
@@ -161,7 +159,10 @@ export class JobRunner {
           this.log.info({ job: job.id }, 'job cancelled');
           continue;
         }
-        await this.fail(job, err);
+        // Failed for good, or until its room returns (a full disk): lifecycle.ts says which, and in what words.
+        await this.life
+          .end(job, this.life.failure(job, err))
+          .catch((e: unknown) => this.log.error({ job: job.id, code: (e as NodeJS.ErrnoException).code }, 'failed job not ended'));
       } finally {
         this.current = undefined;
       }
@@ -169,91 +170,28 @@ export class JobRunner {
     this.metrics.jobsWaiting.set(this.queue.length);
   }
 
-  private async fail(job: Job, err: unknown): Promise<void> {
-    const full =
-      err instanceof PrintError && err.code === 'DISK_FULL' ? err : isDiskFull(err) ? this.disk.short(this.needed(job)) : undefined;
-    job.state = 'failed';
-    if (full) {
-      job.error = full.message;
-      job.retryable = true;
-    } else {
-      job.error = err instanceof PrintError ? `${err.code}: ${err.message}` : 'internal error';
-    }
-    const code = full ? 'DISK_FULL' : err instanceof PrintError ? err.code : 'INTERNAL';
-    this.log.error({ job: job.id, code, ...(full ? { reason: full.message } : {}) }, 'job failed');
-    if (!job.retryable) this.onEnding?.(job);
-    try {
-      await this.store.save(job);
-    } catch {
-      // a full disk refuses even this: the store keeps it in memory, and the job resumes at the next start
-    }
-    if (!job.retryable) this.onEnd?.(job);
-  }
-
-  /** Bytes the job still needs: its remaining pages twice (chunks and result). */
-  private needed(job: Job): number {
-    const sides = this.layouts.get(job.layout)?.sides.length ?? 2;
-    const left = Math.max(0, job.total - job.rejected - job.done);
-    // A split job's files are all written at the end, whatever is printed already.
-    return bytesNeeded(left * sides, job.total, splitFiles(job.output?.split, job.total - job.rejected));
-  }
-
   private async run(job: Job, signal: AbortSignal): Promise<void> {
     const engine = this.engine();
     if (!engine) throw new PrintError('RENDER', 'no engine');
     const layout = getLayout(engine.layouts, job.layout);
-    this.disk.require(this.needed(job));
+    this.disk.require(this.life.roomNeeded(job));
     job.state = 'running';
     await this.store.save(job);
-    await this.printInSheetOrder(job, layout);
+    if (await putInSheetOrder(this.store, job, layout)) this.log.info({ job: job.id }, 'input put in sheet order for cut-stack imposition');
     this.log.info({ job: job.id, layout: job.layout, records: job.total, chunks: job.chunks }, 'job started');
-    let next = 0;
-    let failure: { error: unknown } | undefined;
-    // The first failure stops both workers from taking chunks; the job fails only once both have settled,
-    // so no chunk of a failed job is still printing when it is retried.
-    const worker = async () => {
-      while (!this.stopping && !failure && !signal.aborted && next < job.chunks) {
-        const n = next++;
-        if (this.store.chunkPrinted(job.id, n)) continue;
-        try {
-          await this.printChunk(engine, layout, job, n, signal);
-        } catch (error) {
-          failure ??= { error };
-        }
-      }
-    };
-    await Promise.all(Array.from({ length: this.concurrency }, worker));
-    if (failure) throw failure.error;
+    // The first failure stops every tab from taking chunks, as a stop or a cancel does; the job fails only
+    // once the chunks printing have settled, so no chunk of a failed job is still printing when it is retried.
+    const chunks = Array.from({ length: job.chunks }, (_, n) => n);
+    await forEachLimited(chunks, this.concurrency, async (n) => {
+      if (this.stopping || signal.aborted || this.store.chunkPrinted(job.id, n)) return;
+      await inStep({ chunk: n }, async () => {
+        this.life.count(job, await this.life.printChunk(engine, layout, job.id, n, signal));
+        await this.store.save(job);
+      });
+    });
     if (this.stopping) throw new Error('stopping');
     throwIfCancelled(signal);
-    await assembleJob(this.store, job, layout, { problemsShown: this.problemsShown, pressIcc: this.pressIcc });
-    job.state = 'done';
-    this.onEnding?.(job);
-    await this.store.save(job);
-    this.onEnd?.(job);
-    // The chunks are in result.pdf now; dropped only after the job is saved done, so a restart in between
-    // never finds a job that needs chunks it no longer has (a restart after it drops them: JobStore.recover).
-    try {
-      this.store.dropWorkFiles(job.id);
-    } catch (err) {
-      this.log.warn(
-        { job: job.id, code: (err as NodeJS.ErrnoException).code },
-        'work files of a done job not removed; the next start removes them',
-      );
-    }
-    this.log.info({ job: job.id, printed: job.done, rejected: job.rejected }, 'job done');
-  }
-
-  private async printInSheetOrder(job: Job, layout: Layout): Promise<void> {
-    if (await putInSheetOrder(this.store, job, layout)) this.log.info({ job: job.id }, 'input put in sheet order for cut-stack imposition');
-  }
-
-  /** Prints chunk `n` and keeps it; the job's progress is saved. */
-  private async printChunk(engine: Engine, layout: Layout, job: Job, n: number, signal: AbortSignal): Promise<void> {
-    const { pdf, meta } = await printChunk(engine, layout, this.store.chunkInput(job.id, n), signal, this.metrics);
-    this.disk.require(pdf.length * 2);
-    await this.store.writeChunk(job.id, n, pdf, meta);
-    addChunkProgress(job, meta, this.problemsShown);
-    await this.store.save(job);
+    await inStep('assembly', () => this.life.assemble(job, layout));
+    await this.life.end(job);
   }
 }

@@ -1,13 +1,14 @@
-import type { ChunkInput, ChunkMeta, Job, Rejection } from './job-store.ts';
+import type { ChunkInput, ChunkMeta, Job, Rejection } from './job-model.ts';
 
 /** Hands the pieces of a file being made to storage, as they come. */
 export type Produce = (write: (data: string | Uint8Array) => void) => Promise<void> | void;
 
 /**
- * Where a job's files are, as the job logic sees them (chunk-work.ts, and the workers of a cluster): its
- * record, its input chunks, its printed chunks, its result and its manifest, by job and chunk, never by
- * path. JobStore keeps them in a folder, local or on NFS for a cluster; an object store implements this
- * interface, and the job logic does not change. Every write is whole or not at all.
+ * Where a job's files are, as the job logic sees them (lifecycle.ts and chunk-work.ts, run by the embedded
+ * runner and by the workers of a cluster): its record, its input chunks, its printed chunks, its result and
+ * its manifest, by job and chunk, never by path. JobStore keeps them in a folder, local or on NFS for a
+ * cluster; an object store implements this interface, and the job logic does not change. Every write is
+ * whole or not at all.
  */
 export interface JobFiles {
   /** The job, or undefined when it is not there or cannot be read now. */
@@ -23,11 +24,10 @@ export interface JobFiles {
   /** The PDF `meta` (chunk n's, as read) names. */
   chunkPdf(id: string, n: number, meta: ChunkMeta): Buffer;
   intakeRejections(id: string): Rejection[];
+  /** Rewrites the input chunks in the order `printOrder` gives, and saves the job `reordered` (sheet-order.ts). */
   reorderInput(job: Job, printOrder: (n: number) => number[]): Promise<void>;
   /** Writes the job's result (result.pdf, or result.zip of split files) piece by piece. */
   writeResult(job: Job, produce: Produce): Promise<void>;
-  /** Makes the result again through a program that reads one file and writes another (Ghostscript). */
-  remakeResult(job: Job, make: (from: string, to: string) => Promise<void>): Promise<void>;
   writeManifest(id: string, produce: Produce): Promise<void>;
   /** Drops what only printing needed (records, chunks, problems: personal data), once the result is whole. */
   dropWorkFiles(id: string): void;

@@ -5,7 +5,8 @@ import { request as httpsRequest } from 'node:https';
 import { BlockList, isIP } from 'node:net';
 import type { Logger } from 'pino';
 import { PrintError } from '../../engine/index.ts';
-import type { Job, JobStore } from './job-store.ts';
+import type { Job } from './job-model.ts';
+import type { JobStore } from './job-store.ts';
 
 /** Where webhooks may go and how they are signed (SHIKAKU_WEBHOOK_HOSTS, SHIKAKU_WEBHOOK_SECRET). */
 export interface WebhookConfig {

@@ -1,7 +1,7 @@
 import type { Express, Request, Response } from 'express';
 import { createHash, type Hash } from 'node:crypto';
 import { getLayout, PrintError, type RecordFormat } from '../../engine/index.ts';
-import type { Job } from '../jobs/job-store.ts';
+import type { Job } from '../jobs/job-model.ts';
 import { takeJob, bodyTooLarge } from '../jobs/intake.ts';
 import { IDEMPOTENCY_KEY } from '../jobs/idempotency.ts';
 import { JobListQuery, JobQuery, queryOf } from '../api-schemas.ts';

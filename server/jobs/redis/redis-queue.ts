@@ -4,9 +4,9 @@ import { Gauge } from 'prom-client';
 import type { Logger } from 'pino';
 import { PrintError, getLayout, type Layout } from '../../../engine/index.ts';
 import type { Metrics } from '../../metrics.ts';
-import { putInSheetOrder } from '../chunk-work.ts';
 import type { JobQueue } from '../job-queue.ts';
 import type { JobStore } from '../job-store.ts';
+import { putInSheetOrder } from '../sheet-order.ts';
 import {
   ASSEMBLE,
   CHUNKS,

@@ -2,11 +2,11 @@ import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { DelayedError, UnrecoverableError, WaitingError, Worker, type Job as Task } from 'bullmq';
 import type { Logger } from 'pino';
-import { PrintError, getLayout, type Engine, type Layout } from '../../../engine/index.ts';
+import { getLayout, type Engine, type Layout } from '../../../engine/index.ts';
 import type { Metrics } from '../../metrics.ts';
-import { assembleJob, printChunk } from '../chunk-work.ts';
-import { bytesNeeded, isDiskFull, splitFiles, type DiskSpace } from '../disk-space.ts';
-import type { Job } from '../job-store.ts';
+import type { DiskSpace } from '../disk-space.ts';
+import type { Job } from '../job-model.ts';
+import { CLUSTER_REASONS, JobLifecycle, failedAt, failureReason, failureText, progressOf, type Ending } from '../lifecycle.ts';
 import type { JobFiles } from '../storage.ts';
 import type { Webhooks } from '../webhooks.ts';
 import { ASSEMBLE, CHUNKS, PREFIX, STATS_KEY, WORKERS_KEY, chunksKey, connect, jobKey, type ChunkTask } from './connection.ts';
@@ -59,14 +59,16 @@ export async function startJobWorkers(o: JobWorkersOptions): Promise<JobWorkers>
   const log = o.log.child({ worker: id });
   const keepS = Math.ceil(o.retentionMs / 1000);
   let stopping = false;
-
-  /** A failure as it may be kept in Redis and shown in a job's status: a code and a safe message, never a record's value. */
-  const safeReason = (err: unknown): string =>
-    err instanceof PrintError && (err.code === 'RENDER' || err.code === 'SETUP' || err.code === 'DISK_FULL')
-      ? `${err.code}: ${err.message}`
-      : err instanceof PrintError
-        ? err.code
-        : 'internal error';
+  const life = new JobLifecycle({
+    store: o.store,
+    layouts: o.layouts,
+    disk: o.disk,
+    metrics: o.metrics,
+    log,
+    problemsShown: o.problemsShown,
+    pressIcc: o.pressIcc,
+    ends: o.webhooks,
+  });
 
   /** Puts a task back in the queue at once for another worker: this one is stopping. */
   const giveBack = async (task: Task, token: string | undefined, what: Record<string, unknown>) => {
@@ -75,13 +77,17 @@ export async function startJobWorkers(o: JobWorkersOptions): Promise<JobWorkers>
     return new WaitingError();
   };
 
-  /** Waits for disk room: the task is tried again in a while, not counted as a try; the job shows why. */
-  const waitForRoom = async (task: Task, token: string | undefined, jobId: string) => {
-    await redis.hset(jobKey(jobId), 'blockedBy', o.disk.short(0).message);
+  /**
+   * A task short of disk room (JobLifecycle.shortage) waits for it: tried again in a while, not counted as a
+   * try; the job shows why meanwhile. Undefined for another failure.
+   */
+  const waitForRoom = async (task: Task, token: string | undefined, jobId: string, err: unknown) => {
+    const full = life.shortage(err, 0);
+    if (!full) return undefined;
+    await redis.hset(jobKey(jobId), 'blockedBy', full.message);
     await task.moveToDelayed(Date.now() + DISK_WAIT_MS, token);
     return new DelayedError();
   };
-  const diskFull = (err: unknown) => (err instanceof PrintError && err.code === 'DISK_FULL') || isDiskFull(err);
 
   const chunkWorker = new Worker<ChunkTask>(
     CHUNKS,
@@ -93,33 +99,27 @@ export async function startJobWorkers(o: JobWorkersOptions): Promise<JobWorkers>
       const job = o.store.get(jobId);
       if (state[0] === '1' || (!job && !o.store.hasFolder(jobId))) return { n, skipped: true }; // deleted
       // There but unreadable now (a passing NFS error): tried again, never skipped.
-      if (!job) throw new Error(`chunk ${n + 1}: its job could not be read`);
+      if (!job) throw new Error(failedAt({ chunk: n }, CLUSTER_REASONS.jobUnread));
       await redis.hsetnx(jobKey(jobId), 'startedAt', new Date().toISOString());
       log.info({ job: jobId, chunk: n, stalls: task.stalledCounter, attempt: task.attemptsStarted }, 'chunk started');
       const started = Date.now();
       try {
-        const { pdf, meta } = await printChunk(o.engine, getLayout(o.layouts, job.layout), o.store.chunkInput(jobId, n), signal, o.metrics);
-        o.disk.require(pdf.length * 2);
-        await o.store.writeChunk(jobId, n, pdf, meta);
-        await redis.chunkProgress(
-          chunksKey(jobId),
-          jobKey(jobId),
-          n,
-          meta.printed.length,
-          new Set(meta.rejections.map((r) => r.record)).size,
-          meta.rejections.length,
-          new Date().toISOString(),
-        );
+        const meta = await life.printChunk(o.engine, getLayout(o.layouts, job.layout), jobId, n, signal);
+        // Counted once per chunk (the chunkProgress script), however often it was printed.
+        const p = progressOf(meta);
+        await redis.chunkProgress(chunksKey(jobId), jobKey(jobId), n, p.done, p.rejected, p.rejectionCount, new Date().toISOString());
         log.info({ job: jobId, chunk: n, ms: Date.now() - started, records: meta.printed.length }, 'chunk done');
         return { n, printed: meta.printed.length };
       } catch (err) {
         if (signal.aborted && signal.reason === 'shutdown') throw await giveBack(task, token, { job: jobId, chunk: n });
-        if (diskFull(err)) {
+        const waiting = await waitForRoom(task, token, jobId, err);
+        if (waiting) {
           log.error({ job: jobId, chunk: n }, 'chunk waits: disk full');
-          throw await waitForRoom(task, token, jobId);
+          throw waiting;
         }
-        log.error({ job: jobId, chunk: n, reason: safeReason(err) }, 'chunk failed');
-        throw new Error(`chunk ${n + 1} could not be printed: ${safeReason(err)}`);
+        log.error({ job: jobId, chunk: n, reason: failureReason(err) }, 'chunk failed');
+        // BullMQ keeps this message as the chunk's failure: assembly ends the job with it.
+        throw new Error(failureText(err, { chunk: n }));
       }
     },
     {
@@ -149,23 +149,24 @@ export async function startJobWorkers(o: JobWorkersOptions): Promise<JobWorkers>
         const [key, reason] = failures[0] as [string, string];
         const n = Number(/-(\d{6})$/.exec(key)?.[1] ?? NaN);
         const stalled = /stalled more than/.test(reason);
-        const error = stalled ? `chunk ${n + 1} could not be printed: its workers stopped while printing it more than 3 times` : reason;
-        await finish(job, { error });
+        await end(job, { error: stalled ? failedAt({ chunk: n }, CLUSTER_REASONS.chunkStalled) : reason });
         // A parent whose children are not all done may fail, never complete.
         throw new UnrecoverableError('a chunk could not be printed');
       }
       const started = Date.now();
       try {
-        o.disk.require(bytesNeeded(0, job.total, splitFiles(job.output?.split, job.total - job.rejected)));
         // Assembly counts again from the chunks on disk; the progress in Redis was only for the status.
-        await assembleJob(o.store, job, getLayout(o.layouts, job.layout), { problemsShown: o.problemsShown, pressIcc: o.pressIcc, signal });
-        await finish(job, {});
+        await life.assemble(job, getLayout(o.layouts, job.layout), signal);
+        await end(job);
       } catch (err) {
         if (signal?.aborted && signal.reason === 'shutdown') throw await giveBack(task, token, { job: jobId });
         if (signal?.aborted) throw new Error('the assembly lost its lease'); // another worker has it now
-        if (diskFull(err)) throw await waitForRoom(task, token, jobId);
-        log.error({ job: jobId, reason: safeReason(err) }, 'assembly failed');
-        throw new UnrecoverableError(safeReason(err));
+        const waiting = await waitForRoom(task, token, jobId, err);
+        if (waiting) throw waiting;
+        log.error({ job: jobId, reason: failureReason(err) }, 'assembly failed');
+        // Ended here, its reason told; if even that fails, the task's failure ends it (below).
+        await end(job, life.failure(job, err, 'assembly')).catch(() => undefined);
+        throw new UnrecoverableError(failureReason(err));
       }
       log.info({ job: jobId, ms: Date.now() - started, printed: job.done, rejected: job.rejected }, 'job assembled');
       return { printed: job.done };
@@ -182,39 +183,23 @@ export async function startJobWorkers(o: JobWorkersOptions): Promise<JobWorkers>
   );
 
   /**
-   * Ends a job for good, done or failed, once: its final job.json, its webhook, its work files dropped, its
-   * Redis state left to expire. Two assemblies of one job (one lost its lease) both come here; the first
-   * to set `finalState` ends it, the other leaves it as it is. Only a finisher that died before saving
-   * leaves the fence set over an unfinished job.json: the next run finishes it.
+   * Ends a job for good, done or failed, once (JobLifecycle.end): two assemblies of one job (one lost its
+   * lease) both come here; the first to set `finalState` in Redis ends it, the other leaves it as it is.
+   * Only a finisher that died before saving leaves the fence set over an unfinished job.json: the next run
+   * finishes it. What the job printed before it failed is in Redis; its keys are left to expire.
    */
-  async function finish(job: Job, end: { error?: string }): Promise<void> {
-    const state = end.error ? 'failed' : 'done';
-    if ((await redis.hsetnx(jobKey(job.id), 'finalState', state)) === 0) {
-      const now = o.store.get(job.id);
-      if (!now || now.state === 'done' || now.state === 'failed') return;
-    }
-    job.state = state;
-    if (end.error) {
-      job.error = end.error;
-      // What was printed before it failed, as the status showed it while it ran.
-      const h = await redis.hmget(jobKey(job.id), 'done', 'rejected', 'rejectionCount');
-      job.done += Number(h[0] ?? 0);
-      job.rejected += Number(h[1] ?? 0);
-      job.rejectionCount += Number(h[2] ?? 0);
-    }
-    o.webhooks.prepare(job);
-    await o.store.save(job);
-    await redis.expire(jobKey(job.id), keepS);
-    await redis.expire(chunksKey(job.id), keepS);
-    o.webhooks.notify(job);
-    if (job.state === 'done') {
-      try {
-        o.store.dropWorkFiles(job.id);
-      } catch (err) {
-        log.warn({ job: job.id, code: (err as NodeJS.ErrnoException).code }, 'work files of a done job not removed');
-      }
-    } else log.error({ job: job.id, reason: end.error }, 'job failed');
-  }
+  const end = (job: Job, ending: Ending = {}) =>
+    life.end(job, ending, {
+      claim: async (state) => (await redis.hsetnx(jobKey(job.id), 'finalState', state)) === 1,
+      progress: async () => {
+        const h = await redis.hmget(jobKey(job.id), 'done', 'rejected', 'rejectionCount');
+        return { done: Number(h[0] ?? 0), rejected: Number(h[1] ?? 0), rejectionCount: Number(h[2] ?? 0) };
+      },
+      saved: async () => {
+        await redis.expire(jobKey(job.id), keepS);
+        await redis.expire(chunksKey(job.id), keepS);
+      },
+    });
 
   // A job whose assembly task failed without its processor ending the job (stalled more than allowed: its
   // workers died; or the end itself could not be written): ended as failed here, once.
@@ -223,10 +208,8 @@ export async function startJobWorkers(o: JobWorkersOptions): Promise<JobWorkers>
     const job = o.store.get(task.data.job);
     if (!job || job.state === 'done' || job.state === 'failed') return;
     log.error({ job: job.id, err: err.message }, 'assembly task failed');
-    const reason = /stalled more than/.test(err.message)
-      ? 'its workers stopped while assembling it more than 3 times'
-      : 'an error it could not recover from (the worker log has it)';
-    void finish(job, { error: `the job could not be assembled: ${reason}` }).catch((e: Error) =>
+    const reason = /stalled more than/.test(err.message) ? CLUSTER_REASONS.assemblyStalled : CLUSTER_REASONS.unrecovered;
+    void end(job, { error: failedAt('assembly', reason) }).catch((e: Error) =>
       log.error({ job: job.id, err: e.message }, 'failed job not ended'),
     );
   });
