@@ -150,8 +150,8 @@ export async function startJobWorkers(o: JobWorkersOptions): Promise<JobWorkers>
         const n = Number(/-(\d{6})$/.exec(key)?.[1] ?? NaN);
         const stalled = /stalled more than/.test(reason);
         await end(job, { error: stalled ? failedAt({ chunk: n }, CLUSTER_REASONS.chunkStalled) : reason });
-        // A parent whose children are not all done may fail, never complete.
-        throw new UnrecoverableError('a chunk could not be printed');
+        // A parent whose children are not all done may fail, never complete (the job is ended already).
+        throw new UnrecoverableError('a chunk failed: the job ended failed');
       }
       const started = Date.now();
       try {
