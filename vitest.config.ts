@@ -1,22 +1,116 @@
-import { defineConfig } from 'vitest/config';
+import { defineConfig, type TestProjectInlineConfiguration } from 'vitest/config';
 
-export default defineConfig({
-  test: {
-    testTimeout: 120_000,
-    hookTimeout: 120_000,
-    // Integration tests each start a Chromium; two at a time suits a 2-core machine.
-    maxWorkers: 2,
-    projects: [
+// The test tiers (README, Tests). A file's tier is what it starts:
+// - unit: nothing. Pure functions and in-process code; test/helpers/no-processes.ts makes starting any
+//   process (Chromium, poppler, the CLI) fail the test.
+// - engine: an Engine and its Chromium in the test process (and the poppler tools that read its output).
+//   The worker keeps one engine for all its files (test/helpers/shared-engine.ts); files that need other
+//   engine options start their own.
+// - process: services, the CLI binary, Redis, child processes of their own; also any file not listed below.
+// - studio and scale-out: each after the others, alone (below).
+// `npm run test:fast` (--mode fast) runs unit and the PIPELINE files of engine; `npm test` every tier.
+
+const UNIT = [
+  'architecture',
+  'chunk-commit',
+  'cli',
+  'compare',
+  'diff-units',
+  'fields-docs',
+  'glyphs',
+  'insurer-number',
+  'insurers',
+  'layout-problems',
+  'layout-text',
+  'problem',
+  'read',
+  'render-queue',
+  'setup-checks',
+  'validate',
+  'wareki',
+  'webhook-delivery',
+];
+
+/**
+ * The engine files of test:fast: every layout's samples through the whole pipeline, records to PDF and PNG,
+ * read back (pages, boxes, fonts, text, rules, QR codes, seals and PNG pixels).
+ */
+const PIPELINE = ['layouts', 'render-kokuho-card', 'notices', 'insurers-printed', 'rules', 'png-modes'];
+
+const ENGINE = [
+  ...PIPELINE,
+  'cli-render',
+  'counter-lane',
+  'deadlines',
+  'diff',
+  'diff-run',
+  'engine-supervision',
+  'fitting',
+  'golden',
+  'line-breaking',
+  'min-text-size',
+  'safe-area',
+  'shared-pages',
+  'subset-tags',
+];
+
+const STUDIO = ['studio*'];
+const SCALE_OUT = ['scale-out*'];
+
+const files = (names: string[]) => names.map((n) => `test/${n}.test.ts`);
+
+export default defineConfig(({ mode }) => {
+  const fast = mode === 'fast';
+  const projects: TestProjectInlineConfiguration[] = [
+    {
+      extends: true,
+      test: {
+        name: 'unit',
+        include: files(UNIT),
+        setupFiles: ['test/helpers/no-processes.ts'],
+        // Nothing of a unit test outlives it: its files share a worker's loaded modules instead of loading them again.
+        isolate: false,
+        sequence: { groupOrder: 0 },
+      },
+    },
+    {
+      extends: true,
+      test: {
+        name: 'engine',
+        include: files(fast ? PIPELINE : ENGINE),
+        // Files share their worker, and with it the worker's engine; the environment closes it at the end.
+        isolate: false,
+        environment: './test/helpers/engine-environment.ts',
+        sequence: { groupOrder: 1 },
+      },
+    },
+  ];
+  if (!fast) {
+    projects.push(
       {
         extends: true,
-        test: { name: 'suite', include: ['test/**/*.test.ts'], exclude: ['test/studio.test.ts', 'test/scale-out*.test.ts'] },
+        test: {
+          name: 'process',
+          include: ['test/**/*.test.ts'],
+          exclude: files([...UNIT, ...ENGINE, ...STUDIO, ...SCALE_OUT]),
+          sequence: { groupOrder: 2 },
+        },
       },
-      // The studio's re-render is timed against its 2 s promise: it runs after the rest, with the
-      // machine to itself, so that another file's Chromium or rasterizers cannot make it late.
-      { extends: true, test: { name: 'studio', include: ['test/studio.test.ts'], sequence: { groupOrder: 1 } } },
+      // The studio's re-render is timed against its 2 s promise: it runs after the rest, with the machine to
+      // itself, so that another file's Chromium or rasterizers cannot make it late.
+      { extends: true, test: { name: 'studio', include: files(STUDIO), sequence: { groupOrder: 3 } } },
       // A cluster (Redis, an API, workers with a Chromium each) last and alone: the suite's Chromiums beside
       // it would starve the workers and stretch their leases' takeovers, and its tests wait on those times.
-      { extends: true, test: { name: 'scale-out', include: ['test/scale-out*.test.ts'], sequence: { groupOrder: 2 } } },
-    ],
-  },
+      { extends: true, test: { name: 'scale-out', include: files(SCALE_OUT), sequence: { groupOrder: 4 } } },
+    );
+  }
+  return {
+    test: {
+      testTimeout: 120_000,
+      hookTimeout: 120_000,
+      // Engine and process files each start a Chromium or more; two at a time suits a 2-core machine.
+      maxWorkers: 2,
+      projects,
+    },
+  };
 });

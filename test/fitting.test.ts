@@ -1,8 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Engine, loadLayouts, getLayout, loadSamples, PrintError } from '../engine/index.ts';
+import { type Engine, loadLayouts, getLayout, loadSamples, PrintError } from '../engine/index.ts';
+import { sharedEngine } from './helpers/shared-engine.ts';
 import { fonts, pageText } from './helpers/poppler.ts';
 
 const layout = getLayout(loadLayouts(), 'kokuho-card');
@@ -12,9 +13,8 @@ const flat = (s: string) => s.replace(/\s+/g, '');
 let engine: Engine;
 
 beforeAll(async () => {
-  engine = await Engine.start({ tabs: 1 });
+  engine = await sharedEngine();
 });
-afterAll(async () => engine?.close());
 
 async function renderToFile(records: unknown[], name: string): Promise<string> {
   const path = join(dir, name);

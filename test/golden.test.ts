@@ -5,16 +5,16 @@ import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeF
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Engine, LAYOUTS_DIR, SAMPLE_INSURERS_DIR } from '../engine/index.ts';
+import { sharedEngine } from './helpers/shared-engine.ts';
 import { checkGoldens, writeReport, GOLDEN_DIR, type Report } from '../qa/index.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'shikaku-golden-test-'));
 let engine: Engine;
 
 beforeAll(async () => {
-  engine = await Engine.start({ insurersDir: SAMPLE_INSURERS_DIR });
+  engine = await sharedEngine();
 });
-afterAll(async () => {
-  await engine?.close();
+afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 

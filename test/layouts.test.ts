@@ -1,10 +1,11 @@
 // Every layout, rendered from its own sample records: pages, page size, fonts, structure and the key text.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Engine, loadLayouts, loadSamples, type Layout } from '../engine/index.ts';
+import { type Engine, loadLayouts, loadSamples, type Layout } from '../engine/index.ts';
+import { sharedEngine } from './helpers/shared-engine.ts';
 import { fonts, greyPage, horizontalRuns, pageBoxes, pageCount, pageText } from './helpers/poppler.ts';
 
 const layouts = loadLayouts();
@@ -15,14 +16,13 @@ const pdfs = new Map<string, string>();
 let engine: Engine;
 
 beforeAll(async () => {
-  engine = await Engine.start();
+  engine = await sharedEngine();
   for (const layout of layouts.values()) {
     const path = join(dir, `${layout.id}.pdf`);
     writeFileSync(path, (await engine.renderPdf(layout.id, loadSamples(layout))).pdf);
     pdfs.set(layout.id, path);
   }
 });
-afterAll(async () => engine?.close());
 
 const pdf = (id: string) => pdfs.get(id) as string;
 const page = (id: string, n: number) => flat(pageText(pdf(id), n));

@@ -1,11 +1,12 @@
 // Japanese text breaks at phrase boundaries: no katakana word (マイナンバー, スマートフォン) is split across
 // two lines. Read from the PDFs: the lines pdftotext finds in each text block of every sample page.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Engine, loadLayouts, loadSamples } from '../engine/index.ts';
+import { type Engine, loadLayouts, loadSamples } from '../engine/index.ts';
+import { sharedEngine } from './helpers/shared-engine.ts';
 import { pageCount } from './helpers/poppler.ts';
 
 const layouts = [...loadLayouts().values()];
@@ -14,9 +15,8 @@ const KATAKANA = /[\u30a1-\u30fa\u30fc]/;
 let engine: Engine;
 
 beforeAll(async () => {
-  engine = await Engine.start();
+  engine = await sharedEngine();
 });
-afterAll(async () => engine?.close());
 
 /** The lines of each text block of a page, as pdftotext groups them. */
 function blocks(pdf: string, page: number): string[][] {

@@ -1,10 +1,11 @@
 // No text prints smaller than 6 pt: not the layouts' own wording, not a value fitted into its box. Measured
 // from the PDFs (pdftotext's word boxes are as tall as the type), for every sample and golden record.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Engine, loadLayouts, loadSamples } from '../engine/index.ts';
+import { type Engine, loadLayouts, loadSamples } from '../engine/index.ts';
+import { sharedEngine } from './helpers/shared-engine.ts';
 import { wordBoxes, pageCount } from './helpers/poppler.ts';
 
 const MIN_PT = 6;
@@ -13,9 +14,8 @@ const dir = mkdtempSync(join(tmpdir(), 'shikaku-minsize-'));
 let engine: Engine;
 
 beforeAll(async () => {
-  engine = await Engine.start();
+  engine = await sharedEngine();
 });
-afterAll(async () => engine?.close());
 
 /** The records of a layout's golden cases (golden/<layout>/<case>/record.json). */
 function goldenRecords(layout: string): unknown[] {

@@ -1,10 +1,11 @@
 // 資格情報のお知らせ: the QR code, the tear-off strip and the variants of the notices.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import QRCode from 'qrcode';
-import { Engine, getLayout, loadLayouts, loadSamples, validateRecords, PrintError } from '../engine/index.ts';
+import { type Engine, getLayout, loadLayouts, loadSamples, validateRecords, PrintError } from '../engine/index.ts';
+import { sharedEngine } from './helpers/shared-engine.ts';
 import { QR_MODULE_MM, QR_QUIET_MODULES } from '../engine/validate/codes.ts';
 import { darkPixels, decodeBarcodes, greyPage, pageText, pageTextInOrder, textIn, wordBoxes } from './helpers/poppler.ts';
 
@@ -22,13 +23,12 @@ let kokuhoPdf: string;
 let kenpoPdf: string;
 
 beforeAll(async () => {
-  engine = await Engine.start();
+  engine = await sharedEngine();
   kokuhoPdf = join(dir, 'kokuho.pdf');
   writeFileSync(kokuhoPdf, (await engine.renderPdf('kokuho-notice', kokuhoSamples)).pdf);
   kenpoPdf = join(dir, 'kenpo.pdf');
   writeFileSync(kenpoPdf, (await engine.renderPdf('kenpo-notice', kenpoSamples)).pdf);
 });
-afterAll(async () => engine?.close());
 
 describe('kokuho-notice', () => {
   it('prints everything of the 様式例, in its order', () => {

@@ -1,17 +1,17 @@
 // PNG pages: proofs as the PDF shows them, and `k` pages for card printers (pure black on white, no
 // anti-aliasing); every PNG carries an sRGB profile and its density. Read back from the files with sharp.
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import sharp from 'sharp';
-import { Engine, loadLayouts, getLayout, loadSamples, SAMPLE_INSURERS_DIR } from '../engine/index.ts';
+import { type Engine, loadLayouts, getLayout, loadSamples } from '../engine/index.ts';
+import { sharedEngine } from './helpers/shared-engine.ts';
 
 const layout = getLayout(loadLayouts(), 'kokuho-card');
 const sample = loadSamples(layout)[0];
 let engine: Engine;
 
 beforeAll(async () => {
-  engine = await Engine.start({ tabs: 1, insurersDir: SAMPLE_INSURERS_DIR });
+  engine = await sharedEngine();
 });
-afterAll(async () => engine?.close());
 
 /**
  * How many pixels are pure black, pure white, anything else neutral (anti-aliased edges, grey rules,

@@ -6,7 +6,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PDFDict, PDFDocument, PDFName, PDFNumber } from 'pdf-lib';
-import { Engine, loadLayouts, loadSamples, SAMPLE_INSURERS_DIR } from '../engine/index.ts';
+import { type Engine, loadLayouts, loadSamples } from '../engine/index.ts';
+import { sharedEngine } from './helpers/shared-engine.ts';
 import { filledRects, rulesOf } from './helpers/pdf-drawing.ts';
 import { pageCount } from './helpers/poppler.ts';
 
@@ -17,15 +18,14 @@ let engine: Engine;
 const pdfs = new Map<string, string>();
 
 beforeAll(async () => {
-  engine = await Engine.start({ insurersDir: SAMPLE_INSURERS_DIR });
+  engine = await sharedEngine();
   for (const layout of layouts) {
     const pdf = join(dir, `${layout.id}.pdf`);
     writeFileSync(pdf, (await engine.renderPdf(layout.id, loadSamples(layout))).pdf);
     pdfs.set(layout.id, pdf);
   }
 });
-afterAll(async () => {
-  await engine?.close();
+afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 

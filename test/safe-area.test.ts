@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Engine, loadLayouts, loadSamples, SAMPLE_INSURERS_DIR } from '../engine/index.ts';
+import { type Engine, loadLayouts, loadSamples } from '../engine/index.ts';
+import { sharedEngine } from './helpers/shared-engine.ts';
 import { wordBoxes, pageCount } from './helpers/poppler.ts';
 
 const layouts = [...loadLayouts().values()];
@@ -13,10 +14,9 @@ const dir = mkdtempSync(join(tmpdir(), 'shikaku-safe-'));
 let engine: Engine;
 
 beforeAll(async () => {
-  engine = await Engine.start({ insurersDir: SAMPLE_INSURERS_DIR });
+  engine = await sharedEngine();
 });
-afterAll(async () => {
-  await engine?.close();
+afterAll(() => {
   rmSync(dir, { recursive: true, force: true });
 });
 
