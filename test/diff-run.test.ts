@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import puppeteer, { type Browser, type Page } from 'puppeteer-core';
 import { chromiumPath } from '../engine/index.ts';
-import { cli } from './helpers/cli.ts';
+import { runMain } from './helpers/main-in-process.ts';
 
 const SAMPLES = new URL('../layouts/kokuho-card/samples.json', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'shikaku-diff-run-'));
@@ -23,7 +23,7 @@ beforeAll(async () => {
   writeFileSync(join(dir, 'a.json'), JSON.stringify(original));
   writeFileSync(join(dir, 'b.json'), JSON.stringify(candidate));
   for (const name of ['a', 'b']) {
-    const r = await cli(
+    const r = await runMain(
       'render',
       '--layout',
       'kokuho-card',
@@ -37,7 +37,7 @@ beforeAll(async () => {
   }
   // One rasterizer at a time: the suite runs two test files at once on two cores, and the studio's timed
   // re-render must not share them with a diff that takes every core.
-  diff = await cli('diff', join(dir, 'a.pdf'), join(dir, 'b.pdf'), '--report', report, '--jobs', '1', '--quiet');
+  diff = await runMain('diff', join(dir, 'a.pdf'), join(dir, 'b.pdf'), '--report', report, '--jobs', '1', '--quiet');
 }, 300_000); // two renders of 2,000 cards and a diff of 8,000 pages: about 90 s on two cores
 
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -4,7 +4,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cli } from './helpers/cli.ts';
+import { runMain } from './helpers/main-in-process.ts';
 
 const SAMPLES = new URL('../layouts/kokuho-card/samples.json', import.meta.url).pathname;
 const dir = mkdtempSync(join(tmpdir(), 'shikaku-diff-test-'));
@@ -42,14 +42,14 @@ beforeAll(async () => {
     ['b.json', changed],
     ['c.json', shorter],
   ] as const) {
-    const r = await cli('render', '--layout', 'kokuho-card', '--data', join(dir, data), '--out', out, '--quiet');
+    const r = await runMain('render', '--layout', 'kokuho-card', '--data', join(dir, data), '--out', out, '--quiet');
     expect(r.code, r.stderr).toBe(0);
   }
 });
 
 describe('shikaku-print diff', () => {
   it('finds a proof the same as itself (exit 0), record by record, and writes report.json and junit.xml', async () => {
-    const r = await cli('diff', reference, reference, '--report', join(dir, 'same'));
+    const r = await runMain('diff', reference, reference, '--report', join(dir, 'same'));
     expect(r.code, r.stdout + r.stderr).toBe(0);
     const report = readReport('same');
     expect(report.aligned).toBe('record');
@@ -61,7 +61,7 @@ describe('shikaku-print diff', () => {
   });
 
   it('finds one changed digit (exit 1): its record, the field 番号, its region and the text before and after', async () => {
-    const r = await cli('diff', reference, changed, '--report', join(dir, 'digit'));
+    const r = await runMain('diff', reference, changed, '--report', join(dir, 'digit'));
     expect(r.code).toBe(1);
     expect(r.stdout).toMatch(/CHANGED record 2: 番号 at x [\d.]+ mm, y [\d.]+ mm/);
     expect(r.stdout).not.toContain('0034569'); // the terminal is a log: no field values
@@ -94,8 +94,8 @@ describe('shikaku-print diff', () => {
     const two = records.map((r, i) => (i === 0 ? { ...r, name: '山田 花子', address: `${r.address}１番地` } : r));
     writeFileSync(join(dir, 'two.json'), JSON.stringify(two));
     const out = join(dir, 'two.pdf');
-    expect((await cli('render', '--layout', 'kokuho-card', '--data', join(dir, 'two.json'), '--out', out, '--quiet')).code).toBe(0);
-    expect((await cli('diff', reference, out, '--report', join(dir, 'two'))).code).toBe(1);
+    expect((await runMain('render', '--layout', 'kokuho-card', '--data', join(dir, 'two.json'), '--out', out, '--quiet')).code).toBe(0);
+    expect((await runMain('diff', reference, out, '--report', join(dir, 'two'))).code).toBe(1);
     const [first] = readReport('two').records;
     expect(first!.changes.map((c) => c.field)).toEqual(['氏名', '住所']);
     expect(first!.changes[0]).toMatchObject({ before: records[0]!.name, after: '山田 花子' });
@@ -103,7 +103,7 @@ describe('shikaku-print diff', () => {
   });
 
   it('ignores a masked region (--mask PAGE:X,Y,W,H in mm, PAGE the candidate page)', async () => {
-    const r = await cli('diff', reference, changed, '--mask', '3:40,10,30,8', '--report', join(dir, 'masked'));
+    const r = await runMain('diff', reference, changed, '--mask', '3:40,10,30,8', '--report', join(dir, 'masked'));
     expect(r.code, r.stdout).toBe(0);
   });
 
@@ -112,7 +112,7 @@ describe('shikaku-print diff', () => {
     mkdirSync(elsewhere);
     copyFileSync(shorter, join(elsewhere, 'short.pdf'));
     copyFileSync(`${shorter}.manifest.json`, join(elsewhere, 'm.json'));
-    const r = await cli(
+    const r = await runMain(
       'diff',
       reference,
       join(elsewhere, 'short.pdf'),
@@ -134,7 +134,7 @@ describe('shikaku-print diff', () => {
     mkdirSync(bare);
     copyFileSync(reference, join(bare, 'a.pdf'));
     copyFileSync(shorter, join(bare, 'c.pdf'));
-    const r = await cli('diff', join(bare, 'a.pdf'), join(bare, 'c.pdf'), '--dpi', '100', '--report', join(dir, 'count'));
+    const r = await runMain('diff', join(bare, 'a.pdf'), join(bare, 'c.pdf'), '--dpi', '100', '--report', join(dir, 'count'));
     expect(r.code).toBe(1);
     expect(r.stdout).toContain('Aligned by page order, not by record');
     expect(r.stdout).toContain('Page count differs: reference has 6, candidate 4.');
@@ -151,7 +151,7 @@ describe('shikaku-print diff', () => {
   });
 
   it('compares PNG proofs, and a folder of PNG pages by its manifest', async () => {
-    await cli(
+    await runMain(
       'render',
       '--layout',
       'kokuho-card',
@@ -163,7 +163,7 @@ describe('shikaku-print diff', () => {
       'png',
       '--quiet',
     );
-    await cli(
+    await runMain(
       'render',
       '--layout',
       'kokuho-card',
@@ -175,7 +175,7 @@ describe('shikaku-print diff', () => {
       'png',
       '--quiet',
     );
-    await cli(
+    await runMain(
       'render',
       '--layout',
       'kokuho-card',
@@ -190,28 +190,28 @@ describe('shikaku-print diff', () => {
       '--quiet',
     );
     expect(
-      (await cli('diff', join(dir, 'png300', '0001-1.png'), join(dir, 'png300', '0001-1.png'), '--report', join(dir, 'p1'))).code,
+      (await runMain('diff', join(dir, 'png300', '0001-1.png'), join(dir, 'png300', '0001-1.png'), '--report', join(dir, 'p1'))).code,
     ).toBe(0);
-    const r = await cli('diff', join(dir, 'png300', '0001-1.png'), join(dir, 'png150', '0001-1.png'), '--report', join(dir, 'p2'));
+    const r = await runMain('diff', join(dir, 'png300', '0001-1.png'), join(dir, 'png150', '0001-1.png'), '--report', join(dir, 'p2'));
     expect(r.code).toBe(1);
     expect(r.stdout).toContain('page size differs, reference 85.6 × 54.0 mm, candidate 42.8 × 27.0 mm');
-    const folders = await cli('diff', join(dir, 'png300'), join(dir, 'png300b'), '--report', join(dir, 'p3'));
+    const folders = await runMain('diff', join(dir, 'png300'), join(dir, 'png300b'), '--report', join(dir, 'p3'));
     expect(folders.code).toBe(1);
     expect(readReport('p3')).toMatchObject({ aligned: 'record', summary: { same: 2, changed: 1, added: 0, removed: 0 } });
     // The PDF against the PNG pages of the same records: rasterized as `render --format png` does, the same.
-    const mixed = await cli('diff', reference, join(dir, 'png300'), '--report', join(dir, 'p4'));
+    const mixed = await runMain('diff', reference, join(dir, 'png300'), '--report', join(dir, 'p4'));
     expect(mixed.code, mixed.stdout).toBe(0);
   });
 
   it('refuses unusable input with exit 2 and one line: a malformed mask, a missing proof, a broken manifest', async () => {
-    const mask = await cli('diff', reference, changed, '--mask', '3:40,10');
+    const mask = await runMain('diff', reference, changed, '--mask', '3:40,10');
     expect(mask.code).toBe(2);
     expect(mask.stderr).toContain('--mask expects PAGE:X,Y,W,H in millimetres');
-    const missing = await cli('diff', reference, join(dir, 'nowhere.pdf'), '--report', join(dir, 'x1'));
+    const missing = await runMain('diff', reference, join(dir, 'nowhere.pdf'), '--report', join(dir, 'x1'));
     expect(missing.code).toBe(2);
     expect(missing.stderr.trim()).toBe(`shikaku-print: ${join(dir, 'nowhere.pdf')}: no such file or folder`);
     writeFileSync(join(dir, 'broken.json'), '{"records": [');
-    const broken = await cli(
+    const broken = await runMain(
       'diff',
       reference,
       changed,
@@ -225,7 +225,7 @@ describe('shikaku-print diff', () => {
     expect(broken.stderr).toMatch(/broken\.json: not a manifest/);
     expect(broken.stderr.split('\n').filter(Boolean)).toHaveLength(1);
     writeFileSync(join(dir, 'text.pdf'), 'not a pdf');
-    const notPdf = await cli('diff', join(dir, 'text.pdf'), changed, '--report', join(dir, 'x3'));
+    const notPdf = await runMain('diff', join(dir, 'text.pdf'), changed, '--report', join(dir, 'x3'));
     expect(notPdf.code).toBe(2);
     expect(notPdf.stderr).toMatch(/text\.pdf: not a readable PDF/);
     expect(readdirSync(dir)).not.toContain('x1');
@@ -233,12 +233,12 @@ describe('shikaku-print diff', () => {
     const mine = join(dir, 'mine');
     mkdirSync(mine);
     writeFileSync(join(mine, 'notes.txt'), 'mine');
-    const taken = await cli('diff', reference, changed, '--report', mine);
+    const taken = await runMain('diff', reference, changed, '--report', mine);
     expect(taken.code).toBe(2);
     expect(taken.stderr).toContain('holds other files (notes.txt); give an empty or new folder');
     expect(readdirSync(mine)).toEqual(['notes.txt']);
     // An earlier report is replaced.
-    expect((await cli('diff', reference, reference, '--report', join(dir, 'same'))).code).toBe(0);
+    expect((await runMain('diff', reference, reference, '--report', join(dir, 'same'))).code).toBe(0);
   });
 
   it('compares imposed sheets sheet by sheet, and says why', async () => {
@@ -246,7 +246,7 @@ describe('shikaku-print diff', () => {
       ['a.json', 'a-a4.pdf'],
       ['b.json', 'b-a4.pdf'],
     ] as const) {
-      const r = await cli(
+      const r = await runMain(
         'render',
         '--layout',
         'kokuho-card',
@@ -260,7 +260,7 @@ describe('shikaku-print diff', () => {
       );
       expect(r.code, r.stderr).toBe(0);
     }
-    const r = await cli('diff', join(dir, 'a-a4.pdf'), join(dir, 'b-a4.pdf'), '--dpi', '100', '--report', join(dir, 'sheets'));
+    const r = await runMain('diff', join(dir, 'a-a4.pdf'), join(dir, 'b-a4.pdf'), '--dpi', '100', '--report', join(dir, 'sheets'));
     expect(r.code).toBe(1);
     expect(r.stdout).toContain('a-a4.pdf.manifest.json is of imposed sheets, compared sheet by sheet');
     // Both sheet sides differ: the 番号 on the front, and the slug of each side names its file.

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { backSlot, loadLayouts, getLayout, loadSamples, parseSheet, planSheet, type Manifest } from '../engine/index.ts';
 import { sheetsOf } from '../engine/output/sheet-plan.ts';
-import { cli } from './helpers/cli.ts';
+import { runMain } from './helpers/main-in-process.ts';
 import { AUTH, startTestService, waitForJob } from './helpers/service.ts';
 import { configFromEnv } from '../server/index.ts';
 import { PDFArray, PDFDict, PDFDocument, PDFName, PDFRawStream, decodePDFRawStream } from 'pdf-lib';
@@ -29,7 +29,7 @@ const data = join(dir, 'cards.json');
 writeFileSync(data, JSON.stringify(records));
 
 async function render(out: string, ...options: string[]): Promise<Manifest> {
-  const r = await cli('render', '--layout', 'kokuho-card', '--data', data, '--out', join(dir, out), '--quiet', ...options);
+  const r = await runMain('render', '--layout', 'kokuho-card', '--data', data, '--out', join(dir, out), '--quiet', ...options);
   expect(r.stderr).toBe('');
   expect(r.code).toBe(0);
   return JSON.parse(readFileSync(join(dir, `${out}.manifest.json`), 'utf8')) as Manifest;
@@ -159,7 +159,7 @@ describe('--impose', () => {
     const notice = getLayout(layouts, 'kokuho-notice');
     const file = join(dir, 'notices.json');
     writeFileSync(file, JSON.stringify(loadSamples(notice)));
-    const r = await cli(
+    const r = await runMain(
       'render',
       '--layout',
       'kokuho-notice',
@@ -191,7 +191,7 @@ describe('--color press', () => {
       ['office.pdf', []],
       ['press.pdf', ['--color', 'press']],
     ] as const) {
-      const r = await cli(
+      const r = await runMain(
         'render',
         '--layout',
         'kokuho-card',
@@ -244,7 +244,7 @@ describe('--color press', () => {
   it('keeps the seal in colour, converted to CMYK: the seal is the only ink outside K', async () => {
     const one = join(dir, 'seal.json');
     writeFileSync(one, JSON.stringify(records.slice(0, 1)));
-    const r = await cli(
+    const r = await runMain(
       'render',
       '--layout',
       'kokuho-card',
@@ -264,7 +264,7 @@ describe('--color press', () => {
 
   it('leaves the default output as it was: --color office, or no option, give the same bytes', async () => {
     const one = join(dir, 'one.json');
-    const r = await cli(
+    const r = await runMain(
       'render',
       '--layout',
       'kokuho-card',

@@ -13,7 +13,7 @@ import { chromiumPath } from '../engine/index.ts';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pageBoxes, pageCount, pageText } from './helpers/poppler.ts';
-import { cli } from './helpers/cli.ts';
+import { runMain } from './helpers/main-in-process.ts';
 import { AUTH, startTestService, waitForJob, type TestService, JSON_AUTH, KOKUHO_SAMPLES, kokuhoRecords } from './helpers/service.ts';
 
 const samples = KOKUHO_SAMPLES;
@@ -423,7 +423,7 @@ describe('manifests a QA reviewer diffs', () => {
       const b = await run('b', after);
       const nameBox = (m: typeof a.manifest) => m.fieldMap?.find((s) => s.side === 'front')?.fields.find((f) => f.field === 'name')?.boxMm;
       expect(nameBox(a.manifest)).toEqual([[10.5, 18, 48.5, 3.8]]); // as the CLI's manifest has it
-      const diff = await cli('diff', a.pdf, b.pdf, '--dpi', '150', '--report', join(dir, 'report'));
+      const diff = await runMain('diff', a.pdf, b.pdf, '--dpi', '150', '--report', join(dir, 'report'));
       expect(diff.code).toBe(1);
       const report = JSON.parse(readFileSync(join(dir, 'report', 'report.json'), 'utf8')) as {
         aligned: string;
