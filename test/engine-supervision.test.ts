@@ -22,8 +22,9 @@ describe('browser supervision', () => {
       const first = engine.browserPid()!;
       const result = await engine.renderPdf('kokuho-card', records(60));
       expect(result.pageCount).toBe(120);
-      // A scheduled replacement starts the new browser in the background: wait for the last one.
-      for (let i = 0; i < 50 && reasons.length < 2; i++) await new Promise((r) => setTimeout(r, 100));
+      // A scheduled replacement starts the new browser in the background: wait for the last one (a browser
+      // starts in 2–3 s on a quiet machine; 30 s is the safety net of a busy one).
+      for (let i = 0; i < 300 && reasons.length < 2; i++) await new Promise((r) => setTimeout(r, 100));
       expect(reasons.length).toBeGreaterThanOrEqual(2);
       expect(new Set(reasons)).toEqual(new Set(['scheduled']));
       expect(engine.browserPid()).not.toBe(first);
@@ -33,7 +34,9 @@ describe('browser supervision', () => {
   });
 
   it('kills a browser that stops answering and prints the chunk again in a new one', async () => {
-    const engine = await Engine.start({ timeoutMs: 3000 });
+    // The hung browser is found by the chunk's time limit, which also bounds the new browser's first print:
+    // about 1 s on a quiet machine, so 10 s, not the 3 s a busy machine can pass without a fault.
+    const engine = await Engine.start({ timeoutMs: 10_000 });
     const reasons: string[] = [];
     engine.events.on('restart', (r: string) => reasons.push(r));
     const hung = engine.browserPid()!;
