@@ -20,6 +20,7 @@ const UNIT = [
   'glyphs',
   'insurer-number',
   'insurers',
+  'job-lifecycle',
   'layout-problems',
   'layout-text',
   'problem',
