@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, writeSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, rmSync, writeSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
@@ -63,10 +63,10 @@ export async function writeDurableBy(
 }
 
 /**
- * `writeDurable` for a file another program makes (Ghostscript's press file): `make` writes the temporary
- * path it is given; the file is then made private, flushed, renamed into place and the folder flushed.
+ * How every durable write ends: `make` writes the temporary path it is given; the file is then made
+ * private, flushed, renamed into place and the folder flushed.
  */
-export async function writeDurableWith(path: string, make: (tmp: string) => Promise<void>): Promise<void> {
+async function writeDurableWith(path: string, make: (tmp: string) => Promise<void>): Promise<void> {
   const tmp = tempPathOf(path);
   try {
     await make(tmp);
@@ -86,6 +86,14 @@ export async function writeDurableWith(path: string, make: (tmp: string) => Prom
 }
 
 /** Whether a file name is one of writeDurable's temporary files (left by a crash mid-write). */
-export function isTempFile(name: string): boolean {
+function isTempFile(name: string): boolean {
   return name.endsWith('.tmp');
+}
+
+/** Removes the temporary files a crash mid-write left in folder `dir` (none when it is not there); answers how many. */
+export function removeTempFiles(dir: string): number {
+  if (!existsSync(dir)) return 0;
+  const temps = readdirSync(dir).filter(isTempFile);
+  for (const name of temps) rmSync(join(dir, name), { force: true });
+  return temps.length;
 }

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, readFileSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { rename } from 'node:fs/promises';
 import { join } from 'node:path';
-import { fsyncDir, isTempFile, mkdirPrivate, writeDurable, writeDurableBy } from './durable-file.ts';
+import { fsyncDir, mkdirPrivate, removeTempFiles, writeDurable, writeDurableBy } from './durable-file.ts';
 import { migrateFirstVersionJob } from './first-version-jobs.ts';
 import { JOB_ID, chunkInputPath, chunkName, intakeRejectionsPath } from './job-folder.ts';
 import { ANY_OWNER, type ChunkInput, type ChunkMeta, type Job, type Rejection } from './job-model.ts';
@@ -58,13 +58,7 @@ export class JobStore implements JobFiles {
     const quarantined: string[] = [];
     for (const id of readdirSync(this.root)) {
       const dir = join(this.root, id);
-      for (const sub of [dir, join(dir, 'chunks'), join(dir, 'input')]) {
-        if (!existsSync(sub)) continue;
-        for (const f of readdirSync(sub).filter(isTempFile)) {
-          rmSync(join(sub, f), { force: true });
-          tempFiles++;
-        }
-      }
+      for (const sub of [dir, join(dir, 'chunks'), join(dir, 'input')]) tempFiles += removeTempFiles(sub);
       if (JOB_ID.test(id) && this.read(id) === undefined && (await migrateFirstVersionJob(dir, id))) migrated++;
       const job = JOB_ID.test(id) ? this.read(id) : undefined;
       if (!job) {
