@@ -231,16 +231,19 @@ export class JobLifecycle {
     }
     await hooks.saved?.();
     if (forGood) this.o.ends?.notify(job);
-    if (state === 'done') this.dropWorkFiles(job);
+    if (state === 'done') {
+      this.dropWorkFiles(job.id);
+      this.o.log.info({ job: job.id, printed: job.done, rejected: job.rejected }, 'job done');
+    }
     return true;
   }
 
-  private dropWorkFiles(job: Job): void {
+  /** Drops a done job's work files; if that fails, they wait for the next start (embedded) or for retention. */
+  private dropWorkFiles(id: string): void {
     try {
-      this.o.store.dropWorkFiles(job.id);
+      this.o.store.dropWorkFiles(id);
     } catch (err) {
-      this.o.log.warn({ job: job.id, code: (err as NodeJS.ErrnoException).code }, 'work files of a done job not removed');
+      this.o.log.warn({ job: id, code: (err as NodeJS.ErrnoException).code }, 'work files of a done job not removed');
     }
-    this.o.log.info({ job: job.id, printed: job.done, rejected: job.rejected }, 'job done');
   }
 }
