@@ -1,4 +1,5 @@
 import { defineConfig, type TestProjectInlineConfiguration } from 'vitest/config';
+import { LongPolesFirst } from './test/helpers/long-poles-first.ts';
 
 // The test tiers (README, Tests). A file's tier is what it starts:
 // - unit: nothing. Pure functions and in-process code; test/helpers/no-processes.ts makes starting any
@@ -97,8 +98,8 @@ export default defineConfig(({ mode }) => {
           sequence: { groupOrder: 2 },
         },
       },
-      // The studio's re-render is timed against its 2 s promise: it runs after the rest, with the machine to
-      // itself, so that another file's Chromium or rasterizers cannot make it late.
+      // The studio's live tests wait for its re-render after a save: they run after the rest, with the machine
+      // to themselves, so that another file's Chromium or rasterizers cannot make them late.
       { extends: true, test: { name: 'studio', include: files(STUDIO), sequence: { groupOrder: 3 } } },
       // A cluster (Redis, an API, workers with a Chromium each) last and alone: the suite's Chromiums beside
       // it would starve the workers and stretch their leases' takeovers, and its tests wait on those times.
@@ -111,6 +112,8 @@ export default defineConfig(({ mode }) => {
       hookTimeout: 120_000,
       // Engine and process files each start a Chromium or more; two at a time suits a 2-core machine.
       maxWorkers: 2,
+      // Each group's long files first, whatever vitest cached (test/helpers/long-poles-first.ts).
+      sequence: { sequencer: LongPolesFirst },
       projects,
     },
   };

@@ -3,7 +3,7 @@
 // down, awaited, when the worker stops: the one hook that outlives the files of a non-isolated worker. The
 // browser would die with the worker anyway (its launcher asks the kernel for that), but a close also
 // removes the engine's temp folders and ends its Chromium before the run reports.
-import { builtinEnvironments, type Environment } from 'vitest/environments';
+import { builtinEnvironments, type Environment } from 'vitest/runtime';
 import type { Engine } from '../../engine/index.ts';
 
 /**
