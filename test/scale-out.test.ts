@@ -135,8 +135,11 @@ describe('scale-out on BullMQ and Redis', () => {
       expect(after).toBeGreaterThan((LEASE_S - 1.5) * 1000);
       expect(after).toBeLessThan(LEASE_S * 2.5 * 1000);
       expect(await survivorsAfter(chromium, 5000)).toEqual([]);
-      // Its work files are gone, and no file of the dead worker's half-printed chunk was left.
-      expect(readdirSync(join(cluster.dataDir, 'jobs', id)).sort()).toEqual(['job.json', 'manifest.json', 'result.pdf']);
+      // Its work files are gone, and no file of the dead worker's half-printed chunk was left (they go just after
+      // the job is saved done: polled for a moment).
+      await expect
+        .poll(() => readdirSync(join(cluster.dataDir, 'jobs', id)).sort(), { timeout: 5000 })
+        .toEqual(['job.json', 'manifest.json', 'result.pdf']);
       // The API sees one worker alive once the dead one's heartbeat has run out.
       const until = Date.now() + 25_000;
       let alive = '';
