@@ -12,10 +12,13 @@ import { LongPolesFirst } from './test/helpers/long-poles-first.ts';
 // `npm run test:fast` (--mode fast) runs unit and the PIPELINE files of engine; `npm test` every tier.
 
 const UNIT = [
+  'address-codes',
+  'address-number',
   'architecture',
   'chunk-commit',
   'cli',
   'compare',
+  'customer-barcode',
   'diff-units',
   'fields-docs',
   'glyphs',

@@ -73,6 +73,15 @@ export const COMMANDS: CommandSpec[] = [
     run: async (v) => (await import('./fields-command.ts')).fieldsCommand(v),
   },
   {
+    name: 'address-codes',
+    summary: 'the カスタマバーコード data of every record: postal code, 住所表示番号, check character',
+    description:
+      "Prints one line per record, tab-separated: RECORD POSTAL NUMBER CD (the 7-digit postal code, the 住所表示番号 as extracted by Japan Post's rules, the check character), or RECORD unreadable: REASON when the record gets no barcode. Exit 0, 2 for a wrong command line or an unreadable file.",
+    usage: '--data FILE',
+    options: () => [opt('--data <file>', 'the records: .json (an object or an array), .ndjson or .csv (UTF-8 or Shift_JIS)')],
+    run: async (v) => (await import('./address-codes-command.ts')).addressCodesCommand(v),
+  },
+  {
     name: 'layouts',
     summary: 'the layouts with page size and sides',
     usage: '[--json]',

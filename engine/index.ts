@@ -33,6 +33,23 @@ export type { CheckOptions } from './validate/validate.ts';
 export type { InsuranceRecord } from './records/schema.ts';
 export { recordSchema } from './records/schema.ts';
 export { FIELDS } from './records/fields.ts';
+export { addressCodes } from './mail/address-codes.ts';
+export type { AddressCodes, MailingFields } from './mail/address-codes.ts';
+export { extractAddressNumber, normalizeAddress, kanjiNumber } from './mail/address-number.ts';
+export {
+  addressChars,
+  barKinds,
+  barRects,
+  checkChar,
+  decodeBars,
+  symbolChars,
+  BAR_COUNT,
+  BAR_SIZES_10PT,
+  BARCODE_POINTS,
+} from './mail/customer-barcode.ts';
+export type { BarKind, BarRect, BarcodeChar } from './mail/customer-barcode.ts';
+export { isRepresentativeCode, townsOf } from './mail/postal-data.ts';
+export type { PostalTown } from './mail/postal-data.ts';
 export { readRecords, readRecordsFile, parseRecords, formatOfPath, UnreadableRecord, RECORD_LIMITS } from './records/read.ts';
 export type { RecordFormat } from './records/read.ts';
 export { rasterizePdf, rasterizePdfFile, pixelsFor } from './png/rasterize.ts';

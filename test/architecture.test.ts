@@ -57,6 +57,8 @@ const ENGINE_LAYERS: string[][] = [
   ['records'],
   ['layouts', 'insurers'],
   ['validate'],
+  // The mailing core: postal data, 住所表示番号 and the カスタマバーコード, from a record's fields alone.
+  ['mail'],
   ['format'],
   ['template'],
   ['browser'],

@@ -33,6 +33,23 @@ export const FIELDS = {
     kind: 'string',
     expected: "the caller's own id of the record, never printed: 1 to 64 letters, digits or . _ : / -",
   },
+  // Mailing fields (docs/spec/records.md, "Mailing fields"): the 宛名 of an envelope and its grouping.
+  postalCode: { label: '郵便番号', kind: 'string', expected: '7 digits, hyphen optional: 123-4567 or 1234567' },
+  mailingAddress: { label: '送付先住所', kind: 'string', expected: 'the address mail goes to (住所 when left out), a non-empty string' },
+  addressee: { label: '宛名', kind: 'string', expected: 'the name mail is addressed to (様), a non-empty string' },
+  householdId: {
+    label: '世帯番号',
+    kind: 'string',
+    expected: "never printed: the household's own id, which groups its records into one envelope",
+  },
+  employerId: {
+    label: '事業所番号',
+    kind: 'string',
+    expected: "never printed: the employer's own id, which groups its employees' records into one envelope",
+  },
+  employerName: { label: '事業所名称', kind: 'string', expected: "the employer's name (御中), a non-empty string" },
+  employerPostalCode: { label: '事業所郵便番号', kind: 'string', expected: '7 digits, hyphen optional: 123-4567 or 1234567' },
+  employerAddress: { label: '事業所所在地', kind: 'string', expected: "the employer's address, a non-empty string" },
 } as const satisfies Record<string, FieldInfo>;
 
 /** What the engine knows of one field. */

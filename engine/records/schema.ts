@@ -12,6 +12,12 @@ const isoDate = z.string().refine((s) => {
   const d = parseIsoDate(s);
   return d !== null && isoOf(d) >= '1873-01-01';
 });
+// A 郵便番号 is read as 123-4567 or 1234567 and kept as its 7 digits (docs/spec/records.md, Mailing fields).
+const postalCode = z
+  .string()
+  .trim()
+  .regex(/^\d{3}-?\d{4}$/)
+  .overwrite((s) => s.replace('-', ''));
 const katakana = /^[\u30a1-\u30fa\u30fc\u30fb\u3000 ]+$/u;
 
 /**
@@ -48,6 +54,14 @@ export const recordSchema = z
       .nullable(),
     portalUrl: z.url({ protocol: /^https$/ }),
     ref: z.string().regex(/^[A-Za-z0-9._:/-]{1,64}$/),
+    postalCode,
+    mailingAddress: text,
+    addressee: text,
+    householdId: text,
+    employerId: text,
+    employerName: text,
+    employerPostalCode: postalCode,
+    employerAddress: text,
   })
   .partial();
 

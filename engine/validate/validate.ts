@@ -44,8 +44,11 @@ export function shown(value: unknown): string {
   return s.length > 60 ? `${s.slice(0, 57)}...` : s;
 }
 
+/** Text fields never printed: their characters need no glyph (householdId and employerId only group envelopes). */
+const NEVER_PRINTED: ReadonlySet<FieldName> = new Set(['portalUrl', 'householdId', 'employerId']);
+
 /** The fields whose text is printed as it is, and so must be drawn by the pinned fonts. */
-export const PRINTED_TEXT_FIELDS = FIELD_NAMES.filter((f) => FIELDS[f].kind === 'string' && f !== 'portalUrl');
+export const PRINTED_TEXT_FIELDS = FIELD_NAMES.filter((f) => FIELDS[f].kind === 'string' && !NEVER_PRINTED.has(f));
 
 /** Every printed character must have its own glyph in a pinned font: never a box or a look-alike. */
 function glyphProblems(r: InsuranceRecord, coverage: GlyphCoverage): FieldProblem[] {
