@@ -48,7 +48,7 @@ export {
   BARCODE_POINTS,
 } from './mail/customer-barcode.ts';
 export type { BarKind, BarRect, BarcodeChar } from './mail/customer-barcode.ts';
-export { isRepresentativeCode, townsOf } from './mail/postal-data.ts';
+export { isRepresentative, isRepresentativeCode, townsOf } from './mail/postal-data.ts';
 export type { PostalTown } from './mail/postal-data.ts';
 export { readRecords, readRecordsFile, parseRecords, formatOfPath, UnreadableRecord, RECORD_LIMITS } from './records/read.ts';
 export type { RecordFormat } from './records/read.ts';

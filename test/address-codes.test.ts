@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import {
   addressCodes,
   getLayout,
+  isRepresentative,
   isRepresentativeCode,
   loadLayouts,
   symbolChars,
@@ -105,6 +106,9 @@ const OWN: [string, string, string][] = [
   ['220-0012', '神奈川県横浜市西区みなとみらい二丁目三番十号', '2200012 2-3-10 2'], // 131
   ['080-0831', '北海道帯広市稲田町南八線西10番地', '0800831 8-10 6'], // 165; 線
   ['120-0034', '東京都足立区千住1丁目23番45号 サンシャインマンション1234号室', '1200034 1-23-45-1234 CC6'], // 79
+  // Numbers inside a 町域名 are never read: the longest town of the code that the address starts with wins.
+  ['441-0304', '愛知県豊川市御津町佐脇浜二号地1-5', '4410304 1-5 CC8'], // 172; not 御津町佐脇浜 + 2-1-5
+  ['948-0003', '新潟県十日町市本町六の一丁目45番地', '9480003 45 3'], // 187; not 本町 + 6-1-45
 ];
 
 describe('addresses of our own', () => {
@@ -130,12 +134,15 @@ describe('no barcode, with the reason', () => {
     );
   });
 
-  it('but not for a code with no 町域名 that is its village’s only one, or comes before a 番地', () => {
+  it('but not for a code with no 町域名 that is its village’s only one (…一円), or comes before a 番地', () => {
     expect([isRepresentativeCode('1000301'), isRepresentativeCode('3940091'), isRepresentativeCode('1000013')]).toEqual([
       false,
       false,
       false,
     ]);
+    // Japan Post's data has no …00 code with a 町域名 today; one would be an ordinary code.
+    const town = { prefecture: '東京都', city: '千代田区', town: '' };
+    expect([isRepresentative('1000000', [town]), isRepresentative('1000000', [{ ...town, town: '霞が関' }])]).toEqual([true, false]);
   });
 
   it('for a postal code that is not of the address’s town', () => {
