@@ -40,10 +40,11 @@ function afterTown(address: string, town: PostalTown): string | null {
   const city = normalizeAddress(town.city);
   // A 郡 is often left out of an address (西多摩郡奥多摩町 written 奥多摩町).
   const cities = city.includes('郡') ? [city, city.slice(city.indexOf('郡') + 1)] : [city];
-  const named = cities.find((c) => rest.startsWith(c));
+  const name = normalizeAddress(town.town);
+  // With the postal code written, the 市区町村 may be left out, but never the 町域名 (manual p04, 注1).
+  const named = cities.find((c) => rest.startsWith(c)) ?? (name === '' ? undefined : '');
   if (named === undefined) return null;
   rest = rest.slice(named.length).trimStart();
-  const name = normalizeAddress(town.town);
   if (name === '') return rest;
   // 大字 and 字 may stand in an address before a 町域名 that the data gives without them (mailing.md).
   for (const prefix of ['', '大字', '字']) if (rest.startsWith(prefix + name)) return rest.slice(prefix.length + name.length);
