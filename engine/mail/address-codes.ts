@@ -1,7 +1,7 @@
 // A record's カスタマバーコード data: its postal code and 住所表示番号, or why it gets no barcode. Never a
 // wrong barcode: whatever cannot be matched to Japan Post's data and rules is refused with its reason
 // (docs/spec/mailing.md; the issue's three no-barcode cases).
-import { extractAddressNumber, normalizeAddress, readKanjiNumbers } from './address-number.ts';
+import { extractAddressNumber, kanjiNumber, normalizeAddress, readKanjiNumbers } from './address-number.ts';
 import { symbolChars, type BarcodeChar } from './customer-barcode.ts';
 import { isRepresentativeCode, townsOf, type PostalTown } from './postal-data.ts';
 import { recordSchema } from '../records/schema.ts';
@@ -27,10 +27,11 @@ export interface MailingFields {
   address?: unknown;
 }
 
-// 漢数字 the supplementary rule could not turn into digits, standing where an address number stands: right
-// after a number, a hyphen or a word the rule reads (三丁目四-五, 一ノ三ノ二). The rules would drop them and
-// give a wrong 住所表示番号, so such an address is refused instead.
-const UNREAD_KANJI_NUMBER = /(?:[0-9-]|丁目|丁|番地|番|号|地割|線|の|ノ)[〇零一二三四五六七八九十百千]/u;
+// 漢数字 the supplementary rule could not turn into digits, standing alone where an address number stands:
+// right after a number, a hyphen or a word the rule reads, and before the end, a blank, a hyphen or a digit
+// (三丁目四-五, 一ノ三ノ二). The rules would drop them and give a wrong 住所表示番号, so such an address is
+// refused instead; 3番三井ビル is a name, read as the rules say.
+const UNREAD_KANJI_NUMBER = /(?:[0-9-]|丁目|丁|番地|番|号|地割|線|の|ノ)[〇零一二三四五六七八九十百千]+(?=$|[\s0-9-])/u;
 
 /** The part of `address` (normalised) after the 町域名 of `town`, or null when it does not lie in that town. */
 function afterTown(address: string, town: PostalTown): string | null {
@@ -40,6 +41,8 @@ function afterTown(address: string, town: PostalTown): string | null {
   const city = normalizeAddress(town.city);
   // A 郡 is often left out of an address (西多摩郡奥多摩町 written 奥多摩町).
   const cities = city.includes('郡') ? [city, city.slice(city.indexOf('郡') + 1)] : [city];
+  // A 町域名 with 漢数字 may be written with digits (南一条西 as 南1条西): both are its name.
+  const names = [...new Set([town.town, town.town.replace(/[〇一二三四五六七八九十百千]+/gu, (run) => String(kanjiNumber(run)))])];
   const name = normalizeAddress(town.town);
   // With the postal code written, the 市区町村 may be left out, but never the 町域名 (manual p04, 注1).
   const named = cities.find((c) => rest.startsWith(c)) ?? (name === '' ? undefined : '');
@@ -47,7 +50,9 @@ function afterTown(address: string, town: PostalTown): string | null {
   rest = rest.slice(named.length).trimStart();
   if (name === '') return rest;
   // 大字 and 字 may stand in an address before a 町域名 that the data gives without them (mailing.md).
-  for (const prefix of ['', '大字', '字']) if (rest.startsWith(prefix + name)) return rest.slice(prefix.length + name.length);
+  for (const written of names.map(normalizeAddress)) {
+    for (const prefix of ['', '大字', '字']) if (rest.startsWith(prefix + written)) return rest.slice(prefix.length + written.length);
+  }
   return null;
 }
 
