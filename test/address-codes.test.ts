@@ -225,6 +225,21 @@ describe('address-codes --data FILE', () => {
     expect([run.code, run.stdout]).toEqual([0, '1\t9100067\t3-80-25J1-2B\t9\n2\t6230011\t6-7LB106\t4\n']);
   });
 
+  it('exits 2 for a file that cannot be read as records, printing no record line', async () => {
+    const data = join(dir, 'unknown-columns.csv');
+    writeFileSync(data, 'postal,住所\n100-0013,東京都千代田区霞が関1-3-2\n');
+    const run = await runMain('address-codes', '--data', data);
+    expect([run.code, run.stdout]).toEqual([2, '']);
+    expect(run.stderr).toContain('the CSV header names 1 column(s) that are no field; nothing was read');
+  });
+
+  it('says what it prints in its help', async () => {
+    const run = await runMain('address-codes', '--help');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('RECORD POSTAL NUMBER CD');
+    expect(run.stdout).toContain('--data <file>');
+  });
+
   it('exits 2 for a missing --data or a file that does not exist', async () => {
     const missing = await runMain('address-codes');
     expect([missing.code, missing.stderr]).toEqual([2, expect.stringContaining('--data is required')]);
