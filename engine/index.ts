@@ -1,6 +1,6 @@
 // The engine's one face: what the CLI, the server and the tests may use. Everything else is private.
 export { Engine } from './render.ts';
-export { summarizeLayout, ENGINE_DEFAULTS } from './render-options.ts';
+export { summarizeLayout } from './render-options.ts';
 export { forEachLimited } from './concurrency.ts';
 export { loadEngineInsurers } from './layouts/layout-insurers.ts';
 export { loadInsurers, Insurers, NO_INSURERS, DEFAULT_INSURERS_DIR, SAMPLE_INSURERS_DIR, DEFAULT_CARD_CODE } from './insurers/profiles.ts';
@@ -61,13 +61,11 @@ export { OFFICE_OUTPUT } from './output/target.ts';
 export type { OutputOptions, Placement } from './output/target.ts';
 export { outputPageSize } from './output/page-size.ts';
 export { outputTarget } from './output/output-target.ts';
-export type { SplitNaming } from './output/output-target.ts';
 export { writeOutput } from './output/output-stage.ts';
-export type { OutputStageOptions } from './output/output-stage.ts';
 export { mergeFieldMaps } from './output/field-map.ts';
 export { planSheet, backSlot, parseSheet } from './output/sheet-plan.ts';
 export { writeManifest, manifestRecord } from './output/manifest.ts';
-export type { Manifest, ManifestRecord, RejectedRecord, ManifestParts } from './output/manifest.ts';
+export type { Manifest } from './output/manifest.ts';
 export { toWareki, formatWareki } from './format/wareki.ts';
 export { insurerCheckDigit, isValidInsurerNumber } from './records/insurer-number.ts';
 export { parseIsoDate, ageOn } from './records/dates.ts';
