@@ -31,6 +31,8 @@ export interface EngineOptions {
   insurersDir?: string | undefined;
   /** Profiles already loaded (the CLI checks records before it starts the engine); wins over insurersDir. */
   insurers?: Insurers | undefined;
+  /** The envelope profiles' folder; envelopes/ of this repository when left out. */
+  envelopesDir?: string | undefined;
 }
 
 /** The engine's tuning when a caller leaves a field out. */
@@ -74,6 +76,16 @@ export interface RenderOptions {
   lane?: Lane | undefined;
   /** Also answer every fixed box and what fitting did to it (RenderSummary.fitting): the studio's overlay. */
   fitting?: boolean | undefined;
+  /**
+   * The window envelope (envelopes/<id>.json) the 宛名 blocks are placed for; each record's insurer profile
+   * names it when left out, else the default envelope.
+   */
+  envelope?: string | undefined;
+  /**
+   * Print the 宛名 block on a layout that has one (layout.json addressBlock) for records with a postalCode;
+   * true when left out. A mailing run turns it off for documents that travel behind a carrier.
+   */
+  addressBlocks?: boolean | undefined;
   /** Also answer the field map (RenderSummary.fieldMap), for trim pages: the manifest carries it. */
   fieldMap?: boolean | undefined;
   /**

@@ -10,6 +10,8 @@ import type { InsuranceRecord } from './records/schema.ts';
 import { recordKey } from './records/record-key.ts';
 import { toPrintValues } from './format/print-values.ts';
 import { portalQrSize } from './validate/codes.ts';
+import { addressBlock } from './mail/address-block.ts';
+import { DEFAULT_ENVELOPE, getEnvelope, loadEnvelopes, type Envelope } from './mail/envelopes.ts';
 import { buildDocument, documentHtml } from './template/document.ts';
 import { CompiledLayouts } from './template/compiled-layouts.ts';
 import { layoutImagesCss } from './layouts/layout-images.ts';
@@ -59,6 +61,8 @@ export class Engine {
     private readonly fontconfig: string,
     private readonly options: EngineOptions,
     stepTimes: StepTimes,
+    /** The window envelopes, by id (envelopes/*.json). */
+    readonly envelopes: ReadonlyMap<string, Envelope>,
   ) {
     this.stepTimes = stepTimes;
     this.printer = { browser, fontFaces, stepTimes, chunkSize: options.chunkSize, tabs: options.tabs };
@@ -76,6 +80,7 @@ export class Engine {
   async reloadInsurers(): Promise<void> {
     if (!this.profiles.dir) return;
     const fresh = await loadEngineInsurers(this.layouts, this.profiles.dir);
+    checkInsurerEnvelopes(fresh, this.envelopes);
     this.assets.addImages(fresh.seals());
     this.profiles = fresh;
   }
@@ -91,12 +96,14 @@ export class Engine {
     const opts = { ...ENGINE_DEFAULTS, ...options };
     const layouts = loadLayouts(opts.layoutsDir);
     const insurers = opts.insurers ?? (await loadEngineInsurers(layouts, opts.insurersDir));
+    const envelopes = loadEnvelopes(opts.envelopesDir);
+    checkInsurerEnvelopes(insurers, envelopes);
     const fonts = verifyFonts();
     const fontconfig = writeFontconfig(fonts);
     const assets = new AssetServer(fonts, insurers.seals());
     const stepTimes = new StepTimes();
     const browser = new BrowserSupervisor(assets, fontconfig, opts, stepTimes);
-    const engine = new Engine(layouts, insurers, assets, browser, fontFaceCss(fonts), fontconfig, opts, stepTimes);
+    const engine = new Engine(layouts, insurers, assets, browser, fontFaceCss(fonts), fontconfig, opts, stepTimes, envelopes);
     try {
       await assets.start();
       await browser.start();
@@ -126,7 +133,7 @@ export class Engine {
   async render(layoutOrId: string | Layout, raws: readonly unknown[], sink: PdfSink, options: RenderOptions = {}): Promise<RenderSummary> {
     const output = options.output ?? OFFICE_OUTPUT;
     const layout = this.layoutOf(layoutOrId);
-    const prepared = this.prepare(layout, raws);
+    const prepared = this.prepare(layout, raws, options);
     const compiled = this.compiled.get(layout, await layoutImagesCss(layout));
     const run: ChunkRun = { compiled, prepared, raws, options, fitting: [], fieldBoxes: new Set() };
     const wantBoxes = options.fieldMap === true && !output.impose;
@@ -221,11 +228,17 @@ export class Engine {
    * into what the templates print. The printed values are made chunk by chunk, when the chunk is built,
    * so a long run never holds them all.
    */
-  private prepare(layout: Layout, raws: readonly unknown[]): Prepared {
+  private prepare(layout: Layout, raws: readonly unknown[], options: RenderOptions = {}): Prepared {
     const t0 = performance.now();
     const coverage = pinnedCoverage();
     const { insurers } = this;
-    const valueOptions = { qrCode: layout.portalQr && portalQrSize(layout.page.widthMm), cardCode: layout.cardCode, insurers };
+    const blocks = layout.addressBlock && options.addressBlocks !== false;
+    const valueOptions = {
+      qrCode: layout.portalQr && portalQrSize(layout.page.widthMm),
+      cardCode: layout.cardCode,
+      insurers,
+      addressBlock: blocks ? (r: InsuranceRecord) => this.recordBlock(r, options.envelope) : undefined,
+    };
     const records = validateRecords(raws, layout, { coverage, insurers });
     this.stepTimes.add('validate', performance.now() - t0);
     return {
@@ -235,8 +248,33 @@ export class Engine {
     };
   }
 
+  /** The envelope for records of `insurerNumber`: the run's, else its profile's, else the default. */
+  envelopeFor(insurerNumber: string | undefined, override?: string): Envelope {
+    return getEnvelope(this.envelopes, override ?? this.insurers.get(insurerNumber)?.envelope ?? DEFAULT_ENVELOPE);
+  }
+
+  /** A record's own 宛名 block (様), when it has a postal code. */
+  private recordBlock(r: InsuranceRecord, envelope: string | undefined) {
+    const address = r.mailingAddress ?? r.address;
+    if (r.postalCode === undefined || address === undefined) return null;
+    const to = { postalCode: r.postalCode, address, name: r.addressee ?? r.name ?? '', honorific: '様' as const };
+    return addressBlock(to, this.envelopeFor(r.insurerNumber, envelope));
+  }
+
   /** A layout of this engine by id, or a layout given whole (a draft of the studio, a layout of another folder). */
   private layoutOf(layoutOrId: string | Layout): Layout {
     return typeof layoutOrId === 'string' ? getLayout(this.layouts, layoutOrId) : layoutOrId;
+  }
+}
+
+/** Every envelope an insurer profile names must exist: a typo fails at start, naming the profile. */
+function checkInsurerEnvelopes(insurers: Insurers, envelopes: ReadonlyMap<string, Envelope>): void {
+  for (const p of insurers.all()) {
+    if (p.envelope !== null && !envelopes.has(p.envelope)) {
+      throw new PrintError(
+        'SETUP',
+        `insurer profile ${p.file}: envelope "${p.envelope}" is not in envelopes/ (there are: ${[...envelopes.keys()].join(', ')})`,
+      );
+    }
   }
 }

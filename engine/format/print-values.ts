@@ -5,6 +5,8 @@ import { fontForText, type GlyphCoverage } from '../fonts/glyph-coverage.ts';
 import { qrCodeSvg, TrustedHtml } from './qr-code.ts';
 import { CARD_CODE_QR, cardCodeOf, DEFAULT_PORTAL_URL, type QrSize } from '../validate/codes.ts';
 import { NO_INSURERS, type Insurers } from '../insurers/profiles.ts';
+import type { AddressBlock } from '../mail/address-block.ts';
+import { mailValues, type MailValues } from './mail-block.ts';
 
 const HTML_ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
@@ -77,6 +79,8 @@ export interface PrintValues {
   contact: { department: PrintedText; address: PrintedText; telephone: PrintedText; hours: PrintedText } | null;
   /** The insurer's accent colour (#rrggbb) for title rules; black without a profile. */
   accent: string;
+  /** The 宛名 block (layouts/_shared/address-block.hbs); null when the record is not mailed in this document. */
+  mail: MailValues | null;
 }
 
 /** What of a record's print values a layout asks for, and where insurer settings come from. */
@@ -86,6 +90,8 @@ export interface PrintValueOptions {
   /** Make the card's 二次元コード. */
   cardCode?: boolean;
   insurers?: Insurers;
+  /** The 宛名 block of a record, when the layout prints one and the record is mailed in it. */
+  addressBlock?: ((r: InsuranceRecord) => AddressBlock | null) | undefined;
 }
 
 function printedDate(iso: string | undefined): PrintedDate | null {
@@ -142,5 +148,11 @@ export function toPrintValues(r: InsuranceRecord, index: number, coverage: Glyph
         }
       : null,
     accent: profile?.accent ?? '#000000',
+    mail: mailOf(r, coverage, options),
   };
+}
+
+function mailOf(r: InsuranceRecord, coverage: GlyphCoverage, options: PrintValueOptions): MailValues | null {
+  const block = options.addressBlock?.(r);
+  return block ? mailValues(block, coverage) : null;
 }

@@ -43,6 +43,8 @@ const profileSchema = z.strictObject({
   seal: z.string().min(1).optional(),
   codes: z.strictObject({ portalUrl: z.url({ protocol: /^https$/ }).optional(), card: cardCode.optional() }).optional(),
   colors: z.strictObject({ seal: color.optional(), accent: color.optional() }).optional(),
+  /** The window envelope its mail goes in (envelopes/<id>.json); the default envelope when left out. */
+  envelope: z.string().regex(/^[a-z][a-z0-9-]*$/).optional(),
 });
 
 /** A profile file as written. */
@@ -66,6 +68,8 @@ export interface InsurerProfile {
   seal: SealImage | null;
   cardCode: string;
   accent: string;
+  /** The envelope profile's id, or null for the default. */
+  envelope: string | null;
 }
 
 /** The profiles of one folder, by 保険者番号. */
@@ -82,6 +86,11 @@ export class Insurers {
 
   get size(): number {
     return this.byNumber.size;
+  }
+
+  /** Every profile, in no particular order. */
+  all(): InsurerProfile[] {
+    return [...this.byNumber.values()];
   }
 
   /** Every seal image, for the asset server. */
@@ -157,6 +166,7 @@ async function loadProfile(file: string, sealMm: number): Promise<InsurerProfile
     seal,
     cardCode: p.codes?.card ?? DEFAULT_CARD_CODE,
     accent: p.colors?.accent ?? '#000000',
+    envelope: p.envelope ?? null,
   };
 }
 

@@ -8,13 +8,15 @@ import { FIELD_NAMES, type FieldName } from '../records/fields.ts';
 /** Where the layouts live: `layouts/` at the repository root, one folder per layout. */
 export const LAYOUTS_DIR = resolve(fileURLToPath(import.meta.url), '../../../layouts');
 
+const layoutId = z.string().regex(/^[a-z][a-z0-9-]*$/);
 const layoutFileSchema = z.strictObject({
-  id: z.string().regex(/^[a-z][a-z0-9-]*$/),
+  id: layoutId,
   name: z.string().min(1),
   scheme: z.enum(['kokuho', 'kouki', 'kenpo']),
   page: z.strictObject({ widthMm: z.number().positive(), heightMm: z.number().positive() }),
   sides: z.array(z.strictObject({ id: z.string().min(1), name: z.string().min(1), template: z.string().min(1) })).min(1),
-  document: z.enum(['card', 'notice']),
+  /** A mailer is a carrier: the sheet with the 宛名 that goes first into an envelope (engine/mail-run.ts). */
+  document: z.enum(['card', 'notice', 'mailer']),
   styles: z.array(z.string().min(1)).min(1),
   partials: z.array(z.string().regex(/\.hbs$/)).default([]),
   required: z.array(z.enum(FIELD_NAMES as [FieldName, ...FieldName[]])),
@@ -25,6 +27,22 @@ const layoutFileSchema = z.strictObject({
   sealMm: z.number().positive().max(30).optional(),
   /** Whether the layout prints the 二次元コード with the insurance numbers (engine/insurers/profiles.ts). */
   cardCode: z.boolean().default(false),
+  /** Whether the layout prints the 宛名 block (layouts/_shared/address-block.hbs) for a record with a postalCode. */
+  addressBlock: z.boolean().default(false),
+  /** The carrier layout that goes first into each envelope, by mailing mode; a mode left out has none. */
+  mailers: z
+    .strictObject({ household: layoutId.optional(), person: layoutId.optional(), employer: layoutId.optional() })
+    .default({}),
+  /**
+   * A carrier's sheet (document "mailer"): where the documents' cards are placed on its first side, in mm
+   * from the top-left (their backs behind them, for a long-edge duplex), and how many names its list holds.
+   */
+  mailer: z
+    .strictObject({
+      cardSlots: z.array(z.strictObject({ xMm: z.number().min(0), yMm: z.number().min(0) })).default([]),
+      listRows: z.number().int().positive(),
+    })
+    .optional(),
   /** Whether the layout prints the QR code to the My Number portal (the notices). */
   portalQr: z.boolean().default(false),
   /** How far what runs to the page's edge is drawn past the trim, in mm: 0 when nothing does. */

@@ -44,6 +44,12 @@ export function crossFieldProblems(r: InsuranceRecord, scheme: Scheme): FieldPro
   if (r.effectiveDate && r.expiryDate && r.effectiveDate > r.expiryDate) {
     add('effectiveDate', `expected a date not after 有効期限 ${r.expiryDate}, received "${r.effectiveDate}"`);
   }
+  if (r.postalCode !== undefined && r.mailingAddress === undefined && r.address === undefined) {
+    add('mailingAddress', 'a 宛名 with 郵便番号 needs its address: expected mailingAddress (or address), received nothing');
+  }
+  if (r.employerPostalCode !== undefined && r.employerAddress === undefined) {
+    add('employerAddress', "the employer's 宛名 with 事業所郵便番号 needs its address: expected employerAddress, received nothing");
+  }
   out.push(...copayProblems(r, scheme));
   return out;
 }

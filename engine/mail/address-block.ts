@@ -1,0 +1,112 @@
+// What the 宛名 block of one piece of mail prints, as data: 〒 and postal code, the address in pieces that
+// may and may not be broken, the addressee with 様 or 御中, and the カスタマバーコード's bars, or the reason
+// it has none. engine/format turns it into HTML; the layouts place it (layouts/_shared/address-block.hbs).
+import { addressCodes } from './address-codes.ts';
+import { barKinds, barRects, BAR_SIZES_10PT, type BarRect } from './customer-barcode.ts';
+import { barcodePointsFor, blockArea, windowOnSheet, type Envelope, type RectMm } from './envelopes.ts';
+
+/** A piece of the address: a number (digits and the hyphens between them) is never split across lines. */
+export interface AddressPiece {
+  text: string;
+  number: boolean;
+}
+
+/** The bars of a block's barcode at the size its window allows. */
+export interface BlockBarcode {
+  /** As the manifest gives it: `POSTAL NUMBER CD` (interfaces.md, Mailing). */
+  data: string;
+  points: number;
+  widthMm: number;
+  heightMm: number;
+  bars: BarRect[];
+}
+
+/** One 宛名 block. */
+export interface AddressBlock {
+  /** 123-4567. */
+  postalCode: string;
+  /** The address in one or two lines (the building after the first blank on the second), each in pieces. */
+  address: AddressPiece[][];
+  addressee: string;
+  honorific: '様' | '御中';
+  barcode: BlockBarcode | null;
+  /** Why there is no barcode (manifest, never a log). */
+  reason: string | null;
+  /** Where the block stands on the sheet (the window minus 2 mm and the play). */
+  area: RectMm;
+  /**
+   * Where the window can no longer show the sheet, at any position of the insert (1 mm more): what is
+   * right of `leftMm` or below `topMm` stays inside the envelope. A document puts nothing personal but
+   * the block above `topMm` and left of `leftMm`.
+   */
+  clear: { leftMm: number; topMm: number };
+}
+
+/** Who the block addresses: a person (様) or an employer's office (御中). */
+export interface Addressee {
+  postalCode: string;
+  address: string;
+  name: string;
+  honorific: '様' | '御中';
+}
+
+const NUMBER_RUN = /([0-9０-９]+(?:[-－‐−ー][0-9０-９]+)*)/u;
+
+/**
+ * The address as lines of pieces: the street on the first line, what follows its first blank (the
+ * building, the room) on the second, and numbers whole (今市町70番地 → 今市町, 70, 番地). A line too long
+ * for the block is narrowed, then wrapped between words, by the page's fitting (fit-fields.ts).
+ */
+export function addressLines(address: string): AddressPiece[][] {
+  const text = address.trim().replace(/[\s\u3000]+/gu, ' ');
+  const blank = text.indexOf(' ');
+  const lines = blank < 0 ? [text] : [text.slice(0, blank), text.slice(blank + 1)];
+  return lines.map(addressPieces);
+}
+
+/** A line of the address in pieces, numbers whole. */
+export function addressPieces(address: string): AddressPiece[] {
+  return address
+    .split(NUMBER_RUN)
+    .filter((t) => t !== '')
+    .map((text) => ({ text, number: NUMBER_RUN.test(text) && text.replace(NUMBER_RUN, '') === '' }));
+}
+
+/** The barcode of an address at the size that fits `widthMm`, or the reason it gets none. */
+export function blockBarcode(postalCode: string, address: string, widthMm: number): { barcode: BlockBarcode } | { reason: string } {
+  const codes = addressCodes({ postalCode, mailingAddress: address });
+  if ('reason' in codes) return { reason: codes.reason };
+  const points = barcodePointsFor(widthMm);
+  const bars = barRects(barKinds(codes.chars), points);
+  const last = bars.at(-1) as BarRect;
+  return {
+    barcode: {
+      data: `${codes.postal} ${codes.number} ${codes.check}`,
+      points,
+      widthMm: last.x + last.width,
+      heightMm: BAR_SIZES_10PT.long.size * (points / 10),
+      bars,
+    },
+  };
+}
+
+/** The 宛名 block for `to`, placed for `envelope`. */
+export function addressBlock(to: Addressee, envelope: Envelope): AddressBlock {
+  const area = blockArea(envelope);
+  const code = blockBarcode(to.postalCode, to.address, area.width);
+  return {
+    postalCode: `${to.postalCode.slice(0, 3)}-${to.postalCode.slice(3)}`,
+    address: addressLines(to.address),
+    addressee: to.name,
+    honorific: to.honorific,
+    barcode: 'barcode' in code ? code.barcode : null,
+    reason: 'reason' in code ? code.reason : null,
+    area,
+    clear: clearOfWindow(envelope),
+  };
+}
+
+function clearOfWindow(envelope: Envelope): AddressBlock['clear'] {
+  const w = windowOnSheet(envelope);
+  return { leftMm: w.x + w.width + envelope.playMm.x + 1, topMm: w.y + w.height + envelope.playMm.y + 1 };
+}
