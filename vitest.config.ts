@@ -27,6 +27,7 @@ const UNIT = [
   'job-lifecycle',
   'layout-problems',
   'layout-text',
+  'mailing-summary',
   'problem',
   'read',
   'render-queue',

@@ -60,6 +60,13 @@ export const COMMANDS: CommandSpec[] = [
       opt('--order <order>', 'the order of slots on imposed sheets; sequential when left out').choices(['sequential', 'cut-stack']),
       opt('--color <mode>', 'press: K-only black, CMYK through an ICC profile, PDF/X-4; office when left out').choices(['office', 'press']),
       opt('--icc <file>', 'the ICC profile of the press (with --color press)'),
+      opt('--mail <mode>', "a mailing run: records grouped into envelopes, each envelope's carrier then its documents").choices([
+        'household',
+        'person',
+        'employer',
+      ]),
+      opt('--sort <order>', 'with --mail: envelopes by postal code, then address (input order when left out)').choices(['postal']),
+      opt('--envelope <id>', 'the window envelope (envelopes/ID.json) the 宛名 is placed for; the insurer profile names it when left out'),
       opt('--quiet', 'no progress and no summary on stderr'),
     ],
     run: async (v) => (await import('./render-command.ts')).renderCommand(v),
@@ -80,6 +87,19 @@ export const COMMANDS: CommandSpec[] = [
     usage: '--data FILE',
     options: () => [opt('--data <file>', 'the records: .json (an object or an array), .ndjson or .csv (UTF-8 or Shift_JIS)')],
     run: async (v) => (await import('./address-codes-command.ts')).addressCodesCommand(v),
+  },
+  {
+    name: 'envelope-test',
+    summary: "a window envelope's calibration sheet: fold lines, the window, the 宛名 block, a 100 mm scale",
+    description:
+      "Writes a one-page PDF of the envelope's sheet to print at 100 % on plain paper, fold on its fold lines and slide into a real envelope: the window where it falls with the insert in the middle and at the extremes of its play, the 宛名 block's area with a sample block and its カスタマバーコード, a 100 mm scale, and what to correct in the profile when the window does not match. Exit 0 written, 2 a wrong command line or an unknown envelope, 1 a profile that cannot be used.",
+    usage: '--envelope ID --out FILE [--envelopes DIR]',
+    options: () => [
+      opt('--envelope <id>', 'the envelope profile (its file envelopes/ID.json)'),
+      opt('--out <file>', 'the PDF to write; its folder must exist'),
+      opt('--envelopes <dir>', 'the envelope profiles, one JSON file each (default: envelopes/)'),
+    ],
+    run: async (v) => (await import('./envelope-test-command.ts')).envelopeTestCommand(v),
   },
   {
     name: 'layouts',

@@ -11,6 +11,9 @@ import {
   writePngOutput,
   parseOutputOptions,
   outputPageSize,
+  renderMailRun,
+  writeMailingSummary,
+  type MailMode,
   type RasterizeOptions,
   type PdfSink,
 } from '../engine/index.ts';
@@ -36,6 +39,13 @@ export async function renderCommand(values: Record<string, unknown>): Promise<nu
   const icc = stringOption(values, 'icc');
   const insurersDir = stringOption(values, 'insurers');
   if (icc && output.color !== 'press') throw new UsageError('--icc is the press profile: give --color press too');
+  const mail = stringOption(values, 'mail') as MailMode | undefined;
+  const sort = stringOption(values, 'sort') as 'postal' | undefined;
+  const envelope = stringOption(values, 'envelope');
+  if (sort && !mail) throw new UsageError('--sort postal orders the envelopes of a mailing run: give --mail too');
+  if (mail && (output.impose || output.split || output.color === 'press' || output.bleed))
+    throw new UsageError('--mail makes trim A4 sheets for an inserting line: leave --impose, --split, --bleed and --color press out');
+  if (mail && format !== 'pdf') throw new UsageError('--mail writes one PDF: leave --format png out');
   if (format === 'png' && output.color === 'press')
     throw new UsageError('--color press makes a PDF for a press; PNG pages are proofs: leave --color out');
   // Every path is checked before anything is read or rendered: a typo fails in a moment, with its option.
@@ -62,14 +72,11 @@ export async function renderCommand(values: Record<string, unknown>): Promise<nu
     const engine = await startEngine({ insurers });
     try {
       const name = basename(out);
+      const onProgress = ({ recordsDone }: { recordsDone: number }) => rendering.update(recordsDone);
       const produce = async (sink: PdfSink) => {
-        const summary = await engine.render(layoutId, raws, sink, {
-          output,
-          name,
-          icc,
-          fieldMap: true,
-          onProgress: ({ recordsDone }) => rendering.update(recordsDone),
-        });
+        const summary = mail
+          ? await renderMailRun(engine, layoutId, raws, sink, { mail, sort: sort ?? 'input', envelope, name, onProgress })
+          : await engine.render(layoutId, raws, sink, { output, name, icc, envelope, fieldMap: true, onProgress });
         rendering.end();
         return summary;
       };
@@ -78,6 +85,10 @@ export async function renderCommand(values: Record<string, unknown>): Promise<nu
           ? await writePdfOutput(out, produce)
           : await writePngOutput(out, dpi, outputPageSize(layout, output), produce, { png, onProgress: pngProgress(progress) });
       progress.end();
+      if (mail && manifest.envelopes) {
+        const run = { name, layout: layout.id, mail, sort: sort ?? ('input' as const), envelope: envelope ?? 'insurer profile' };
+        await writeMailingSummary(out, run, manifest.envelopes);
+      }
       if (!quiet) {
         const secs = (Date.now() - started) / 1000;
         const n = manifest.records.length;

@@ -35,6 +35,8 @@ export { recordSchema } from './records/schema.ts';
 export { FIELDS } from './records/fields.ts';
 export { addressCodes } from './mail/address-codes.ts';
 export type { AddressCodes, MailingFields } from './mail/address-codes.ts';
+export { loadEnvelopes, getEnvelope } from './mail/envelopes.ts';
+export { calibrationSheet } from './mail/calibration-sheet.ts';
 export { extractAddressNumber, normalizeAddress, kanjiNumber } from './mail/address-number.ts';
 export {
   addressChars,
@@ -65,6 +67,13 @@ export { writeOutput } from './output/output-stage.ts';
 export { mergeFieldMaps } from './output/field-map.ts';
 export { planSheet, backSlot, parseSheet } from './output/sheet-plan.ts';
 export { writeManifest, manifestRecord } from './output/manifest.ts';
+export { renderMailRun } from './mail-run.ts';
+export type { MailRunOptions, MailRunSummary } from './mail-run.ts';
+export { MAIL_MODES } from './mail/envelope-plan.ts';
+export type { MailMode, MailSort } from './mail/envelope-plan.ts';
+export { writeMailingSummary, summaryOfEnvelopes } from './output/mailing-files.ts';
+export type { MailingSummary } from './mail/mailing-summary.ts';
+export type { EnvelopeOutput } from './output/summary.ts';
 export type { Manifest } from './output/manifest.ts';
 export { toWareki, formatWareki } from './format/wareki.ts';
 export { insurerCheckDigit, isValidInsurerNumber } from './records/insurer-number.ts';

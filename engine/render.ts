@@ -8,9 +8,9 @@ import { loadEngineInsurers } from './layouts/layout-insurers.ts';
 import { validateRecords } from './validate/validate.ts';
 import type { InsuranceRecord } from './records/schema.ts';
 import { recordKey } from './records/record-key.ts';
-import { toPrintValues } from './format/print-values.ts';
+import { toPrintValues, type PrintValues } from './format/print-values.ts';
 import { portalQrSize } from './validate/codes.ts';
-import { addressBlock } from './mail/address-block.ts';
+import { addressBlock, type AddressBlock } from './mail/address-block.ts';
 import { DEFAULT_ENVELOPE, getEnvelope, loadEnvelopes, type Envelope } from './mail/envelopes.ts';
 import { buildDocument, documentHtml } from './template/document.ts';
 import { CompiledLayouts } from './template/compiled-layouts.ts';
@@ -133,6 +133,12 @@ export class Engine {
   async render(layoutOrId: string | Layout, raws: readonly unknown[], sink: PdfSink, options: RenderOptions = {}): Promise<RenderSummary> {
     const output = options.output ?? OFFICE_OUTPUT;
     const layout = this.layoutOf(layoutOrId);
+    if (layout.document === 'mailer') {
+      throw new PrintError(
+        'INVALID_INPUT',
+        `${layout.id} is a carrier: it prints in a mailing run of the documents it carries (mail=household|person|employer)`,
+      );
+    }
     const prepared = this.prepare(layout, raws, options);
     const compiled = this.compiled.get(layout, await layoutImagesCss(layout));
     const run: ChunkRun = { compiled, prepared, raws, options, fitting: [], fieldBoxes: new Set() };
@@ -156,6 +162,38 @@ export class Engine {
       ...(options.fitting ? { fitting: run.fitting } : {}),
       ...(fieldMap ? { fieldMap } : {}),
     };
+  }
+
+  /**
+   * Prints sheets whose values are already made (a mailing run's carriers, mail-run.ts): no record is
+   * checked here, the values come from checked records. Sheets are numbered as records in the summary.
+   */
+  async renderSheets(layout: Layout, values: readonly PrintValues[], sink: PdfSink, options: RenderOptions = {}): Promise<RenderSummary> {
+    const prepared: Prepared = { count: values.length, values: (i) => values[i] as PrintValues, key: () => '' };
+    const compiled = this.compiled.get(layout, await layoutImagesCss(layout));
+    const run: ChunkRun = { compiled, prepared, raws: values, options, fitting: [], fieldBoxes: new Set() };
+    const stage = {
+      name: options.name ?? layout.id,
+      naming: { keyOf: prepared.key },
+      info: { title: layout.name, subject: `${layout.id}: ${values.length} sheets` },
+      stepTimes: this.stepTimes,
+    };
+    const summary = await writeOutput(sink, layout, OFFICE_OUTPUT, stage, (target) => printChunks(target, run, this.printer, false));
+    return { layout: layout.id, ...summary };
+  }
+
+  /**
+   * What `layout`'s templates print of a checked record, with `block` as its 宛名 block (null: none): a
+   * mailing run's carriers are the first record of their envelope, addressed to the envelope.
+   */
+  printValues(layout: Layout, record: InsuranceRecord, index: number, block: AddressBlock | null): PrintValues {
+    const options = {
+      qrCode: layout.portalQr && portalQrSize(layout.page.widthMm),
+      cardCode: layout.cardCode,
+      insurers: this.insurers,
+      addressBlock: () => block,
+    };
+    return toPrintValues(record, index, pinnedCoverage(), options);
   }
 
   /** `render` into memory, for small requests. */

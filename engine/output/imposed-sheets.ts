@@ -1,22 +1,7 @@
 import { readFileSync } from 'node:fs';
 import fontkit from '@pdf-lib/fontkit';
 import bwipjs from 'bwip-js';
-import { deflateSync } from 'node:zlib';
-import {
-  PDFArray,
-  PDFDocument,
-  PDFName,
-  PDFObjectCopier,
-  PDFRawStream,
-  PDFRef,
-  cmyk,
-  concatTransformationMatrix,
-  decodePDFRawStream,
-  drawObject,
-  popGraphicsState,
-  pushGraphicsState,
-  type PDFPage,
-} from 'pdf-lib';
+import { PDFDocument, PDFObjectCopier, cmyk, type PDFPage } from 'pdf-lib';
 import { mmToPt, pagePlan, PdfWriter, type DocumentInfo, type PdfSink } from '../pdf/pdf-writer.ts';
 import { PrintError } from '../errors.ts';
 import { readPinnedFonts } from '../fonts/fonts.ts';
@@ -31,6 +16,7 @@ import {
   type SlotRect,
 } from './sheet-plan.ts';
 import type { OutputTarget, Placement, RecordOutput, TargetSummary } from './target.ts';
+import { drawInSlot, pageForm, type PageForm } from './page-form.ts';
 
 /** Marks and slug print in K only: C = M = Y = 0, whatever the colour output. */
 const K = cmyk(0, 0, 0, 1);
@@ -180,70 +166,6 @@ export class ImposedSheets implements OutputTarget {
     };
     entry.placements?.push(placement);
   }
-}
-
-/** A printed page as a form XObject: its trim, from `bottom` up, in the page's own coordinates. */
-interface PageForm {
-  ref: PDFRef;
-  /** Where the trim starts in the form's coordinates (Chromium's page is a little taller, anchored at its top). */
-  bottom: number;
-  width: number;
-  height: number;
-}
-
-/**
- * Makes a chunk's page a form XObject of `out` without decoding it: the page's compressed content stream
- * is reused as it is (pdf-lib's embedPage would inflate and deflate every card again), its resources are
- * copied through the chunk's one copier, and its bounding box is the trim at the page's top-left.
- */
-function pageForm(out: PDFDocument, copier: PDFObjectCopier, page: PDFPage, width: number, height: number): PageForm {
-  const node = page.node;
-  const bottom = page.getHeight() - height;
-  const contents = node.Contents();
-  const single = contents instanceof PDFArray ? (contents.size() === 1 ? page.doc.context.lookup(contents.get(0)) : undefined) : contents;
-  const raw = single instanceof PDFRawStream ? single : undefined;
-  const filter = raw?.dict.get(PDFName.of('Filter'));
-  const reusable = raw && (filter === undefined || filter === PDFName.of('FlateDecode'));
-  const bytes = reusable ? raw.contents : deflateSync(decodedContents(page));
-  const dict = out.context.obj({
-    Type: 'XObject',
-    Subtype: 'Form',
-    BBox: [0, bottom, width, bottom + height],
-    Resources: copier.copy(node.Resources() ?? out.context.obj({})),
-    Length: bytes.length,
-    ...(reusable && filter === undefined ? {} : { Filter: 'FlateDecode' }),
-  });
-  const ref = out.context.register(PDFRawStream.of(dict, bytes));
-  return { ref, bottom, width, height };
-}
-
-/** A page's content streams, decoded and joined (when its one stream cannot be reused as it is). */
-function decodedContents(page: PDFPage): Buffer {
-  const contents = page.node.Contents();
-  const streams = contents instanceof PDFArray ? contents.asArray().map((r) => page.doc.context.lookup(r)) : [contents];
-  return Buffer.concat(
-    streams
-      .map((st) => (st instanceof PDFRawStream ? Buffer.from(decodePDFRawStream(st).decode()) : Buffer.alloc(0)))
-      .flatMap((b) => [b, Buffer.from('\n')]),
-  );
-}
-
-/**
- * Draws one page into its slot: `rect` is mm from the sheet's top-left; turned slots get the page turned
- * by `turn` degrees (-90 clockwise, 90 counter-clockwise). The transformation maps the form's trim
- * (u from 0, v from its `bottom`) onto the slot.
- */
-function drawInSlot(page: PDFPage, form: PageForm, rect: SlotRect, sheetHeightMm: number, turn: number): void {
-  const name = page.node.newXObject('Pg', form.ref);
-  const x = mmToPt(rect.x);
-  const y = mmToPt(sheetHeightMm - rect.y - rect.height);
-  const b = form.bottom;
-  let m: [number, number, number, number, number, number];
-  if (!rect.rotated) m = [1, 0, 0, 1, x, y - b];
-  else if (turn < 0)
-    m = [0, -1, 1, 0, x - b, y + form.width]; // clockwise: the page's top edge points right
-  else m = [0, 1, -1, 0, x + b + form.height, y]; // counter-clockwise: its top edge points left
-  page.pushOperators(pushGraphicsState(), concatTransformationMatrix(...m), drawObject(name), popGraphicsState());
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { FieldMapSide } from './field-map.ts';
-import type { RecordPages } from './summary.ts';
+import type { EnvelopeOutput, RecordPages } from './summary.ts';
 import type { Placement } from './target.ts';
 
 /** One input record in a manifest that was printed: its key, pages and where they went (docs/spec/interfaces.md, Manifests). */
@@ -12,6 +12,8 @@ export interface ManifestRecord {
   placements?: Placement[];
   /** Split output: the archive's file that holds the record. */
   file?: string;
+  /** A mailing run: the envelope the record travels in. */
+  envelope?: number;
 }
 
 /** One input record a job could not print, with every problem of it. */
@@ -30,6 +32,8 @@ export interface Manifest {
   /** Where the fixed boxes are on each side (trim pages): the proof diff names changed fields by it. */
   fieldMap?: FieldMapSide[];
   records: ManifestRecord[];
+  /** A mailing run: every envelope in output order (interfaces.md, Mailing). */
+  envelopes?: EnvelopeOutput[];
 }
 
 /** A record's manifest entry from where the output stage put its pages (`files`: its PNG pages). */
@@ -41,6 +45,7 @@ export function manifestRecord(r: RecordPages, files?: string[]): ManifestRecord
     ...(files ? { files } : {}),
     ...(r.placements ? { placements: r.placements } : {}),
     ...(r.file ? { file: r.file } : {}),
+    ...(r.envelope !== undefined ? { envelope: r.envelope } : {}),
   };
 }
 

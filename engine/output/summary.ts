@@ -6,6 +6,23 @@ import type { RecordOutput } from './target.ts';
 export interface RecordPages extends RecordOutput {
   /** The record's key (record-key.ts): its `ref`, or its insurance numbers. */
   key?: string;
+  /** A mailing run: the envelope (1-based, output order) the record travels in. */
+  envelope?: number;
+}
+
+/** One envelope of a mailing run's output (docs/spec/interfaces.md, Mailing: the manifest's `envelopes`). */
+export interface EnvelopeOutput {
+  /** 1-based, in output order. */
+  envelope: number;
+  /** 1-based input record numbers, in print order. */
+  records: number[];
+  pages: [number, number];
+  /** Sheets of paper in the envelope (what the 差出票's weight class needs). */
+  sheets: number;
+  postalCode: string;
+  /** `POSTAL NUMBER CD`, or null with `reason`. */
+  barcode: string | null;
+  reason?: string;
 }
 
 /** What a render produced: the page map of the PDF written to the sink. */
@@ -17,4 +34,6 @@ export interface RenderSummary {
   fitting?: FieldFit[];
   /** With RenderOptions.fieldMap: where the fixed boxes are on each page of a record. */
   fieldMap?: FieldMapSide[];
+  /** A mailing run (engine/mail-run.ts): its envelopes in output order. */
+  envelopes?: EnvelopeOutput[];
 }

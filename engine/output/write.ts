@@ -32,6 +32,7 @@ function renderManifest(result: RenderSummary, format: 'pdf' | 'png', output: st
         format === 'png' ? Array.from({ length: r.lastPage - r.firstPage + 1 }, (_, i) => pngName(r.record, i + 1)) : undefined,
       ),
     ),
+    ...(result.envelopes ? { envelopes: result.envelopes } : {}),
   };
 }
 
@@ -40,8 +41,13 @@ function saveManifest(out: string, manifest: Manifest): void {
   const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
   const fd = openSync(tmp, 'w');
   try {
-    const { records, ...head } = manifest;
-    writeManifest((text) => void writeSync(fd, text), { head, count: records.length, record: (i) => records[i] as ManifestRecord });
+    const { records, envelopes, ...head } = manifest;
+    writeManifest((text) => void writeSync(fd, text), {
+      head,
+      count: records.length,
+      record: (i) => records[i] as ManifestRecord,
+      ...(envelopes ? { tail: { envelopes } } : {}),
+    });
   } finally {
     closeSync(fd);
   }

@@ -1,0 +1,289 @@
+import { PDFDocument, PDFObjectCopier, type PDFPage } from 'pdf-lib';
+import { PrintError, type RecordProblem } from './errors.ts';
+import { getLayout, type Layout } from './layouts/layouts.ts';
+import { validateRecords, recordLabel } from './validate/validate.ts';
+import { pinnedCoverage } from './fonts/glyph-coverage.ts';
+import { FIELDS, type FieldName } from './records/fields.ts';
+import type { InsuranceRecord } from './records/schema.ts';
+import { addressBlock, type AddressBlock } from './mail/address-block.ts';
+import { planEnvelopes, type MailMode, type MailSort, type PlannedEnvelope } from './mail/envelope-plan.ts';
+import type { PrintValues } from './format/print-values.ts';
+import { mmToPt, type PdfSink } from './pdf/pdf-writer.ts';
+import { drawInSlot, pageForm, type PageForm } from './output/page-form.ts';
+import type { EnvelopeOutput, RecordPages, RenderSummary } from './output/summary.ts';
+import type { Engine } from './render.ts';
+import type { RenderOptions } from './render-options.ts';
+
+/*
+ * A mailing run (issue: mailing; docs/spec/interfaces.md, Mailing): the records grouped into envelopes,
+ * each envelope's carrier (layout.json `mailers`) first and then its documents, in one PDF, in envelope
+ * order. Cards travel on their carrier's sheet (fronts on side 1 in the carrier's card slots, backs behind
+ * them for a long-edge duplex); notices follow their carrier, or carry their own 宛名 when there is none.
+ */
+
+/** What a mailing run takes besides the records. */
+export interface MailRunOptions extends Pick<RenderOptions, 'signal' | 'name' | 'envelope' | 'onProgress'> {
+  mail: MailMode;
+  sort?: MailSort | undefined;
+}
+
+/** A mailing run's page map: the records' pages, and the envelopes. */
+export interface MailRunSummary extends RenderSummary {
+  mail: MailMode;
+  sort: MailSort;
+  envelopes: EnvelopeOutput[];
+}
+
+/** One member of an envelope as its carrier lists them. */
+export type CarrierMember = Pick<PrintValues, 'name' | 'nameKana' | 'symbol' | 'number' | 'branch' | 'relationshipLabel'> & {
+  record: number;
+};
+
+/** What a carrier's template sees besides the first record's values and `mail` (the envelope's 宛名). */
+export interface CarrierValues {
+  /** This sheet of the envelope's carrier, and how many it has (n/m). */
+  sheet: number;
+  sheets: number;
+  /** The members whose documents this sheet lists (and, for cards, holds). */
+  members: CarrierMember[];
+  /** Documents in the envelope. */
+  count: number;
+  /** What is enclosed: 資格確認書 (cards) or 資格情報のお知らせ. */
+  enclosed: string;
+  /** The card slots this sheet fills, as CSS for their cut lines. */
+  slots: { style: string }[];
+  /** Whether the addressee is an employer (御中). */
+  employer: boolean;
+}
+
+const CARD_MM = { width: 85.6, height: 53.98 };
+
+/** Problems of the plan as the engine reports record problems. */
+function planError(problems: { index: number; path: string; message: string }[], raws: readonly unknown[], count: number): PrintError {
+  const list: RecordProblem[] = problems.map((p) => ({
+    record: p.index + 1,
+    recordLabel: recordLabel(p.index, raws[p.index]),
+    path: p.path,
+    label: FIELDS[p.path as FieldName]?.label ?? p.path,
+    message: p.message,
+  }));
+  const bad = new Set(list.map((p) => p.record)).size;
+  return new PrintError('INVALID_INPUT', `${bad} of ${count} records cannot be mailed (${list.length} problems); nothing was printed`, {
+    problems: list,
+  });
+}
+
+/** The carrier layout of a run, or null when its documents carry their own 宛名. */
+function carrierOf(engine: Engine, layout: Layout, mail: MailMode): Layout | null {
+  const id = layout.mailers[mail];
+  if (id) {
+    const carrier = getLayout(engine.layouts, id);
+    if (carrier.document !== 'mailer' || !carrier.mailer)
+      throw new PrintError('SETUP', `layout ${layout.id}: its carrier ${id} is not a mailer layout`);
+    return carrier;
+  }
+  if (mail === 'person' && layout.addressBlock) return null;
+  const modes = Object.keys(layout.mailers);
+  throw new PrintError(
+    'INVALID_INPUT',
+    `layout ${layout.id} cannot be mailed by ${mail}: ${modes.length || layout.addressBlock ? `it is mailed by ${[...modes, ...(layout.addressBlock ? ['person'] : [])].join(', ')}` : 'it has no carrier and no 宛名'}`,
+  );
+}
+
+/** The carrier sheets of one envelope: members split by what a sheet holds. */
+function carrierSheets(
+  engine: Engine,
+  carrier: Layout,
+  layout: Layout,
+  records: readonly InsuranceRecord[],
+  e: PlannedEnvelope,
+  block: AddressBlock,
+  mail: MailMode,
+): PrintValues[] {
+  const spec = carrier.mailer as NonNullable<Layout['mailer']>;
+  const cards = layout.document === 'card' ? spec.cardSlots : [];
+  const perSheet = cards.length > 0 ? cards.length : spec.listRows;
+  const sheets = Math.ceil(e.records.length / perSheet);
+  const head = e.records[0] as number;
+  const base = engine.printValues(carrier, records[head] as InsuranceRecord, head, block);
+  return Array.from({ length: sheets }, (_, s) => {
+    const on = e.records.slice(s * perSheet, (s + 1) * perSheet);
+    const members = on.map((i) => {
+      const v = engine.printValues(carrier, records[i] as InsuranceRecord, i, null);
+      return {
+        record: i + 1,
+        name: v.name,
+        nameKana: v.nameKana,
+        symbol: v.symbol,
+        number: v.number,
+        branch: v.branch,
+        relationshipLabel: v.relationshipLabel,
+      };
+    });
+    const carrierValues: CarrierValues = {
+      sheet: s + 1,
+      sheets,
+      members,
+      count: e.records.length,
+      enclosed: layout.document === 'card' ? '資格確認書' : '資格情報のお知らせ',
+      slots: cards
+        .slice(0, on.length)
+        .map((c) => ({ style: `left:${c.xMm}mm;top:${c.yMm}mm;width:${CARD_MM.width}mm;height:${CARD_MM.height}mm` })),
+      employer: mail === 'employer',
+    };
+    return { ...base, carrier: carrierValues } as PrintValues;
+  });
+}
+
+/** Prints a run into memory. */
+async function printed(run: (sink: PdfSink) => Promise<unknown>): Promise<PDFDocument> {
+  const parts: Uint8Array[] = [];
+  await run((b) => void parts.push(b));
+  return PDFDocument.load(Buffer.concat(parts), { updateMetadata: false });
+}
+
+/**
+ * Prints a mailing run of `layout`'s records into `sink`: grouped by `options.mail`, ordered by
+ * `options.sort`. Throws INVALID_INPUT naming every record that cannot be mailed (no postal code, no
+ * household, a member whose 宛名 differs from its envelope's), before anything is printed.
+ */
+export async function renderMailRun(
+  engine: Engine,
+  layoutId: string,
+  raws: readonly unknown[],
+  sink: PdfSink,
+  options: MailRunOptions,
+): Promise<MailRunSummary> {
+  const layout = getLayout(engine.layouts, layoutId);
+  const sort = options.sort ?? 'input';
+  const records = validateRecords(raws, layout, { coverage: pinnedCoverage(), insurers: engine.insurers });
+  const carrier = carrierOf(engine, layout, options.mail);
+  const plan = planEnvelopes(records, options.mail, sort);
+  if (plan.problems.length) throw planError(plan.problems, raws, raws.length);
+  const { envelopes } = plan;
+  const blocks = envelopes.map((e) =>
+    addressBlock(e.to, engine.envelopeFor(records[e.records[0] as number]?.insurerNumber, options.envelope)),
+  );
+  const order = envelopes.flatMap((e) => e.records);
+  const common = { signal: options.signal, name: options.name };
+  let docsSummary: RenderSummary = { layout: layout.id, pageCount: 0, records: [] };
+  const docs = await printed(async (sink) => {
+    docsSummary = await engine.render(
+      layout,
+      order.map((i) => raws[i]),
+      sink,
+      {
+        ...common,
+        envelope: options.envelope,
+        addressBlocks: carrier === null,
+        ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+      },
+    );
+  });
+  const carriers = carrier
+    ? await printed((sink) =>
+        engine.renderSheets(
+          carrier,
+          envelopes.flatMap((e, k) => carrierSheets(engine, carrier, layout, records, e, blocks[k] as AddressBlock, options.mail)),
+          sink,
+          common,
+        ),
+      )
+    : null;
+  const out = await PDFDocument.create({ updateMetadata: false });
+  const mailed = await compose(out, { layout, carrier, docs, carriers, envelopes, blocks });
+  out.setTitle(`${layout.name}: mail by ${options.mail}`);
+  out.setProducer('shikaku-print');
+  out.setCreator('shikaku-print');
+  sink(await out.save());
+  // Keys as the documents' render made them (record-key.ts), each record's own.
+  const keys = new Map(docsSummary.records.map((r) => [(order[r.record - 1] as number) + 1, r.key]));
+  const withKeys = mailed.records.map((r) => ({ ...r, ...(keys.get(r.record) ? { key: keys.get(r.record) as string } : {}) }));
+  return { layout: layout.id, pageCount: out.getPageCount(), records: withKeys, mail: options.mail, sort, envelopes: mailed.envelopes };
+}
+
+interface Composition {
+  layout: Layout;
+  carrier: Layout | null;
+  docs: PDFDocument;
+  carriers: PDFDocument | null;
+  envelopes: PlannedEnvelope[];
+  blocks: AddressBlock[];
+}
+
+/** Puts the printed carriers and documents together, envelope by envelope. */
+async function compose(out: PDFDocument, c: Composition): Promise<{ records: RecordPages[]; envelopes: EnvelopeOutput[] }> {
+  const sides = c.layout.sides.length;
+  const slots = c.carrier && c.layout.document === 'card' ? (c.carrier.mailer?.cardSlots ?? []) : [];
+  const onCarrier = slots.length > 0;
+  const carrierSides = c.carrier?.sides.length ?? 0;
+  // Copied pages keep their compressed content; one copier per source copies its fonts once.
+  const docPages = onCarrier ? [] : await out.copyPages(c.docs, c.docs.getPageIndices());
+  const carrierPages = c.carriers ? await out.copyPages(c.carriers, c.carriers.getPageIndices()) : [];
+  const copier = PDFObjectCopier.for(c.docs.context, out.context);
+  const forms = new Map<number, PageForm>();
+  const formOf = (p: number) => {
+    let form = forms.get(p);
+    if (!form) forms.set(p, (form = pageForm(out, copier, c.docs.getPage(p), mmToPt(CARD_MM.width), mmToPt(CARD_MM.height))));
+    return form;
+  };
+  const records: RecordPages[] = [];
+  const mailed: EnvelopeOutput[] = [];
+  let position = 0; // the document's position in print order (its pages in `docs`)
+  let carrierSheet = 0;
+  for (const [k, e] of c.envelopes.entries()) {
+    const first = out.getPageCount() + 1;
+    let sheets = 0;
+    if (c.carrier) {
+      const perSheet = onCarrier ? slots.length : (c.carrier.mailer?.listRows ?? 1);
+      for (let s = 0; s * perSheet < e.records.length; s++, carrierSheet++, sheets++) {
+        const front = carrierPages[carrierSheet * carrierSides] as PDFPage;
+        out.addPage(front);
+        if (!onCarrier) continue;
+        const back = carrierPages[carrierSheet * carrierSides + 1];
+        if (back) out.addPage(back);
+        const frontPage = out.getPageCount() - (back ? 1 : 0);
+        e.records.slice(s * perSheet, (s + 1) * perSheet).forEach((index, slot) => {
+          const at = slots[slot] as { xMm: number; yMm: number };
+          const rect = { x: at.xMm, y: at.yMm, width: CARD_MM.width, height: CARD_MM.height, rotated: false };
+          const pageHeightMm = c.carrier?.page.heightMm as number;
+          drawInSlot(front, formOf(position * sides), rect, pageHeightMm, 0);
+          // The back lands behind its front when the sheet turns over its long edge: mirrored left to right.
+          if (back && sides > 1)
+            drawInSlot(
+              back,
+              formOf(position * sides + 1),
+              { ...rect, x: (c.carrier?.page.widthMm as number) - rect.x - rect.width },
+              pageHeightMm,
+              0,
+            );
+          records.push({ record: index + 1, firstPage: frontPage, lastPage: frontPage + (back ? 1 : 0), envelope: k + 1 });
+          position++;
+        });
+      }
+    }
+    if (!onCarrier) {
+      for (const index of e.records) {
+        const firstPage = out.getPageCount() + 1;
+        for (let side = 0; side < sides; side++) out.addPage(docPages[position * sides + side]);
+        records.push({ record: index + 1, firstPage, lastPage: out.getPageCount(), envelope: k + 1 });
+        // An A4 notice is one sheet; a card's sides are one piece of card.
+        sheets += 1;
+        position++;
+      }
+    }
+    const block = c.blocks[k] as AddressBlock;
+    mailed.push({
+      envelope: k + 1,
+      records: e.records.map((i) => i + 1),
+      pages: [first, out.getPageCount()],
+      sheets,
+      postalCode: e.to.postalCode,
+      barcode: block.barcode?.data ?? null,
+      ...(block.reason ? { reason: block.reason } : {}),
+    });
+  }
+  await out.flush();
+  records.sort((a, b) => a.record - b.record);
+  return { records, envelopes: mailed };
+}
