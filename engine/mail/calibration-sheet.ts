@@ -23,6 +23,7 @@ const SAMPLE = {
 const FIXED_DATE = new Date('2025-01-01T00:00:00Z');
 const MARGIN = 8;
 const SCALE_MM = 100;
+const AREA_LINE_MM = 0.15;
 const PT = 25.4 / 72;
 /** BIZ UD Gothic's ascent and descent, in em (hhea 1802 and 246 of 2048; what Chromium places lines by). */
 const ASCENT = 1802 / 2048;
@@ -99,12 +100,24 @@ export function calibrationPlan(envelope: Envelope): CalibrationPlan {
   };
   for (const [i, y] of envelope.foldsMm.entries()) {
     plan.strokes.push(segment(0, y, W, y, 0.25, [3, 1.5]));
-    text(`折り線 ${i + 1}（上端から ${mm(y)} mm）`, MARGIN, y - 1.5, 7, 'fold');
+    const label = `折り線 ${i + 1}（上端から ${mm(y)} mm）`;
+    const width = textWidth(label, 7);
+    // At the left margin above the line; at the right one where the window can show the sheet; else below it.
+    const spots: [number, number][] = [
+      [MARGIN, y - 1.5],
+      [W - MARGIN - width, y - 1.5],
+      [MARGIN, y + 3.5],
+    ];
+    const clear = ([x, baseline]: [number, number]) =>
+      !overlaps(boxOf({ text: label, x, baseline, sizePt: 7, width, kind: 'fold' }), reach);
+    const [x, baseline] = spots.find(clear) ?? [MARGIN, y - 1.5];
+    text(label, x, baseline, 7, 'fold');
   }
   plan.strokes.push(
     rectStroke(windows.insertRightDown, { widthMm: 0.15, gray: 0, dash: [2, 1] }),
     rectStroke(windows.insertLeftUp, { widthMm: 0.15, gray: 0, dash: [0.4, 0.6] }),
-    rectStroke(plan.area, { widthMm: 0.15, gray: 0.45 }),
+    // The area's line lies just outside it: all of the area is inside the line, and the block starts at its edge.
+    rectStroke(grow(plan.area, AREA_LINE_MM / 2 + 0.05), { widthMm: AREA_LINE_MM, gray: 0.45 }),
     rectStroke(windows.middle, { widthMm: 0.35, gray: 0 }),
   );
   sampleBlock(plan, text);
@@ -156,7 +169,9 @@ type AddText = (s: string, x: number, baseline: number, sizePt: number, kind: Te
  * and the barcode 2 mm below. A line's baseline sits as CSS puts it: half the leading above the em box.
  */
 function sampleBlock(plan: CalibrationPlan, text: AddText): void {
-  const { area, block } = plan;
+  // The block's own area: where the engine puts it, which may lie a little inside blockArea.
+  const { block } = plan;
+  const area = block.area;
   const baseline = (top: number, height: number, sizePt: number) => top + (height - sizePt * PT) / 2 + ASCENT * sizePt * PT;
   text(`〒${block.postalCode}`, area.x, baseline(area.y, 4.6, 10), 10, 'sample');
   block.address.forEach((pieces, i) =>
@@ -178,12 +193,13 @@ function sampleBlock(plan: CalibrationPlan, text: AddText): void {
 function labels(plan: CalibrationPlan, envelope: Envelope, text: AddText): void {
   const { windows: w, area, reach, block } = plan;
   const barcode = block.barcode as NonNullable<AddressBlock['barcode']>;
-  const right = plan.sheet.width - MARGIN - (reach.x + reach.width + 6) >= reach.x - 6 - MARGIN;
+  const right = plan.sheet.width - (reach.x + reach.width) >= reach.x;
   // The sample's leader starts at the barcode's end on the column's side, so it crosses no bar.
   const barsEnd = right ? Math.max(...plan.bars.map((b) => b.x + b.width)) : Math.min(...plan.bars.map((b) => b.x));
-  const barsMid = (Math.min(...plan.bars.map((b) => b.y)) + Math.max(...plan.bars.map((b) => b.y + b.height))) / 2;
+  const barsBottom = Math.max(...plan.bars.map((b) => b.y + b.height));
+  const barsMid = (Math.min(...plan.bars.map((b) => b.y)) + barsBottom) / 2;
   const { x: px, y: py } = envelope.playMm;
-  const rows: { title: string; detail: string; rect: RectMm; at?: [number, number] }[] = [
+  const rows: { title: string; detail: string; rect: RectMm; span?: [number, number]; at?: [number, number] }[] = [
     { title: '窓：用紙が封筒の中で右下に寄ったとき（破線）', detail: `右へ ${mm(px)} mm・下へ ${mm(py)} mm`, rect: w.insertRightDown },
     {
       title: '窓：用紙が封筒の中央にあるとき（実線）',
@@ -191,7 +207,13 @@ function labels(plan: CalibrationPlan, envelope: Envelope, text: AddText): void 
       rect: w.middle,
     },
     { title: '窓：用紙が封筒の中で左上に寄ったとき（点線）', detail: `左へ ${mm(px)} mm・上へ ${mm(py)} mm`, rect: w.insertLeftUp },
-    { title: '宛名の範囲（灰色の線）', detail: `窓から 2 mm とあそびを除いた ${mm(area.width)} × ${mm(area.height)} mm`, rect: area },
+    {
+      title: '宛名の範囲（灰色の線）',
+      detail: `窓から 2 mm とあそびを除いた ${mm(area.width)} × ${mm(area.height)} mm`,
+      rect: grow(area, AREA_LINE_MM / 2 + 0.05),
+      // On the left the block's lines start at the area's edge: the leader meets it below the barcode.
+      ...(right ? {} : { span: [barsBottom + 0.5, area.y + area.height - 0.5] as [number, number] }),
+    },
     {
       title: '見本の宛名（印刷されるとおりの位置）',
       detail: `カスタマバーコード ${barcode.points} pt（${barcode.data}）`,
@@ -199,7 +221,7 @@ function labels(plan: CalibrationPlan, envelope: Envelope, text: AddText): void 
       at: [barsEnd, barsMid],
     },
   ];
-  const column = right ? { from: reach.x + reach.width + 6, to: plan.sheet.width - MARGIN } : { from: MARGIN, to: reach.x - 6 };
+  const column = right ? { from: reach.x + reach.width + 8, to: plan.sheet.width - MARGIN } : { from: MARGIN, to: reach.x - 8 };
   const rowHeight = 9;
   rows.forEach((row, i) => {
     const baseline = reach.y + 3 + i * rowHeight;
@@ -210,12 +232,13 @@ function labels(plan: CalibrationPlan, envelope: Envelope, text: AddText): void 
     text(detail.text, right ? column.from : column.to - dw, baseline + 3.4, detail.sizePt, 'label');
     const y = baseline - 0.3 * title.sizePt * PT;
     const edge = right ? row.rect.x + row.rect.width : row.rect.x;
-    const start: [number, number] = row.at ?? [edge, clamp(y, row.rect.y + 1, row.rect.y + row.rect.height - 1)];
+    const [low, high] = row.span ?? [row.rect.y + 1, row.rect.y + row.rect.height - 1];
+    const start: [number, number] = row.at ?? [edge, clamp(y, low, high)];
     const end = right ? column.from - 1.5 : column.to + 1.5;
-    const bend = end + (right ? -1 : 1) * (2 + 1.2 * (rows.length - i));
+    const bend = end + (right ? -1 : 1) * (2 + 0.8 * (rows.length - 1 - i));
     const points: [number, number][] = start[1] === y ? [start, [end, y]] : [start, [bend, start[1]], [bend, y], [end, y]];
     plan.strokes.push({ points, closed: false, widthMm: 0.1, gray: 0.35 });
-    plan.dots.push(start);
+    if (!row.at) plan.dots.push(start); // the barcode's own end needs no dot on it
   });
 }
 
@@ -356,6 +379,15 @@ function rectStroke(r: RectMm, style: Omit<Stroke, 'points' | 'closed'>): Stroke
       [r.x, r.y + r.height],
     ],
   };
+}
+
+/** Whether two rectangles share more than an edge. */
+export function overlaps(a: RectMm, b: RectMm): boolean {
+  return a.x < b.x + b.width && b.x < a.x + a.width && a.y < b.y + b.height && b.y < a.y + a.height;
+}
+
+function grow(r: RectMm, by: number): RectMm {
+  return { x: r.x - by, y: r.y - by, width: r.width + 2 * by, height: r.height + 2 * by };
 }
 
 function union(a: RectMm, b: RectMm): RectMm {
