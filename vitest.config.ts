@@ -20,6 +20,7 @@ const UNIT = [
   'compare',
   'customer-barcode',
   'diff-units',
+  'envelope-test',
   'fields-docs',
   'glyphs',
   'insurer-number',
@@ -45,6 +46,7 @@ const PIPELINE = ['layouts', 'render-kokuho-card', 'notices', 'insurers-printed'
 
 const ENGINE = [
   ...PIPELINE,
+  'address-block',
   'cli-render',
   'counter-lane',
   'deadlines',

@@ -57,32 +57,54 @@ export interface CarrierValues {
 }
 
 const CARD_MM = { width: 85.6, height: 53.98 };
+/** Every page of a mailing run is an A4 sheet for the inserting line: carriers, and the notices behind them. */
+export const MAIL_SHEET_MM = { widthMm: 210, heightMm: 297 } as const;
+const isSheet = (l: Layout) => l.page.widthMm === MAIL_SHEET_MM.widthMm && l.page.heightMm === MAIL_SHEET_MM.heightMm;
 
-/** Problems of the plan as the engine reports record problems. */
-function planError(problems: { index: number; path: string; message: string }[], raws: readonly unknown[], count: number): PrintError {
-  const list: RecordProblem[] = problems.map((p) => ({
-    record: p.index + 1,
-    recordLabel: recordLabel(p.index, raws[p.index]),
+/**
+ * The envelopes of a mailing run's checked records (`records[i]` is input record `positions[i]`, 0-based,
+ * received as `raws[i]`), and every problem as a record problem of its input record.
+ */
+export function planMailing(
+  records: readonly InsuranceRecord[],
+  mail: MailMode,
+  sort: MailSort,
+  raws: readonly unknown[],
+  positions?: readonly number[],
+): { envelopes: PlannedEnvelope[]; problems: RecordProblem[] } {
+  const plan = planEnvelopes(records, mail, sort);
+  const at = (i: number) => positions?.[i] ?? i;
+  const problems = plan.problems.map((p) => ({
+    record: at(p.index) + 1,
+    recordLabel: recordLabel(at(p.index), raws[p.index]),
     path: p.path,
     label: FIELDS[p.path as FieldName]?.label ?? p.path,
     message: p.message,
   }));
+  return { envelopes: plan.envelopes, problems };
+}
+
+/** Problems of the plan as the engine reports record problems. */
+function planError(list: RecordProblem[], count: number): PrintError {
   const bad = new Set(list.map((p) => p.record)).size;
   return new PrintError('INVALID_INPUT', `${bad} of ${count} records cannot be mailed (${list.length} problems); nothing was printed`, {
     problems: list,
   });
 }
 
-/** The carrier layout of a run, or null when its documents carry their own 宛名. */
-function carrierOf(engine: Engine, layout: Layout, mail: MailMode): Layout | null {
+/**
+ * The carrier layout of a run, or null when its documents carry their own 宛名; a layout that cannot be
+ * mailed that way is refused (INVALID_INPUT) naming the ways it can.
+ */
+export function mailCarrier(layouts: ReadonlyMap<string, Layout>, layout: Layout, mail: MailMode): Layout | null {
   const id = layout.mailers[mail];
   if (id) {
-    const carrier = getLayout(engine.layouts, id);
+    const carrier = getLayout(layouts as Map<string, Layout>, id);
     if (carrier.document !== 'mailer' || !carrier.mailer)
       throw new PrintError('SETUP', `layout ${layout.id}: its carrier ${id} is not a mailer layout`);
     return carrier;
   }
-  if (mail === 'person' && layout.addressBlock) return null;
+  if (mail === 'person' && layout.addressBlock && isSheet(layout)) return null;
   const modes = Object.keys(layout.mailers);
   throw new PrintError(
     'INVALID_INPUT',
@@ -157,9 +179,9 @@ export async function renderMailRun(
   const layout = getLayout(engine.layouts, layoutId);
   const sort = options.sort ?? 'input';
   const records = validateRecords(raws, layout, { coverage: pinnedCoverage(), insurers: engine.insurers });
-  const carrier = carrierOf(engine, layout, options.mail);
-  const plan = planEnvelopes(records, options.mail, sort);
-  if (plan.problems.length) throw planError(plan.problems, raws, raws.length);
+  const carrier = mailCarrier(engine.layouts, layout, options.mail);
+  const plan = planMailing(records, options.mail, sort, raws);
+  if (plan.problems.length) throw planError(plan.problems, raws.length);
   const { envelopes } = plan;
   const blocks = envelopes.map((e) =>
     addressBlock(e.to, engine.envelopeFor(records[e.records[0] as number]?.insurerNumber, options.envelope)),

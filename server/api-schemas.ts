@@ -53,6 +53,18 @@ export const JobQuery = OutputQuery.extend({
     .describe(
       "a ZIP of PDFs instead of one PDF: `record`, one per record named by its key (`ref`, else its insurance numbers); N, files of N records (part-0001.pdf …). The manifest names each record's file. Not with impose or color=press",
     ),
+  mail: z
+    .enum(['household', 'person', 'employer'])
+    .optional()
+    .describe(
+      "a mailing run: records grouped into envelopes (国保 household to the 世帯主, each person, or through the employer 御中), each envelope's carrier then its documents; the manifest lists the envelopes, mailing.json and mailing.pdf count them. Trim pages only",
+    ),
+  sort: z.enum(['postal']).optional().describe('with mail: envelopes by postal code, then address (input order when left out)'),
+  envelope: z
+    .string()
+    .regex(/^[a-z][a-z0-9-]*$/)
+    .optional()
+    .describe("the window envelope profile the 宛名 is placed for; the insurer profile's when left out"),
 });
 
 /** `GET /v1/jobs`'s query. */

@@ -258,6 +258,16 @@ export function openApiDocument(version: string): object {
         get: download('manifest', ['application/json'], Manifest),
         head: download('manifest (headers only)', ['application/json'], Manifest),
       },
+      '/v1/jobs/{id}/mailing': {
+        get: download('mailing summary of a mail= job: envelopes per 郵便区, per sheet count, with and without barcode (counts only)', [
+          'application/json',
+        ]),
+        head: download('mailing summary (headers only)', ['application/json']),
+      },
+      '/v1/jobs/{id}/mailing.pdf': {
+        get: download('mailing summary of a mail= job, printable for the 差出票', ['application/pdf']),
+        head: download('mailing summary PDF (headers only)', ['application/pdf']),
+      },
     },
   });
 }

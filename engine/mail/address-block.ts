@@ -92,7 +92,7 @@ export function blockBarcode(postalCode: string, address: string, widthMm: numbe
 
 /** The 宛名 block for `to`, placed for `envelope`. */
 export function addressBlock(to: Addressee, envelope: Envelope): AddressBlock {
-  const area = blockArea(envelope);
+  const area = onPixelGrid(blockArea(envelope));
   const code = blockBarcode(to.postalCode, to.address, area.width);
   return {
     postalCode: `${to.postalCode.slice(0, 3)}-${to.postalCode.slice(3)}`,
@@ -104,6 +104,20 @@ export function addressBlock(to: Addressee, envelope: Envelope): AddressBlock {
     area,
     clear: clearOfWindow(envelope),
   };
+}
+
+/** One CSS pixel in mm: Chromium puts an inline SVG (the bars) on whole pixels, the text not. */
+const CSS_PX_MM = 25.4 / 96;
+
+/**
+ * The area with its top-left corner moved inward to whole CSS pixels, so that the bars Chromium snaps to
+ * the pixel grid stay inside it (it moved them 0.07 mm left of an area starting at 26 mm, past the
+ * window's 2 mm); the right and bottom edges stay.
+ */
+function onPixelGrid(area: RectMm): RectMm {
+  const x = Math.ceil(area.x / CSS_PX_MM - 1e-9) * CSS_PX_MM;
+  const y = Math.ceil(area.y / CSS_PX_MM - 1e-9) * CSS_PX_MM;
+  return { x, y, width: area.x + area.width - x, height: area.y + area.height - y };
 }
 
 function clearOfWindow(envelope: Envelope): AddressBlock['clear'] {

@@ -10,9 +10,17 @@ import {
   type FieldMapSide,
   type Layout,
   type RecordPages,
+  renderMailRun,
+  summaryOfEnvelopes,
+  MAIL_SHEET_MM,
+  mailingSummaryPdf,
+  PdfWriter,
+  type EnvelopeOutput,
+  type MailRunOptions,
+  type MailRunSummary,
 } from '../../engine/index.ts';
 import type { Metrics } from '../metrics.ts';
-import { rejectionOf, type ChunkInput, type ChunkMeta, type Job, type Rejection } from './job-model.ts';
+import { rejectionOf, type ChunkInput, type ChunkMeta, type Job, type JobMailing, type Rejection } from './job-model.ts';
 import type { JobFiles, Produce } from './storage.ts';
 
 /*
@@ -31,24 +39,33 @@ export async function printChunk(
   chunk: ChunkInput,
   signal: AbortSignal,
   metrics: Metrics,
+  mailing?: JobMailing,
 ): Promise<{ pdf: Uint8Array; meta: ChunkMeta }> {
   let input = chunk;
   const rejections: Rejection[] = [];
   let pdf: Uint8Array = new Uint8Array();
   let keys: string[] = [];
   let fieldMap: FieldMapSide[] | undefined;
+  let mailed: Pick<ChunkMeta, 'envelopes' | 'pages'> = {};
   while (input.length) {
     const stop = metrics.renderSeconds.startTimer({ kind: 'job_chunk' });
     try {
-      const result = await engine.renderPdf(
-        layout.id,
-        input.map(([, raw]) => raw),
-        { signal, fieldMap: true },
-      );
+      const raws = input.map(([, raw]) => raw);
+      const result = mailing
+        ? await renderMailRunPdf(engine, layout, raws, { signal, ...mailing, sort: 'input' })
+        : await engine.renderPdf(layout.id, raws, { signal, fieldMap: true });
       stop();
       pdf = result.pdf;
       keys = result.records.map((r) => r.key ?? '');
       fieldMap = result.fieldMap;
+      // The chunk's mailing run numbers its records 1… in the chunk's order: the job's are their input positions.
+      const jobRecord = (r: number) => (input[r - 1] as [number, unknown])[0] + 1;
+      if (mailing) {
+        mailed = {
+          pages: result.records.map((r) => [r.firstPage, r.lastPage]),
+          envelopes: (result.envelopes ?? []).map((e) => ({ ...e, records: e.records.map(jobRecord) })),
+        };
+      }
       metrics.pages.inc({ layout: layout.id }, result.pageCount);
       break;
     } catch (err) {
@@ -63,7 +80,19 @@ export async function printChunk(
       input = input.filter((_, k) => !bad.has(k));
     }
   }
-  return { pdf, meta: { printed: input.map(([index]) => index), keys, rejections, ...(fieldMap ? { fieldMap } : {}) } };
+  return { pdf, meta: { printed: input.map(([index]) => index), keys, rejections, ...(fieldMap ? { fieldMap } : {}), ...mailed } };
+}
+
+/** A mailing run of a chunk's records into memory. */
+async function renderMailRunPdf(
+  engine: Engine,
+  layout: Layout,
+  raws: unknown[],
+  options: MailRunOptions,
+): Promise<MailRunSummary & { pdf: Uint8Array }> {
+  const parts: Uint8Array[] = [];
+  const summary = await renderMailRun(engine, layout.id, raws, (b) => void parts.push(b), options);
+  return { ...summary, pdf: Buffer.concat(parts) };
 }
 
 /**
@@ -99,6 +128,7 @@ export async function assembleJob(
   const output = parseOutputOptions(job.output ?? {});
   const metas = Array.from({ length: job.chunks }, (_, n) => store.chunkMeta(job.id, n));
   const rejections = [...store.intakeRejections(job.id), ...metas.flatMap((m) => m.rejections)];
+  if (job.mailing) return assembleMailing(store, job, layout, metas, rejections, o);
   // The output stage numbers the printed records 0, 1, 2 … in input order; the manifest speaks of input
   // positions. (Chunks may hold them in print order: cut-stack imposition.)
   const printed = metas.flatMap((m) => m.printed).sort((a, b) => a - b);
@@ -150,10 +180,77 @@ export async function assembleJob(
 }
 
 /**
+ * A mailing job's result: its chunks' PDFs one after the other (each holds whole envelopes, in envelope
+ * order: intake.ts), the envelopes renumbered through the job, and the mailing summary.
+ */
+async function assembleMailing(
+  store: JobFiles,
+  job: Job,
+  layout: Layout,
+  metas: ChunkMeta[],
+  rejections: Rejection[],
+  o: { problemsShown: number; signal?: AbortSignal | undefined },
+): Promise<void> {
+  checkPartition(
+    job.total,
+    metas.flatMap((m) => m.printed),
+    rejections,
+  );
+  const pages = new Map<number, RecordPages>();
+  const envelopes: EnvelopeOutput[] = [];
+  await store.writeResult(job, async (write) => {
+    // Every page of a mailing run is the carrier's or the documents' A4 (mail-run.ts).
+    const writer = new PdfWriter(write, MAIL_SHEET_MM);
+    for (const [n, meta] of metas.entries()) {
+      if (meta.printed.length === 0) continue;
+      throwIfCancelled(o.signal);
+      const offset = writer.pageCount;
+      const first = envelopes.length;
+      const envelopeOf = new Map<number, number>();
+      for (const e of meta.envelopes ?? []) {
+        envelopes.push({ ...e, envelope: envelopes.length + 1, pages: [e.pages[0] + offset, e.pages[1] + offset] });
+        for (const r of e.records) envelopeOf.set(r, first + e.envelope);
+      }
+      meta.printed.forEach((index, k) => {
+        const [a, b] = meta.pages?.[k] ?? [0, 0];
+        const key = meta.keys?.[k];
+        pages.set(index, {
+          record: index + 1,
+          firstPage: a + offset,
+          lastPage: b + offset,
+          envelope: envelopeOf.get(index + 1) as number,
+          ...(key ? { key } : {}),
+        });
+      });
+      await writer.addChunk(store.chunkPdf(job.id, n, meta), meta.envelopes?.at(-1)?.pages[1] ?? 0);
+    }
+    writer.finish({ title: `${layout.name}: mail by ${job.mailing?.mail}`, subject: `${layout.id}: job ${job.id}` });
+  });
+  rejections.sort((a, b) => a.record - b.record);
+  await store.writeManifest(job.id, manifestOf(job, pages, rejections, undefined, envelopes));
+  const mailing = job.mailing as JobMailing;
+  const summary = summaryOfEnvelopes(
+    { name: `job ${job.id}`, layout: layout.id, mail: mailing.mail, sort: mailing.sort, envelope: mailing.envelope ?? 'insurer profile' },
+    envelopes,
+  );
+  await store.writeMailing(job.id, `${JSON.stringify(summary, null, 2)}\n`, await mailingSummaryPdf(summary));
+  job.done = pages.size;
+  job.rejected = new Set(rejections.map((r) => r.record)).size;
+  job.rejectionCount = rejections.length;
+  job.rejections = rejections.slice(0, o.problemsShown);
+}
+
+/**
  * The manifest of a finished job, every input record with its pages or why it was rejected, by the
  * engine's one manifest writer.
  */
-function manifestOf(job: Job, pages: Map<number, RecordPages>, rejections: Rejection[], fieldMap: FieldMapSide[] | undefined): Produce {
+function manifestOf(
+  job: Job,
+  pages: Map<number, RecordPages>,
+  rejections: Rejection[],
+  fieldMap: FieldMapSide[] | undefined,
+  envelopes?: EnvelopeOutput[],
+): Produce {
   const byRecord = new Map<number, { path: string; message: string }[]>();
   for (const r of rejections) byRecord.set(r.record, [...(byRecord.get(r.record) ?? []), { path: r.path, message: r.message }]);
   return (write) =>
@@ -164,6 +261,6 @@ function manifestOf(job: Job, pages: Map<number, RecordPages>, rejections: Rejec
         const p = pages.get(i);
         return p ? manifestRecord({ ...p, record: i + 1 }) : { record: i + 1, rejected: byRecord.get(i + 1) ?? [] };
       },
-      tail: { fieldMap },
+      tail: { fieldMap, envelopes },
     });
 }

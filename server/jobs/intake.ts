@@ -3,6 +3,8 @@ import { setImmediate as yieldToEvents } from 'node:timers/promises';
 import {
   checkInputRecord,
   describeOutput,
+  planMailing,
+  type InsuranceRecord,
   readRecords,
   PrintError,
   type PrintErrorCode,
@@ -16,7 +18,7 @@ import type { ServiceLimits } from '../config.ts';
 import { bytesNeeded, isDiskFull, splitFiles, type DiskSpace } from './disk-space.ts';
 import { writeDurable } from './durable-file.ts';
 import { chunkInputPath, intakeRejectionsPath } from './job-folder.ts';
-import { JOB_CHUNK_RECORDS, rejectionOf, type ChunkInput, type Job } from './job-model.ts';
+import { JOB_CHUNK_RECORDS, rejectionOf, type ChunkInput, type Job, type JobMailing } from './job-model.ts';
 import type { JobStore } from './job-store.ts';
 
 /** A job body refused as a whole, and why: the HTTP edge answers it by its code (server/problem.ts). */
@@ -43,6 +45,11 @@ export interface IntakeOptions {
   signal?: AbortSignal;
   /** The job's webhook, checked already. */
   callbackUrl?: string | undefined;
+  /**
+   * A mailing run: records are held until the body ends, grouped into envelopes (a record that cannot be
+   * mailed is rejected like an invalid one), and chunked whole envelopes at a time, in envelope order.
+   */
+  mailing?: JobMailing | undefined;
 }
 
 /**
@@ -122,24 +129,51 @@ export async function takeJob(body: AsyncIterable<Uint8Array>, store: JobStore, 
     if (writing.size >= WRITES_IN_FLIGHT) await Promise.race(writing);
     if (writeFailure) throw writeFailure.error;
   };
+  // A mailing run's valid records, held until every household or employer is complete.
+  const held: { index: number; raw: unknown; record: InsuranceRecord }[] = [];
+  const reject = async (problems: readonly RecordProblem[]) => {
+    rejected++;
+    // Up to problemsPerRecord problems of a record are kept (and counted): the manifest lists them all.
+    const kept = problems.slice(0, o.limits.problemsPerRecord);
+    rejectionCount += kept.length;
+    const lines = kept.map((p) => {
+      if (firstProblems.length < o.limits.problems) firstProblems.push(p);
+      return JSON.stringify(rejectionOf(p));
+    });
+    await log?.appendFile(`${lines.join('\n')}\n`);
+  };
+  // Whole envelopes a chunk, in envelope order: a chunk's mailing run prints its envelopes complete.
+  const chunkEnvelopes = async (mailing: JobMailing) => {
+    const plan = planMailing(
+      held.map((h) => h.record),
+      mailing.mail,
+      mailing.sort,
+      held.map((h) => h.raw),
+      held.map((h) => h.index),
+    );
+    const byRecord = new Map<number, RecordProblem[]>();
+    for (const p of plan.problems) byRecord.set(p.record, [...(byRecord.get(p.record) ?? []), p]);
+    for (const problems of byRecord.values()) await reject(problems);
+    for (const e of plan.envelopes) {
+      for (const i of e.records) {
+        const h = held[i] as (typeof held)[number];
+        chunk.push([h.index, h.raw]);
+      }
+      if (chunk.length >= JOB_CHUNK_RECORDS) await flush();
+    }
+  };
   try {
     log = await open(intakeRejectionsPath(dir), 'w', 0o600);
     for await (const raw of bodyRecords(bounded(body, o.limits.jobBodyBytes, o.signal), o.format)) {
       const index = total++;
       const { record, problems } = checkInputRecord(raw, index, o.layout, { insurers: o.insurers });
-      if (record) {
+      if (record && o.mailing) {
+        held.push({ index, raw, record });
+      } else if (record) {
         chunk.push([index, raw]);
         if (chunk.length === JOB_CHUNK_RECORDS) await flush();
       } else {
-        rejected++;
-        // Up to problemsPerRecord problems of a record are kept (and counted): the manifest lists them all.
-        const kept = problems.slice(0, o.limits.problemsPerRecord);
-        rejectionCount += kept.length;
-        const lines = kept.map((p) => {
-          if (firstProblems.length < o.limits.problems) firstProblems.push(p);
-          return JSON.stringify(rejectionOf(p));
-        });
-        await log.appendFile(`${lines.join('\n')}\n`);
+        await reject(problems);
         if (rejected > o.limits.jobRejectedRecords) {
           const limit = o.limits.jobRejectedRecords;
           throw refused(
@@ -152,6 +186,7 @@ export async function takeJob(body: AsyncIterable<Uint8Array>, store: JobStore, 
       }
       if (total % YIELD_EVERY === 0) await yieldToEvents();
     }
+    if (o.mailing) await chunkEnvelopes(o.mailing);
     if (chunk.length) await flush();
     await Promise.all(writing);
     if (writeFailure) throw writeFailure.error;
@@ -178,6 +213,7 @@ export async function takeJob(body: AsyncIterable<Uint8Array>, store: JobStore, 
       rejectionCount,
       rejections: firstProblems.map((p) => rejectionOf(p)),
       output: describeOutput(o.output),
+      ...(o.mailing ? { mailing: o.mailing } : {}),
       ...(o.callbackUrl ? { callbackUrl: o.callbackUrl } : {}),
     };
     await store.commitIntake(job);

@@ -1,4 +1,4 @@
-import type { FieldMapSide, RecordProblem } from '../../engine/index.ts';
+import type { EnvelopeOutput, FieldMapSide, RecordProblem } from '../../engine/index.ts';
 
 /*
  * What a batch job is, as every part of the service sees it (the routes, the intake, the job logic, the
@@ -48,6 +48,8 @@ export interface Job {
   error?: string;
   /** A failure that passes by itself (a full disk): the job resumes when it has. */
   retryable?: boolean;
+  /** A mailing run (mail=, sort=, envelope=): chunks hold whole envelopes in envelope order. */
+  mailing?: JobMailing;
   /** Production output (bleed, impose, duplex, order, color) as the request named it; trim pages when absent. */
   output?: Record<string, string | boolean>;
   /** Its input chunks were rewritten in print order (cut-stack imposition): sheet-order.ts. */
@@ -71,7 +73,18 @@ export interface WebhookDelivery {
 }
 
 /** What a printed chunk holds: the 0-based input positions printed, and the records its print rejected. */
+/** How a mailing job groups and orders its records (docs/spec/interfaces.md, Mailing). */
+export interface JobMailing {
+  mail: 'household' | 'person' | 'employer';
+  sort: 'postal' | 'input';
+  envelope?: string;
+}
+
 export interface ChunkMeta {
+  /** A mailing job's chunk: its envelopes, records as job record numbers, pages within the chunk's PDF. */
+  envelopes?: EnvelopeOutput[];
+  /** A mailing job's chunk: each printed record's pages within the chunk's PDF, as `printed`. */
+  pages?: [number, number][];
   printed: number[];
   /** The key of each printed record (record-key.ts), as `printed`; absent in chunks of an older version. */
   keys?: string[];

@@ -185,7 +185,7 @@ export class JobRunner {
     await forEachLimited(chunks, this.concurrency, async (n) => {
       if (this.stopping || signal.aborted || this.store.chunkPrinted(job.id, n)) return;
       await inStep({ chunk: n }, async () => {
-        this.life.count(job, await this.life.printChunk(engine, layout, job.id, n, signal));
+        this.life.count(job, await this.life.printChunk(engine, layout, job.id, n, signal, job.mailing));
         await this.store.save(job);
       });
     });

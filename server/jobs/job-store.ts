@@ -249,6 +249,16 @@ export class JobStore implements JobFiles {
     await writeDurableBy(this.manifestPath(id), produce);
   }
 
+  async writeMailing(id: string, json: string, pdf: Uint8Array): Promise<void> {
+    await writeDurableBy(this.mailingPath(id, 'json'), (write) => write(json));
+    await writeDurableBy(this.mailingPath(id, 'pdf'), (write) => write(pdf));
+  }
+
+  /** A mailing job's summary: mailing.json or mailing.pdf. */
+  mailingPath(id: string, kind: 'json' | 'pdf'): string {
+    return join(this.dir(id), `mailing.${kind}`);
+  }
+
   /** Whether the job's folder is there (a job.json that cannot be read is not a deleted job). */
   hasFolder(id: string): boolean {
     return JOB_ID.test(id) && existsSync(this.dir(id));

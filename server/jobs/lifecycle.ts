@@ -3,7 +3,7 @@ import { PrintError, type Engine, type Layout, type PrintErrorCode } from '../..
 import type { Metrics } from '../metrics.ts';
 import { assembleJob, printChunk as printRecords } from './chunk-work.ts';
 import { bytesNeeded, isDiskFull, splitFiles, type DiskSpace } from './disk-space.ts';
-import type { ChunkMeta, Job } from './job-model.ts';
+import type { ChunkMeta, Job, JobMailing } from './job-model.ts';
 import type { JobFiles } from './storage.ts';
 
 /*
@@ -171,8 +171,15 @@ export class JobLifecycle {
    * Prints chunk `n` and commits it (JobFiles.writeChunk) once its room is there: a chunk printed twice
    * commits whole files of one print. Answers its meta, for the caller to count where it counts progress.
    */
-  async printChunk(engine: Engine, layout: Layout, jobId: string, n: number, signal: AbortSignal): Promise<ChunkMeta> {
-    const { pdf, meta } = await printRecords(engine, layout, this.o.store.chunkInput(jobId, n), signal, this.o.metrics);
+  async printChunk(
+    engine: Engine,
+    layout: Layout,
+    jobId: string,
+    n: number,
+    signal: AbortSignal,
+    mailing?: JobMailing,
+  ): Promise<ChunkMeta> {
+    const { pdf, meta } = await printRecords(engine, layout, this.o.store.chunkInput(jobId, n), signal, this.o.metrics, mailing);
     this.o.disk.require(pdf.length * 2);
     await this.o.store.writeChunk(jobId, n, pdf, meta);
     return meta;

@@ -29,6 +29,8 @@ export interface JobFiles {
   /** Writes the job's result (result.pdf, or result.zip of split files) piece by piece. */
   writeResult(job: Job, produce: Produce): Promise<void>;
   writeManifest(id: string, produce: Produce): Promise<void>;
+  /** A mailing job's summary: mailing.json (counts only) and mailing.pdf, for the 差出票. */
+  writeMailing(id: string, json: string, pdf: Uint8Array): Promise<void>;
   /** Drops what only printing needed (records, chunks, problems: personal data), once the result is whole. */
   dropWorkFiles(id: string): void;
 }

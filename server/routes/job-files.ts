@@ -6,20 +6,28 @@ import type { AppContext } from './app-context.ts';
 import { answerError } from './answer-error.ts';
 import { ownJob } from './jobs.ts';
 
-/** A finished job's downloads: GET and HEAD /v1/jobs/{id}/result and /v1/jobs/{id}/manifest. */
+/** A finished job's downloads: GET and HEAD /v1/jobs/{id}/result, /manifest, and a mailing job's /mailing and /mailing.pdf. */
 export function addJobFileRoutes(app: Express, ctx: AppContext): void {
   /**
    * A finished job's result or manifest as a download an integrator can resume: Content-Length,
    * Content-Disposition (`<layout>-<job id>.pdf` or `.zip`), ETag and Last-Modified, HEAD, and Range (206) with
    * If-Range, through express's `send` (the files never change once the job is done).
    */
-  const jobFile = (kind: 'result' | 'manifest') => async (req: Request, res: Response) => {
+  const jobFile = (kind: 'result' | 'manifest' | 'mailing' | 'mailing.pdf') => async (req: Request, res: Response) => {
     const job = await ownJob(ctx, req, res);
     if (!job) return;
-    const path = kind === 'result' ? ctx.jobs.resultPath(job) : ctx.jobs.manifestPath(job.id);
+    if (kind.startsWith('mailing') && !job.mailing)
+      return answerError(ctx, res, new PrintError('NOT_FOUND', 'the job is no mailing run (mail=): it has no mailing summary'));
+    const path = {
+      result: () => ctx.jobs.resultPath(job),
+      manifest: () => ctx.jobs.manifestPath(job.id),
+      mailing: () => ctx.jobs.mailingPath(job.id, 'json'),
+      'mailing.pdf': () => ctx.jobs.mailingPath(job.id, 'pdf'),
+    }[kind]();
     if (job.state !== 'done' || !existsSync(path))
       return answerError(ctx, res, new PrintError('NOT_FINISHED', `the job is ${job.state}; its ${kind} is there once it is done`));
-    res.attachment(`${job.layout}-${job.id}${kind === 'result' ? extname(path) : '.manifest.json'}`);
+    const suffix = { result: extname(path), manifest: '.manifest.json', mailing: '.mailing.json', 'mailing.pdf': '.mailing.pdf' }[kind];
+    res.attachment(`${job.layout}-${job.id}${suffix}`);
     res.sendFile(path, { acceptRanges: true, etag: true, lastModified: true, cacheControl: false }, (err?: Error) => {
       if (!err || res.headersSent) return;
       if ((err as { status?: number }).status === 416) {
@@ -31,4 +39,7 @@ export function addJobFileRoutes(app: Express, ctx: AppContext): void {
   };
   app.get('/v1/jobs/:id/result', jobFile('result'));
   app.get('/v1/jobs/:id/manifest', jobFile('manifest'));
+  // A mailing job's summary for the 差出票: counts only (engine/mail/mailing-summary.ts).
+  app.get('/v1/jobs/:id/mailing', jobFile('mailing'));
+  app.get('/v1/jobs/:id/mailing.pdf', jobFile('mailing.pdf'));
 }

@@ -1,7 +1,16 @@
 import type { Express, Request, Response } from 'express';
 import { createHash, type Hash } from 'node:crypto';
-import { getLayout, PrintError, type RecordFormat } from '../../engine/index.ts';
-import type { Job } from '../jobs/job-model.ts';
+import {
+  getLayout,
+  getEnvelope,
+  loadEnvelopes,
+  mailCarrier,
+  PrintError,
+  type Layout,
+  type OutputOptions,
+  type RecordFormat,
+} from '../../engine/index.ts';
+import type { Job, JobMailing } from '../jobs/job-model.ts';
 import { takeJob, bodyTooLarge } from '../jobs/intake.ts';
 import { IDEMPOTENCY_KEY } from '../jobs/idempotency.ts';
 import { JobListQuery, JobQuery, queryOf } from '../api-schemas.ts';
@@ -43,9 +52,12 @@ export function addJobRoutes(app: Express, ctx: AppContext): void {
         throw new PrintError('BAD_REQUEST', 'Idempotency-Key must be 1 to 255 visible ASCII characters');
       const owner = requestOwner(res);
       const output = outputOf(req);
+      const mailing = mailingOf(query, output, layout, ctx.layouts);
       const callbackUrl = query.callbackUrl === undefined ? undefined : ctx.webhooks.check(query.callbackUrl);
       // What makes the job: its layout, its output options and the body's bytes, as they stream by.
-      const digest = createHash('sha256').update(JSON.stringify([layout.id, output, type, callbackUrl ?? null]));
+      const digest = createHash('sha256').update(
+        JSON.stringify([layout.id, output, type, callbackUrl ?? null, ...(mailing ? [mailing] : [])]),
+      );
       // Not destroyed when intake stops early: the rest is drained below, so the client reads the answer.
       const body = hashed(req.iterator({ destroyOnReturn: false }), digest);
       const take = () =>
@@ -60,6 +72,7 @@ export function addJobRoutes(app: Express, ctx: AppContext): void {
           bodyBytes: length,
           signal: ctx.stopping,
           callbackUrl,
+          mailing,
         });
       const { job, replayed } =
         key === undefined
@@ -179,4 +192,22 @@ async function* hashed(body: AsyncIterable<Uint8Array>, digest: Hash): AsyncGene
     digest.update(piece);
     yield piece;
   }
+}
+
+/** A mailing job's options (mail=, sort=, envelope=), checked as the CLI checks them; undefined for another job. */
+function mailingOf(
+  query: { mail?: JobMailing['mail'] | undefined; sort?: 'postal' | undefined; envelope?: string | undefined },
+  output: OutputOptions,
+  layout: Layout,
+  layouts: ReadonlyMap<string, Layout>,
+): JobMailing | undefined {
+  if (!query.mail) {
+    if (query.sort || query.envelope) throw new PrintError('BAD_REQUEST', 'sort= and envelope= belong to a mailing run: give mail= too');
+    return undefined;
+  }
+  if (output.impose || output.split || output.bleed || output.color === 'press')
+    throw new PrintError('BAD_REQUEST', 'mail= makes trim A4 sheets for an inserting line: leave impose, split, bleed and color=press out');
+  if (query.envelope) getEnvelope(loadEnvelopes(), query.envelope);
+  mailCarrier(layouts, layout, query.mail);
+  return { mail: query.mail, sort: query.sort ?? 'input', ...(query.envelope ? { envelope: query.envelope } : {}) };
 }

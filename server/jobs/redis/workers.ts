@@ -104,7 +104,7 @@ export async function startJobWorkers(o: JobWorkersOptions): Promise<JobWorkers>
       log.info({ job: jobId, chunk: n, stalls: task.stalledCounter, attempt: task.attemptsStarted }, 'chunk started');
       const started = Date.now();
       try {
-        const meta = await life.printChunk(o.engine, getLayout(o.layouts, job.layout), jobId, n, signal);
+        const meta = await life.printChunk(o.engine, getLayout(o.layouts, job.layout), jobId, n, signal, job.mailing);
         // Counted once per chunk (the chunkProgress script), however often it was printed.
         const p = progressOf(meta);
         await redis.chunkProgress(chunksKey(jobId), jobKey(jobId), n, p.done, p.rejected, p.rejectionCount, new Date().toISOString());
