@@ -9,6 +9,8 @@ mkdir -p docs
 for dir in layouts/*/; do
   id=$(basename "$dir")
   [ -f "$dir/layout.json" ] || continue
+  # carriers print only in a mailing run of the documents they carry (README, Mailing)
+  grep -q '"document": "mailer"' "$dir/layout.json" && continue
   # the layout's samples file, as its layout.json names it (a layout may share another's)
   node -e 'const p = require("path"); const d = process.argv[1]; const r = require(p.join(d, require(p.join(d, "layout.json")).samples)); require("fs").writeFileSync(process.argv[2], JSON.stringify([r[0]]))' "$PWD/$dir" "$work/$id.json"
   dpi=300
