@@ -193,7 +193,9 @@ async function checkCase(
   let pdf: Uint8Array;
   let pageTotal: number;
   try {
-    const result = mailing ? await mailRunPdf(engine, mailing, records, title) : await engine.renderPdf(layout.id, records, { output, name: title });
+    const result = mailing
+      ? await mailRunPdf(engine, mailing, records, title)
+      : await engine.renderPdf(layout.id, records, { output, name: title });
     pdf = result.pdf;
     pageTotal = result.pageCount;
   } catch (err) {
@@ -265,6 +267,10 @@ async function mailRunPdf(
   name: string,
 ): Promise<{ pdf: Uint8Array; pageCount: number }> {
   const parts: Uint8Array[] = [];
-  const summary = await renderMailRun(engine, mailing.layout, records, (b) => void parts.push(b), { mail: mailing.mail, sort: mailing.sort ?? 'input', name });
+  const summary = await renderMailRun(engine, mailing.layout, records, (b) => void parts.push(b), {
+    mail: mailing.mail,
+    sort: mailing.sort ?? 'input',
+    name,
+  });
   return { pdf: Buffer.concat(parts), pageCount: summary.pageCount };
 }

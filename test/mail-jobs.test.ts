@@ -1,0 +1,117 @@
+// Mailing runs as batch jobs (the mailing issue; docs/spec/interfaces.md, Mailing): mail=, sort=postal over
+// HTTP, chunks of whole envelopes joined in envelope order, the manifest's envelopes renumbered through the
+// job, and the mailing summary served beside the result.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { AUTH, startTestService, waitForJob, type TestService } from './helpers/service.ts';
+import { inPostalOrder, kokuhoHouseholds } from './helpers/mail-records.ts';
+import { pageCount } from './helpers/poppler.ts';
+
+const JSON_BODY = { ...AUTH, 'content-type': 'application/json' };
+
+interface MailManifest {
+  records: { record: number; pages: [number, number]; envelope: number }[];
+  envelopes: { envelope: number; records: number[]; pages: [number, number]; sheets: number; postalCode: string; barcode: string | null }[];
+}
+
+let svc: TestService;
+const dir = mkdtempSync(join(tmpdir(), 'shikaku-mail-jobs-'));
+
+beforeAll(async () => {
+  svc = await startTestService({ engine: { tabs: 1 } });
+}, 120_000);
+
+afterAll(async () => {
+  await svc?.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+const post = (query: string, body: unknown) =>
+  fetch(`${svc.base}/v1/jobs?${query}`, { method: 'POST', headers: JSON_BODY, body: JSON.stringify(body) });
+
+describe('a mailing job', () => {
+  it('mail=household&sort=postal: envelopes in postal order across chunks, every record in exactly one, pages joined in envelope order, the summary beside', async () => {
+    // 450 records: five chunks of whole envelopes at the job's 100 records a chunk.
+    const { records, households } = kokuhoHouseholds(450, 7);
+    const created = await post('layout=kokuho-notice&mail=household&sort=postal', records);
+    expect(created.status).toBe(202);
+    const { id } = (await created.json()) as { id: string };
+    const job = await waitForJob(svc.base, id, 900_000);
+    expect(job.state).toBe('done');
+    expect(job.progress.done).toBe(450);
+
+    const manifest = (await (await fetch(`${svc.base}/v1/jobs/${id}/manifest`, { headers: AUTH })).json()) as MailManifest;
+    const expected = inPostalOrder(households);
+    expect(manifest.envelopes.map((e) => e.records)).toEqual(expected.map((h) => h.members.map((i) => i + 1)));
+    expect(manifest.envelopes.map((e) => e.envelope)).toEqual(expected.map((_, k) => k + 1));
+    // Every record once, in the envelope the manifest names, on pages inside that envelope's.
+    const seen = manifest.envelopes.flatMap((e) => e.records).sort((a, b) => a - b);
+    expect(seen).toEqual(records.map((_, i) => i + 1));
+    for (const r of manifest.records) {
+      const e = manifest.envelopes[r.envelope - 1];
+      expect(e?.records).toContain(r.record);
+      expect(r.pages[0]).toBeGreaterThan(e?.pages[0] as number); // the carrier comes first
+      expect(r.pages[1]).toBeLessThanOrEqual(e?.pages[1] as number);
+    }
+    // Envelopes follow each other page by page: carrier and notices, nothing lost or doubled at a chunk's seam.
+    let next = 1;
+    for (const e of manifest.envelopes) {
+      expect(e.pages[0]).toBe(next);
+      expect(e.pages[1] - e.pages[0] + 1).toBe(e.sheets);
+      expect(e.sheets).toBe(1 + e.records.length);
+      next = e.pages[1] + 1;
+    }
+    const result = join(dir, 'household.pdf');
+    writeFileSync(result, Buffer.from(await (await fetch(`${svc.base}/v1/jobs/${id}/result`, { headers: AUTH })).arrayBuffer()));
+    expect(pageCount(result)).toBe(next - 1);
+
+    const summary = (await (await fetch(`${svc.base}/v1/jobs/${id}/mailing`, { headers: AUTH })).json()) as {
+      envelopes: number;
+      records: number;
+      sheets: number;
+      byDistrict: { district: string; envelopes: number }[];
+    };
+    expect(summary.envelopes).toBe(expected.length);
+    expect(summary.records).toBe(450);
+    expect(summary.sheets).toBe(next - 1);
+    expect(summary.byDistrict.reduce((n, d) => n + d.envelopes, 0)).toBe(expected.length);
+    expect(JSON.stringify(summary)).not.toMatch(/\d{7}/);
+    const pdf = await fetch(`${svc.base}/v1/jobs/${id}/mailing.pdf`, { headers: AUTH });
+    expect(pdf.status).toBe(200);
+    expect(
+      Buffer.from(await pdf.arrayBuffer())
+        .subarray(0, 5)
+        .toString(),
+    ).toBe('%PDF-');
+  }, 900_000);
+
+  it('a record that cannot be mailed is rejected naming its field, and the rest is mailed', async () => {
+    const { records } = kokuhoHouseholds(6, 3);
+    const bad = { ...records[0], postalCode: undefined, householdId: 'alone' };
+    const created = await post('layout=kokuho-notice&mail=household', [...records.slice(1), bad]);
+    expect(created.status).toBe(202);
+    const { id } = (await created.json()) as { id: string };
+    const job = await waitForJob(svc.base, id, 300_000);
+    expect(job.state).toBe('done');
+    expect(job.progress.rejected).toBe(1);
+    expect(job.rejections).toEqual([expect.objectContaining({ record: 6, path: 'postalCode' })]);
+  }, 300_000);
+
+  it('refuses what a mailing run cannot be: production output, a layout without that carrier, sort without mail, an unknown envelope', async () => {
+    const { records } = kokuhoHouseholds(2, 5);
+    const answers = await Promise.all([
+      post('layout=kokuho-notice&mail=household&impose=a4', records),
+      post('layout=kokuho-notice&mail=employer', records),
+      post('layout=kokuho-notice&sort=postal', records),
+      post('layout=kokuho-notice&mail=household&envelope=no-such-envelope', records),
+    ]);
+    const texts = await Promise.all(answers.map((a) => a.text()));
+    expect(answers.map((a) => a.status)).toEqual([400, 422, 400, 422]);
+    expect(texts[0]).toContain('impose');
+    expect(texts[1]).toContain('cannot be mailed by employer');
+    expect(texts[2]).toContain('give mail= too');
+    expect(texts[3]).toContain('no-such-envelope');
+  }, 120_000);
+});
