@@ -12,8 +12,10 @@ import {
   parseOutputOptions,
   outputPageSize,
   renderMailRun,
+  checkMailable,
   writeMailingSummary,
   type MailMode,
+  type MailRunSummary,
   type RasterizeOptions,
   type PdfSink,
 } from '../engine/index.ts';
@@ -64,7 +66,8 @@ export async function renderCommand(values: Record<string, unknown>): Promise<nu
     const reading = progress.stage(`reading ${basename(data)}`, statSync(data).size, { amount: bytes });
     const raws = await readRecordsFile(data, { onBytes: (read) => reading.update(read) });
     const checking = progress.stage('checking', raws.length, { unit: 'records' });
-    validateRecords(raws, layout, { insurers });
+    const records = validateRecords(raws, layout, { insurers });
+    if (mail) checkMailable(layouts, layout, records, raws, mail);
     checking.update(raws.length);
 
     // The rendering stage includes Chromium's start: the operator waits for both.
@@ -72,10 +75,11 @@ export async function renderCommand(values: Record<string, unknown>): Promise<nu
     const engine = await startEngine({ insurers });
     try {
       const name = basename(out);
+      let mailed: MailRunSummary | undefined;
       const onProgress = ({ recordsDone }: { recordsDone: number }) => rendering.update(recordsDone);
       const produce = async (sink: PdfSink) => {
         const summary = mail
-          ? await renderMailRun(engine, layoutId, raws, sink, { mail, sort: sort ?? 'input', envelope, name, onProgress })
+          ? (mailed = await renderMailRun(engine, layoutId, raws, sink, { mail, sort: sort ?? 'input', envelope, name, onProgress }))
           : await engine.render(layoutId, raws, sink, { output, name, icc, envelope, fieldMap: true, onProgress });
         rendering.end();
         return summary;
@@ -85,9 +89,9 @@ export async function renderCommand(values: Record<string, unknown>): Promise<nu
           ? await writePdfOutput(out, produce)
           : await writePngOutput(out, dpi, outputPageSize(layout, output), produce, { png, onProgress: pngProgress(progress) });
       progress.end();
-      if (mail && manifest.envelopes) {
-        const run = { name, layout: layout.id, mail, sort: sort ?? ('input' as const), envelope: envelope ?? 'insurer profile' };
-        await writeMailingSummary(out, run, manifest.envelopes);
+      if (mail && mailed) {
+        const run = { name, layout: layout.id, mail, sort: sort ?? ('input' as const), envelope: mailed.envelopeProfile };
+        await writeMailingSummary(out, run, mailed.envelopes);
       }
       if (!quiet) {
         const secs = (Date.now() - started) / 1000;

@@ -35,7 +35,7 @@ export { recordSchema } from './records/schema.ts';
 export { FIELDS } from './records/fields.ts';
 export { addressCodes } from './mail/address-codes.ts';
 export type { AddressCodes, MailingFields } from './mail/address-codes.ts';
-export { loadEnvelopes, getEnvelope } from './mail/envelopes.ts';
+export { loadEnvelopes, getEnvelope, windowOnSheet, blockArea, DEFAULT_ENVELOPE } from './mail/envelopes.ts';
 export { calibrationSheet } from './mail/calibration-sheet.ts';
 export { extractAddressNumber, normalizeAddress, kanjiNumber } from './mail/address-number.ts';
 export {
@@ -67,7 +67,7 @@ export { writeOutput } from './output/output-stage.ts';
 export { mergeFieldMaps } from './output/field-map.ts';
 export { planSheet, backSlot, parseSheet } from './output/sheet-plan.ts';
 export { writeManifest, manifestRecord } from './output/manifest.ts';
-export { renderMailRun, planMailing, mailCarrier, MAIL_SHEET_MM } from './mail-run.ts';
+export { renderMailRun, planMailing, mailCarrier, checkMailable, MAIL_SHEET_MM } from './mail-run.ts';
 export type { MailRunOptions, MailRunSummary } from './mail-run.ts';
 export { MAIL_MODES } from './mail/envelope-plan.ts';
 export type { MailMode, MailSort } from './mail/envelope-plan.ts';

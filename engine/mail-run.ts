@@ -11,8 +11,9 @@ import type { PrintValues } from './format/print-values.ts';
 import { mmToPt, type PdfSink } from './pdf/pdf-writer.ts';
 import { drawInSlot, pageForm, type PageForm } from './output/page-form.ts';
 import type { EnvelopeOutput, RecordPages, RenderSummary } from './output/summary.ts';
-import type { Engine } from './render.ts';
 import type { RenderOptions } from './render-options.ts';
+import type { Insurers } from './insurers/profiles.ts';
+import type { Envelope } from './mail/envelopes.ts';
 
 /*
  * A mailing run (issue: mailing; docs/spec/interfaces.md, Mailing): the records grouped into envelopes,
@@ -20,6 +21,16 @@ import type { RenderOptions } from './render-options.ts';
  * order. Cards travel on their carrier's sheet (fronts on side 1 in the carrier's card slots, backs behind
  * them for a long-edge duplex); notices follow their carrier, or carry their own 宛名 when there is none.
  */
+
+/** What a mailing run needs of the engine (render.ts), named here so the engine can run one itself. */
+export interface MailEngine {
+  readonly layouts: Map<string, Layout>;
+  readonly insurers: Insurers;
+  envelopeFor(insurerNumber: string | undefined, override?: string): Envelope;
+  render(layout: Layout, raws: readonly unknown[], sink: PdfSink, options?: RenderOptions): Promise<RenderSummary>;
+  renderSheets(layout: Layout, values: readonly PrintValues[], sink: PdfSink, options?: RenderOptions): Promise<RenderSummary>;
+  printValues(layout: Layout, record: InsuranceRecord, index: number, block: AddressBlock | null): PrintValues;
+}
 
 /** What a mailing run takes besides the records. */
 export interface MailRunOptions extends Pick<RenderOptions, 'signal' | 'name' | 'envelope' | 'onProgress'> {
@@ -31,6 +42,8 @@ export interface MailRunOptions extends Pick<RenderOptions, 'signal' | 'name' | 
 export interface MailRunSummary extends RenderSummary {
   mail: MailMode;
   sort: MailSort;
+  /** The envelope profile the 宛名 blocks were placed for (the first envelope's, when insurers differ). */
+  envelopeProfile: string;
   envelopes: EnvelopeOutput[];
 }
 
@@ -84,10 +97,27 @@ export function planMailing(
   return { envelopes: plan.envelopes, problems };
 }
 
+/**
+ * Checks, before any browser starts, that checked records can be mailed by `mail` with `layout`: its
+ * carrier, and every record's 宛名 and envelope. Throws what the run itself would throw.
+ */
+export function checkMailable(
+  layouts: ReadonlyMap<string, Layout>,
+  layout: Layout,
+  records: readonly InsuranceRecord[],
+  raws: readonly unknown[],
+  mail: MailMode,
+): void {
+  mailCarrier(layouts, layout, mail);
+  const plan = planMailing(records, mail, 'input', raws);
+  if (plan.problems.length) throw planError(plan.problems, raws.length);
+}
+
 /** Problems of the plan as the engine reports record problems. */
 function planError(list: RecordProblem[], count: number): PrintError {
   const bad = new Set(list.map((p) => p.record)).size;
-  return new PrintError('INVALID_INPUT', `${bad} of ${count} records cannot be mailed (${list.length} problems); nothing was printed`, {
+  const problems = `${list.length} problem${list.length === 1 ? '' : 's'}`;
+  return new PrintError('INVALID_INPUT', `${bad} of ${count} records cannot be mailed (${problems}); nothing was printed`, {
     problems: list,
   });
 }
@@ -114,7 +144,7 @@ export function mailCarrier(layouts: ReadonlyMap<string, Layout>, layout: Layout
 
 /** The carrier sheets of one envelope: members split by what a sheet holds. */
 function carrierSheets(
-  engine: Engine,
+  engine: MailEngine,
   carrier: Layout,
   layout: Layout,
   records: readonly InsuranceRecord[],
@@ -170,7 +200,7 @@ async function printed(run: (sink: PdfSink) => Promise<unknown>): Promise<PDFDoc
  * household, a member whose 宛名 differs from its envelope's), before anything is printed.
  */
 export async function renderMailRun(
-  engine: Engine,
+  engine: MailEngine,
   layoutId: string,
   raws: readonly unknown[],
   sink: PdfSink,
@@ -221,7 +251,16 @@ export async function renderMailRun(
   // Keys as the documents' render made them (record-key.ts), each record's own.
   const keys = new Map(docsSummary.records.map((r) => [(order[r.record - 1] as number) + 1, r.key]));
   const withKeys = mailed.records.map((r) => ({ ...r, ...(keys.get(r.record) ? { key: keys.get(r.record) as string } : {}) }));
-  return { layout: layout.id, pageCount: out.getPageCount(), records: withKeys, mail: options.mail, sort, envelopes: mailed.envelopes };
+  const envelopeProfile = engine.envelopeFor(records[envelopes[0]?.records[0] ?? 0]?.insurerNumber, options.envelope).id;
+  return {
+    layout: layout.id,
+    pageCount: out.getPageCount(),
+    records: withKeys,
+    mail: options.mail,
+    sort,
+    envelopeProfile,
+    envelopes: mailed.envelopes,
+  };
 }
 
 interface Composition {

@@ -11,6 +11,7 @@ import { recordKey } from './records/record-key.ts';
 import { toPrintValues, type PrintValues } from './format/print-values.ts';
 import { portalQrSize } from './validate/codes.ts';
 import { addressBlock, type AddressBlock } from './mail/address-block.ts';
+import { mailCarrier, renderMailRun } from './mail-run.ts';
 import { DEFAULT_ENVELOPE, getEnvelope, loadEnvelopes, type Envelope } from './mail/envelopes.ts';
 import { buildDocument, documentHtml } from './template/document.ts';
 import { CompiledLayouts } from './template/compiled-layouts.ts';
@@ -133,12 +134,9 @@ export class Engine {
   async render(layoutOrId: string | Layout, raws: readonly unknown[], sink: PdfSink, options: RenderOptions = {}): Promise<RenderSummary> {
     const output = options.output ?? OFFICE_OUTPUT;
     const layout = this.layoutOf(layoutOrId);
-    if (layout.document === 'mailer') {
-      throw new PrintError(
-        'INVALID_INPUT',
-        `${layout.id} is a carrier: it prints in a mailing run of the documents it carries (mail=household|person|employer)`,
-      );
-    }
+    // A carrier prints as a mailing run of the records it carries: the studio's preview and the golden
+    // check see it as it comes off the printer.
+    if (layout.document === 'mailer') return this.renderCarrier(layout, raws, sink, options);
     const prepared = this.prepare(layout, raws, options);
     const compiled = this.compiled.get(layout, await layoutImagesCss(layout));
     const run: ChunkRun = { compiled, prepared, raws, options, fitting: [], fieldBoxes: new Set() };
@@ -196,6 +194,21 @@ export class Engine {
     return toPrintValues(record, index, pinnedCoverage(), options);
   }
 
+  /** A carrier's records, as the mailing run of the documents it carries (layout.json mailer.carries). */
+  private async renderCarrier(carrier: Layout, raws: readonly unknown[], sink: PdfSink, options: RenderOptions): Promise<RenderSummary> {
+    const carries = carrier.mailer?.carries as NonNullable<Layout['mailer']>['carries'];
+    const documents = getLayout(this.layouts, carries.layout);
+    if (mailCarrier(this.layouts, documents, carries.mail)?.id !== carrier.id) {
+      throw new PrintError(
+        'SETUP',
+        `layout ${carrier.id} carries ${documents.id} by ${carries.mail}, but ${documents.id} names another carrier for it`,
+      );
+    }
+    const { signal, name, envelope, onProgress } = options;
+    const run = { mail: carries.mail, sort: carries.sort, signal, name, envelope, ...(onProgress ? { onProgress } : {}) };
+    return renderMailRun(this, documents.id, raws, sink, run);
+  }
+
   /** `render` into memory, for small requests. */
   async renderPdf(layoutOrId: string | Layout, raws: readonly unknown[], options: RenderOptions = {}): Promise<RenderResult> {
     const parts: Uint8Array[] = [];
@@ -212,8 +225,11 @@ export class Engine {
     const { page, dpi = 300, signal, png: mode, lane, fitting, draft } = options;
     const layout = this.layoutOf(layoutOrId);
     // With no records the render's own check says so better than an empty page range would.
-    if (raws.length > 0) checkPageNumber(page, raws.length * layout.sides.length);
+    // A carrier's pages are known only once its mailing run has grouped the records.
+    const carrier = layout.document === 'mailer';
+    if (raws.length > 0 && !carrier) checkPageNumber(page, raws.length * layout.sides.length);
     const result = await this.renderPdf(layout, raws, { signal, lane, fitting, draft });
+    if (carrier) checkPageNumber(page, result.pageCount);
     const [png] = await rasterizePdf(result.pdf, result.pageCount, layout.page, dpi, {
       firstPage: page,
       lastPage: page,

@@ -10,9 +10,6 @@ import {
   parseOutputOptions,
   rasterizePdf,
   readPinnedFonts,
-  renderMailRun,
-  type MailMode,
-  type MailSort,
   type Engine,
   type Layout,
   type OutputOptions,
@@ -186,16 +183,10 @@ async function checkCase(
   const output = existsSync(join(dir, 'output.json'))
     ? parseOutputOptions(JSON.parse(readFileSync(join(dir, 'output.json'), 'utf8')) as Record<string, unknown>)
     : OFFICE_OUTPUT;
-  // A carrier's case is a mailing run of the documents it carries: mail.json names their layout and mode.
-  const mailing = existsSync(join(dir, 'mail.json'))
-    ? (JSON.parse(readFileSync(join(dir, 'mail.json'), 'utf8')) as { layout: string; mail: MailMode; sort?: MailSort })
-    : undefined;
   let pdf: Uint8Array;
   let pageTotal: number;
   try {
-    const result = mailing
-      ? await mailRunPdf(engine, mailing, records, title)
-      : await engine.renderPdf(layout.id, records, { output, name: title });
+    const result = await engine.renderPdf(layout.id, records, { output, name: title });
     pdf = result.pdf;
     pageTotal = result.pageCount;
   } catch (err) {
@@ -205,7 +196,8 @@ async function checkCase(
   }
   const pdfPath = join(work, `${layout.id}-${title.replace(/\W+/g, '_')}.pdf`);
   writeFileSync(pdfPath, pdf);
-  const expectedPages = output.impose || mailing ? pageTotal : records.length * layout.sides.length;
+  // A carrier's case is a mailing run (layout.json mailer.carries): its pages are the run's.
+  const expectedPages = output.impose || layout.document === 'mailer' ? pageTotal : records.length * layout.sides.length;
   const meaning = meaningProblems(pdfPath, layout, records[0] as Record<string, unknown>, expectedPages, output);
   const dpi = goldenDpi(layout, output);
   const pngs = await rasterizePdf(pdf, pageTotal, outputPageSize(layout, output), dpi);
@@ -257,20 +249,4 @@ async function checkCase(
           }),
     };
   });
-}
-
-/** A mailing run of a carrier's golden case, into memory. */
-async function mailRunPdf(
-  engine: Engine,
-  mailing: { layout: string; mail: MailMode; sort?: MailSort },
-  records: unknown[],
-  name: string,
-): Promise<{ pdf: Uint8Array; pageCount: number }> {
-  const parts: Uint8Array[] = [];
-  const summary = await renderMailRun(engine, mailing.layout, records, (b) => void parts.push(b), {
-    mail: mailing.mail,
-    sort: mailing.sort ?? 'input',
-    name,
-  });
-  return { pdf: Buffer.concat(parts), pageCount: summary.pageCount };
 }

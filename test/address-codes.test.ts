@@ -12,6 +12,7 @@ import {
   isRepresentative,
   isRepresentativeCode,
   loadLayouts,
+  loadSamples,
   townsOf,
   triageRecords,
   validateRecords,
@@ -270,7 +271,7 @@ describe('the postal code fields of a record', () => {
   it('are kept as 7 digits, with or without the hyphen', () => {
     const { records, problems } = triageRecords(
       [
-        { ...valid, postalCode: '693-0001', employerPostalCode: '6900001' },
+        { ...valid, postalCode: '693-0001', employerPostalCode: '6900001', employerAddress: '島根県松江市東朝日町1番地' },
         { ...valid, postalCode: '6930001', addressee: '山田 太郎', mailingAddress: '島根県出雲市今市町70番地', householdId: 'H-001' },
       ],
       kokuho,
@@ -280,6 +281,25 @@ describe('the postal code fields of a record', () => {
       ['6930001', '6900001'],
       ['6930001', undefined],
     ]);
+  });
+
+  it('need their address: a 宛名 is never printed with a postal code and no address', () => {
+    // A notice needs no address of its own: only the 宛名 rule can ask for one.
+    const notice = getLayout(loadLayouts(), 'kokuho-notice');
+    const [sample] = loadSamples(notice) as Record<string, unknown>[];
+    const { problems } = triageRecords(
+      [
+        { ...sample, postalCode: '693-0001' },
+        { ...sample, employerPostalCode: '6900001' },
+        { ...sample, postalCode: '693-0001', mailingAddress: '島根県出雲市今市町70番地' },
+      ],
+      notice,
+    );
+    expect(problems.map((p) => [p.record, p.path])).toEqual([
+      [1, 'mailingAddress'],
+      [2, 'employerAddress'],
+    ]);
+    expect(problems[0]?.message).toContain('needs its address');
   });
 
   it('reject a malformed postal code, naming the field', () => {

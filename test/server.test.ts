@@ -63,17 +63,24 @@ describe('auth', () => {
 });
 
 describe('synchronous render', () => {
-  it('lists the seven layouts', async () => {
-    const layouts = (await (await fetch(`${svc.base}/v1/layouts`, { headers: AUTH })).json()) as { id: string; required: string[] }[];
-    expect(layouts.map((l) => l.id).sort()).toEqual([
-      'kenpo-card',
-      'kenpo-notice',
-      'kenpo-notice-card',
-      'kokuho-card',
-      'kokuho-notice',
-      'kouki-card',
-      'kouki-notice',
-    ]);
+  it('lists the seven documents and the two carriers', async () => {
+    const layouts = (await (await fetch(`${svc.base}/v1/layouts`, { headers: AUTH })).json()) as {
+      id: string;
+      required: string[];
+      document: string;
+    }[];
+    expect(
+      layouts
+        .filter((l) => l.document !== 'mailer')
+        .map((l) => l.id)
+        .sort(),
+    ).toEqual(['kenpo-card', 'kenpo-notice', 'kenpo-notice-card', 'kokuho-card', 'kokuho-notice', 'kouki-card', 'kouki-notice']);
+    expect(
+      layouts
+        .filter((l) => l.document === 'mailer')
+        .map((l) => l.id)
+        .sort(),
+    ).toEqual(['kenpo-employer-mailer', 'kokuho-mailer']);
     expect(layouts.find((l) => l.id === 'kokuho-card')?.required).toContain('householderName');
   });
 

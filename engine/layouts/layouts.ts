@@ -35,12 +35,22 @@ const layoutFileSchema = z.strictObject({
     .default({}),
   /**
    * A carrier's sheet (document "mailer"): where the documents' cards are placed on its first side, in mm
-   * from the top-left (their backs behind them, for a long-edge duplex), and how many names its list holds.
+   * from the top-left (their backs behind them, for a long-edge duplex), how many names its list holds,
+   * and the documents it carries.
    */
   mailer: z
     .strictObject({
       cardSlots: z.array(z.strictObject({ xMm: z.number().min(0), yMm: z.number().min(0) })).default([]),
       listRows: z.number().int().positive(),
+      /**
+       * What its samples are, and what the carrier prints when it is rendered by itself (golden, studio):
+       * a mailing run of these records of `layout`, by `mail`.
+       */
+      carries: z.strictObject({
+        layout: layoutId,
+        mail: z.enum(['household', 'person', 'employer']),
+        sort: z.enum(['postal', 'input']).default('input'),
+      }),
     })
     .optional(),
   /** Whether the layout prints the QR code to the My Number portal (the notices). */

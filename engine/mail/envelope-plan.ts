@@ -93,12 +93,14 @@ export function planEnvelopes(
       byKey.set(route.key, { records: [index], to: route.to });
       return;
     }
-    const field = mode === 'employer' ? 'employer' : 'mailingAddress';
     if (known.to.postalCode !== route.to.postalCode || known.to.address !== route.to.address) {
       const first = (known.records[0] ?? 0) + 1;
+      // The field that differs: the postal code when it does, else the address.
+      const postal = known.to.postalCode !== route.to.postalCode;
+      const path = mode === 'employer' ? (postal ? 'employerPostalCode' : 'employerAddress') : postal ? 'postalCode' : 'mailingAddress';
       problems.push({
         index,
-        path: field === 'employer' ? 'employerAddress' : 'postalCode',
+        path,
         message: `the 宛名 differs from record ${first} of the same envelope: expected the same 郵便番号 and address`,
       });
       return;

@@ -13,6 +13,7 @@ import {
   renderMailRun,
   summaryOfEnvelopes,
   MAIL_SHEET_MM,
+  DEFAULT_ENVELOPE,
   mailingSummaryPdf,
   PdfWriter,
   type EnvelopeOutput,
@@ -46,7 +47,7 @@ export async function printChunk(
   let pdf: Uint8Array = new Uint8Array();
   let keys: string[] = [];
   let fieldMap: FieldMapSide[] | undefined;
-  let mailed: Pick<ChunkMeta, 'envelopes' | 'pages'> = {};
+  let mailed: Pick<ChunkMeta, 'envelopes' | 'pages' | 'envelopeProfile'> = {};
   while (input.length) {
     const stop = metrics.renderSeconds.startTimer({ kind: 'job_chunk' });
     try {
@@ -64,6 +65,7 @@ export async function printChunk(
         mailed = {
           pages: result.records.map((r) => [r.firstPage, r.lastPage]),
           envelopes: (result.envelopes ?? []).map((e) => ({ ...e, records: e.records.map(jobRecord) })),
+          ...('envelopeProfile' in result && typeof result.envelopeProfile === 'string' ? { envelopeProfile: result.envelopeProfile } : {}),
         };
       }
       metrics.pages.inc({ layout: layout.id }, result.pageCount);
@@ -230,7 +232,13 @@ async function assembleMailing(
   await store.writeManifest(job.id, manifestOf(job, pages, rejections, undefined, envelopes));
   const mailing = job.mailing as JobMailing;
   const summary = summaryOfEnvelopes(
-    { name: `job ${job.id}`, layout: layout.id, mail: mailing.mail, sort: mailing.sort, envelope: mailing.envelope ?? 'insurer profile' },
+    {
+      name: `job ${job.id}`,
+      layout: layout.id,
+      mail: mailing.mail,
+      sort: mailing.sort,
+      envelope: metas.find((m) => m.envelopeProfile)?.envelopeProfile ?? mailing.envelope ?? DEFAULT_ENVELOPE,
+    },
     envelopes,
   );
   await store.writeMailing(job.id, `${JSON.stringify(summary, null, 2)}\n`, await mailingSummaryPdf(summary));

@@ -83,6 +83,8 @@ export interface JobMailing {
 export interface ChunkMeta {
   /** A mailing job's chunk: its envelopes, records as job record numbers, pages within the chunk's PDF. */
   envelopes?: EnvelopeOutput[];
+  /** A mailing job's chunk: the envelope profile its 宛名 blocks were placed for. */
+  envelopeProfile?: string;
   /** A mailing job's chunk: each printed record's pages within the chunk's PDF, as `printed`. */
   pages?: [number, number][];
   printed: number[];
