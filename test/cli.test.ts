@@ -45,7 +45,7 @@ describe('shikaku-print CLI', () => {
     const unknown = await runMain('render', '--layout', 'nope', '--data', SAMPLES, '--out', join(dir, 'x.pdf'));
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain(
-      'unknown layout "nope"; layouts: kenpo-card, kenpo-employer-mailer, kenpo-notice, kenpo-notice-card, kokuho-card, kokuho-mailer, kokuho-notice, kouki-card, kouki-notice',
+      'unknown layout "nope"; layouts: kenpo-card, kenpo-employer-mailer, kenpo-mailer, kenpo-notice, kenpo-notice-card, kokuho-card, kokuho-mailer, kokuho-notice, kouki-card, kouki-mailer, kouki-notice',
     );
     const missing = await runMain('render', '--layout', 'kokuho-card', '--data', SAMPLES);
     expect(missing.code).toBe(2);

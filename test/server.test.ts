@@ -63,7 +63,7 @@ describe('auth', () => {
 });
 
 describe('synchronous render', () => {
-  it('lists the seven documents and the two carriers', async () => {
+  it('lists the seven documents and the four carriers', async () => {
     const layouts = (await (await fetch(`${svc.base}/v1/layouts`, { headers: AUTH })).json()) as {
       id: string;
       required: string[];
@@ -80,7 +80,7 @@ describe('synchronous render', () => {
         .filter((l) => l.document === 'mailer')
         .map((l) => l.id)
         .sort(),
-    ).toEqual(['kenpo-employer-mailer', 'kokuho-mailer']);
+    ).toEqual(['kenpo-employer-mailer', 'kenpo-mailer', 'kokuho-mailer', 'kouki-mailer']);
     expect(layouts.find((l) => l.id === 'kokuho-card')?.required).toContain('householderName');
   });
 
