@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AUTH, startTestService, waitForJob, type TestService } from './helpers/service.ts';
-import { inPostalOrder, kokuhoHouseholds } from './helpers/mail-records.ts';
+import { inPostalOrder, kenpoEmployees, kokuhoHouseholds } from './helpers/mail-records.ts';
 import { pageCount } from './helpers/poppler.ts';
 
 const JSON_BODY = { ...AUTH, 'content-type': 'application/json' };
@@ -32,15 +32,15 @@ const post = (query: string, body: unknown) =>
   fetch(`${svc.base}/v1/jobs?${query}`, { method: 'POST', headers: JSON_BODY, body: JSON.stringify(body) });
 
 describe('a mailing job', () => {
-  it('mail=household&sort=postal: envelopes in postal order across chunks, every record in exactly one, pages joined in envelope order, the summary beside', async () => {
-    // 450 records: five chunks of whole envelopes at the job's 100 records a chunk.
-    const { records, households } = kokuhoHouseholds(450, 7);
+  it('mail=household&sort=postal on 1,000 国保 records: envelopes in postal order across chunks, every record in exactly one, pages joined in envelope order, the summary beside', async () => {
+    // 1,000 records (the mailing issue's run): ten chunks of whole envelopes at the job's 100 records a chunk.
+    const { records, households } = kokuhoHouseholds(1000, 7);
     const created = await post('layout=kokuho-notice&mail=household&sort=postal', records);
     expect(created.status).toBe(202);
     const { id } = (await created.json()) as { id: string };
     const job = await waitForJob(svc.base, id, 900_000);
     expect(job.state).toBe('done');
-    expect(job.progress.done).toBe(450);
+    expect(job.progress.done).toBe(1000);
 
     const manifest = (await (await fetch(`${svc.base}/v1/jobs/${id}/manifest`, { headers: AUTH })).json()) as MailManifest;
     const expected = inPostalOrder(households);
@@ -74,7 +74,7 @@ describe('a mailing job', () => {
       byDistrict: { district: string; envelopes: number }[];
     };
     expect(summary.envelopes).toBe(expected.length);
-    expect(summary.records).toBe(450);
+    expect(summary.records).toBe(1000);
     expect(summary.sheets).toBe(next - 1);
     expect(summary.byDistrict.reduce((n, d) => n + d.envelopes, 0)).toBe(expected.length);
     expect(JSON.stringify(summary)).not.toMatch(/\d{7}/);
@@ -86,6 +86,32 @@ describe('a mailing job', () => {
         .toString(),
     ).toBe('%PDF-');
   }, 900_000);
+
+  it('mail=employer&sort=postal on 協会けんぽ records: each employer one envelope, its 送付書 sheets then its employees, whatever the chunks', async () => {
+    // An employer of more than 100 employees is one envelope all the same: a chunk holds whole envelopes.
+    const { records, employers } = kenpoEmployees(300, 8);
+    expect(employers.some((e) => e.members.length > 25)).toBe(true);
+    const created = await post('layout=kenpo-notice&mail=employer&sort=postal', records);
+    expect(created.status).toBe(202);
+    const { id } = (await created.json()) as { id: string };
+    expect((await waitForJob(svc.base, id, 600_000)).state).toBe('done');
+    const manifest = (await (await fetch(`${svc.base}/v1/jobs/${id}/manifest`, { headers: AUTH })).json()) as MailManifest;
+    const expected = inPostalOrder(employers);
+    expect(manifest.envelopes.map((e) => e.records)).toEqual(expected.map((h) => h.members.map((i) => i + 1)));
+    let next = 1;
+    for (const e of manifest.envelopes) {
+      expect(e.pages[0]).toBe(next);
+      // 25 employees a 送付書 sheet, then one notice each.
+      expect(e.sheets).toBe(Math.ceil(e.records.length / 25) + e.records.length);
+      for (const r of e.records) {
+        const entry = manifest.records[r - 1];
+        expect(entry?.envelope).toBe(e.envelope);
+        expect(entry?.pages[0]).toBeGreaterThan(e.pages[0] + Math.ceil(e.records.length / 25) - 1);
+      }
+      next = e.pages[1] + 1;
+    }
+    expect(manifest.envelopes.every((e) => e.barcode !== null)).toBe(true);
+  }, 600_000);
 
   it('a record that cannot be mailed is rejected naming its field, and the rest is mailed', async () => {
     const { records } = kokuhoHouseholds(6, 3);

@@ -211,6 +211,8 @@ export function kenpoEmployees(
 ): { records: Record<string, unknown>[]; employers: ExpectedEnvelope[] } {
   const rand = random(seed);
   if (total > GIVEN.length * FAMILY.length) throw new Error(`${total} employees: too many for unique names`);
+  // Employer 6 shares employer 1's building (below): fewer than 6 employers would leave a hole.
+  if (employers < 6) throw new Error(`kenpoEmployees: at least 6 employers, not ${employers}`);
   // Sizes: a few large employers (more than one 送付書 of 25 rows), many small ones; the last takes the rest.
   const sizes = Array.from({ length: employers }, (_, i) => (i % 7 === 0 ? between(rand, 50, 70) : between(rand, 1, 35)));
   const scale = total / sizes.reduce((a, b) => a + b, 0);
