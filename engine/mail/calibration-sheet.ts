@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import fontkit from '@pdf-lib/fontkit';
 import { grayscale, PDFDocument, type PDFFont, type PDFPage } from 'pdf-lib';
 import { PrintError } from '../errors.ts';
-import { readPinnedFonts, readVerifiedFont } from '../fonts/fonts.ts';
+import { embeddableGothic } from '../fonts/embeddable-gothic.ts';
 import { addressBlock, type AddressBlock } from './address-block.ts';
 import { blockArea, windowOnSheet, type Envelope, type RectMm } from './envelopes.ts';
 
@@ -137,7 +137,7 @@ export async function calibrationSheet(envelope: Envelope): Promise<Uint8Array> 
   doc.setCreationDate(FIXED_DATE);
   doc.setModificationDate(FIXED_DATE);
   doc.registerFontkit(fontkit);
-  const font = await doc.embedFont(fontBytes(), { subset: true, customName: `${subsetTag(envelope)}+BIZUDGothic-Regular` });
+  const font = await doc.embedFont(embeddableGothic(), { subset: true, customName: `${subsetTag(envelope)}+BIZUDGothic-Regular` });
   const page = doc.addPage([pt(plan.sheet.width), pt(plan.sheet.height)]);
   draw(page, font, plan);
   return doc.save();
@@ -416,70 +416,9 @@ function subsetTag(envelope: Envelope): string {
   return [...digest.subarray(0, 6)].map((b) => String.fromCharCode(65 + (b % 26))).join('');
 }
 
-let bytes: Buffer | undefined;
 let fontFace: fontkit.Font | undefined;
 
-/** The pinned BIZ UD Gothic Regular, checked by SHA-256, with its glyphs padded for pdf-lib's subsetting. */
-function fontBytes(): Buffer {
-  if (!bytes) {
-    const pinned = readPinnedFonts().find((f) => f.id === 'bizud-gothic' && f.weight === 400);
-    if (!pinned) throw new PrintError('SETUP', 'the pinned BIZ UD Gothic Regular face is not in fonts/fonts.json');
-    bytes = withEvenGlyphs(readVerifiedFont(pinned));
-  }
-  return bytes;
-}
-
 function face(): fontkit.Font {
-  fontFace ??= fontkit.create(fontBytes());
+  fontFace ??= fontkit.create(embeddableGothic());
   return fontFace;
-}
-
-/**
- * The font with every glyph padded to 4 bytes. fontkit's TrueType subsetter (@pdf-lib/fontkit 1.1.1) copies
- * glyphs as they are and, for a subset under 64 KB, writes short loca offsets (offset / 2): after a glyph of
- * odd length (half of BIZ UD Gothic's) every glyph is read from the wrong byte and draws nothing. The same
- * fix as mailing-summary-pdf.ts's; one copy should live in engine/fonts/ once both have landed.
- */
-function withEvenGlyphs(font: Buffer): Buffer {
-  const tables = Array.from({ length: font.readUInt16BE(4) }, (_, i) => {
-    const [offset, length] = [font.readUInt32BE(20 + 16 * i), font.readUInt32BE(24 + 16 * i)];
-    return {
-      tag: font.toString('latin1', 12 + 16 * i, 16 + 16 * i),
-      checksum: font.readUInt32BE(16 + 16 * i),
-      body: font.subarray(offset, offset + length),
-    };
-  });
-  const table = (tag: string) => {
-    const t = tables.find((x) => x.tag === tag);
-    if (!t) throw new PrintError('SETUP', `the pinned BIZ UD Gothic Regular cannot be embedded: it has no ${tag} table`);
-    return t;
-  };
-  const [head, loca, glyf] = [table('head'), table('loca'), table('glyf')];
-  if (head.body.readInt16BE(50) !== 1) return font; // short offsets count in 2 bytes: every glyph is even already
-  const glyphs: Buffer[] = [];
-  const offsets = Buffer.alloc(loca.body.length);
-  let at = 0;
-  for (let g = 0; g + 1 < loca.body.length / 4; g++) {
-    const glyph = glyf.body.subarray(loca.body.readUInt32BE(4 * g), loca.body.readUInt32BE(4 * g + 4));
-    offsets.writeUInt32BE(at, 4 * g);
-    glyphs.push(glyph, Buffer.alloc(-glyph.length & 3));
-    at += (glyph.length + 3) & ~3;
-  }
-  offsets.writeUInt32BE(at, loca.body.length - 4);
-  // Checksums left at 0, as fontkit writes them in every subset: nothing on the way to the PDF checks them.
-  Object.assign(loca, { body: offsets, checksum: 0 });
-  Object.assign(glyf, { body: Buffer.concat(glyphs), checksum: 0 });
-  const directory = Buffer.alloc(12 + 16 * tables.length);
-  font.copy(directory, 0, 0, 12);
-  const parts: Buffer[] = [directory];
-  let offset = directory.length;
-  tables.forEach((t, i) => {
-    directory.write(t.tag, 12 + 16 * i, 'latin1');
-    directory.writeUInt32BE(t.checksum, 16 + 16 * i);
-    directory.writeUInt32BE(offset, 20 + 16 * i);
-    directory.writeUInt32BE(t.body.length, 24 + 16 * i);
-    parts.push(t.body, Buffer.alloc(-t.body.length & 3));
-    offset += (t.body.length + 3) & ~3;
-  });
-  return Buffer.concat(parts);
 }

@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import fontkit from '@pdf-lib/fontkit';
 import { grayscale, PDFDocument, type PDFFont, type PDFPage } from 'pdf-lib';
 import { PrintError } from '../errors.ts';
-import { readPinnedFonts, readVerifiedFont } from '../fonts/fonts.ts';
+import { embeddableGothic } from '../fonts/embeddable-gothic.ts';
 import { BARCODE_DISCOUNT_PIECES, NO_DISTRICT, PRESORT_DISCOUNT_PIECES, type MailingSummary } from './mailing-summary.ts';
 
 const TITLE = '郵便物 差出集計';
@@ -50,7 +50,7 @@ export async function mailingSummaryPdf(summary: MailingSummary): Promise<Uint8A
   const doc = await PDFDocument.create({ updateMetadata: false });
   setMetadata(doc, summary);
   doc.registerFontkit(fontkit);
-  const font = await doc.embedFont(summaryFontBytes(), { subset: true, customName: `${subsetTag(summary)}+BIZUDGothic-Regular` });
+  const font = await doc.embedFont(embeddableGothic(), { subset: true, customName: `${subsetTag(summary)}+BIZUDGothic-Regular` });
   const flow: Flow = { doc, font, pages: [], page: doc.addPage(PAGE), y: TOP };
   flow.pages.push(flow.page);
   drawTitle(flow);
@@ -312,67 +312,4 @@ function japanTime(iso: string): string {
 function subsetTag(summary: MailingSummary): string {
   const digest = createHash('sha256').update(JSON.stringify(summary)).digest();
   return [...digest.subarray(0, 6)].map((b) => String.fromCharCode(65 + (b % 26))).join('');
-}
-
-let fontBytes: Buffer | undefined;
-/** The pinned BIZ UD Gothic Regular, checked by SHA-256, with its glyphs padded for pdf-lib's subsetting. */
-function summaryFontBytes(): Buffer {
-  if (!fontBytes) {
-    const face = readPinnedFonts().find((f) => f.id === 'bizud-gothic' && f.weight === 400);
-    if (!face) throw new PrintError('SETUP', 'the pinned BIZ UD Gothic Regular face is not in fonts/fonts.json');
-    fontBytes = withEvenGlyphs(readVerifiedFont(face));
-  }
-  return fontBytes;
-}
-
-/**
- * The font with every glyph padded to 4 bytes. fontkit's TrueType subsetter (@pdf-lib/fontkit 1.1.1) copies
- * each glyph as it is and writes short loca offsets (offset / 2) for a small subset; half of BIZ UD Gothic's
- * glyphs have an odd length, so every glyph after one of them was read from the wrong byte and drew nothing.
- * Padding is what the TrueType spec recommends anyway; the rasterizer ignores it.
- */
-function withEvenGlyphs(font: Buffer): Buffer {
-  const tables = Array.from({ length: font.readUInt16BE(4) }, (_, i) => ({
-    tag: font.toString('latin1', 12 + 16 * i, 16 + 16 * i),
-    checksum: font.readUInt32BE(16 + 16 * i),
-    body: font.subarray(font.readUInt32BE(20 + 16 * i), font.readUInt32BE(20 + 16 * i) + font.readUInt32BE(24 + 16 * i)),
-  }));
-  const table = (tag: string) => tables.find((t) => t.tag === tag) ?? fontError(`it has no ${tag} table`);
-  const [head, loca, glyf] = [table('head'), table('loca'), table('glyf')];
-  if (head.body.readInt16BE(50) !== 1) return font; // short offsets count in 2 bytes: every glyph is even already
-  const glyphs: Buffer[] = [];
-  const offsets = Buffer.alloc(loca.body.length);
-  let at = 0;
-  for (let g = 0; g + 1 < loca.body.length / 4; g += 1) {
-    const glyph = glyf.body.subarray(loca.body.readUInt32BE(4 * g), loca.body.readUInt32BE(4 * g + 4));
-    offsets.writeUInt32BE(at, 4 * g);
-    glyphs.push(glyph, Buffer.alloc(-glyph.length & 3));
-    at += (glyph.length + 3) & ~3;
-  }
-  offsets.writeUInt32BE(at, loca.body.length - 4);
-  // Checksums left at 0, as fontkit writes them in every subset: nothing on the way to the PDF checks them.
-  Object.assign(loca, { body: offsets, checksum: 0 });
-  Object.assign(glyf, { body: Buffer.concat(glyphs), checksum: 0 });
-  return assemble(font.subarray(0, 12), tables);
-}
-
-/** A TrueType file of the tables, in their order, each at a 4-byte boundary. */
-function assemble(offsetTable: Buffer, tables: readonly { tag: string; checksum: number; body: Buffer }[]): Buffer {
-  const directory = Buffer.alloc(12 + 16 * tables.length);
-  offsetTable.copy(directory);
-  const parts: Buffer[] = [directory];
-  let offset = directory.length;
-  tables.forEach((t, i) => {
-    directory.write(t.tag, 12 + 16 * i, 'latin1');
-    directory.writeUInt32BE(t.checksum, 16 + 16 * i);
-    directory.writeUInt32BE(offset, 20 + 16 * i);
-    directory.writeUInt32BE(t.body.length, 24 + 16 * i);
-    parts.push(t.body, Buffer.alloc(-t.body.length & 3));
-    offset += (t.body.length + 3) & ~3;
-  });
-  return Buffer.concat(parts);
-}
-
-function fontError(why: string): never {
-  throw new PrintError('SETUP', `the pinned BIZ UD Gothic Regular cannot be embedded: ${why}`);
 }
