@@ -28,6 +28,7 @@ const UNIT = [
   'insurers',
   'job-lifecycle',
   'layout-problems',
+  'layout-glyphs',
   'layout-text',
   'mailing-summary',
   'problem',
