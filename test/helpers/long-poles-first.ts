@@ -20,8 +20,11 @@ const LONGEST_FIRST = [
   'diff',
   'cli-render',
   'service-integrators',
+  'mail-jobs',
   'cli-process',
+  'mail-run',
   'engine-supervision',
+  'safe-area',
   'orphans',
 ];
 
