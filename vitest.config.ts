@@ -31,6 +31,7 @@ const UNIT = [
   'layout-glyphs',
   'layout-text',
   'mailing-summary',
+  'matching-code',
   'problem',
   'read',
   'render-queue',

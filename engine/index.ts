@@ -68,6 +68,8 @@ export { mergeFieldMaps } from './output/field-map.ts';
 export { planSheet, backSlot, parseSheet } from './output/sheet-plan.ts';
 export { writeManifest, manifestRecord } from './output/manifest.ts';
 export { renderMailRun, planMailing, mailCarrier, checkMailable, MAIL_SHEET_MM } from './mail-run.ts';
+export { matchingCode, parseMatchingCode, runIdOf, RUN_ID } from './mail/matching-code.ts';
+export type { MatchingCode } from './mail/matching-code.ts';
 export type { MailRunOptions, MailRunSummary } from './mail-run.ts';
 export { MAIL_MODES } from './mail/envelope-plan.ts';
 export type { MailMode, MailSort } from './mail/envelope-plan.ts';

@@ -10,6 +10,8 @@ import { planEnvelopes, type MailMode, type MailSort, type PlannedEnvelope } fro
 import type { PrintValues } from './format/print-values.ts';
 import { mmToPt, type PdfSink } from './pdf/pdf-writer.ts';
 import { drawInSlot, pageForm, type PageForm } from './output/page-form.ts';
+import { drawCodeMark } from './output/code-mark.ts';
+import { matchingCode, runIdOf } from './mail/matching-code.ts';
 import type { EnvelopeOutput, RecordPages, RenderSummary } from './output/summary.ts';
 import type { RenderOptions } from './render-options.ts';
 import type { Insurers } from './insurers/profiles.ts';
@@ -36,6 +38,10 @@ export interface MailEngine {
 export interface MailRunOptions extends Pick<RenderOptions, 'signal' | 'name' | 'envelope' | 'onProgress'> {
   mail: MailMode;
   sort?: MailSort | undefined;
+  /** The run's id in the matching codes; made from what the run prints when left out (runIdOf). */
+  runId?: string | undefined;
+  /** The number of the run's first envelope in its codes and manifest: a job's chunk starts after the ones before it. */
+  firstEnvelope?: number | undefined;
 }
 
 /** A mailing run's page map: the records' pages, and the envelopes. */
@@ -130,11 +136,28 @@ export function mailCarrier(layouts: ReadonlyMap<string, Layout>, layout: Layout
   const id = layout.mailers[mail];
   if (id) {
     const carrier = getLayout(layouts as Map<string, Layout>, id);
-    if (carrier.document !== 'mailer' || !carrier.mailer)
-      throw new PrintError('SETUP', `layout ${layout.id}: its carrier ${id} is not a mailer layout`);
+    if (carrier.document !== 'mailer' || !carrier.mailer || !isSheet(carrier))
+      throw new PrintError('SETUP', `layout ${layout.id}: its carrier ${id} is not an A4 mailer layout`);
+    if (layout.document === 'card' ? carrier.mailer.cardSlots.length === 0 : !isSheet(layout))
+      throw new PrintError(
+        'SETUP',
+        `layout ${layout.id}: cards need a carrier with card slots, other documents behind a carrier are A4 sheets`,
+      );
+    if (!carrier.matchingCode || (layout.document !== 'card' && !layout.matchingCode))
+      throw new PrintError(
+        'SETUP',
+        `layout ${layout.id}: every sheet of a mailing run carries a matching code: ${carrier.matchingCode ? layout.id : id} declares no matchingCode`,
+      );
     return carrier;
   }
-  if (mail === 'person' && layout.addressBlock && isSheet(layout)) return null;
+  if (mail === 'person' && layout.addressBlock && isSheet(layout)) {
+    if (!layout.matchingCode)
+      throw new PrintError(
+        'SETUP',
+        `layout ${layout.id}: every sheet of a mailing run carries a matching code: it declares no matchingCode`,
+      );
+    return null;
+  }
   const modes = Object.keys(layout.mailers);
   throw new PrintError(
     'INVALID_INPUT',
@@ -253,7 +276,17 @@ export async function renderMailRun(
       )
     : null;
   const out = await PDFDocument.create({ updateMetadata: false });
-  const mailed = await compose(out, { layout, carrier: sheet, docs, carriers, envelopes, blocks });
+  const run = options.runId ?? runIdOf(JSON.stringify([layout.id, options.mail, sort, raws]));
+  const mailed = await compose(out, {
+    layout,
+    carrier: sheet,
+    docs,
+    carriers,
+    envelopes,
+    blocks,
+    run,
+    firstEnvelope: options.firstEnvelope ?? 1,
+  });
   out.setTitle(`${layout.name}: mail by ${options.mail}`);
   out.setProducer('shikaku-print');
   out.setCreator('shikaku-print');
@@ -280,6 +313,9 @@ interface Composition {
   carriers: PDFDocument | null;
   envelopes: PlannedEnvelope[];
   blocks: AddressBlock[];
+  /** The run's id in the matching codes, and the number of its first envelope (a job's chunk starts later). */
+  run: string;
+  firstEnvelope: number;
 }
 
 /** Puts the printed carriers and documents together, envelope by envelope. */
@@ -304,15 +340,21 @@ async function compose(out: PDFDocument, c: Composition): Promise<{ records: Rec
   let carrierSheet = 0;
   for (const [k, e] of c.envelopes.entries()) {
     const first = out.getPageCount() + 1;
-    let sheets = 0;
+    // The pages of each sheet of the envelope, with the layout that says where its code goes.
+    const sheetPages: { pages: PDFPage[]; layout: Layout }[] = [];
     if (c.carrier) {
+      const carrier = c.carrier;
       const perSheet = onCarrier ? slots.length : (c.carrier.mailer?.listRows ?? 1);
-      for (let s = 0; s * perSheet < e.records.length; s++, carrierSheet++, sheets++) {
+      for (let s = 0; s * perSheet < e.records.length; s++, carrierSheet++) {
         const front = carrierPages[carrierSheet * carrierSides] as PDFPage;
         out.addPage(front);
-        if (!onCarrier) continue;
+        if (!onCarrier) {
+          sheetPages.push({ pages: [front], layout: carrier });
+          continue;
+        }
         const back = carrierPages[carrierSheet * carrierSides + 1];
         if (back) out.addPage(back);
+        sheetPages.push({ pages: back ? [front, back] : [front], layout: carrier });
         const frontPage = out.getPageCount() - (back ? 1 : 0);
         e.records.slice(s * perSheet, (s + 1) * perSheet).forEach((index, slot) => {
           const at = slots[slot] as { xMm: number; yMm: number };
@@ -328,7 +370,7 @@ async function compose(out: PDFDocument, c: Composition): Promise<{ records: Rec
               pageHeightMm,
               0,
             );
-          records.push({ record: index + 1, firstPage: frontPage, lastPage: frontPage + (back ? 1 : 0), envelope: k + 1 });
+          records.push({ record: index + 1, firstPage: frontPage, lastPage: frontPage + (back ? 1 : 0), envelope: c.firstEnvelope + k });
           position++;
         });
       }
@@ -336,22 +378,28 @@ async function compose(out: PDFDocument, c: Composition): Promise<{ records: Rec
     if (!onCarrier) {
       for (const index of e.records) {
         const firstPage = out.getPageCount() + 1;
-        for (let side = 0; side < sides; side++) out.addPage(docPages[position * sides + side]);
-        records.push({ record: index + 1, firstPage, lastPage: out.getPageCount(), envelope: k + 1 });
-        // An A4 notice is one sheet; a card's sides are one piece of card.
-        sheets += 1;
+        const pages = Array.from({ length: sides }, (_, side) => out.addPage(docPages[position * sides + side]));
+        records.push({ record: index + 1, firstPage, lastPage: out.getPageCount(), envelope: c.firstEnvelope + k });
+        // An A4 notice is one sheet (mailed documents are A4 sheets: mailCarrier).
+        sheetPages.push({ pages, layout: c.layout });
         position++;
       }
     }
     const block = c.blocks[k] as AddressBlock;
+    const codes = sheetPages.map(({ pages, layout }, i) => {
+      const code = matchingCode({ run: c.run, envelope: c.firstEnvelope + k, sheet: i + 1, sheets: sheetPages.length });
+      for (const page of pages) drawCodeMark(page, code, layout.matchingCode as NonNullable<Layout['matchingCode']>, layout.page.heightMm);
+      return code;
+    });
     mailed.push({
-      envelope: k + 1,
+      envelope: c.firstEnvelope + k,
       records: e.records.map((i) => i + 1),
       pages: [first, out.getPageCount()],
-      sheets,
+      sheets: sheetPages.length,
       postalCode: e.to.postalCode,
       barcode: block.barcode?.data ?? null,
       ...(block.reason ? { reason: block.reason } : {}),
+      codes,
     });
   }
   await out.flush();

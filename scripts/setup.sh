@@ -8,7 +8,8 @@
 #     ghostscript and icc-profiles-free (the press output: CMYK through an ICC profile, and its checks),
 #     and the pinned font packages of fonts/fonts.json; with --test (npm test) also redis-server, whose
 #     redis-server binary the scale-out tests and `bench --scale-out` start on a loopback port of their own
-#     (`npm start` needs no Redis: the embedded queue is the default).
+#     (`npm start` needs no Redis: the embedded queue is the default), and zxing-cpp-tools, whose ZXingReader
+#     is the independent decoder the tests read the mailing runs' DataMatrix matching codes with.
 #   - npm packages from package-lock.json, when node_modules is missing or older than the lock file.
 #   - the pinned fonts' SHA-256 checksums.
 set -euo pipefail
@@ -18,7 +19,7 @@ say() { printf 'setup: %s\n' "$*" >&2; }
 
 # ---- Debian packages -------------------------------------------------------------------------------
 packages=(poppler-utils mupdf-tools qpdf zbar-tools unzip ghostscript icc-profiles-free fonts-morisawa-bizud-mincho fonts-morisawa-bizud-gothic fonts-ipamj-mincho)
-if [ "${1:-}" = "--test" ]; then packages+=(redis-server); fi
+if [ "${1:-}" = "--test" ]; then packages+=(redis-server zxing-cpp-tools); fi
 if [ -n "${CHROME_PATH:-}" ]; then
   [ -x "$CHROME_PATH" ] || { say "CHROME_PATH=$CHROME_PATH is not an executable file"; exit 1; }
 else

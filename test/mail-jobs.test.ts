@@ -8,12 +8,21 @@ import { join } from 'node:path';
 import { AUTH, startTestService, waitForJob, type TestService } from './helpers/service.ts';
 import { inPostalOrder, kenpoEmployees, kokuhoHouseholds } from './helpers/mail-records.ts';
 import { pageCount } from './helpers/poppler.ts';
+import { parseMatchingCode } from '../engine/index.ts';
 
 const JSON_BODY = { ...AUTH, 'content-type': 'application/json' };
 
 interface MailManifest {
   records: { record: number; pages: [number, number]; envelope: number }[];
-  envelopes: { envelope: number; records: number[]; pages: [number, number]; sheets: number; postalCode: string; barcode: string | null }[];
+  envelopes: {
+    envelope: number;
+    records: number[];
+    pages: [number, number];
+    sheets: number;
+    postalCode: string;
+    barcode: string | null;
+    codes: string[];
+  }[];
 }
 
 let svc: TestService;
@@ -63,6 +72,14 @@ describe('a mailing job', () => {
       expect(e.sheets).toBe(1 + e.records.length);
       next = e.pages[1] + 1;
     }
+    // Matching codes numbered through the job, whatever chunk printed them, under one run id.
+    for (const e of manifest.envelopes) {
+      expect(e.codes).toHaveLength(e.sheets);
+      expect(e.codes.map((c) => parseMatchingCode(c))).toEqual(
+        e.codes.map((_, i) => ({ run: expect.stringMatching(/^[A-Z0-9]{6}$/), envelope: e.envelope, sheet: i + 1, sheets: e.sheets })),
+      );
+    }
+    expect(new Set(manifest.envelopes.flatMap((e) => e.codes.map((c) => c.split('.')[0]))).size).toBe(1);
     const result = join(dir, 'household.pdf');
     writeFileSync(result, Buffer.from(await (await fetch(`${svc.base}/v1/jobs/${id}/result`, { headers: AUTH })).arrayBuffer()));
     expect(pageCount(result)).toBe(next - 1);

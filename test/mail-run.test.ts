@@ -16,6 +16,44 @@ import { inPostalOrder, kenpoEmployees, kokuhoHouseholds, type ExpectedEnvelope 
 import { pageCount, pageText, wordBoxes } from './helpers/poppler.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'shikaku-mail-run-'));
+
+/** Where the carriers put their matching code (layouts/kokuho-mailer/layout.json matchingCode). */
+const CARRIER_CODE = (
+  JSON.parse(readFileSync(new URL('../layouts/kokuho-mailer/layout.json', import.meta.url), 'utf8')) as {
+    matchingCode: { xMm: number; yMm: number };
+  }
+).matchingCode;
+
+/**
+ * The DataMatrix text ZXingReader (zxing-cpp-tools, an independent decoder) reads on page `page` at 300 dpi,
+ * in the 14 mm square around where the layout puts the code: where an inserting camera looks.
+ */
+function codeAt(pdf: string, page: number, at: { xMm: number; yMm: number }): string {
+  const px = (mm: number) => Math.round((mm / 25.4) * 300);
+  const png = join(dir, `code-${page}`);
+  execFileSync('pdftoppm', [
+    '-r',
+    '300',
+    '-png',
+    '-singlefile',
+    '-f',
+    String(page),
+    '-l',
+    String(page),
+    '-x',
+    String(px(at.xMm - 3)),
+    '-y',
+    String(px(at.yMm - 3)),
+    '-W',
+    String(px(14)),
+    '-H',
+    String(px(14)),
+    pdf,
+    png,
+  ]);
+  const out = execFileSync('ZXingReader', ['-format', 'DataMatrix', `${png}.png`], { encoding: 'utf8' });
+  return /^Text:\s+"(.*)"$/m.exec(out)?.[1] ?? `(none: ${out.trim()})`;
+}
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 // A 300-record run takes about 8 s on the 2-core machine with other renders beside it; 5× and more.
@@ -188,6 +226,23 @@ describe('国保 notices mailed by household, in postal order: 300 records', () 
       expect(existsSync(file)).toBe(true);
   });
 
+  it('each sheet its matching code: envelope and sheet n of m in order, one run id; the first pages read back at 300 dpi', () => {
+    expect(run.code, run.stderr).toBe(0);
+    const manifest = readJson<MailManifest>(`${run.out}.manifest.json`);
+    const two = (n: number) => String(n).padStart(2, '0');
+    for (const e of manifest.envelopes) {
+      const envelope = String(e.envelope).padStart(6, '0');
+      expect(e.codes).toEqual(
+        e.codes.map((_, i) => expect.stringMatching(new RegExp(`^[A-Z0-9]{6}\\.${envelope}\\.${two(i + 1)}\\.${two(e.sheets)}$`))),
+      );
+    }
+    expect(new Set(manifest.envelopes.flatMap((e) => e.codes.map((c) => c.split('.')[0]))).size).toBe(1);
+    // Notices are one page a sheet: page p carries the p-th code.
+    const codes = manifest.envelopes.flatMap((e) => e.codes);
+    expect(codes).toHaveLength(pageCount(run.out));
+    for (let p = 1; p <= 6; p++) expect(codeAt(run.out, p, CARRIER_CODE)).toBe(codes[p - 1]);
+  });
+
   it('each household its carrier, then exactly its members’ notices; envelopes in postal order; the summary adds up', () => {
     expect(run.code, run.stderr).toBe(0);
     checkNoticeRun(run.out, {
@@ -279,6 +334,21 @@ describe('国保 cards mailed by household: the cards on their carrier', () => {
     const back = wordBoxes(run.out, 4).filter((w) => w.text === '備考');
     expect(back).toHaveLength(1);
     expect(back[0]?.xMin).toBeGreaterThan(half);
+  });
+
+  it('every page carries its sheet’s matching code, which ZXingReader reads at 300 dpi where the layout puts it', () => {
+    const manifest = readJson<MailManifest>(`${run.out}.manifest.json`);
+    // Sheet by sheet: a carrier sheet's two sides carry the same code.
+    const byPage = manifest.envelopes.flatMap((e) => e.codes.flatMap((code) => [code, code]));
+    expect(byPage).toHaveLength(pageCount(run.out));
+    const read = byPage.map((_, i) => codeAt(run.out, i + 1, CARRIER_CODE));
+    expect(read).toEqual(byPage);
+    const runs = new Set(byPage.map((c) => c.split('.')[0]));
+    expect(runs.size).toBe(1);
+    expect(manifest.envelopes.map((e) => e.codes)).toEqual([
+      [expect.stringMatching(/^[A-Z0-9]{6}\.000001\.01\.02$/), expect.stringMatching(/^[A-Z0-9]{6}\.000001\.02\.02$/)],
+      [expect.stringMatching(/^[A-Z0-9]{6}\.000002\.01\.01$/)],
+    ]);
   });
 });
 

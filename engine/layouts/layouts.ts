@@ -53,6 +53,12 @@ const layoutFileSchema = z.strictObject({
       }),
     })
     .optional(),
+  /**
+   * Where a mailing run prints the insertion matching code on each of the layout's pages (the top-left of
+   * the DataMatrix with its quiet zone, mm from the page's top-left): outside the window and the safe area,
+   * where a designer can move it (engine/mail/matching-code.ts).
+   */
+  matchingCode: z.strictObject({ xMm: z.number().min(0), yMm: z.number().min(0) }).optional(),
   /** Whether the layout prints the QR code to the My Number portal (the notices). */
   portalQr: z.boolean().default(false),
   /** How far what runs to the page's edge is drawn past the trim, in mm: 0 when nothing does. */

@@ -23,6 +23,8 @@ export interface EnvelopeOutput {
   /** `POSTAL NUMBER CD`, or null with `reason`. */
   barcode: string | null;
   reason?: string;
+  /** The matching code of each sheet, in order (`RUN.ENVELOPE.SHEET.SHEETS`). */
+  codes: string[];
 }
 
 /** What a render produced: the page map of the PDF written to the sink. */

@@ -40,7 +40,7 @@ export async function printChunk(
   chunk: ChunkInput,
   signal: AbortSignal,
   metrics: Metrics,
-  mailing?: JobMailing,
+  mailing?: JobMailing & { firstEnvelope?: number },
 ): Promise<{ pdf: Uint8Array; meta: ChunkMeta }> {
   let input = chunk;
   const rejections: Rejection[] = [];
@@ -53,7 +53,14 @@ export async function printChunk(
     try {
       const raws = input.map(([, raw]) => raw);
       const result = mailing
-        ? await renderMailRunPdf(engine, layout, raws, { signal, ...mailing, sort: 'input' })
+        ? await renderMailRunPdf(engine, layout, raws, {
+            signal,
+            mail: mailing.mail,
+            sort: 'input',
+            envelope: mailing.envelope,
+            runId: mailing.run,
+            firstEnvelope: mailing.firstEnvelope,
+          })
         : await engine.renderPdf(layout.id, raws, { signal, fieldMap: true });
       stop();
       pdf = result.pdf;
@@ -207,11 +214,11 @@ async function assembleMailing(
       if (meta.printed.length === 0) continue;
       throwIfCancelled(o.signal);
       const offset = writer.pageCount;
-      const first = envelopes.length;
+      // Envelopes are numbered through the job already (their matching codes say so): only pages move.
       const envelopeOf = new Map<number, number>();
       for (const e of meta.envelopes ?? []) {
-        envelopes.push({ ...e, envelope: envelopes.length + 1, pages: [e.pages[0] + offset, e.pages[1] + offset] });
-        for (const r of e.records) envelopeOf.set(r, first + e.envelope);
+        envelopes.push({ ...e, pages: [e.pages[0] + offset, e.pages[1] + offset] });
+        for (const r of e.records) envelopeOf.set(r, e.envelope);
       }
       meta.printed.forEach((index, k) => {
         const [a, b] = meta.pages?.[k] ?? [0, 0];

@@ -4,6 +4,7 @@ import {
   checkInputRecord,
   describeOutput,
   planMailing,
+  runIdOf,
   type InsuranceRecord,
   readRecords,
   PrintError,
@@ -154,13 +155,17 @@ export async function takeJob(body: AsyncIterable<Uint8Array>, store: JobStore, 
     const byRecord = new Map<number, RecordProblem[]>();
     for (const p of plan.problems) byRecord.set(p.record, [...(byRecord.get(p.record) ?? []), p]);
     for (const problems of byRecord.values()) await reject(problems);
-    for (const e of plan.envelopes) {
+    // Each chunk's first envelope, numbered through the job: its matching codes and manifest use it.
+    const firstEnvelopes: number[] = [];
+    for (const [k, e] of plan.envelopes.entries()) {
+      if (chunk.length === 0) firstEnvelopes.push(k + 1);
       for (const i of e.records) {
         const h = held[i] as (typeof held)[number];
         chunk.push([h.index, h.raw]);
       }
       if (chunk.length >= JOB_CHUNK_RECORDS) await flush();
     }
+    mailing.firstEnvelopes = firstEnvelopes;
   };
   try {
     log = await open(intakeRejectionsPath(dir), 'w', 0o600);
@@ -213,7 +218,7 @@ export async function takeJob(body: AsyncIterable<Uint8Array>, store: JobStore, 
       rejectionCount,
       rejections: firstProblems.map((p) => rejectionOf(p)),
       output: describeOutput(o.output),
-      ...(o.mailing ? { mailing: o.mailing } : {}),
+      ...(o.mailing ? { mailing: { ...o.mailing, run: runIdOf(id) } } : {}),
       ...(o.callbackUrl ? { callbackUrl: o.callbackUrl } : {}),
     };
     await store.commitIntake(job);

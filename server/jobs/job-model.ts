@@ -78,6 +78,10 @@ export interface JobMailing {
   mail: 'household' | 'person' | 'employer';
   sort: 'postal' | 'input';
   envelope?: string;
+  /** The run id of the job's matching codes (runIdOf its id). */
+  run?: string;
+  /** The number of each chunk's first envelope, through the job (intake.ts). */
+  firstEnvelopes?: number[];
 }
 
 export interface ChunkMeta {

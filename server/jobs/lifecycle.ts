@@ -179,7 +179,9 @@ export class JobLifecycle {
     signal: AbortSignal,
     mailing?: JobMailing,
   ): Promise<ChunkMeta> {
-    const { pdf, meta } = await printRecords(engine, layout, this.o.store.chunkInput(jobId, n), signal, this.o.metrics, mailing);
+    // A mailing chunk's envelopes are numbered on from the chunks before it, under the job's run id.
+    const chunkMailing = mailing && { ...mailing, firstEnvelope: mailing.firstEnvelopes?.[n] ?? 1 };
+    const { pdf, meta } = await printRecords(engine, layout, this.o.store.chunkInput(jobId, n), signal, this.o.metrics, chunkMailing);
     this.o.disk.require(pdf.length * 2);
     await this.o.store.writeChunk(jobId, n, pdf, meta);
     return meta;
