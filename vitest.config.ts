@@ -31,6 +31,7 @@ const UNIT = [
   'layout-glyphs',
   'layout-text',
   'mailing-summary',
+  'mailing-verify',
   'matching-code',
   'problem',
   'read',

@@ -70,6 +70,8 @@ export { writeManifest, manifestRecord } from './output/manifest.ts';
 export { renderMailRun, planMailing, mailCarrier, checkMailable, MAIL_SHEET_MM } from './mail-run.ts';
 export { matchingCode, parseMatchingCode, runIdOf, RUN_ID } from './mail/matching-code.ts';
 export type { MatchingCode } from './mail/matching-code.ts';
+export { verifyScans } from './mail/verify-scans.ts';
+export type { ManifestEnvelope, ScanProblem, ScanReport } from './mail/verify-scans.ts';
 export type { MailRunOptions, MailRunSummary } from './mail-run.ts';
 export { MAIL_MODES } from './mail/envelope-plan.ts';
 export type { MailMode, MailSort } from './mail/envelope-plan.ts';

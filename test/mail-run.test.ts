@@ -241,6 +241,25 @@ describe('国保 notices mailed by household, in postal order: 300 records', () 
     for (let p = 1; p <= 6; p++) expect(codeAt(run.out, p, CARRIER_CODE)).toBe(codes[p - 1]);
   });
 
+  it('mailing verify finds the run complete from its true scan log, and names the two envelopes of a swapped sheet', async () => {
+    const manifest = readJson<MailManifest>(`${run.out}.manifest.json`);
+    const truth = manifest.envelopes.flatMap((e) => e.codes);
+    writeFileSync(join(dir, 'scans-true.txt'), truth.join('\n'));
+    const ok = await runMain('mailing', 'verify', '--manifest', `${run.out}.manifest.json`, '--scans', join(dir, 'scans-true.txt'));
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(ok.stdout).toContain(`${manifest.envelopes.length} of ${manifest.envelopes.length} envelopes complete, 0 problems`);
+    // The first two-sheet envelope's second sheet and the next envelope's first sheet change places.
+    const k = manifest.envelopes.findIndex((e) => e.codes.length >= 2);
+    const [a, b] = [manifest.envelopes[k] as Envelope, manifest.envelopes[k + 1] as Envelope];
+    const at = truth.indexOf(a.codes[1] as string);
+    const swapped = [...truth];
+    [swapped[at], swapped[at + a.codes.length - 1]] = [swapped[at + a.codes.length - 1] as string, swapped[at] as string];
+    writeFileSync(join(dir, 'scans-swapped.txt'), swapped.join('\n'));
+    const bad = await runMain('mailing', 'verify', '--manifest', `${run.out}.manifest.json`, '--scans', join(dir, 'scans-swapped.txt'));
+    expect(bad.code).toBe(1);
+    expect(new Set([...bad.stdout.matchAll(/^envelope (\d+):/gm)].map((m) => Number(m[1])))).toEqual(new Set([a.envelope, b.envelope]));
+  });
+
   it('each household its carrier, then exactly its members’ notices; envelopes in postal order; the summary adds up', () => {
     expect(run.code, run.stderr).toBe(0);
     checkNoticeRun(run.out, {
