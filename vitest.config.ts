@@ -25,6 +25,7 @@ const UNIT = [
   'fields-docs',
   'glyphs',
   'insurer-number',
+  'inquiry-number',
   'insurers',
   'job-lifecycle',
   'layout-problems',
