@@ -93,12 +93,17 @@ export const COMMANDS: CommandSpec[] = [
     summary: "a mailing run's insertion check: what the inserting line read, against the manifest",
     description:
       'mailing verify: reads one matching code per line (as an inserting machine or a camera logs them, in the order the sheets passed) and reports envelopes complete, sheets missing, foreign, duplicated or out of order, and envelopes never seen. Exit 0 when every envelope is complete and in order, 1 otherwise, 2 for a wrong command line.',
-    usage: 'verify --manifest FILE --scans FILE [--report DIR]',
+    usage: 'verify --manifest FILE --scans FILE [--report DIR] [--reprint FILE --data FILE]',
     arguments: [['<action>', 'verify: check a scan log against a mailing run']],
     options: () => [
       opt('--manifest <file>', "the manifest of the mailing run (X.pdf.manifest.json, or a job's manifest)"),
       opt('--scans <file>', 'the scan log: one decoded matching code per line'),
       opt('--report <dir>', 'write report.json and report.html there'),
+      opt(
+        '--reprint <file>',
+        'write the records of the envelopes with problems there, each keeping its envelope (envelopeCode), for render --mail',
+      ),
+      opt('--data <file>', "with --reprint: the run's records file"),
     ],
     run: async (v, p) => (await import('./mailing-command.ts')).mailingCommand(v, p),
   },

@@ -117,6 +117,50 @@ export function checkMailable(
   mailCarrier(layouts, layout, mail);
   const plan = planMailing(records, mail, 'input', raws);
   if (plan.problems.length) throw planError(plan.problems, raws.length);
+  keptEnvelopes(records, plan.envelopes, raws);
+}
+
+/**
+ * A reprint (records written by `mailing verify --reprint`, each with its `envelopeCode`): the run id and
+ * each envelope's number they keep, so the sheets print with the codes they had. Undefined for a first print.
+ */
+function keptEnvelopes(
+  records: readonly InsuranceRecord[],
+  envelopes: readonly PlannedEnvelope[],
+  raws: readonly unknown[],
+): { run: string; numbers: number[] } | undefined {
+  if (!records.some((r) => r.envelopeCode !== undefined)) return undefined;
+  const problems: { index: number; path: string; message: string }[] = [];
+  const [run = ''] = (records.find((r) => r.envelopeCode)?.envelopeCode ?? '').split('.');
+  const numbers = envelopes.map((e) => {
+    const codes = e.records.map((i) => records[i]?.envelopeCode);
+    for (const [k, code] of codes.entries()) {
+      const index = e.records[k] as number;
+      if (code === undefined)
+        problems.push({ index, path: 'envelopeCode', message: 'a reprint keeps every envelope: expected RUN.ENVELOPE, received nothing' });
+      else if (code.split('.')[0] !== run)
+        problems.push({ index, path: 'envelopeCode', message: `a reprint is of one run: expected ${run}.…, received "${code}"` });
+      else if (code !== codes[0])
+        problems.push({
+          index,
+          path: 'envelopeCode',
+          message: `the records of one envelope keep one envelope: expected "${codes[0]}", received "${code}"`,
+        });
+    }
+    return Number((codes[0] ?? '.0').split('.')[1]);
+  });
+  if (problems.length)
+    throw planError(
+      problems.map((p) => ({
+        record: p.index + 1,
+        recordLabel: recordLabel(p.index, raws[p.index]),
+        path: p.path,
+        label: FIELDS.envelopeCode.label,
+        message: p.message,
+      })),
+      raws.length,
+    );
+  return { run, numbers };
 }
 
 /** Problems of the plan as the engine reports record problems. */
@@ -276,7 +320,8 @@ export async function renderMailRun(
       )
     : null;
   const out = await PDFDocument.create({ updateMetadata: false });
-  const run = options.runId ?? runIdOf(JSON.stringify([layout.id, options.mail, sort, raws]));
+  const kept = keptEnvelopes(records, envelopes, raws);
+  const run = kept?.run ?? options.runId ?? runIdOf(JSON.stringify([layout.id, options.mail, sort, raws]));
   const mailed = await compose(out, {
     layout,
     carrier: sheet,
@@ -316,6 +361,8 @@ interface Composition {
   /** The run's id in the matching codes, and the number of its first envelope (a job's chunk starts later). */
   run: string;
   firstEnvelope: number;
+  /** A reprint's envelopes keep their numbers (keptEnvelopes); else they count on from firstEnvelope. */
+  numbers?: number[] | undefined;
 }
 
 /** Puts the printed carriers and documents together, envelope by envelope. */
@@ -336,6 +383,7 @@ async function compose(out: PDFDocument, c: Composition): Promise<{ records: Rec
   };
   const records: RecordPages[] = [];
   const mailed: EnvelopeOutput[] = [];
+  const numberOf = (k: number) => c.numbers?.[k] ?? c.firstEnvelope + k;
   let position = 0; // the document's position in print order (its pages in `docs`)
   let carrierSheet = 0;
   for (const [k, e] of c.envelopes.entries()) {
@@ -370,7 +418,7 @@ async function compose(out: PDFDocument, c: Composition): Promise<{ records: Rec
               pageHeightMm,
               0,
             );
-          records.push({ record: index + 1, firstPage: frontPage, lastPage: frontPage + (back ? 1 : 0), envelope: c.firstEnvelope + k });
+          records.push({ record: index + 1, firstPage: frontPage, lastPage: frontPage + (back ? 1 : 0), envelope: numberOf(k) });
           position++;
         });
       }
@@ -379,7 +427,7 @@ async function compose(out: PDFDocument, c: Composition): Promise<{ records: Rec
       for (const index of e.records) {
         const firstPage = out.getPageCount() + 1;
         const pages = Array.from({ length: sides }, (_, side) => out.addPage(docPages[position * sides + side]));
-        records.push({ record: index + 1, firstPage, lastPage: out.getPageCount(), envelope: c.firstEnvelope + k });
+        records.push({ record: index + 1, firstPage, lastPage: out.getPageCount(), envelope: numberOf(k) });
         // An A4 notice is one sheet (mailed documents are A4 sheets: mailCarrier).
         sheetPages.push({ pages, layout: c.layout });
         position++;
@@ -387,12 +435,12 @@ async function compose(out: PDFDocument, c: Composition): Promise<{ records: Rec
     }
     const block = c.blocks[k] as AddressBlock;
     const codes = sheetPages.map(({ pages, layout }, i) => {
-      const code = matchingCode({ run: c.run, envelope: c.firstEnvelope + k, sheet: i + 1, sheets: sheetPages.length });
+      const code = matchingCode({ run: c.run, envelope: numberOf(k), sheet: i + 1, sheets: sheetPages.length });
       for (const page of pages) drawCodeMark(page, code, layout.matchingCode as NonNullable<Layout['matchingCode']>, layout.page.heightMm);
       return code;
     });
     mailed.push({
-      envelope: c.firstEnvelope + k,
+      envelope: numberOf(k),
       records: e.records.map((i) => i + 1),
       pages: [first, out.getPageCount()],
       sheets: sheetPages.length,

@@ -258,6 +258,30 @@ describe('国保 notices mailed by household, in postal order: 300 records', () 
     const bad = await runMain('mailing', 'verify', '--manifest', `${run.out}.manifest.json`, '--scans', join(dir, 'scans-swapped.txt'));
     expect(bad.code).toBe(1);
     expect(new Set([...bad.stdout.matchAll(/^envelope (\d+):/gm)].map((m) => Number(m[1])))).toEqual(new Set([a.envelope, b.envelope]));
+
+    // The reprint list holds just those two envelopes' records, and prints them again with their codes.
+    const list = join(dir, 'reprint.json');
+    const data = join(dir, 'kokuho-household.json');
+    const again = await runMain(
+      'mailing',
+      'verify',
+      '--manifest',
+      `${run.out}.manifest.json`,
+      '--scans',
+      join(dir, 'scans-swapped.txt'),
+      '--reprint',
+      list,
+      '--data',
+      data,
+    );
+    expect(again.code).toBe(1);
+    const reprint = readJson<{ name: string; envelopeCode: string }[]>(list);
+    expect(reprint.map((r) => r.name)).toEqual([...a.records, ...b.records].map((n) => (records[n - 1] as { name: string }).name));
+    const printed = await mailRun('kokuho-reprint', reprint, '--layout', 'kokuho-notice', '--mail', 'household', '--sort', 'postal');
+    expect(printed.code, printed.stderr).toBe(0);
+    const second = readJson<MailManifest>(`${printed.out}.manifest.json`);
+    expect(second.envelopes.map((e) => e.codes)).toEqual([a.codes, b.codes]);
+    expect(codeAt(printed.out, 1, CARRIER_CODE)).toBe(a.codes[0]);
   });
 
   it('each household its carrier, then exactly its members’ notices; envelopes in postal order; the summary adds up', () => {

@@ -93,6 +93,47 @@ describe('mailing verify', () => {
     expect(readFileSync(join(dir, 'ng', 'report.html'), 'utf8')).toContain('用紙が足りない');
   });
 
+  it('asks for the records with --reprint, and a reprint of records of two runs is refused before anything prints', async () => {
+    const noData = await runMain(
+      'mailing',
+      'verify',
+      '--manifest',
+      manifest,
+      '--scans',
+      join(dir, 'bad.txt'),
+      '--reprint',
+      join(dir, 'r.json'),
+    );
+    expect(noData.code).toBe(2);
+    expect(noData.stderr).toContain('--data');
+    const samples = JSON.parse(readFileSync(new URL('../layouts/kokuho-notice/samples.json', import.meta.url), 'utf8')) as Record<
+      string,
+      unknown
+    >[];
+    const mixed = samples.map((r, i) => ({
+      ...r,
+      postalCode: '6930001',
+      address: '島根県出雲市今市町1番地',
+      householdId: `H${i}`,
+      envelopeCode: i === 0 ? 'K7Q2AB.000001' : 'ZZZZ99.000002',
+    }));
+    writeFileSync(join(dir, 'mixed.json'), JSON.stringify(mixed));
+    const r = await runMain(
+      'render',
+      '--layout',
+      'kokuho-notice',
+      '--data',
+      join(dir, 'mixed.json'),
+      '--out',
+      join(dir, 'mixed.pdf'),
+      '--mail',
+      'household',
+    );
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('封入番号 (envelopeCode)');
+    expect(r.stderr).toContain('a reprint is of one run');
+  });
+
   it('refuses a manifest without envelopes and a missing option, exit 2', async () => {
     writeFileSync(join(dir, 'plain.json'), JSON.stringify({ layout: 'kokuho-card', records: [] }));
     const plain = await runMain('mailing', 'verify', '--manifest', join(dir, 'plain.json'), '--scans', join(dir, 'bad.txt'));

@@ -47,6 +47,11 @@ export const FIELDS = {
     kind: 'string',
     expected: "never printed: the employer's own id, which groups its employees' records into one envelope",
   },
+  envelopeCode: {
+    label: '封入番号',
+    kind: 'string',
+    expected: 'never printed: the envelope a reprint keeps, RUN.ENVELOPE of its matching codes (mailing verify --reprint), e.g. K7Q2AB.000012',
+  },
   employerName: { label: '事業所名称', kind: 'string', expected: "the employer's name (御中), a non-empty string" },
   employerPostalCode: { label: '事業所郵便番号', kind: 'string', expected: '7 digits, hyphen optional: 123-4567 or 1234567' },
   employerAddress: { label: '事業所所在地', kind: 'string', expected: "the employer's address, a non-empty string" },

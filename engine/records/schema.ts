@@ -62,6 +62,7 @@ export const recordSchema = z
     employerName: text,
     employerPostalCode: postalCode,
     employerAddress: text,
+    envelopeCode: z.string().regex(/^[A-Z0-9]{4,8}\.\d{6}$/),
   })
   .partial();
 

@@ -45,7 +45,7 @@ export function shown(value: unknown): string {
 }
 
 /** Text fields never printed: their characters need no glyph (householdId and employerId only group envelopes). */
-const NEVER_PRINTED: ReadonlySet<FieldName> = new Set(['portalUrl', 'householdId', 'employerId']);
+const NEVER_PRINTED: ReadonlySet<FieldName> = new Set(['portalUrl', 'householdId', 'employerId', 'envelopeCode']);
 
 /** The fields whose text is printed as it is, and so must be drawn by the pinned fonts. */
 export const PRINTED_TEXT_FIELDS = FIELD_NAMES.filter((f) => FIELDS[f].kind === 'string' && !NEVER_PRINTED.has(f));
