@@ -50,7 +50,8 @@ export const FIELDS = {
   envelopeCode: {
     label: '封入番号',
     kind: 'string',
-    expected: 'never printed: the envelope a reprint keeps, RUN.ENVELOPE of its matching codes (mailing verify --reprint), e.g. K7Q2AB.000012',
+    expected:
+      'never printed: the envelope a reprint keeps, RUN.ENVELOPE of its matching codes (mailing verify --reprint), e.g. K7Q2AB.000012',
   },
   employerName: { label: '事業所名称', kind: 'string', expected: "the employer's name (御中), a non-empty string" },
   employerPostalCode: { label: '事業所郵便番号', kind: 'string', expected: '7 digits, hyphen optional: 123-4567 or 1234567' },
