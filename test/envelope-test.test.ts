@@ -7,13 +7,14 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import fontkit from '@pdf-lib/fontkit';
-import { decodePDFRawStream, PDFArray, PDFDict, PDFDocument, PDFName, PDFRawStream, type PDFObject, type PDFRef } from 'pdf-lib';
+import { PDFDocument } from 'pdf-lib';
 import { describe, expect, it } from 'vitest';
 import { decodeBars, PrintError } from '../engine/index.ts';
 import { readPinnedFonts } from '../engine/fonts/fonts.ts';
 import { boxOf, calibrationPlan, calibrationSheet, overlaps, type CalibrationPlan } from '../engine/mail/calibration-sheet.ts';
 import { barcodePointsFor, getEnvelope, loadEnvelopes, windowOnSheet, type Envelope, type RectMm } from '../engine/mail/envelopes.ts';
 import { runMain } from './helpers/main-in-process.ts';
+import { drawnStrings, pageContents, subsetFont } from './helpers/pdf-lib-text.ts';
 
 const PT = 72 / 25.4;
 const naga3 = getEnvelope(loadEnvelopes(), 'naga3-window');
@@ -102,7 +103,7 @@ describe('the calibration sheet of naga3-window', async () => {
     const doc = await PDFDocument.load(pdf);
     const { baseFont, program, toUnicode } = subsetFont(doc);
     expect(baseFont).toMatch(/^[A-Z]{6}\+BIZUDGothic-Regular$/);
-    const texts = pageText(doc, toUnicode);
+    const texts = drawnStrings(doc, 0, toUnicode);
     for (const t of [
       '100 % で印刷してください（拡大・縮小なし）',
       '宛名の範囲（灰色の線）',
@@ -248,7 +249,7 @@ interface StrokedPath {
 /** The stroked paths of the page: pdf-lib writes each as `q … cm … G … w [dash] 0 d x y m x y l … [h] S Q`. */
 async function strokedPaths(pdf: Uint8Array): Promise<StrokedPath[]> {
   const doc = await PDFDocument.load(pdf);
-  const ops = contents(doc);
+  const ops = pageContents(doc, 0);
   const found: StrokedPath[] = [];
   const re = /([\d.]+) G\n([\d.]+) w\n\[([\d. ]*)\] 0 d\n((?:[\d.]+ [\d.]+ [ml]\n)+)(h\n)?S/g;
   for (const m of ops.matchAll(re)) {
@@ -286,45 +287,4 @@ function crosses(s: CalibrationPlan['strokes'][number], r: RectMm): boolean {
     const seg = { x: Math.min(x1, x2), y: Math.min(y1, y2), width: Math.abs(x2 - x1) || 1e-9, height: Math.abs(y2 - y1) || 1e-9 };
     return overlaps(seg, r);
   });
-}
-
-/** The page's content streams, decoded and joined. */
-function contents(doc: PDFDocument): string {
-  const c = doc.getPage(0).node.get(PDFName.of('Contents'));
-  const refs = c instanceof PDFArray ? c.asArray() : [c];
-  return refs.map((ref) => decoded(doc.context.lookup(ref))).join('\n');
-}
-
-/** Every string the page draws, in drawing order (pdf-lib draws each as one `<hex> Tj`). */
-function pageText(doc: PDFDocument, toUnicode: Map<number, string>): string[] {
-  return [...contents(doc).matchAll(/<([0-9A-F]*)> Tj/g)].map((m) =>
-    (m[1]?.match(/.{4}/g) ?? []).map((cid) => toUnicode.get(parseInt(cid, 16)) ?? '?').join(''),
-  );
-}
-
-/** The one Type0 font of the document: its name, its TrueType program and its CID → text map. */
-function subsetFont(doc: PDFDocument): { baseFont: string; program: Uint8Array; toUnicode: Map<number, string> } {
-  const type0 = doc.context
-    .enumerateIndirectObjects()
-    .map(([, o]) => o)
-    .find((o): o is PDFDict => o instanceof PDFDict && o.get(PDFName.of('Subtype')) === PDFName.of('Type0'));
-  if (!type0) throw new Error('no Type0 font');
-  const cidFont = doc.context.lookup(type0.lookup(PDFName.of('DescendantFonts'), PDFArray).get(0), PDFDict);
-  const descriptor = cidFont.lookup(PDFName.of('FontDescriptor'), PDFDict);
-  const program = decodedBytes(descriptor.lookup(PDFName.of('FontFile2')));
-  const toUnicode = new Map<number, string>();
-  for (const m of decoded(type0.lookup(PDFName.of('ToUnicode'))).matchAll(/<([0-9A-F]{4})> <([0-9A-F]+)>/g)) {
-    const units = (m[2]?.match(/.{4}/g) ?? []).map((u) => parseInt(u, 16));
-    toUnicode.set(parseInt(m[1] ?? '', 16), String.fromCharCode(...units));
-  }
-  return { baseFont: type0.lookup(PDFName.of('BaseFont'), PDFName).decodeText(), program, toUnicode };
-}
-
-function decodedBytes(o: PDFObject | undefined): Uint8Array {
-  if (!(o instanceof PDFRawStream)) throw new Error(`not a stream: ${String(o)}`);
-  return decodePDFRawStream(o).decode();
-}
-
-function decoded(o: PDFObject | PDFRef | undefined): string {
-  return Buffer.from(decodedBytes(o as PDFObject)).toString('latin1');
 }

@@ -2,11 +2,12 @@
 // bytes, text and font read back in-process: this is a unit test, it starts no poppler).
 import { readFileSync } from 'node:fs';
 import fontkit from '@pdf-lib/fontkit';
-import { decodePDFRawStream, PDFArray, PDFDict, PDFDocument, PDFName, PDFRawStream, PDFRef, type PDFObject } from 'pdf-lib';
+import { PDFDocument } from 'pdf-lib';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readPinnedFonts } from '../engine/fonts/fonts.ts';
 import { mailingSummary, type MailingSummary, type SummaryEnvelope, type SummaryRun } from '../engine/mail/mailing-summary.ts';
 import { mailingSummaryPdf } from '../engine/mail/mailing-summary-pdf.ts';
+import { drawnStrings, subsetFont } from './helpers/pdf-lib-text.ts';
 
 const RUN: SummaryRun = {
   name: '令和7年度 資格確認書 一斉送付',
@@ -189,43 +190,9 @@ describe('mailingSummaryPdf', () => {
   });
 });
 
-/** A page's text, one string drawn per line, in drawing order (pdf-lib draws each as one `<hex> Tj`). */
+/** A page's text, one string drawn per line, in drawing order. */
 async function pageTexts(bytes: Uint8Array): Promise<string[]> {
   const doc = await PDFDocument.load(bytes);
   const { toUnicode } = subsetFont(doc);
-  return doc.getPages().map((page) => {
-    const contents = page.node.get(PDFName.of('Contents'));
-    const streams = contents instanceof PDFArray ? contents.asArray() : [contents];
-    const ops = streams.map((ref) => decoded(doc.context.lookup(ref))).join('\n');
-    return [...ops.matchAll(/<([0-9A-F]*)> Tj/g)]
-      .map((m) => (m[1]?.match(/.{4}/g) ?? []).map((cid) => toUnicode.get(parseInt(cid, 16)) ?? '?').join(''))
-      .join('\n');
-  });
-}
-
-/** The one Type0 font of the document: its name, its TrueType program and its CID → text map. */
-function subsetFont(doc: PDFDocument): { baseFont: string; program: Uint8Array; toUnicode: Map<number, string> } {
-  const type0 = doc.context
-    .enumerateIndirectObjects()
-    .map(([, o]) => o)
-    .find((o): o is PDFDict => o instanceof PDFDict && o.get(PDFName.of('Subtype')) === PDFName.of('Type0'));
-  if (!type0) throw new Error('no Type0 font');
-  const cidFont = doc.context.lookup(type0.lookup(PDFName.of('DescendantFonts'), PDFArray).get(0), PDFDict);
-  const descriptor = cidFont.lookup(PDFName.of('FontDescriptor'), PDFDict);
-  const program = decodedBytes(descriptor.lookup(PDFName.of('FontFile2')));
-  const toUnicode = new Map<number, string>();
-  for (const m of decoded(type0.lookup(PDFName.of('ToUnicode'))).matchAll(/<([0-9A-F]{4})> <([0-9A-F]+)>/g)) {
-    const units = (m[2]?.match(/.{4}/g) ?? []).map((u) => parseInt(u, 16));
-    toUnicode.set(parseInt(m[1] ?? '', 16), String.fromCharCode(...units));
-  }
-  return { baseFont: type0.lookup(PDFName.of('BaseFont'), PDFName).decodeText(), program, toUnicode };
-}
-
-function decodedBytes(o: PDFObject | undefined): Uint8Array {
-  if (!(o instanceof PDFRawStream)) throw new Error(`not a stream: ${String(o)}`);
-  return decodePDFRawStream(o).decode();
-}
-
-function decoded(o: PDFObject | PDFRef | undefined): string {
-  return Buffer.from(decodedBytes(o)).toString('latin1');
+  return doc.getPages().map((_, i) => drawnStrings(doc, i, toUnicode).join('\n'));
 }
