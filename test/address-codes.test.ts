@@ -19,6 +19,7 @@ import {
   PrintError,
 } from '../engine/index.ts';
 import { runMain } from './helpers/main-in-process.ts';
+import { VALID_KOKUHO_CARD } from './helpers/records.ts';
 
 /** The `POSTAL NUMBER CD` of an address, or its refusal, as `address-codes` prints them. */
 function codesOf(postalCode: string, address: string): string {
@@ -251,22 +252,7 @@ describe('address-codes --data FILE', () => {
 
 describe('the postal code fields of a record', () => {
   const kokuho = getLayout(loadLayouts(), 'kokuho-card');
-  const valid = {
-    insurerNumber: '320036',
-    insurerName: '出雲市',
-    prefecture: '島根県',
-    symbol: '出雲12',
-    number: '0034567',
-    branch: '01',
-    name: '山田 太郎',
-    sex: '男',
-    birthDate: '1984-05-17',
-    householderName: '山田 太郎',
-    address: '島根県出雲市今市町70番地',
-    qualifiedDate: '2019-05-01',
-    issueDate: '2026-08-01',
-    expiryDate: '2027-07-31',
-  };
+  const valid = VALID_KOKUHO_CARD;
 
   it('are kept as 7 digits, with or without the hyphen', () => {
     const { records, problems } = triageRecords(

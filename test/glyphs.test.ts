@@ -2,25 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { fontForText, pinnedCoverage } from '../engine/fonts/glyph-coverage.ts';
 import { toPrintValues, MjText } from '../engine/format/print-values.ts';
 import { getLayout, loadLayouts, validateRecords, PrintError, type RecordProblem } from '../engine/index.ts';
+import { VALID_KOKUHO_CARD } from './helpers/records.ts';
 
 const coverage = pinnedCoverage();
 const layout = getLayout(loadLayouts(), 'kokuho-card');
-const valid = {
-  insurerNumber: '320036',
-  insurerName: '出雲市',
-  prefecture: '島根県',
-  symbol: '出雲12',
-  number: '0034567',
-  branch: '01',
-  name: '山田 太郎',
-  sex: '男' as const,
-  birthDate: '1984-05-17',
-  householderName: '山田 太郎',
-  address: '島根県出雲市今市町70番地',
-  qualifiedDate: '2019-05-01',
-  issueDate: '2026-08-01',
-  expiryDate: '2027-07-31',
-};
+const valid = VALID_KOKUHO_CARD;
 
 function problems(change: Record<string, unknown>): RecordProblem[] {
   try {

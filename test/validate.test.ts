@@ -1,24 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { loadLayouts, getLayout, validateRecords, PrintError, type RecordProblem, type Layout } from '../engine/index.ts';
+import { VALID_KOKUHO_CARD } from './helpers/records.ts';
 
 const kokuho = getLayout(loadLayouts(), 'kokuho-card');
 
-const valid = {
-  insurerNumber: '320036',
-  insurerName: '出雲市',
-  prefecture: '島根県',
-  symbol: '出雲12',
-  number: '0034567',
-  branch: '01',
-  name: '山田 太郎',
-  sex: '男',
-  birthDate: '1984-05-17',
-  householderName: '山田 太郎',
-  address: '島根県出雲市今市町70番地',
-  qualifiedDate: '2019-05-01',
-  issueDate: '2026-08-01',
-  expiryDate: '2027-07-31',
-};
+const valid = VALID_KOKUHO_CARD;
 const elderly = { ...valid, birthDate: '1954-09-10', effectiveDate: '2026-08-01', copayRate: 2 };
 
 /** The problems validateRecords throws for `records`; fails the test when it does not throw. */
