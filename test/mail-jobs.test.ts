@@ -8,22 +8,13 @@ import { join } from 'node:path';
 import { AUTH, startTestService, waitForJob, type TestService } from './helpers/service.ts';
 import { inPostalOrder, kenpoEmployees, kokuhoHouseholds } from './helpers/mail-records.ts';
 import { pageCount } from './helpers/poppler.ts';
-import { parseMatchingCode } from '../engine/index.ts';
+import { parseMatchingCode, type EnvelopeOutput, type Manifest } from '../engine/index.ts';
+import type { ManifestRecord } from '../engine/output/manifest.ts';
 
 const JSON_BODY = { ...AUTH, 'content-type': 'application/json' };
 
-interface MailManifest {
-  records: { record: number; pages: [number, number]; envelope: number }[];
-  envelopes: {
-    envelope: number;
-    records: number[];
-    pages: [number, number];
-    sheets: number;
-    postalCode: string;
-    barcode: string | null;
-    codes: string[];
-  }[];
-}
+/** A mailing job's manifest: the engine's, with its envelopes and every record printed in one. */
+type MailManifest = Omit<Manifest, 'records'> & { records: (ManifestRecord & { envelope: number })[]; envelopes: EnvelopeOutput[] };
 
 let svc: TestService;
 const dir = mkdtempSync(join(tmpdir(), 'shikaku-mail-jobs-'));
