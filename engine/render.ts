@@ -11,6 +11,7 @@ import { recordKey } from './records/record-key.ts';
 import { toPrintValues, type PrintValues } from './format/print-values.ts';
 import { portalQrSize } from './validate/codes.ts';
 import { addressBlock, type AddressBlock } from './mail/address-block.ts';
+import { addresseeOf } from './mail/envelope-plan.ts';
 import { mailCarrier, renderMailRun } from './mail-run.ts';
 import { DEFAULT_ENVELOPE, getEnvelope, loadEnvelopes, type Envelope } from './mail/envelopes.ts';
 import { buildDocument, documentHtml } from './template/document.ts';
@@ -309,10 +310,9 @@ export class Engine {
 
   /** A record's own 宛名 block (様), when it has a postal code. */
   private recordBlock(r: InsuranceRecord, envelope: string | undefined) {
-    const address = r.mailingAddress ?? r.address;
-    if (r.postalCode === undefined || address === undefined) return null;
-    const to = { postalCode: r.postalCode, address, name: r.addressee ?? r.name ?? '', honorific: '様' as const };
-    return addressBlock(to, this.envelopeFor(r.insurerNumber, envelope));
+    const { postalCode, address, name, honorific } = addresseeOf(r);
+    if (postalCode === undefined || address === undefined || name === undefined) return null;
+    return addressBlock({ postalCode, address, name, honorific }, this.envelopeFor(r.insurerNumber, envelope));
   }
 
   /** A layout of this engine by id, or a layout given whole (a draft of the studio, a layout of another folder). */

@@ -30,24 +30,40 @@ const missing = (path: string, what: string): FieldProblem => ({
   message: `a mailing run needs ${what}: expected it, received nothing`,
 });
 
+/**
+ * A person's 宛名 as the record gives it (docs/spec/records.md, Mailing fields): at `mailingAddress`, else
+ * `address`; to `addressee`, else in a household the 世帯主, else the person. A part the record lacks is
+ * undefined, for the caller to name. A notice's own 宛名 block (render.ts) and a run's envelopes share it.
+ */
+export function addresseeOf(
+  r: InsuranceRecord,
+  household = false,
+): { postalCode: string | undefined; address: string | undefined; name: string | undefined; honorific: '様' } {
+  return {
+    postalCode: r.postalCode,
+    address: r.mailingAddress ?? r.address,
+    name: r.addressee ?? (household ? r.householderName : undefined) ?? r.name,
+    honorific: '様',
+  };
+}
+
 function personRoute(r: InsuranceRecord, index: number, household: boolean): Route {
-  const address = r.mailingAddress ?? r.address;
+  const { postalCode, address, name } = addresseeOf(r, household);
   const problems: FieldProblem[] = [];
-  if (r.postalCode === undefined) problems.push(missing('postalCode', 'the 郵便番号 of the 宛名'));
+  if (postalCode === undefined) problems.push(missing('postalCode', 'the 郵便番号 of the 宛名'));
   if (address === undefined) problems.push(missing('mailingAddress', 'the address of the 宛名 (mailingAddress or address)'));
-  const name = r.addressee ?? (household ? r.householderName : undefined) ?? r.name;
   if (name === undefined) problems.push(missing('addressee', 'the name of the 宛名 (addressee or name)'));
   if (household && r.householdId === undefined && r.householderName === undefined) {
     problems.push(missing('householdId', 'the household: householdId, or householderName with the address'));
   }
-  if (problems.length || address === undefined || r.postalCode === undefined || name === undefined) return { problems };
+  if (problems.length || address === undefined || postalCode === undefined || name === undefined) return { problems };
   // A household is its id, else its 世帯主氏名 and address (docs/spec/records.md, Mailing fields).
   const key = household
     ? r.householdId !== undefined
       ? `id\u0000${r.householdId}`
       : `hh\u0000${r.householderName}\u0000${address}`
     : `p\u0000${index}`;
-  return { key, to: { postalCode: r.postalCode, address, name, honorific: '様' } };
+  return { key, to: { postalCode, address, name, honorific: '様' } };
 }
 
 function employerRoute(r: InsuranceRecord): Route {
