@@ -331,6 +331,7 @@ export async function renderMailRun(
     blocks,
     run,
     firstEnvelope: options.firstEnvelope ?? 1,
+    numbers: kept?.numbers,
   });
   out.setTitle(`${layout.name}: mail by ${options.mail}`);
   out.setProducer('shikaku-print');

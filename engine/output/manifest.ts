@@ -1,5 +1,5 @@
 import type { FieldMapSide } from './field-map.ts';
-import type { EnvelopeOutput, RecordPages } from './summary.ts';
+import type { EnvelopeOutput, RecordPages, RegisteredRun } from './summary.ts';
 import type { Placement } from './target.ts';
 
 /** One input record in a manifest that was printed: its key, pages and where they went (docs/spec/interfaces.md, Manifests). */
@@ -34,6 +34,8 @@ export interface Manifest {
   records: ManifestRecord[];
   /** A mailing run: every envelope in output order (interfaces.md, Mailing). */
   envelopes?: EnvelopeOutput[];
+  /** A registered mailing run: its kind, sender and numbers (interfaces.md, Mailing). */
+  registered?: RegisteredRun;
 }
 
 /** A record's manifest entry from where the output stage put its pages (`files`: its PNG pages). */

@@ -1,6 +1,7 @@
 import type { FieldFit } from '../browser/fit-fields.ts';
 import type { FieldMapSide } from './field-map.ts';
 import type { RecordOutput } from './target.ts';
+import type { RegisteredKind } from '../mail/number-band.ts';
 
 /** Where each input record's pages are in the output: record and pages 1-based, pages inclusive. */
 export interface RecordPages extends RecordOutput {
@@ -25,6 +26,24 @@ export interface EnvelopeOutput {
   reason?: string;
   /** The matching code of each sheet, in order (`RUN.ENVELOPE.SHEET.SHEETS`). */
   codes: string[];
+  /** A registered run: the piece's お問い合わせ番号 as printed (131-12-38385-2). */
+  registeredNumber?: string;
+  /** A registered run: the addressee with 様 or 御中, and the address in one line, as on the piece (the receipt list's rows). */
+  addressee?: string;
+  address?: string;
+}
+
+/** A registered run as its manifest names it (docs/spec/interfaces.md, Mailing: `registered`). */
+export interface RegisteredRun {
+  kind: RegisteredKind;
+  /** 簡易書留, 特定記録 or 一般書留. */
+  label: string;
+  /** The sender's 保険者番号 (the insurer of the run's records), or null when they carry none. */
+  insurerNumber: string | null;
+  /** The run's lowest and highest number, as printed. */
+  first: string;
+  last: string;
+  count: number;
 }
 
 /** What a render produced: the page map of the PDF written to the sink. */
@@ -38,4 +57,6 @@ export interface RenderSummary {
   fieldMap?: FieldMapSide[];
   /** A mailing run (engine/mail-run.ts): its envelopes in output order. */
   envelopes?: EnvelopeOutput[];
+  /** A registered mailing run: its kind and numbers. */
+  registered?: RegisteredRun;
 }

@@ -33,6 +33,7 @@ function renderManifest(result: RenderSummary, format: 'pdf' | 'png', output: st
       ),
     ),
     ...(result.envelopes ? { envelopes: result.envelopes } : {}),
+    ...(result.registered ? { registered: result.registered } : {}),
   };
 }
 
@@ -41,12 +42,12 @@ function saveManifest(out: string, manifest: Manifest): void {
   const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
   const fd = openSync(tmp, 'w');
   try {
-    const { records, envelopes, ...head } = manifest;
+    const { records, envelopes, registered, ...head } = manifest;
     writeManifest((text) => void writeSync(fd, text), {
       head,
       count: records.length,
       record: (i) => records[i] as ManifestRecord,
-      ...(envelopes ? { tail: { envelopes } } : {}),
+      ...(envelopes ? { tail: { envelopes, registered } } : {}),
     });
   } finally {
     closeSync(fd);

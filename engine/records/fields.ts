@@ -53,6 +53,12 @@ export const FIELDS = {
     expected:
       'never printed: the envelope a reprint keeps, RUN.ENVELOPE of its matching codes (mailing verify --reprint), e.g. K7Q2AB.000012',
   },
+  registeredNumber: {
+    label: 'お問い合わせ番号',
+    kind: 'string',
+    expected:
+      "the registered-mail number its envelope keeps (a reprint's, from the manifest), 131-12-38385-2 or 11 digits, the last the first ten modulo 7",
+  },
   employerName: { label: '事業所名称', kind: 'string', expected: "the employer's name (御中), a non-empty string" },
   employerPostalCode: { label: '事業所郵便番号', kind: 'string', expected: '7 digits, hyphen optional: 123-4567 or 1234567' },
   employerAddress: { label: '事業所所在地', kind: 'string', expected: "the employer's address, a non-empty string" },

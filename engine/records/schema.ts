@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { parseIsoDate, isoOf } from './dates.ts';
 import { isValidInsurerNumber } from './insurer-number.ts';
+import { inquiryCheckDigit } from './inquiry-number.ts';
 
 // Characters that have no place in a printed field: C0/C1 controls and line or paragraph separators.
 // Names are never Unicode-normalised: NFC would turn CJK compatibility ideographs (U+F900…) into other
@@ -63,6 +64,12 @@ export const recordSchema = z
     employerPostalCode: postalCode,
     employerAddress: text,
     envelopeCode: z.string().regex(/^[A-Z0-9]{4,8}\.\d{6}$/),
+    registeredNumber: z
+      .string()
+      .trim()
+      .regex(/^\d{3}-\d{2}-\d{5}-\d$|^\d{11}$/, 'expected 131-12-38385-2 or 11 digits')
+      .transform((t) => t.replace(/-/g, ''))
+      .refine((n) => n.at(-1) === inquiryCheckDigit(n.slice(0, 10)), 'its last digit is not the first ten modulo 7'),
   })
   .partial();
 
