@@ -67,6 +67,14 @@ export const COMMANDS: CommandSpec[] = [
       ]),
       opt('--sort <order>', 'with --mail: envelopes by postal code, then address (input order when left out)').choices(['postal']),
       opt('--envelope <id>', 'the window envelope (envelopes/ID.json) the 宛名 is placed for; the insurer profile names it when left out'),
+      opt(
+        '--registered <kind>',
+        'with --mail: registered or recorded mail (簡易書留, 特定記録, 一般書留), an お問い合わせ番号 and its NW-7 barcode under each 宛名',
+      ).choices(['kani', 'tokutei', 'ippan']),
+      opt(
+        '--numbers <band>',
+        'with --registered: the band the post office handed out, FIRST or FIRST-LAST (131-12-38385-2 or 11 digits); numbers earlier runs took are skipped',
+      ),
       opt('--quiet', 'no progress and no summary on stderr'),
     ],
     run: async (v) => (await import('./render-command.ts')).renderCommand(v),

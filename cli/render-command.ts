@@ -1,6 +1,6 @@
 import { startEngine } from './start-engine.ts';
 import { statSync } from 'node:fs';
-import { basename } from 'node:path';
+import { basename, resolve } from 'node:path';
 import {
   getLayout,
   loadLayouts,
@@ -14,6 +14,11 @@ import {
   renderMailRun,
   checkMailable,
   writeMailingSummary,
+  parseBand,
+  NumberStore,
+  type InquiryBand,
+  type RegisteredKind,
+  type TakenNumbers,
   type MailMode,
   type MailRunSummary,
   type RasterizeOptions,
@@ -44,7 +49,13 @@ export async function renderCommand(values: Record<string, unknown>): Promise<nu
   const mail = stringOption(values, 'mail') as MailMode | undefined;
   const sort = stringOption(values, 'sort') as 'postal' | undefined;
   const envelope = stringOption(values, 'envelope');
+  const registered = stringOption(values, 'registered') as RegisteredKind | undefined;
+  const numbersText = stringOption(values, 'numbers');
   if (sort && !mail) throw new UsageError('--sort postal orders the envelopes of a mailing run: give --mail too');
+  if (registered && !mail) throw new UsageError('--registered numbers the envelopes of a mailing run: give --mail too');
+  if (numbersText !== undefined && !registered)
+    throw new UsageError('--numbers is the band of お問い合わせ番号 of registered mail: give --registered kani|tokutei|ippan too');
+  const band = numbersText === undefined ? undefined : usageOf(() => parseBand(numbersText), '--numbers');
   if (mail && (output.impose || output.split || output.color === 'press' || output.bleed))
     throw new UsageError('--mail makes trim A4 sheets for an inserting line: leave --impose, --split, --bleed and --color press out');
   if (mail && format !== 'pdf') throw new UsageError('--mail writes one PDF: leave --format png out');
@@ -67,45 +78,88 @@ export async function renderCommand(values: Record<string, unknown>): Promise<nu
     const raws = await readRecordsFile(data, { onBytes: (read) => reading.update(read) });
     const checking = progress.stage('checking', raws.length, { unit: 'records' });
     const records = validateRecords(raws, layout, { insurers });
-    if (mail) checkMailable(layouts, layout, records, raws, mail);
+    const mailable = mail ? checkMailable(layouts, layout, records, raws, mail, registered) : undefined;
     checking.update(raws.length);
-
-    // The rendering stage includes Chromium's start: the operator waits for both.
-    const rendering = progress.stage('rendering', raws.length, { unit: 'records' });
-    const engine = await startEngine({ insurers });
+    // Registered mail: the numbers are taken (and kept in the data folder) before Chromium starts.
+    const taken = registered && mailable ? await takeNumbers(registered, band, mailable.needNumbers, basename(out)) : undefined;
+    let written = false;
     try {
-      const name = basename(out);
-      let mailed: MailRunSummary | undefined;
-      const onProgress = ({ recordsDone }: { recordsDone: number }) => rendering.update(recordsDone);
-      const produce = async (sink: PdfSink) => {
-        const summary = mail
-          ? (mailed = await renderMailRun(engine, layoutId, raws, sink, { mail, sort: sort ?? 'input', envelope, name, onProgress }))
-          : await engine.render(layoutId, raws, sink, { output, name, icc, envelope, fieldMap: true, onProgress });
-        rendering.end();
-        return summary;
-      };
-      const manifest =
-        format === 'pdf'
-          ? await writePdfOutput(out, produce)
-          : await writePngOutput(out, dpi, outputPageSize(layout, output), produce, { png, onProgress: pngProgress(progress) });
-      progress.end();
-      if (mail && mailed) {
-        const run = { name, layout: layout.id, mail, sort: sort ?? ('input' as const), envelope: mailed.envelopeProfile };
-        await writeMailingSummary(out, run, mailed.envelopes);
+      // The rendering stage includes Chromium's start: the operator waits for both.
+      const rendering = progress.stage('rendering', raws.length, { unit: 'records' });
+      const engine = await startEngine({ insurers });
+      try {
+        const name = basename(out);
+        let mailed: MailRunSummary | undefined;
+        const onProgress = ({ recordsDone }: { recordsDone: number }) => rendering.update(recordsDone);
+        const produce = async (sink: PdfSink) => {
+          const summary = mail
+            ? (mailed = await renderMailRun(engine, layoutId, raws, sink, {
+                mail,
+                sort: sort ?? 'input',
+                envelope,
+                name,
+                onProgress,
+                ...(registered ? { registered: { kind: registered, numbers: taken?.numbers } } : {}),
+              }))
+            : await engine.render(layoutId, raws, sink, { output, name, icc, envelope, fieldMap: true, onProgress });
+          rendering.end();
+          return summary;
+        };
+        const manifest =
+          format === 'pdf'
+            ? await writePdfOutput(out, produce)
+            : await writePngOutput(out, dpi, outputPageSize(layout, output), produce, { png, onProgress: pngProgress(progress) });
+        written = true;
+        progress.end();
+        if (mail && mailed) {
+          const run = { name, layout: layout.id, mail, sort: sort ?? ('input' as const), envelope: mailed.envelopeProfile };
+          await writeMailingSummary(out, run, mailed.envelopes);
+        }
+        if (!quiet) {
+          const secs = (Date.now() - started) / 1000;
+          const n = manifest.records.length;
+          process.stderr.write(
+            `wrote ${out}: ${n} records, ${manifest.pageCount} pages (${layout.id}, ${format}) in ${secs.toFixed(1)} s, ${(n / secs).toFixed(1)} records/s\n`,
+          );
+        }
+        return EXIT.ok;
+      } finally {
+        await engine.close();
       }
-      if (!quiet) {
-        const secs = (Date.now() - started) / 1000;
-        const n = manifest.records.length;
-        process.stderr.write(
-          `wrote ${out}: ${n} records, ${manifest.pageCount} pages (${layout.id}, ${format}) in ${secs.toFixed(1)} s, ${(n / secs).toFixed(1)} records/s\n`,
-        );
-      }
-      return EXIT.ok;
-    } finally {
-      await engine.close();
+    } catch (err) {
+      // Numbers on no printed piece go back to the band; once the PDF is written they are its pieces'.
+      if (!written) await taken?.release();
+      throw err;
     }
   } finally {
     progress.end();
+  }
+}
+
+/**
+ * Takes a registered run's お問い合わせ番号 from the CLI's number store (SHIKAKU_DATA_DIR, default data/):
+ * none when every envelope keeps its own (a reprint).
+ */
+async function takeNumbers(
+  kind: RegisteredKind,
+  band: InquiryBand | undefined,
+  count: number,
+  run: string,
+): Promise<TakenNumbers | undefined> {
+  if (count === 0) return undefined;
+  if (!band)
+    throw new UsageError(
+      `--registered ${kind}: ${count} envelope${count === 1 ? '' : 's'} need an お問い合わせ番号: give the band the post office handed out with --numbers FIRST[-LAST]`,
+    );
+  return new NumberStore(resolve(process.env.SHIKAKU_DATA_DIR || 'data')).take(kind, band, count, run);
+}
+
+/** A value's own error as a usage error of its option (exit 2). */
+function usageOf<T>(read: () => T, option: string): T {
+  try {
+    return read();
+  } catch (err) {
+    throw new UsageError(`${option}: ${(err as Error).message}`);
   }
 }
 

@@ -5,14 +5,16 @@ import { validateRecords, recordLabel } from './validate/validate.ts';
 import { pinnedCoverage } from './fonts/glyph-coverage.ts';
 import { FIELDS, type FieldName } from './records/fields.ts';
 import type { InsuranceRecord } from './records/schema.ts';
-import { addressBlock, type AddressBlock } from './mail/address-block.ts';
+import { addressBlock, REGISTERED_BLOCK_MIN_HEIGHT_MM, type AddressBlock } from './mail/address-block.ts';
+import { REGISTERED_KINDS, type RegisteredKind } from './mail/number-band.ts';
+import { formatInquiry, type InquiryNumber } from './records/inquiry-number.ts';
 import { planEnvelopes, type MailMode, type MailSort, type PlannedEnvelope } from './mail/envelope-plan.ts';
 import type { PrintValues } from './format/print-values.ts';
 import { mmToPt, type PdfSink } from './pdf/pdf-writer.ts';
 import { drawInSlot, pageForm, type PageForm } from './output/page-form.ts';
 import { drawCodeMark } from './output/code-mark.ts';
 import { matchingCode, runIdOf } from './mail/matching-code.ts';
-import type { EnvelopeOutput, RecordPages, RenderSummary } from './output/summary.ts';
+import type { EnvelopeOutput, RecordPages, RegisteredRun, RenderSummary } from './output/summary.ts';
 import type { RenderOptions } from './render-options.ts';
 import type { Insurers } from './insurers/profiles.ts';
 import type { Envelope } from './mail/envelopes.ts';
@@ -42,6 +44,12 @@ export interface MailRunOptions extends Pick<RenderOptions, 'signal' | 'name' | 
   runId?: string | undefined;
   /** The number of the run's first envelope in its codes and manifest: a job's chunk starts after the ones before it. */
   firstEnvelope?: number | undefined;
+  /**
+   * Registered and recorded mail: its kind, and the お問い合わせ番号 taken for the envelopes that keep none of
+   * their own (registeredNumber), in envelope order (checkMailable counts them; the caller takes them from
+   * its number store before the run, and gives them back if it fails).
+   */
+  registered?: { kind: RegisteredKind; numbers?: readonly InquiryNumber[] | undefined } | undefined;
 }
 
 /** A mailing run's page map: the records' pages, and the envelopes. */
@@ -105,7 +113,8 @@ export function planMailing(
 
 /**
  * Checks, before any browser starts, that checked records can be mailed by `mail` with `layout`: its
- * carrier, and every record's 宛名 and envelope. Throws what the run itself would throw.
+ * carrier, and every record's 宛名, envelope and registered number. Throws what the run itself would
+ * throw; answers how many envelopes there are and how many need an お問い合わせ番号 taken (registered runs).
  */
 export function checkMailable(
   layouts: ReadonlyMap<string, Layout>,
@@ -113,11 +122,93 @@ export function checkMailable(
   records: readonly InsuranceRecord[],
   raws: readonly unknown[],
   mail: MailMode,
-): void {
+  registered?: RegisteredKind,
+): { envelopes: number; needNumbers: number } {
   mailCarrier(layouts, layout, mail);
   const plan = planMailing(records, mail, 'input', raws);
   if (plan.problems.length) throw planError(plan.problems, raws.length);
   keptEnvelopes(records, plan.envelopes, raws);
+  const kept = keptNumbers(records, plan.envelopes, raws, registered);
+  return { envelopes: plan.envelopes.length, needNumbers: registered ? kept.filter((n) => n === undefined).length : 0 };
+}
+
+/**
+ * The お問い合わせ番号 each envelope keeps (its records' registeredNumber, a reprint's), undefined where it
+ * takes a new one. Refused, naming the records: a number in a run that is not registered, records of one
+ * envelope that disagree, two envelopes with one number, and a registered run of several insurers (one
+ * sender signs one receipt list).
+ */
+function keptNumbers(
+  records: readonly InsuranceRecord[],
+  envelopes: readonly PlannedEnvelope[],
+  raws: readonly unknown[],
+  registered: RegisteredKind | undefined,
+): (InquiryNumber | undefined)[] {
+  const problems: { index: number; path: string; message: string }[] = [];
+  const owner = new Map<string, number>();
+  const sender = records[0]?.insurerNumber;
+  const kept = envelopes.map((e, k) => {
+    const numbers = e.records.map((i) => records[i]?.registeredNumber);
+    for (const [j, n] of numbers.entries()) {
+      const index = e.records[j] as number;
+      if (n !== undefined && !registered)
+        problems.push({
+          index,
+          path: 'registeredNumber',
+          message: 'an お問い合わせ番号 prints only in a registered run: give --registered (registered=) with its kind',
+        });
+      else if (n !== numbers[0])
+        problems.push({
+          index,
+          path: 'registeredNumber',
+          message: `the records of one envelope keep one number: expected ${numbers[0] ? formatInquiry(numbers[0]) : 'none'}, received ${n ? formatInquiry(n) : 'none'}`,
+        });
+      if (registered && records[index]?.insurerNumber !== sender)
+        problems.push({
+          index,
+          path: 'insurerNumber',
+          message: `a registered run is one sender's (one receipt list): expected ${sender ?? 'none'}, as the first record, received ${records[index]?.insurerNumber ?? 'none'}`,
+        });
+    }
+    const n = numbers[0];
+    if (n !== undefined && owner.has(n))
+      problems.push({
+        index: e.records[0] as number,
+        path: 'registeredNumber',
+        message: `${formatInquiry(n)} is already the number of envelope ${(owner.get(n) as number) + 1} of this run: a number is one piece's`,
+      });
+    if (n !== undefined) owner.set(n, k);
+    return n;
+  });
+  if (problems.length)
+    throw planError(
+      problems.map((p) => ({
+        record: p.index + 1,
+        recordLabel: recordLabel(p.index, raws[p.index]),
+        path: p.path,
+        label: FIELDS[p.path as FieldName]?.label ?? p.path,
+        message: p.message,
+      })),
+      raws.length,
+    );
+  return kept;
+}
+
+/** Each envelope's number: its own, else the next of those taken for the run. */
+function envelopeNumbers(
+  kept: readonly (InquiryNumber | undefined)[],
+  registered: MailRunOptions['registered'],
+): (InquiryNumber | undefined)[] | undefined {
+  if (!registered) return undefined;
+  const taken = [...(registered.numbers ?? [])];
+  const need = kept.filter((n) => n === undefined).length;
+  if (need > taken.length)
+    throw new PrintError(
+      'INVALID_INPUT',
+      `a registered run needs an お問い合わせ番号 for each envelope: ${need} of ${kept.length} keep none of their own, and ${taken.length} were taken (--numbers, numbers=)`,
+    );
+  if (need < taken.length) throw new Error(`the run was given ${taken.length} numbers for ${need} envelopes`);
+  return kept.map((n) => n ?? taken.shift());
 }
 
 /**
@@ -289,24 +380,34 @@ export async function renderMailRun(
   const plan = planMailing(records, options.mail, sort, raws);
   if (plan.problems.length) throw planError(plan.problems, raws.length);
   const { envelopes } = plan;
-  const blocks = envelopes.map((e) =>
-    addressBlock(e.to, engine.envelopeFor(records[e.records[0] as number]?.insurerNumber, options.envelope)),
-  );
+  const registered = options.registered;
+  const numbers = envelopeNumbers(keptNumbers(records, envelopes, raws, registered?.kind), registered);
+  const blocks = envelopes.map((e, k) => {
+    const envelope = engine.envelopeFor(records[e.records[0] as number]?.insurerNumber, options.envelope);
+    const number = numbers?.[k];
+    const block = addressBlock(e.to, envelope, registered && number ? { kind: registered.kind, number } : undefined);
+    if (registered && block.area.height < REGISTERED_BLOCK_MIN_HEIGHT_MM)
+      throw new PrintError(
+        'INVALID_INPUT',
+        `envelope ${envelope.id}: its window leaves ${block.area.height.toFixed(1)} mm for the 宛名 block, a registered piece's number needs ${REGISTERED_BLOCK_MIN_HEIGHT_MM} mm under it (envelopes/README.md)`,
+      );
+    return block;
+  });
   const order = envelopes.flatMap((e) => e.records);
+  // Documents that carry their own 宛名 print their envelope's number in it.
+  const envelopeOf = new Map(envelopes.flatMap((e, k) => e.records.map((i) => [i, k] as const)));
+  const docRaw = (i: number) =>
+    numbers && carrier === null ? { ...(raws[i] as object), registeredNumber: numbers[envelopeOf.get(i) as number] } : raws[i];
   const common = { signal: options.signal, name: options.name };
   let docsSummary: RenderSummary = { layout: layout.id, pageCount: 0, records: [] };
   const docs = await printed(async (sink) => {
-    docsSummary = await engine.render(
-      layout,
-      order.map((i) => raws[i]),
-      sink,
-      {
-        ...common,
-        envelope: options.envelope,
-        addressBlocks: carrier === null,
-        ...(options.onProgress ? { onProgress: options.onProgress } : {}),
-      },
-    );
+    docsSummary = await engine.render(layout, order.map(docRaw), sink, {
+      ...common,
+      envelope: options.envelope,
+      addressBlocks: carrier === null,
+      registered: registered?.kind,
+      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+    });
   });
   const sheet = carrier && carrierSheetLayout(carrier, layout);
   const carriers = sheet
@@ -333,6 +434,7 @@ export async function renderMailRun(
     firstEnvelope: options.firstEnvelope ?? 1,
     numbers: kept?.numbers,
   });
+  const registeredRun = registered && numbers ? registeredOf(registered.kind, records, numbers as InquiryNumber[]) : undefined;
   out.setTitle(`${layout.name}: mail by ${options.mail}`);
   out.setProducer('shikaku-print');
   out.setCreator('shikaku-print');
@@ -349,6 +451,20 @@ export async function renderMailRun(
     sort,
     envelopeProfile,
     envelopes: mailed.envelopes,
+    ...(registeredRun ? { registered: registeredRun } : {}),
+  };
+}
+
+/** A registered run as the manifest names it: its kind, sender and numbers. */
+function registeredOf(kind: RegisteredKind, records: readonly InsuranceRecord[], numbers: readonly InquiryNumber[]): RegisteredRun {
+  const sorted = [...numbers].sort();
+  return {
+    kind,
+    label: REGISTERED_KINDS[kind],
+    insurerNumber: records[0]?.insurerNumber ?? null,
+    first: formatInquiry(sorted[0] as InquiryNumber),
+    last: formatInquiry(sorted.at(-1) as InquiryNumber),
+    count: numbers.length,
   };
 }
 
@@ -449,6 +565,14 @@ async function compose(out: PDFDocument, c: Composition): Promise<{ records: Rec
       barcode: block.barcode?.data ?? null,
       ...(block.reason ? { reason: block.reason } : {}),
       codes,
+      // A registered piece: the receipt list's row, as the piece prints it.
+      ...(block.registered
+        ? {
+            registeredNumber: block.registered.number,
+            addressee: `${e.to.name} ${e.to.honorific}`,
+            address: block.address.map((line) => line.map((p) => p.text).join('')).join(' '),
+          }
+        : {}),
     });
   }
   await out.flush();

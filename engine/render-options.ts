@@ -1,3 +1,4 @@
+import type { RegisteredKind } from './mail/number-band.ts';
 import type { FieldFit } from './browser/fit-fields.ts';
 import type { Lane } from './browser/tab-pool.ts';
 import type { Insurers } from './insurers/profiles.ts';
@@ -86,6 +87,11 @@ export interface RenderOptions {
    * true when left out. A mailing run turns it off for documents that travel behind a carrier.
    */
   addressBlocks?: boolean | undefined;
+  /**
+   * A registered mailing run's kind (mail-run.ts): each 宛名 block prints its record's `registeredNumber` and
+   * its NW-7 barcode. A record's registeredNumber prints only in such a run.
+   */
+  registered?: RegisteredKind | undefined;
   /** Also answer the field map (RenderSummary.fieldMap), for trim pages: the manifest carries it. */
   fieldMap?: boolean | undefined;
   /**

@@ -12,6 +12,7 @@ import { toPrintValues, type PrintValues } from './format/print-values.ts';
 import { portalQrSize } from './validate/codes.ts';
 import { addressBlock, type AddressBlock } from './mail/address-block.ts';
 import { addresseeOf } from './mail/envelope-plan.ts';
+import type { RegisteredKind } from './mail/number-band.ts';
 import { mailCarrier, renderMailRun } from './mail-run.ts';
 import { DEFAULT_ENVELOPE, getEnvelope, loadEnvelopes, type Envelope } from './mail/envelopes.ts';
 import { buildDocument, documentHtml } from './template/document.ts';
@@ -205,8 +206,17 @@ export class Engine {
         `layout ${carrier.id} carries ${documents.id} by ${carries.mail}, but ${documents.id} names another carrier for it`,
       );
     }
-    const { signal, name, envelope, onProgress } = options;
-    const run = { mail: carries.mail, sort: carries.sort, signal, name, envelope, ...(onProgress ? { onProgress } : {}) };
+    const { signal, name, envelope, onProgress, registered } = options;
+    const run = {
+      mail: carries.mail,
+      sort: carries.sort,
+      signal,
+      name,
+      envelope,
+      // Its records keep their numbers (registeredNumber): a carrier's sample or golden of registered mail.
+      ...(registered ? { registered: { kind: registered } } : {}),
+      ...(onProgress ? { onProgress } : {}),
+    };
     return renderMailRun(this, documents.id, raws, sink, run);
   }
 
@@ -292,7 +302,7 @@ export class Engine {
       qrCode: layout.portalQr && portalQrSize(layout.page.widthMm),
       cardCode: layout.cardCode,
       insurers,
-      addressBlock: blocks ? (r: InsuranceRecord) => this.recordBlock(r, options.envelope) : undefined,
+      addressBlock: blocks ? (r: InsuranceRecord) => this.recordBlock(r, options.envelope, options.registered) : undefined,
     };
     const records = validateRecords(raws, layout, { coverage, insurers });
     this.stepTimes.add('validate', performance.now() - t0);
@@ -308,11 +318,12 @@ export class Engine {
     return getEnvelope(this.envelopes, override ?? this.insurers.get(insurerNumber)?.envelope ?? DEFAULT_ENVELOPE);
   }
 
-  /** A record's own 宛名 block (様), when it has a postal code. */
-  private recordBlock(r: InsuranceRecord, envelope: string | undefined) {
+  /** A record's own 宛名 block (様), when it has a postal code; in a registered run, with its number. */
+  private recordBlock(r: InsuranceRecord, envelope: string | undefined, registered: RegisteredKind | undefined) {
     const { postalCode, address, name, honorific } = addresseeOf(r);
     if (postalCode === undefined || address === undefined || name === undefined) return null;
-    return addressBlock({ postalCode, address, name, honorific }, this.envelopeFor(r.insurerNumber, envelope));
+    const piece = registered && r.registeredNumber ? { kind: registered, number: r.registeredNumber } : undefined;
+    return addressBlock({ postalCode, address, name, honorific }, this.envelopeFor(r.insurerNumber, envelope), piece);
   }
 
   /** A layout of this engine by id, or a layout given whole (a draft of the studio, a layout of another folder). */

@@ -14,6 +14,8 @@ export interface MailValues {
   addressee: TrustedHtml;
   honorific: string;
   barcode: TrustedHtml | null;
+  /** Registered and recorded mail: the kind (簡易書留), the number as printed and its NW-7 bars as an SVG. */
+  registered: { label: string; number: string; barcode: TrustedHtml } | null;
   /** The block's place on the sheet, as CSS (left, top, width, height in mm). */
   style: string;
   /** Right of this and below this (mm) the window cannot show the sheet (AddressBlock.clear). */
@@ -41,6 +43,16 @@ function barcodeSvg(block: AddressBlock): TrustedHtml | null {
   );
 }
 
+/** The NW-7 bars of a registered piece as one SVG in mm, black rectangles (data-barcode: what they hold). */
+function registeredSvg(block: AddressBlock): MailValues['registered'] {
+  const r = block.registered;
+  if (!r) return null;
+  const { bars, widthMm, heightMm, data } = r.barcode;
+  const rects = bars.map((b) => `<rect x="${mm(b.x)}" y="0" width="${mm(b.width)}" height="${mm(heightMm)}"/>`).join('');
+  const svg = `<svg class="registered-barcode" xmlns="http://www.w3.org/2000/svg" width="${mm(widthMm)}mm" height="${mm(heightMm)}mm" viewBox="0 0 ${mm(widthMm)} ${mm(heightMm)}" data-barcode="${escape(data)}">${rects}</svg>`;
+  return { label: r.label, number: r.number, barcode: new TrustedHtml(svg) };
+}
+
 /** The print values of a 宛名 block. */
 export function mailValues(block: AddressBlock, coverage: GlyphCoverage): MailValues {
   const line = (pieces: AddressPiece[]) =>
@@ -57,6 +69,7 @@ export function mailValues(block: AddressBlock, coverage: GlyphCoverage): MailVa
     addressee: new TrustedHtml(face(block.addressee, coverage, escape(block.addressee))),
     honorific: block.honorific,
     barcode: barcodeSvg(block),
+    registered: registeredSvg(block),
     style: `left:${mm(x)}mm;top:${mm(y)}mm;width:${mm(width)}mm;height:${mm(height)}mm`,
     clearLeftMm: Number(block.clear.leftMm.toFixed(2)),
     clearTopMm: Number(block.clear.topMm.toFixed(2)),

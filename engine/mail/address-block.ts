@@ -4,6 +4,9 @@
 import { addressCodes } from './address-codes.ts';
 import { barKinds, barRects, BAR_SIZES_10PT, type BarRect } from './customer-barcode.ts';
 import { barcodePointsFor, blockArea, windowOnSheet, type Envelope, type RectMm } from './envelopes.ts';
+import { formatInquiry, type InquiryNumber } from '../records/inquiry-number.ts';
+import { REGISTERED_KINDS, type RegisteredKind } from './number-band.ts';
+import { nw7Barcode, type Nw7Barcode } from './registered-barcode.ts';
 
 /** A piece of the address: a number (digits and the hyphens between them) is never split across lines. */
 export interface AddressPiece {
@@ -32,6 +35,8 @@ export interface AddressBlock {
   barcode: BlockBarcode | null;
   /** Why there is no barcode (manifest, never a log). */
   reason: string | null;
+  /** Registered and recorded mail: the kind as printed, the お問い合わせ番号 (XXX-XX-XXXXX-X) and its NW-7 bars. */
+  registered: { label: string; number: string; barcode: Nw7Barcode } | null;
   /** Where the block stands on the sheet (the window minus 2 mm and the play). */
   area: RectMm;
   /**
@@ -90,8 +95,21 @@ export function blockBarcode(postalCode: string, address: string, widthMm: numbe
   };
 }
 
-/** The 宛名 block for `to`, placed for `envelope`. */
-export function addressBlock(to: Addressee, envelope: Envelope): AddressBlock {
+/** What a registered piece prints under its 宛名. */
+export interface RegisteredPiece {
+  kind: RegisteredKind;
+  number: InquiryNumber;
+}
+
+/**
+ * The height a 宛名 block needs to print a registered piece's line under the カスタマバーコード
+ * (address-block.css): 〒 4.6, two address lines 10, the name 1 + 6.6, the bars 2 + 3.6 at most (10 pt),
+ * the NW-7 line 2 (the bars' clear zone) + 4.5; 34.3 mm, and 0.2 mm to spare.
+ */
+export const REGISTERED_BLOCK_MIN_HEIGHT_MM = 34.5;
+
+/** The 宛名 block for `to`, placed for `envelope`; a registered piece's number under it. */
+export function addressBlock(to: Addressee, envelope: Envelope, registered?: RegisteredPiece): AddressBlock {
   const area = onPixelGrid(blockArea(envelope));
   const code = blockBarcode(to.postalCode, to.address, area.width);
   return {
@@ -101,6 +119,9 @@ export function addressBlock(to: Addressee, envelope: Envelope): AddressBlock {
     honorific: to.honorific,
     barcode: 'barcode' in code ? code.barcode : null,
     reason: 'reason' in code ? code.reason : null,
+    registered: registered
+      ? { label: REGISTERED_KINDS[registered.kind], number: formatInquiry(registered.number), barcode: nw7Barcode(registered.number) }
+      : null,
     area,
     clear: clearOfWindow(envelope),
   };
