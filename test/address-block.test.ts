@@ -22,6 +22,9 @@ import {
   BARCODE_POINTS,
 } from '../engine/index.ts';
 import { barcodePointsFor, blockArea, windowOnSheet, WINDOW_CLEARANCE_MM, type Envelope } from '../engine/mail/envelopes.ts';
+import { nw7Barcode, NW7_HEIGHT_MM } from '../engine/mail/registered-barcode.ts';
+import { parseInquiry } from '../engine/records/inquiry-number.ts';
+import type { RegisteredKind } from '../engine/mail/number-band.ts';
 import { sharedEngine } from './helpers/shared-engine.ts';
 import {
   inset,
@@ -78,9 +81,9 @@ interface Page {
 
 let rendered = 0;
 /** Page 1 of `layout` printed for `record` by the worker's engine, read back. */
-async function printed(layout: string, record: Record<string, unknown>): Promise<Page> {
+async function printed(layout: string, record: Record<string, unknown>, registered?: RegisteredKind): Promise<Page> {
   const pdf = join(dir, `${layout}-${++rendered}.pdf`);
-  writeFileSync(pdf, (await engine.renderPdf(layout, [record])).pdf);
+  writeFileSync(pdf, (await engine.renderPdf(layout, [record], { registered })).pdf);
   return { pdf, trace: traceOf(pdf, 1), words: words(pdf, 1) };
 }
 
@@ -93,7 +96,8 @@ async function printed(layout: string, record: Record<string, unknown>): Promise
  */
 function barRows(rects: readonly FilledRect[]): FilledRect[][] {
   const bars = rects
-    .filter((r) => isBlack(r) && r.width > 0.1 && r.width < 1.5 && r.height < 5 && r.height >= 1.2 * r.width)
+    // Under 4.4 mm: the tallest bar at 11.5 pt is 4.14 mm; a registered piece's NW-7 bars are 4.5 mm.
+    .filter((r) => isBlack(r) && r.width > 0.1 && r.width < 1.5 && r.height < 4.4 && r.height >= 1.2 * r.width)
     .sort((a, b) => a.x - b.x);
   const rows: FilledRect[][] = [];
   for (const b of bars) {
@@ -116,6 +120,26 @@ function barcodeOf(page: Page): FilledRect[] {
     'rows of bars on the page',
   ).toEqual([BAR_COUNT]);
   return rows[0] as FilledRect[];
+}
+
+/**
+ * A registered piece's NW-7 bars: black rectangles NW7_HEIGHT_MM tall, left to right. They must be exactly
+ * the bars bwip-js encodes for `number` (their widths and places, from the first one's left edge).
+ */
+function nw7Of(page: Page, number: string): FilledRect[] {
+  const bars = page.trace.rects
+    .filter((r) => isBlack(r) && Math.abs(r.height - NW7_HEIGHT_MM) < EPS_MM && r.width < 1)
+    .sort((a, b) => a.x - b.x);
+  const expected = nw7Barcode(parseInquiry(number)).bars;
+  const x0 = bars[0]?.x ?? 0;
+  // Chromium writes the SVG's rectangles to 0.01 mm and may put the next one 0.02 mm off its place.
+  const off = bars.map((b, i) => {
+    const e = expected[i];
+    return e ? Math.max(Math.abs(b.x - x0 - e.x), Math.abs(b.width - e.width)) : Infinity;
+  });
+  expect(bars.length, `the NW-7 bars of ${number}`).toBe(expected.length);
+  expect(Math.max(...off), `the NW-7 bars of ${number}: the farthest off its place (mm)`).toBeLessThan(0.03);
+  return bars;
 }
 
 /**
@@ -485,12 +509,42 @@ describe('the window: the block, and nothing else, shows through it 2 mm clear o
       const to = { postalCode: record.postalCode as string, address: (record.mailingAddress ?? record.address) as string };
       const bars = barcodeOf(page);
       expect(windowProblems(page, windows, blockText(to, name), bars)).toEqual([]);
+      expect(page.trace.rects.filter((r) => isBlack(r) && Math.abs(r.height - NW7_HEIGHT_MM) < EPS_MM)).toEqual([]);
       // Personal data never shows: 記号, 番号 and their values stand outside every window.
       const personal = page.words.filter((w) =>
         [record.symbol, record.number, '記号', '番号', '被保険者番号'].some((t) => typeof t === 'string' && w.text.includes(t)),
       );
       expect(personal.length).toBeGreaterThan(0);
       expect(personal.filter((w) => windows.some((win) => overlaps(w, win.box))).map((w) => w.text)).toEqual([]);
+    });
+  }
+
+  // Registered mail: the NW-7 bars, the kind and the number join the block, inside the window too. The
+  // longest address (two lines) leaves the least room under it.
+  const registered: [string, Record<string, unknown>, string, RegisteredKind, string][] = [
+    ['kokuho-notice', { ...kokuho[0], ...LONG }, '佐藤太郎', 'kani', '簡易書留'],
+    ['kouki-notice', { ...kouki[1], ...CHECK_0, addressee: '𠮷岡 一郎' }, '𠮷岡一郎', 'tokutei', '特定記録'],
+    [
+      'kenpo-notice',
+      { ...kenpo[2], postalCode: OTHER_TOWN.postalCode, mailingAddress: OTHER_TOWN.address },
+      '髙木榮一',
+      'ippan',
+      '一般書留',
+    ],
+  ];
+  for (const [layout, record, name, kind, label] of registered) {
+    it(`${layout} ${record.name as string}, ${label}: the number's NW-7 bars, kind and number show too, 2 mm clear`, async () => {
+      const number = '131-12-38385-2';
+      const page = await printed(layout, { ...record, registeredNumber: number }, kind);
+      const windows = shiftedWindows(engine.envelopeFor(record.insurerNumber as string));
+      const to = { postalCode: record.postalCode as string, address: (record.mailingAddress ?? record.address) as string };
+      // An address outside its postal code's towns has no カスタマバーコード: the NW-7 line follows the name.
+      const customer = to.address === OTHER_TOWN.address ? [] : barcodeOf(page);
+      const nw7 = nw7Of(page, number);
+      expect(windowProblems(page, windows, `${blockText(to, name)}${label}${number}`, [...customer, ...nw7])).toEqual([]);
+      // 2 mm clear between the カスタマバーコード and the NW-7 bars (Japan Post's clear zone).
+      if (customer.length)
+        expect(Math.min(...nw7.map((b) => b.y)) - Math.max(...customer.map((b) => b.y + b.height))).toBeGreaterThanOrEqual(2 - EPS_MM);
     });
   }
 
