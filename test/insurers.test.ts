@@ -102,6 +102,56 @@ describe('insurer profiles: loading', () => {
     await expect(loadInsurers(root, { sealMm: SEAL_MM, explicit: true })).rejects.toThrow(/01320019\.json: contact\.department: .*U\+E000/);
   });
 
+  it('give the receipt list its sender: the profile’s name and address unless receipts.sender names others', async () => {
+    expect(samples.get('39320015')?.receipts).toEqual({
+      sender: { name: '島根県後期高齢者医療広域連合', address: '島根県松江市学園南一丁目2番1号' },
+    });
+    // The sample 出雲市 adds its 〒 and telephone (insurers/320036.json).
+    expect(samples.get('320036')?.receipts.sender).toEqual({
+      name: '出雲市',
+      postalCode: '693-8530',
+      address: '島根県出雲市今市町70番地',
+      telephone: '0853-00-0002',
+    });
+    const root = profilesDir(dir, [
+      {
+        insurerNumber: '01320019',
+        name: 'x',
+        receipts: {
+          title: '受領証',
+          sender: { name: '島根支部 業務グループ', postalCode: '6908531' },
+          columns: ['number', 'sheets'],
+          envelopeGrams: 0,
+        },
+      },
+    ]);
+    expect((await loadInsurers(root, { sealMm: SEAL_MM, explicit: true })).get('01320019')?.receipts).toEqual({
+      title: '受領証',
+      sender: { name: '島根支部 業務グループ', postalCode: '690-8531' },
+      columns: ['number', 'sheets'],
+      envelopeGrams: 0,
+    });
+  });
+
+  it('refuse receipts that a list cannot use, naming the file and the field', async () => {
+    const refused = (receipts: unknown) =>
+      loadInsurers(profilesDir(dir, [{ insurerNumber: '01320019', name: 'x', receipts }]), { sealMm: SEAL_MM, explicit: true });
+    await expect(refused({ columns: [] })).rejects.toThrow(/01320019\.json: receipts\.columns: expected at least one column/);
+    await expect(refused({ columns: ['number', 'weight', 'number'] })).rejects.toThrow(
+      /01320019\.json: receipts\.columns: names a column twice/,
+    );
+    await expect(refused({ columns: ['number', 'name'] })).rejects.toThrow(/01320019\.json: receipts\.columns\.1: .*"number"/);
+    await expect(refused({ sender: { postalCode: '693-85300' } })).rejects.toThrow(
+      /01320019\.json: receipts\.sender\.postalCode: expected a 郵便番号/,
+    );
+    await expect(refused({ sheetGrams: 0 })).rejects.toThrow(/01320019\.json: receipts\.sheetGrams/);
+    await expect(refused({ envelopeGrams: -1 })).rejects.toThrow(/01320019\.json: receipts\.envelopeGrams/);
+    await expect(refused({ sender: { telephone: '0853\uE000' } })).rejects.toThrow(
+      /01320019\.json: receipts\.sender\.telephone: .*U\+E000/,
+    );
+    await expect(refused({ stamp: true })).rejects.toThrow(/01320019\.json: receipts: .*stamp/);
+  });
+
   it('refuse a card-code template naming anything but the four numbers, and a folder asked for that is not there', async () => {
     const root = profilesDir(dir, [{ insurerNumber: '01320019', name: 'x', codes: { card: '{insurerNumber}/{name}' } }]);
     await expect(loadInsurers(root, { sealMm: SEAL_MM, explicit: true })).rejects.toThrow(PrintError);

@@ -1,18 +1,26 @@
-// BIZ UD Gothic Regular, the pinned face, ready for pdf-lib to embed as a subset: the files the engine
-// draws itself (mailing summary, calibration sheet) set their text in it.
+// The pinned faces ready for pdf-lib to embed as subsets: the files the engine draws itself (mailing summary,
+// calibration sheet, receipt list) set their text in BIZ UD Gothic, and a receipt list's names fall back to
+// IPAmj Mincho for what BIZ UD Gothic lacks.
 import { PrintError } from '../errors.ts';
 import { readPinnedFonts, readVerifiedFont } from './fonts.ts';
 
-let gothic: Buffer | undefined;
+const faces = new Map<string, Buffer>();
+
+/** A pinned face by its fonts.json `name`, checked by SHA-256, with its glyphs padded for pdf-lib's subsetting. */
+export function embeddableFace(name: string): Buffer {
+  let bytes = faces.get(name);
+  if (!bytes) {
+    const face = readPinnedFonts().find((f) => f.name === name);
+    if (!face) throw new PrintError('SETUP', `the pinned face ${name} is not in fonts/fonts.json`);
+    bytes = withEvenGlyphs(readVerifiedFont(face));
+    faces.set(name, bytes);
+  }
+  return bytes;
+}
 
 /** The pinned BIZ UD Gothic Regular, checked by SHA-256, with its glyphs padded for pdf-lib's subsetting. */
 export function embeddableGothic(): Buffer {
-  if (!gothic) {
-    const face = readPinnedFonts().find((f) => f.id === 'bizud-gothic' && f.weight === 400);
-    if (!face) throw new PrintError('SETUP', 'the pinned BIZ UD Gothic Regular face is not in fonts/fonts.json');
-    gothic = withEvenGlyphs(readVerifiedFont(face));
-  }
-  return gothic;
+  return embeddableFace('BIZ UD Gothic Regular');
 }
 
 /**
@@ -64,5 +72,5 @@ function assemble(offsetTable: Buffer, tables: readonly { tag: string; checksum:
 }
 
 function fontError(why: string): never {
-  throw new PrintError('SETUP', `the pinned BIZ UD Gothic Regular cannot be embedded: ${why}`);
+  throw new PrintError('SETUP', `a pinned face cannot be embedded: ${why}`);
 }

@@ -25,10 +25,32 @@ export const DEFAULT_SEAL_COLOR = '#e60033';
 // eslint-disable-next-line no-control-regex -- matching control characters is the point
 const text = z.string().trim().min(1).regex(/^[^\u0000-\u001f\u007f-\u009f\u2028\u2029]*$/u);
 const color = z.string().regex(/^#[0-9a-fA-F]{6}$/, 'expected a colour #rrggbb');
+const postalCode = z.string().regex(/^\d{3}-?\d{4}$/, 'expected a 郵便番号 of 7 digits, 123-4567 or 1234567');
 const cardCode = z.string().min(1).max(200).refine(
   (t) => [...t.matchAll(/\{([^}]*)\}/g)].every((m) => (CARD_CODE_FIELDS as readonly string[]).includes(m[1] ?? '')),
   `may name only ${CARD_CODE_FIELDS.map((f) => `{${f}}`).join(', ')}`,
 );
+
+/** The columns a receipt list (差出票) may show, in the order the profile names them. */
+export const RECEIPT_COLUMNS = ['number', 'postalCode', 'addressee', 'address', 'weight', 'sheets'] as const;
+export type ReceiptColumn = (typeof RECEIPT_COLUMNS)[number];
+
+/** The 差出票 / 受領証 of a registered run (docs/spec/interfaces.md, Mailing: `mailing receipts`). */
+const receiptsSchema = z.strictObject({
+  title: text.optional(),
+  sender: z
+    .strictObject({ name: text.optional(), postalCode: postalCode.optional(), address: text.optional(), telephone: text.optional() })
+    .optional(),
+  columns: z
+    .array(z.enum(RECEIPT_COLUMNS))
+    .min(1, 'expected at least one column')
+    .refine((cs) => new Set(cs).size === cs.length, 'names a column twice')
+    .optional(),
+  /** One sheet of paper in grams: A4 at 70 g/m² is 4.4 g. */
+  sheetGrams: z.number().positive().max(50).optional(),
+  /** The envelope itself in grams. */
+  envelopeGrams: z.number().min(0).max(200).optional(),
+});
 
 const profileSchema = z.strictObject({
   insurerNumber: z.string().refine(isValidInsurerNumber, 'expected a 保険者番号 of 6 or 8 digits with a valid check digit'),
@@ -45,6 +67,8 @@ const profileSchema = z.strictObject({
   colors: z.strictObject({ seal: color.optional(), accent: color.optional() }).optional(),
   /** The window envelope its mail goes in (envelopes/<id>.json); the default envelope when left out. */
   envelope: z.string().regex(/^[a-z][a-z0-9-]*$/).optional(),
+  /** The receipt list of its registered mail: title, sender, columns and weights. */
+  receipts: receiptsSchema.optional(),
 });
 
 /** A profile file as written. */
@@ -56,6 +80,24 @@ export interface InsurerContact {
   address?: string | undefined;
   telephone?: string | undefined;
   hours?: string | undefined;
+}
+
+/** Who sends a registered run, as its receipt list prints it. */
+export interface ReceiptSender {
+  name: string;
+  /** 123-4567. */
+  postalCode?: string;
+  address?: string;
+  telephone?: string;
+}
+
+/** A profile's receipt list settings: the sender completed from the profile, the rest as written (defaults in mail/receipt-list.ts). */
+export interface ReceiptProfile {
+  title?: string;
+  sender: ReceiptSender;
+  columns?: ReceiptColumn[];
+  sheetGrams?: number;
+  envelopeGrams?: number;
 }
 
 /** An insurer profile as the engine uses it. */
@@ -70,6 +112,8 @@ export interface InsurerProfile {
   accent: string;
   /** The envelope profile's id, or null for the default. */
   envelope: string | null;
+  /** Its registered runs' receipt list. */
+  receipts: ReceiptProfile;
 }
 
 /** The profiles of one folder, by 保険者番号. */
@@ -141,6 +185,8 @@ async function loadProfile(file: string, sealMm: number): Promise<InsurerProfile
   const printed: [string, string | undefined][] = [
     ['name', p.name], ['prefecture', p.prefecture], ['address', p.address], ['contact.department', p.contact?.department],
     ['contact.address', p.contact?.address], ['contact.telephone', p.contact?.telephone], ['contact.hours', p.contact?.hours],
+    ['receipts.title', p.receipts?.title], ['receipts.sender.name', p.receipts?.sender?.name],
+    ['receipts.sender.address', p.receipts?.sender?.address], ['receipts.sender.telephone', p.receipts?.sender?.telephone],
   ];
   for (const [field, value] of printed) {
     const verdict = value === undefined ? undefined : fontForText(value, pinnedCoverage());
@@ -167,6 +213,27 @@ async function loadProfile(file: string, sealMm: number): Promise<InsurerProfile
     cardCode: p.codes?.card ?? DEFAULT_CARD_CODE,
     accent: p.colors?.accent ?? '#000000',
     envelope: p.envelope ?? null,
+    receipts: receiptProfile(p),
+  };
+}
+
+/** The receipt list settings of a profile file: the sender's name and address are the profile's unless it names others. */
+function receiptProfile(p: InsurerProfileFile): ReceiptProfile {
+  const r = p.receipts ?? {};
+  const s = r.sender ?? {};
+  const address = s.address ?? p.address;
+  const zip = s.postalCode?.replace(/^(\d{3})-?(\d{4})$/, '$1-$2');
+  return {
+    ...(r.title !== undefined ? { title: r.title } : {}),
+    sender: {
+      name: s.name ?? p.name,
+      ...(zip !== undefined ? { postalCode: zip } : {}),
+      ...(address !== undefined ? { address } : {}),
+      ...(s.telephone !== undefined ? { telephone: s.telephone } : {}),
+    },
+    ...(r.columns !== undefined ? { columns: r.columns } : {}),
+    ...(r.sheetGrams !== undefined ? { sheetGrams: r.sheetGrams } : {}),
+    ...(r.envelopeGrams !== undefined ? { envelopeGrams: r.envelopeGrams } : {}),
   };
 }
 

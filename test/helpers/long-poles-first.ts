@@ -23,6 +23,7 @@ const LONGEST_FIRST = [
   'mail-jobs',
   'cli-process',
   'mail-run',
+  'registered-mail',
   'engine-supervision',
   'safe-area',
   'orphans',

@@ -43,3 +43,53 @@ function decodedBytes(o: PDFObject | undefined): Uint8Array {
 function decoded(o: PDFObject | PDFRef | undefined): string {
   return Buffer.from(decodedBytes(o as PDFObject)).toString('latin1');
 }
+
+/** One string drawn: the BaseFont it is set in, the text, where its baseline starts (pt, from the bottom left) and its size. */
+export interface DrawnRun {
+  font: string;
+  text: string;
+  x: number;
+  y: number;
+  size: number;
+}
+
+/**
+ * Every string page `index` draws, in drawing order, read through the CID → text map of the font it is set
+ * in: for documents of several fonts (the receipt list's Gothic, its bold and IPAmj Mincho).
+ */
+export function drawnRuns(doc: PDFDocument, index: number): DrawnRun[] {
+  const page = doc.getPage(index);
+  const fonts = page.node.Resources()?.lookup(PDFName.of('Font'), PDFDict);
+  const maps = new Map<string, { font: string; toUnicode: Map<number, string> }>();
+  const fontOf = (key: string) => {
+    let found = maps.get(key);
+    if (!found) {
+      const dict = fonts?.lookup(PDFName.of(key), PDFDict);
+      if (!dict) throw new Error(`no font ${key} on page ${index}`);
+      const toUnicode = new Map<number, string>();
+      for (const m of decoded(dict.lookup(PDFName.of('ToUnicode'))).matchAll(/<([0-9A-F]{4})> <([0-9A-F]+)>/g)) {
+        const units = (m[2]?.match(/.{4}/g) ?? []).map((u) => parseInt(u, 16));
+        toUnicode.set(parseInt(m[1] ?? '', 16), String.fromCharCode(...units));
+      }
+      found = { font: dict.lookup(PDFName.of('BaseFont'), PDFName).decodeText(), toUnicode };
+      maps.set(key, found);
+    }
+    return found;
+  };
+  const out: DrawnRun[] = [];
+  let font: { font: string; toUnicode: Map<number, string> } | undefined;
+  let size = 0;
+  let [x, y] = [0, 0];
+  for (const m of pageContents(doc, index).matchAll(/\/(\S+) ([\d.]+) Tf|1 0 0 1 (-?[\d.]+) (-?[\d.]+) Tm|<([0-9A-F]*)> Tj/g)) {
+    if (m[1] !== undefined) {
+      font = fontOf(m[1]);
+      size = Number(m[2]);
+    } else if (m[3] !== undefined) [x, y] = [Number(m[3]), Number(m[4])];
+    else if (font) {
+      const map = font.toUnicode;
+      const text = (m[5]?.match(/.{4}/g) ?? []).map((cid) => map.get(parseInt(cid, 16)) ?? '?').join('');
+      out.push({ font: font.font, text, x, y, size });
+    }
+  }
+  return out;
+}
