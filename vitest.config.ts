@@ -32,6 +32,7 @@ const UNIT = [
   'layout-problems',
   'layout-glyphs',
   'layout-text',
+  'mailing-returns',
   'mailing-summary',
   'mailing-verify',
   'matching-code',

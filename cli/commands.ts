@@ -98,20 +98,32 @@ export const COMMANDS: CommandSpec[] = [
   },
   {
     name: 'mailing',
-    summary: "a mailing run's insertion check: what the inserting line read, against the manifest",
+    summary: "a mailing run's paperwork: the insertion check, the registered run's receipt list, the returned pieces",
     description:
-      'mailing verify: reads one matching code per line (as an inserting machine or a camera logs them, in the order the sheets passed) and reports envelopes complete, sheets missing, foreign, duplicated or out of order, and envelopes never seen. Exit 0 when every envelope is complete and in order, 1 otherwise, 2 for a wrong command line.',
-    usage: 'verify --manifest FILE --scans FILE [--report DIR] [--reprint FILE --data FILE]',
-    arguments: [['<action>', 'verify: check a scan log against a mailing run']],
+      "mailing verify: reads one matching code per line (as an inserting machine or a camera logs them, in the order the sheets passed) and reports envelopes complete, sheets missing, foreign, duplicated or out of order, and envelopes never seen; exit 0 when every envelope is complete and in order, 1 otherwise. mailing receipts: writes a registered run's 差出票 / 受領証 (FILE.pdf, 15 pieces a page, and FILE.csv), the sender from the insurer profile of its 保険者番号. mailing returns: writes the records of the pieces that came back (one お問い合わせ番号 or matching code a line) for the next run; exit 1 when a line names no piece of the run. Exit 2 for a wrong command line or a manifest of another kind of run.",
+    usage:
+      'verify --manifest FILE --scans FILE [--report DIR] [--reprint FILE --data FILE] | receipts --manifest FILE --out FILE.pdf [--insurers DIR] | returns --manifest FILE --numbers FILE --data FILE --out FILE',
+    arguments: [
+      [
+        '<action>',
+        "verify: check a scan log against a mailing run; receipts: a registered run's receipt list; returns: the records of returned pieces",
+      ],
+    ],
     options: () => [
       opt('--manifest <file>', "the manifest of the mailing run (X.pdf.manifest.json, or a job's manifest)"),
-      opt('--scans <file>', 'the scan log: one decoded matching code per line'),
-      opt('--report <dir>', 'write report.json and report.html there'),
+      opt('--scans <file>', 'verify: the scan log, one decoded matching code per line'),
+      opt('--report <dir>', 'verify: write report.json and report.html there'),
       opt(
         '--reprint <file>',
-        'write the records of the envelopes with problems there, each keeping its envelope (envelopeCode), for render --mail',
+        'verify: write the records of the envelopes with problems there, each keeping its envelope (envelopeCode) and お問い合わせ番号, for render --mail',
       ),
-      opt('--data <file>', "with --reprint: the run's records file"),
+      opt('--data <file>', "verify --reprint and returns: the run's records file"),
+      opt('--out <file>', 'receipts: the PDF to write (FILE.csv beside it); returns: the record file to write'),
+      opt('--insurers <dir>', "receipts: the insurer profiles, the sender's among them (default: insurers/)"),
+      opt(
+        '--numbers <file>',
+        'returns: the pieces that came back, one お問い合わせ番号 or matching code (RUN.ENVELOPE[.SHEET.SHEETS]) a line',
+      ),
     ],
     run: async (v, p) => (await import('./mailing-command.ts')).mailingCommand(v, p),
   },

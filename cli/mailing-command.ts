@@ -1,18 +1,41 @@
 import { mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { readRecordsFile, UnreadableRecord, verifyScans, type ManifestEnvelope, type ScanReport } from '../engine/index.ts';
+import { basename, dirname, join } from 'node:path';
+import {
+  loadEngineInsurers,
+  loadLayouts,
+  readRecordsFile,
+  returnedPieces,
+  UnreadableRecord,
+  verifyScans,
+  writeReceiptList,
+  type Manifest,
+  type ReturnableEnvelope,
+  type ScanReport,
+} from '../engine/index.ts';
 import { requireOption, stringOption } from './options.ts';
-import { existingFile, writableOutput } from './paths.ts';
+import { existingFile, existingFolder, writableOutput } from './paths.ts';
 import { EXIT, UsageError } from './report.ts';
 
 /**
- * `mailing verify --manifest M --scans FILE [--report DIR]` (docs/spec/interfaces.md, Mailing): what the
- * inserting line read, against the run's manifest. Exit 0 when every envelope is complete and in order, 1
- * otherwise; DIR gets report.json and report.html. The report names envelopes and sheets, never a record's data.
+ * `mailing ACTION` (docs/spec/interfaces.md, Mailing): `verify` checks what the inserting line read against a
+ * run's manifest, `receipts` writes a registered run's 差出票 / 受領証, `returns` the records of the pieces that
+ * came back. Each names envelopes, sheets and numbers on stdout, never a record's name or address.
  */
 export async function mailingCommand(values: Record<string, unknown>, operands: string[]): Promise<number> {
   const [action] = operands;
-  if (action !== 'verify') throw new UsageError(`mailing ${action ?? ''}: the action is verify (mailing verify --manifest M --scans FILE)`);
+  if (action === 'verify') return verify(values);
+  if (action === 'receipts') return receipts(values);
+  if (action === 'returns') return returns(values);
+  throw new UsageError(
+    `mailing ${action ?? ''}: the action is verify (--manifest M --scans FILE), receipts (--manifest M --out FILE.pdf) or returns (--manifest M --numbers FILE --data FILE --out FILE)`,
+  );
+}
+
+/**
+ * `mailing verify --manifest M --scans FILE [--report DIR] [--reprint FILE --data FILE]`: exit 0 when every
+ * envelope is complete and in order, 1 otherwise; DIR gets report.json and report.html.
+ */
+async function verify(values: Record<string, unknown>): Promise<number> {
   const manifestPath = requireOption(values, 'manifest');
   const scansPath = requireOption(values, 'scans');
   const reportDir = stringOption(values, 'report');
@@ -41,43 +64,119 @@ export async function mailingCommand(values: Record<string, unknown>, operands: 
 }
 
 /**
- * The records of the envelopes with problems, each with its `envelopeCode` (RUN.ENVELOPE), as a record file
- * that `render --mail` prints again with the same matching codes. Written aside and renamed into place.
+ * `mailing receipts --manifest M --out FILE.pdf [--insurers DIR]`: the 差出票 / 受領証 of a registered run and
+ * FILE.csv beside it, the sender from the insurer profile of the run's 保険者番号. Exit 2 for a manifest that is
+ * not a registered run's, or an insurer without a profile (a list without its sender is not taken at the counter).
  */
-async function writeReprint(path: string, data: string, envelopes: readonly ManifestEnvelope[], report: ScanReport): Promise<void> {
+async function receipts(values: Record<string, unknown>): Promise<number> {
+  const manifestPath = requireOption(values, 'manifest');
+  const out = requireOption(values, 'out');
+  const insurersDir = stringOption(values, 'insurers');
+  existingFile('--manifest', manifestPath);
+  if (!/\.pdf$/i.test(out)) throw new UsageError(`--out ${out}: the receipt list is a PDF, FILE.pdf (FILE.csv is written beside it)`);
+  writableOutput('--out', out, 'file');
+  if (insurersDir !== undefined) existingFolder('--insurers', insurersDir);
+  const manifest = readManifest(manifestPath);
+  const insurers = await loadEngineInsurers(loadLayouts(), insurersDir);
+  const { pieces, pages, csv } = await writeReceiptList(manifest, insurers, out);
+  process.stdout.write(`wrote ${out} and ${csv}: ${pieces} pieces on ${pages} page${pages === 1 ? '' : 's'}\n`);
+  return EXIT.ok;
+}
+
+/**
+ * `mailing returns --manifest M --numbers FILE --data FILE --out FILE`: the records of the pieces that came
+ * back, as a record file for the next run (without envelopeCode and registeredNumber: a new piece). A line that
+ * names no piece of the run is named by its number; the file is written for the others, and the exit is 1.
+ */
+async function returns(values: Record<string, unknown>): Promise<number> {
+  const manifestPath = requireOption(values, 'manifest');
+  const numbersPath = requireOption(values, 'numbers');
+  const data = requireOption(values, 'data');
+  const out = requireOption(values, 'out');
+  existingFile('--manifest', manifestPath);
+  existingFile('--numbers', numbersPath);
+  existingFile('--data', data);
+  writableOutput('--out', out, 'file');
+  const returned = returnedPieces(manifestEnvelopes(manifestPath), readFileSync(numbersPath, 'utf8').split(/\r?\n/));
+  const raws = await readRecordsFile(data);
+  const records = returned.envelopes.flatMap((e) =>
+    e.records.map((r) => {
+      const { envelopeCode: _code, registeredNumber: _number, ...record } = recordOf(raws, r, e.envelope, data);
+      return record;
+    }),
+  );
+  writeAside(out, `${JSON.stringify(records, null, 1)}\n`);
+  const say = (line: string) => process.stdout.write(`${line}\n`);
+  const { pieces, envelopes, unknown } = returned;
+  say(`${pieces} returned piece${pieces === 1 ? '' : 's'}: ${envelopes.length} envelopes, ${records.length} records`);
+  for (const e of envelopes) say(`envelope ${e.envelope} (${e.registeredNumber ?? envelopeCode(e)}): records ${e.records.join(', ')}`);
+  // The line as read only when it is a number or a code: the file is the operator's, and may hold anything.
+  for (const u of unknown) say(`line ${u.line}: ${/^[A-Z0-9.-]{1,40}$/.test(u.text) ? `${u.text}: ` : ''}${u.reason}`);
+  return unknown.length === 0 ? EXIT.ok : EXIT.failure;
+}
+
+/**
+ * The records of the envelopes with problems, each with its `envelopeCode` (RUN.ENVELOPE) and, in a registered
+ * run, its envelope's `registeredNumber`, as a record file that `render --mail` prints again with the same
+ * matching codes and numbers. Written aside and renamed into place.
+ */
+async function writeReprint(path: string, data: string, envelopes: readonly ReturnableEnvelope[], report: ScanReport): Promise<void> {
   const raws = await readRecordsFile(data);
   const bad = new Set(report.problems.map((p) => p.envelope));
   const out: Record<string, unknown>[] = [];
   for (const e of envelopes) {
     if (!bad.has(e.envelope)) continue;
-    const [run] = (e.codes[0] ?? '').split('.');
-    for (const r of e.records) {
-      const raw = raws[r - 1];
-      if (typeof raw !== 'object' || raw === null || Array.isArray(raw) || raw instanceof UnreadableRecord)
-        throw new UsageError(
-          `--data ${data}: record ${r} of envelope ${e.envelope} is not in it as a record: is it the run's records file?`,
-        );
-      out.push({ ...(raw as Record<string, unknown>), envelopeCode: `${run}.${String(e.envelope).padStart(6, '0')}` });
-    }
+    for (const r of e.records)
+      out.push({
+        ...recordOf(raws, r, e.envelope, data),
+        envelopeCode: envelopeCode(e),
+        ...(e.registeredNumber !== undefined ? { registeredNumber: e.registeredNumber } : {}),
+      });
   }
-  const tmp = `${path}.${process.pid}.tmp`;
-  writeFileSync(tmp, `${JSON.stringify(out, null, 1)}\n`);
-  renameSync(tmp, path);
+  writeAside(path, `${JSON.stringify(out, null, 1)}\n`);
   process.stdout.write(`wrote ${path}: ${out.length} records of ${bad.size} envelopes to print again (render --mail … --data ${path})\n`);
 }
 
-/** The envelopes of a mailing run's manifest; a manifest of another run is refused, saying so. */
-function manifestEnvelopes(path: string): ManifestEnvelope[] {
-  let manifest: { envelopes?: ManifestEnvelope[] };
+/** Record `r` (1-based) of the run's records as read from `data`; one that is not there as a record is refused. */
+function recordOf(raws: readonly unknown[], r: number, envelope: number, data: string): Record<string, unknown> {
+  const raw = raws[r - 1];
+  if (typeof raw !== 'object' || raw === null || Array.isArray(raw) || raw instanceof UnreadableRecord)
+    throw new UsageError(`--data ${data}: record ${r} of envelope ${envelope} is not in it as a record: is it the run's records file?`);
+  return raw as Record<string, unknown>;
+}
+
+/** RUN.ENVELOPE: the envelope a reprint keeps. */
+function envelopeCode(e: ReturnableEnvelope): string {
+  const [run] = (e.codes[0] ?? '').split('.');
+  return `${run}.${String(e.envelope).padStart(6, '0')}`;
+}
+
+/** Writes `text` beside `path` and renames it into place: a reader never sees half a file. */
+function writeAside(path: string, text: string): void {
+  const tmp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
+  writeFileSync(tmp, text);
+  renameSync(tmp, path);
+}
+
+/** A manifest as read from its file; one that is no JSON object is refused, saying so. */
+function readManifest(path: string): Manifest {
+  let manifest: unknown;
   try {
-    manifest = JSON.parse(readFileSync(path, 'utf8')) as typeof manifest;
+    manifest = JSON.parse(readFileSync(path, 'utf8'));
   } catch (err) {
     throw new UsageError(`--manifest ${path}: not a manifest (${(err as Error).message})`);
   }
-  const envelopes = manifest.envelopes;
-  if (!Array.isArray(envelopes) || envelopes.some((e) => !Array.isArray(e.codes)))
+  if (typeof manifest !== 'object' || manifest === null || Array.isArray(manifest))
+    throw new UsageError(`--manifest ${path}: not a manifest`);
+  return manifest as Manifest;
+}
+
+/** The envelopes of a mailing run's manifest; a manifest of another run is refused, saying so. */
+function manifestEnvelopes(path: string): ReturnableEnvelope[] {
+  const envelopes = readManifest(path).envelopes as unknown;
+  if (!Array.isArray(envelopes) || envelopes.some((e: { codes?: unknown }) => !Array.isArray(e.codes)))
     throw new UsageError(`--manifest ${path}: no envelopes with matching codes: is it the manifest of a mailing run (render --mail)?`);
-  return envelopes;
+  return envelopes as ReturnableEnvelope[];
 }
 
 const KIND = {

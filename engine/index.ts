@@ -89,6 +89,8 @@ export type { ReceiptList, ReceiptManifest, ReceiptRow, ReceiptSettings, WeightC
 export { receiptListPdf, receiptPageCount, RECEIPT_ROWS_PER_PAGE } from './mail/receipt-list-pdf.ts';
 export { writeReceiptList, receiptCsvPath } from './output/receipt-files.ts';
 export type { ReceiptListWritten } from './output/receipt-files.ts';
+export { returnedPieces } from './mail/returned-pieces.ts';
+export type { ReturnableEnvelope, ReturnedPieces } from './mail/returned-pieces.ts';
 export type { EnvelopeOutput } from './output/summary.ts';
 export type { Manifest } from './output/manifest.ts';
 export { toWareki, formatWareki } from './format/wareki.ts';
