@@ -138,11 +138,12 @@ export function checkMailable(
  * envelope that disagree, two envelopes with one number, and a registered run of several insurers (one
  * sender signs one receipt list).
  */
-function keptNumbers(
+export function keptNumbers(
   records: readonly InsuranceRecord[],
   envelopes: readonly PlannedEnvelope[],
   raws: readonly unknown[],
   registered: RegisteredKind | undefined,
+  positions?: readonly number[],
 ): (InquiryNumber | undefined)[] {
   const problems: { index: number; path: string; message: string }[] = [];
   const owner = new Map<string, number>();
@@ -183,8 +184,8 @@ function keptNumbers(
   if (problems.length)
     throw planError(
       problems.map((p) => ({
-        record: p.index + 1,
-        recordLabel: recordLabel(p.index, raws[p.index]),
+        record: (positions?.[p.index] ?? p.index) + 1,
+        recordLabel: recordLabel(positions?.[p.index] ?? p.index, raws[p.index]),
         path: p.path,
         label: FIELDS[p.path as FieldName]?.label ?? p.path,
         message: p.message,
@@ -434,7 +435,8 @@ export async function renderMailRun(
     firstEnvelope: options.firstEnvelope ?? 1,
     numbers: kept?.numbers,
   });
-  const registeredRun = registered && numbers ? registeredOf(registered.kind, records, numbers as InquiryNumber[]) : undefined;
+  const registeredRun =
+    registered && numbers ? registeredOf(registered.kind, records[0]?.insurerNumber, numbers as InquiryNumber[]) : undefined;
   out.setTitle(`${layout.name}: mail by ${options.mail}`);
   out.setProducer('shikaku-print');
   out.setCreator('shikaku-print');
@@ -455,13 +457,13 @@ export async function renderMailRun(
   };
 }
 
-/** A registered run as the manifest names it: its kind, sender and numbers. */
-function registeredOf(kind: RegisteredKind, records: readonly InsuranceRecord[], numbers: readonly InquiryNumber[]): RegisteredRun {
-  const sorted = [...numbers].sort();
+/** A registered run as the manifest names it: its kind, sender and numbers (11 digits or printed). */
+export function registeredOf(kind: RegisteredKind, insurerNumber: string | undefined, numbers: readonly string[]): RegisteredRun {
+  const sorted = numbers.map((n) => n.replace(/-/g, '')).sort();
   return {
     kind,
     label: REGISTERED_KINDS[kind],
-    insurerNumber: records[0]?.insurerNumber ?? null,
+    insurerNumber: insurerNumber ?? null,
     first: formatInquiry(sorted[0] as InquiryNumber),
     last: formatInquiry(sorted.at(-1) as InquiryNumber),
     count: numbers.length,

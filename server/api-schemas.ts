@@ -65,6 +65,17 @@ export const JobQuery = OutputQuery.extend({
     .regex(/^[a-z][a-z0-9-]*$/)
     .optional()
     .describe("the window envelope profile the 宛名 is placed for; the insurer profile's when left out"),
+  registered: z
+    .enum(['kani', 'tokutei', 'ippan'])
+    .optional()
+    .describe(
+      'with mail: registered or recorded mail (簡易書留, 特定記録, 一般書留): each envelope gets the next お問い合わせ番号 of `numbers` that no earlier run took, printed with its NW-7 barcode under the 宛名; the manifest lists them (and the receipt list’s rows)',
+    ),
+  numbers: z
+    .string()
+    .max(40)
+    .optional()
+    .describe('with registered: the band the post office handed out, FIRST or FIRST-LAST (131-12-38385-2 or 11 digits)'),
 });
 
 /** `GET /v1/jobs`'s query. */

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { AUTH, startTestService, waitForJob, type TestService } from './helpers/service.ts';
 import { inPostalOrder, kenpoEmployees, kokuhoHouseholds } from './helpers/mail-records.ts';
 import { pageCount } from './helpers/poppler.ts';
-import { parseMatchingCode, type EnvelopeOutput, type Manifest } from '../engine/index.ts';
+import { formatInquiry, parseMatchingCode, type EnvelopeOutput, type Manifest, type RegisteredRun } from '../engine/index.ts';
 import type { ManifestRecord } from '../engine/output/manifest.ts';
 
 const JSON_BODY = { ...AUTH, 'content-type': 'application/json' };
@@ -150,5 +150,75 @@ describe('a mailing job', () => {
     expect(texts[1]).toContain('cannot be mailed by employer');
     expect(texts[2]).toContain('give mail= too');
     expect(texts[3]).toContain('no-such-envelope');
+  }, 120_000);
+});
+
+describe('a registered mailing job (registered=, numbers=)', () => {
+  const FIRST = 1311238385; // 131-12-38385-2
+  const printed = (ten: number) => formatInquiry(`${ten}${ten % 7}`);
+  const band = (count: number) => `${printed(FIRST)}-${printed(FIRST + count - 1)}`;
+  const manifestOf = async (id: string) =>
+    (await (await fetch(`${svc.base}/v1/jobs/${id}/manifest`, { headers: AUTH })).json()) as MailManifest & {
+      registered: RegisteredRun;
+    };
+  const done = async (answer: Response) => {
+    expect(answer.status, await answer.clone().text()).toBe(202);
+    const { id } = (await answer.json()) as { id: string };
+    expect((await waitForJob(svc.base, id, 600_000)).state).toBe('done');
+    return manifestOf(id);
+  };
+
+  it('numbers its envelopes through the job from the band, across chunks; the next job continues; a band too small and a reprint take none', async () => {
+    // 250 records: three chunks of whole households.
+    const { records } = kokuhoHouseholds(250, 11);
+    const first = await done(await post(`layout=kokuho-notice&mail=household&sort=postal&registered=kani&numbers=${band(1000)}`, records));
+    const n = first.envelopes.length;
+    expect(first.envelopes.map((e) => e.registeredNumber)).toEqual(first.envelopes.map((_, k) => printed(FIRST + k)));
+    expect(first.registered).toEqual({
+      kind: 'kani',
+      label: '簡易書留',
+      insurerNumber: records[0]?.insurerNumber,
+      first: printed(FIRST),
+      last: printed(FIRST + n - 1),
+      count: n,
+    });
+    for (const e of first.envelopes) expect(e.addressee).toMatch(/ 様$/u);
+
+    // A band with fewer numbers left than envelopes: refused whole, nothing kept, no number taken.
+    const short = await post(`layout=kokuho-notice&mail=household&registered=kani&numbers=${band(n + 3)}`, records);
+    expect(short.status).toBe(422);
+    expect(await short.text()).toContain(`has 3 numbers left, the run needs ${n}`);
+
+    // A reprint of two envelopes keeps their codes and numbers (the records say which) and takes none.
+    const [a, b] = [first.envelopes[5] as EnvelopeOutput, first.envelopes[6] as EnvelopeOutput];
+    const again = [a, b].flatMap((e) =>
+      e.records.map((r) => ({
+        ...records[r - 1],
+        envelopeCode: (e.codes[0] as string).split('.').slice(0, 2).join('.'),
+        registeredNumber: e.registeredNumber,
+      })),
+    );
+    const reprint = await done(await post('layout=kokuho-notice&mail=household&registered=kani', again));
+    expect(reprint.envelopes.map((e) => [e.registeredNumber, e.codes])).toEqual([a, b].map((e) => [e.registeredNumber, e.codes]));
+
+    // The next job goes on after the first's last number.
+    const next = await done(await post(`layout=kokuho-notice&mail=household&registered=kani&numbers=${band(1000)}`, records.slice(0, 3)));
+    expect(next.envelopes[0]?.registeredNumber).toBe(printed(FIRST + n));
+  }, 900_000);
+
+  it('refuses registered= without mail= and numbers= without registered= or with a wrong check digit', async () => {
+    const { records } = kokuhoHouseholds(2, 5);
+    const answers = await Promise.all([
+      post('layout=kokuho-notice&registered=kani&numbers=131-12-38385-2', records),
+      post('layout=kokuho-notice&mail=household&numbers=131-12-38385-2', records),
+      post('layout=kokuho-notice&mail=household&registered=kani&numbers=131-12-38385-3', records),
+      post('layout=kokuho-notice&mail=household&registered=kani', records),
+    ]);
+    const texts = await Promise.all(answers.map((a) => a.text()));
+    expect(answers.map((a) => a.status)).toEqual([400, 400, 400, 422]);
+    expect(texts[0]).toContain('give mail= too');
+    expect(texts[1]).toContain('give registered=kani|tokutei|ippan too');
+    expect(texts[2]).toContain('its check digit is 2');
+    expect(texts[3]).toContain('give the band the post office handed out as numbers=');
   }, 120_000);
 });

@@ -120,7 +120,7 @@ describe('簡易書留 of 300 households: consecutive numbers from the band, eac
     expect(manifest.registered).toEqual({
       kind: 'kani',
       label: '簡易書留',
-      insurerNumber: records[0]?.insurerNumber,
+      insurerNumber: (records[0] as Record<string, unknown>).insurerNumber,
       first: FIRST,
       last: next(FIRST, 299),
       count: 300,

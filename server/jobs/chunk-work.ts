@@ -17,6 +17,8 @@ import {
   mailingSummaryPdf,
   PdfWriter,
   type EnvelopeOutput,
+  type RegisteredRun,
+  registeredOf,
   type MailRunOptions,
   type MailRunSummary,
 } from '../../engine/index.ts';
@@ -60,6 +62,8 @@ export async function printChunk(
             envelope: mailing.envelope,
             runId: mailing.run,
             firstEnvelope: mailing.firstEnvelope,
+            // Intake wrote each envelope's number into its records.
+            ...(mailing.registered ? { registered: { kind: mailing.registered.kind } } : {}),
           })
         : await engine.renderPdf(layout.id, raws, { signal, fieldMap: true });
       stop();
@@ -276,6 +280,13 @@ function manifestOf(
         const p = pages.get(i);
         return p ? manifestRecord({ ...p, record: i + 1 }) : { record: i + 1, rejected: byRecord.get(i + 1) ?? [] };
       },
-      tail: { fieldMap, envelopes },
+      tail: { fieldMap, envelopes, registered: registeredOfJob(job, envelopes) },
     });
+}
+
+/** A registered job's manifest entry: its kind, sender and the numbers its envelopes print. */
+function registeredOfJob(job: Job, envelopes: readonly EnvelopeOutput[] | undefined): RegisteredRun | undefined {
+  const registered = job.mailing?.registered;
+  const numbers = (envelopes ?? []).flatMap((e) => (e.registeredNumber ? [e.registeredNumber] : []));
+  return registered && numbers.length ? registeredOf(registered.kind, registered.insurerNumber, numbers) : undefined;
 }

@@ -4,6 +4,10 @@ import {
   checkInputRecord,
   describeOutput,
   planMailing,
+  keptNumbers,
+  NumberStore,
+  type TakenNumbers,
+  type PlannedEnvelope,
   runIdOf,
   type InsuranceRecord,
   readRecords,
@@ -155,6 +159,7 @@ export async function takeJob(body: AsyncIterable<Uint8Array>, store: JobStore, 
     const byRecord = new Map<number, RecordProblem[]>();
     for (const p of plan.problems) byRecord.set(p.record, [...(byRecord.get(p.record) ?? []), p]);
     for (const problems of byRecord.values()) await reject(problems);
+    if (mailing.registered) await numberEnvelopes(mailing.registered, plan.envelopes);
     // Each chunk's first envelope, numbered through the job: its matching codes and manifest use it.
     const firstEnvelopes: number[] = [];
     for (const [k, e] of plan.envelopes.entries()) {
@@ -166,6 +171,47 @@ export async function takeJob(body: AsyncIterable<Uint8Array>, store: JobStore, 
       if (chunk.length >= JOB_CHUNK_RECORDS) await flush();
     }
     mailing.firstEnvelopes = firstEnvelopes;
+  };
+  // Registered mail: the job's numbers, taken from the service's number store once its envelopes are known.
+  let taken: TakenNumbers | undefined;
+  const numberEnvelopes = async (registered: NonNullable<JobMailing['registered']>, envelopes: readonly PlannedEnvelope[]) => {
+    let kept: (string | undefined)[];
+    try {
+      kept = keptNumbers(
+        held.map((h) => h.record),
+        envelopes,
+        held.map((h) => h.raw),
+        registered.kind,
+        held.map((h) => h.index),
+      );
+    } catch (err) {
+      if (err instanceof PrintError && err.code === 'INVALID_INPUT') throw refused('INVALID_INPUT', err.message, err.problems);
+      throw err;
+    }
+    const need = kept.filter((n) => n === undefined).length;
+    if (need > 0 && !registered.band)
+      throw refused(
+        'INVALID_INPUT',
+        `registered=${registered.kind}: ${need} envelope${need === 1 ? '' : 's'} need an お問い合わせ番号: give the band the post office handed out as numbers=FIRST-LAST`,
+      );
+    if (need > 0 && registered.band) {
+      try {
+        taken = await new NumberStore(store.dataDir).take(registered.kind, registered.band, need, `job ${id}`);
+      } catch (err) {
+        if (err instanceof PrintError && err.code === 'INVALID_INPUT') throw refused('INVALID_INPUT', err.message);
+        throw err;
+      }
+    }
+    const numbers = [...(taken?.numbers ?? [])];
+    for (const [k, e] of envelopes.entries()) {
+      const number = kept[k] ?? numbers.shift();
+      for (const i of e.records) {
+        const h = held[i] as (typeof held)[number];
+        h.raw = { ...(h.raw as object), registeredNumber: number };
+      }
+    }
+    const sender = held[envelopes[0]?.records[0] ?? 0]?.record.insurerNumber;
+    if (sender !== undefined) registered.insurerNumber = sender;
   };
   try {
     log = await open(intakeRejectionsPath(dir), 'w', 0o600);
@@ -227,6 +273,8 @@ export async function takeJob(body: AsyncIterable<Uint8Array>, store: JobStore, 
     await Promise.all(writing); // never settle into a folder that is being removed
     await log?.close().catch(() => undefined);
     store.abortIntake(id);
+    // Numbers of a job never kept go back to their band.
+    await taken?.release();
     if (isDiskFull(err)) throw o.disk.short(o.bodyBytes ?? 0);
     throw err;
   }

@@ -1,3 +1,4 @@
+import type { InquiryBand, RegisteredKind } from '../../engine/index.ts';
 import type { EnvelopeOutput, FieldMapSide, RecordProblem } from '../../engine/index.ts';
 
 /*
@@ -82,6 +83,11 @@ export interface JobMailing {
   run?: string;
   /** The number of each chunk's first envelope, through the job (intake.ts). */
   firstEnvelopes?: number[];
+  /**
+   * Registered mail (registered=, numbers=): its kind and band; intake takes the numbers and writes each
+   * into its envelope's records (registeredNumber), so chunks print them; the sender's 保険者番号.
+   */
+  registered?: { kind: RegisteredKind; band?: InquiryBand; insurerNumber?: string };
 }
 
 export interface ChunkMeta {

@@ -6,6 +6,9 @@ import {
   loadEnvelopes,
   mailCarrier,
   PrintError,
+  parseBand,
+  type InquiryBand,
+  type RegisteredKind,
   type Layout,
   type OutputOptions,
   type RecordFormat,
@@ -196,18 +199,46 @@ async function* hashed(body: AsyncIterable<Uint8Array>, digest: Hash): AsyncGene
 
 /** A mailing job's options (mail=, sort=, envelope=), checked as the CLI checks them; undefined for another job. */
 function mailingOf(
-  query: { mail?: JobMailing['mail'] | undefined; sort?: 'postal' | undefined; envelope?: string | undefined },
+  query: {
+    mail?: JobMailing['mail'] | undefined;
+    sort?: 'postal' | undefined;
+    envelope?: string | undefined;
+    registered?: RegisteredKind | undefined;
+    numbers?: string | undefined;
+  },
   output: OutputOptions,
   layout: Layout,
   layouts: ReadonlyMap<string, Layout>,
 ): JobMailing | undefined {
   if (!query.mail) {
-    if (query.sort || query.envelope) throw new PrintError('BAD_REQUEST', 'sort= and envelope= belong to a mailing run: give mail= too');
+    if (query.sort || query.envelope || query.registered)
+      throw new PrintError('BAD_REQUEST', 'sort=, envelope= and registered= belong to a mailing run: give mail= too');
+    if (query.numbers) throw new PrintError('BAD_REQUEST', 'numbers= is the band of registered mail: give mail= and registered= too');
     return undefined;
   }
+  if (query.numbers !== undefined && !query.registered)
+    throw new PrintError(
+      'BAD_REQUEST',
+      'numbers= is the band of お問い合わせ番号 of registered mail: give registered=kani|tokutei|ippan too',
+    );
   if (output.impose || output.split || output.bleed || output.color === 'press')
     throw new PrintError('BAD_REQUEST', 'mail= makes trim A4 sheets for an inserting line: leave impose, split, bleed and color=press out');
   if (query.envelope) getEnvelope(loadEnvelopes(), query.envelope);
   mailCarrier(layouts, layout, query.mail);
-  return { mail: query.mail, sort: query.sort ?? 'input', ...(query.envelope ? { envelope: query.envelope } : {}) };
+  const band = query.numbers === undefined ? undefined : bandOf(query.numbers);
+  return {
+    mail: query.mail,
+    sort: query.sort ?? 'input',
+    ...(query.envelope ? { envelope: query.envelope } : {}),
+    ...(query.registered ? { registered: { kind: query.registered, ...(band ? { band } : {}) } } : {}),
+  };
+}
+
+/** numbers=: a band, or a refusal of the request saying what is wrong with it. */
+function bandOf(text: string): InquiryBand {
+  try {
+    return parseBand(text);
+  } catch (err) {
+    throw new PrintError('BAD_REQUEST', `numbers=: ${(err as Error).message}`);
+  }
 }
