@@ -210,14 +210,15 @@ export const COMMANDS: CommandSpec[] = [
   {
     name: 'golden',
     summary: "check the layouts' golden images; --update writes them",
-    description: "Checks every layout's golden cases pixel by pixel and writes a report. Exit 0 all match, 1 any differs.",
+    description:
+      "Checks every layout's golden cases, and the receipt lists' (golden/receipt-list/), pixel by pixel and writes a report. Exit 0 all match, 1 any differs.",
     usage: '[--update[=missing|changed|all]] [options]',
     options: () => [
       // `--update` alone is `changed` (Playwright's default): write what is missing or changed.
       opt('--update [mode]', 'write goldens: missing, changed (alone: changed) or all')
         .choices(['missing', 'changed', 'all'])
         .preset('changed'),
-      opt('--layout <id>', 'check only this layout'),
+      opt('--layout <id>', 'check only this layout (receipt-list: only the receipt lists)'),
       opt('--report <dir>', 'where the report goes').default('golden-report'),
       opt('--layouts <dir>', 'the layouts folder (default: layouts/)'),
       opt('--goldens <dir>', 'the goldens folder (default: golden/)'),

@@ -1,7 +1,7 @@
 import { startEngine } from './start-engine.ts';
 import { resolve } from 'node:path';
 import { getLayout, loadLayouts, LAYOUTS_DIR, SAMPLE_INSURERS_DIR } from '../engine/index.ts';
-import { checkGoldens, diffProofs, parseMask, writeReport, RunReport, GOLDEN_DIR, type Report } from '../qa/index.ts';
+import { checkGoldens, diffProofs, parseMask, writeReport, RunReport, GOLDEN_DIR, RECEIPT_LIST_GOLDEN, type Report } from '../qa/index.ts';
 import { inCi } from '../config/env.ts';
 import { intOption, stringOption } from './options.ts';
 import { existingFolder } from './paths.ts';
@@ -32,7 +32,13 @@ export async function goldenCommand(values: Record<string, unknown>): Promise<nu
   const layoutsDir = resolve(stringOption(values, 'layouts') ?? LAYOUTS_DIR);
   const goldenDir = resolve(stringOption(values, 'goldens') ?? GOLDEN_DIR);
   existingFolder('--layouts', layoutsDir);
-  const layout = typeof values.layout === 'string' ? getLayout(loadLayouts(layoutsDir), values.layout).id : undefined;
+  // The receipt lists' cases go by their folder's name, beside the layouts'.
+  const layout =
+    typeof values.layout !== 'string'
+      ? undefined
+      : values.layout === RECEIPT_LIST_GOLDEN
+        ? values.layout
+        : getLayout(loadLayouts(layoutsDir), values.layout).id;
   const ci = inCi();
   const update = values.update === undefined ? false : UPDATE_MODES.find((m) => m === values.update);
   if (update === undefined) throw new OptionError(`--update takes missing, changed or all, not "${String(values.update)}"`);

@@ -10,6 +10,8 @@ import {
   parseOutputOptions,
   rasterizePdf,
   readPinnedFonts,
+  receiptPageCount,
+  writeReceiptList,
   type Engine,
   type Layout,
   type OutputOptions,
@@ -21,6 +23,15 @@ import type { Report, ReportPage } from './report.ts';
 
 /** Where the approved goldens live: golden/<layout>/<case>/record.json and page-N.png. */
 export const GOLDEN_DIR = resolve(fileURLToPath(import.meta.url), '../../golden');
+
+/**
+ * The receipt lists' cases, beside the layouts': golden/receipt-list/<case>/manifest.json (a registered run's
+ * manifest) and page-N.png; `--layout receipt-list` checks just them.
+ */
+export const RECEIPT_LIST_GOLDEN = 'receipt-list';
+/** A4, as the A4 notices: 150 dpi. */
+const RECEIPT_LIST_DPI = 150;
+const A4 = { widthMm: 210, heightMm: 297 };
 
 /** Cards at a card printer's 300 dpi; A4 notices at 150 dpi. */
 export function goldenDpi(layout: Layout, output: OutputOptions = OFFICE_OUTPUT): number {
@@ -152,6 +163,19 @@ export async function checkGoldens(engine: Engine, options: GoldenOptions): Prom
         for (const r of results) pages.push(...r);
       }
     }
+    if (!options.layout || options.layout === RECEIPT_LIST_GOLDEN) {
+      const dir = join(options.goldenDir, RECEIPT_LIST_GOLDEN);
+      const caseIds = existsSync(dir)
+        ? readdirSync(dir)
+            .filter((id) => existsSync(join(dir, id, 'manifest.json')))
+            .sort()
+        : [];
+      if (caseIds.length === 0) notes.push(`${RECEIPT_LIST_GOLDEN}: no golden cases in ${dir}`);
+      for (const id of caseIds) {
+        cases += 1;
+        pages.push(...(await checkReceiptList(engine, join(dir, id), `${RECEIPT_LIST_GOLDEN} / ${id}`, work, options)));
+      }
+    }
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
@@ -201,6 +225,17 @@ async function checkCase(
   const meaning = meaningProblems(pdfPath, layout, records[0] as Record<string, unknown>, expectedPages, output);
   const dpi = goldenDpi(layout, output);
   const pngs = await rasterizePdf(pdf, pageTotal, outputPageSize(layout, output), dpi);
+  return comparePages(pngs, { dir, title, meaning, dpi, options });
+}
+
+/**
+ * A case's pages against its approved PNGs (`dir`/page-N.png) under the exact rule; with `update`, writes them
+ * as `options.update` says unless the case's meaning checks failed.
+ */
+function comparePages(
+  pngs: Buffer[],
+  { dir, title, meaning, dpi, options }: { dir: string; title: string; meaning: string[]; dpi: number; options: GoldenOptions },
+): ReportPage[] {
   const pxToMm = 25.4 / dpi;
   return pngs.map((actualPng, i): ReportPage => {
     const pageTitle = `${title} / page ${i + 1}`;
@@ -249,4 +284,37 @@ async function checkCase(
           }),
     };
   });
+}
+
+/**
+ * A receipt list's case: its manifest through writeReceiptList (what render and `mailing receipts` write), the
+ * sender from the engine's insurer profiles; its meaning (pages, A4, embedded fonts, the first and last number
+ * printed), then its pages as any case's.
+ */
+async function checkReceiptList(engine: Engine, dir: string, title: string, work: string, options: GoldenOptions): Promise<ReportPage[]> {
+  const pdfPath = join(work, `${title.replace(/\W+/g, '_')}.pdf`);
+  let expectedPages: number;
+  let first: string;
+  let last: string;
+  try {
+    const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8')) as Parameters<typeof writeReceiptList>[0];
+    const written = await writeReceiptList(manifest, engine.insurers, pdfPath);
+    ({ first, last } = written);
+    expectedPages = receiptPageCount(written.pieces);
+  } catch (err) {
+    return [
+      { title, group: title, status: 'different', diffPixels: 0, regionMm: null, notes: [`render failed: ${(err as Error).message}`] },
+    ];
+  }
+  const pages = pageCount(pdfPath);
+  const meaning: string[] = [];
+  if (pages !== expectedPages) meaning.push(`${pages} pages, expected ${expectedPages}`);
+  for (const [i, b] of pageBoxes(pdfPath).entries())
+    if (Math.abs((b.media[2] ?? 0) - 595.28) > 0.01 || Math.abs((b.media[3] ?? 0) - 841.89) > 0.01) meaning.push(`page ${i + 1} is not A4`);
+  for (const f of fonts(pdfPath))
+    if (!f.embedded || f.type !== 'CID TrueType') meaning.push(`font ${f.name} is ${f.type}${f.embedded ? '' : ', not embedded'}`);
+  if (!pageText(pdfPath, 1).includes(first)) meaning.push(`page 1 does not show the first number ${first}`);
+  if (!pageText(pdfPath, pages).includes(last)) meaning.push(`the last page does not show the last number ${last}`);
+  const pngs = await rasterizePdf(readFileSync(pdfPath), pages, A4, RECEIPT_LIST_DPI);
+  return comparePages(pngs, { dir, title, meaning, dpi: RECEIPT_LIST_DPI, options });
 }

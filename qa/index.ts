@@ -2,7 +2,7 @@
 export { compareImages, EXACT } from './compare.ts';
 export type { RgbaImage, PixelRect, CompareRule, Comparison } from './compare.ts';
 export { decodePng, encodePng } from './png.ts';
-export { checkGoldens, currentEnvironment, goldenDpi, GOLDEN_DIR } from './golden.ts';
+export { checkGoldens, currentEnvironment, goldenDpi, GOLDEN_DIR, RECEIPT_LIST_GOLDEN } from './golden.ts';
 export type { GoldenOptions, GoldenEnvironment, GoldenUpdate } from './golden.ts';
 export { diffProofs, parseMask } from './proof-diff.ts';
 export type { Mask, DiffOptions, DiffOutcome } from './proof-diff.ts';

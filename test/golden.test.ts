@@ -40,8 +40,25 @@ describe('golden check', () => {
     expect(failures(report)).toEqual([]);
     expect(report.ok).toBe(true);
     expect(report.pages.length).toBeGreaterThanOrEqual(28);
-    expect(report.notes.join('\n')).toMatch(/29 cases, 54 pages/);
-  }, 300_000); // 29 cases of Chromium, poppler and pixel comparison: about 80 s alone on two cores
+    expect(report.notes.join('\n')).toMatch(/30 cases, 56 pages/);
+  }, 300_000); // 29 layout cases of Chromium, poppler and pixel comparison: about 80 s alone on two cores
+
+  it("fails on one changed character of a receipt list's manifest, on the page of that piece only", async () => {
+    const root = mkdtempSync(join(dir, 'golden-'));
+    cpSync(join(GOLDEN_DIR, 'receipt-list'), join(root, 'receipt-list'), { recursive: true });
+    cpSync(join(GOLDEN_DIR, 'environment.json'), join(root, 'environment.json'));
+    const same = await checkGoldens(engine, { goldenDir: root, update: false, ci: true, layout: 'receipt-list' });
+    expect(failures(same)).toEqual([]);
+    expect(same.pages.map((p) => p.title)).toEqual(['receipt-list / kani-17 / page 1', 'receipt-list / kani-17 / page 2']);
+    const file = join(root, 'receipt-list', 'kani-17', 'manifest.json');
+    writeFileSync(file, readFileSync(file, 'utf8').replace('加藤 千代 様', '加藤 千代子 様'));
+    const changed = await checkGoldens(engine, { goldenDir: root, update: false, ci: true, layout: 'receipt-list' });
+    expect(changed.ok).toBe(false);
+    expect(changed.pages.map((p) => p.status)).toEqual(['same', 'different']);
+    // The 17th piece is the second row of page 2, about 35 mm down the table.
+    expect(changed.pages[1]!.regionMm!.y).toBeGreaterThan(80);
+    expect(changed.pages[1]!.regionMm!.y).toBeLessThan(95);
+  });
 
   it('fails on one changed digit of a record and shows the region of the 番号', async () => {
     const root = goldenCopy('kokuho-card', 'under-70', (r) => void (r.number = '0034568'));

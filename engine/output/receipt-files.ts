@@ -10,6 +10,9 @@ import { receiptListPdf, receiptPageCount } from '../mail/receipt-list-pdf.ts';
 export interface ReceiptListWritten {
   pieces: number;
   pages: number;
+  /** The lowest and highest お問い合わせ番号, printed form. */
+  first: string;
+  last: string;
   /** The CSV's path. */
   csv: string;
 }
@@ -37,5 +40,5 @@ export async function writeReceiptList(manifest: ReceiptManifest, insurers: Insu
     return [tmp, path] as const;
   });
   for (const [tmp, path] of aside) renameSync(tmp, path);
-  return { pieces: list.rows.length, pages: receiptPageCount(list.rows.length), csv };
+  return { pieces: list.rows.length, pages: receiptPageCount(list.rows.length), first: list.summary.first, last: list.summary.last, csv };
 }
