@@ -14,6 +14,8 @@ import {
   renderMailRun,
   checkMailable,
   writeMailingSummary,
+  writeReceiptList,
+  senderSettings,
   parseBand,
   NumberStore,
   type InquiryBand,
@@ -79,6 +81,8 @@ export async function renderCommand(values: Record<string, unknown>): Promise<nu
     const checking = progress.stage('checking', raws.length, { unit: 'records' });
     const records = validateRecords(raws, layout, { insurers });
     const mailable = mail ? checkMailable(layouts, layout, records, raws, mail, registered) : undefined;
+    // A registered run's receipt list names its sender from the insurer profile: known before anything prints.
+    if (registered) senderSettings(records[0]?.insurerNumber ?? null, insurers);
     checking.update(raws.length);
     // Registered mail: the numbers are taken (and kept in the data folder) before Chromium starts.
     const taken = registered && mailable ? await takeNumbers(registered, band, mailable.needNumbers, basename(out)) : undefined;
@@ -114,6 +118,7 @@ export async function renderCommand(values: Record<string, unknown>): Promise<nu
         if (mail && mailed) {
           const run = { name, layout: layout.id, mail, sort: sort ?? ('input' as const), envelope: mailed.envelopeProfile };
           await writeMailingSummary(out, run, mailed.envelopes);
+          if (mailed.registered) await writeReceiptList(manifest, insurers, `${out}.receipts.pdf`);
         }
         if (!quiet) {
           const secs = (Date.now() - started) / 1000;

@@ -132,6 +132,27 @@ describe('簡易書留 of 300 households: consecutive numbers from the band, eac
     }
   });
 
+  it('writes the receipt list beside the PDF: 300 pieces on 20 pages of 15, and the same rows as CSV', () => {
+    expect(first.code, first.stderr).toBe(0);
+    const pdf = `${first.out}.receipts.pdf`;
+    expect(/^Pages:\s+(\d+)$/m.exec(execFileSync('pdfinfo', [pdf], { encoding: 'utf8' }))?.[1]).toBe('20');
+    const text = execFileSync('pdftotext', ['-layout', pdf, '-'], { encoding: 'utf8' });
+    const pages = text.split('\f').slice(0, -1);
+    const numbersOn = (page: string) => page.match(/\d{3}-\d{2}-\d{5}-\d/g) ?? [];
+    // 15 a page, in envelope order (the last page names the range again in its summary).
+    expect(
+      pages.flatMap((p, i) =>
+        numbersOn(p)
+          .slice(0, 15)
+          .map((n) => [i + 1, n]),
+      ),
+    ).toEqual(manifest.envelopes.map((e, k) => [Math.floor(k / 15) + 1, e.registeredNumber]));
+    expect(pages[19]).toContain('20 / 20');
+    const csv = readFileSync(`${first.out}.receipts.csv`, 'utf8').trim().split(/\r?\n/);
+    expect(csv).toHaveLength(301);
+    expect(csv.slice(1).map((line) => line.split(',')[0])).toEqual(manifest.envelopes.map((e) => e.registeredNumber));
+  });
+
   it('zbarimg reads each carrier’s NW-7 barcode as its number, and the number is printed beside it with 簡易書留', () => {
     expect(first.code, first.stderr).toBe(0);
     const read = codabarByPage(first.out, 1, manifest.pageCount);
