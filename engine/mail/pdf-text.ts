@@ -70,8 +70,19 @@ function runs(faces: Faces, text: string, bold: boolean): Run[] {
 
 /** The width of `text` at `size`, pt, in the faces that draw it. */
 export function textWidth(faces: Faces, text: string, size: number, bold = false): number {
-  return runs(faces, text, bold).reduce((w, r) => w + r.font.widthOfTextAtSize(r.text, size), 0);
+  // Widths grow with the size: each text is laid out once, at 1 pt, per document and weight.
+  let widths = unitWidths.get(faces);
+  if (!widths) unitWidths.set(faces, (widths = new Map<string, number>()));
+  const key = `${bold ? 'b' : 'r'}${text}`;
+  let unit = widths.get(key);
+  if (unit === undefined) {
+    unit = runs(faces, text, bold).reduce((w, r) => w + r.font.widthOfTextAtSize(r.text, 1), 0);
+    widths.set(key, unit);
+  }
+  return unit * size;
 }
+
+const unitWidths = new WeakMap<Faces, Map<string, number>>();
 
 /** The face each page draws in now: pdf-lib names a font anew in the page's resources whenever it is set. */
 const current = new WeakMap<PDFPage, PDFFont>();
