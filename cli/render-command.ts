@@ -1,6 +1,6 @@
 import { startEngine } from './start-engine.ts';
 import { statSync } from 'node:fs';
-import { basename, resolve } from 'node:path';
+import { basename } from 'node:path';
 import {
   getLayout,
   loadLayouts,
@@ -26,7 +26,7 @@ import {
   type RasterizeOptions,
   type PdfSink,
 } from '../engine/index.ts';
-import { inCi } from '../config/env.ts';
+import { dataDir, inCi } from '../config/env.ts';
 import { requireOption, intOption, formatOption, pngOption, stringOption } from './options.ts';
 import { existingFile, existingFolder, writableOutput } from './paths.ts';
 import { Progress, progressMode, bytes, type Stage } from './progress.ts';
@@ -156,7 +156,7 @@ async function takeNumbers(
     throw new UsageError(
       `--registered ${kind}: ${count} envelope${count === 1 ? '' : 's'} need an お問い合わせ番号: give the band the post office handed out with --numbers FIRST[-LAST]`,
     );
-  return new NumberStore(resolve(process.env.SHIKAKU_DATA_DIR || 'data')).take(kind, band, count, run);
+  return new NumberStore(dataDir()).take(kind, band, count, run);
 }
 
 /** A value's own error as a usage error of its option (exit 2). */

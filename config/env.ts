@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { z } from 'zod';
 import { PrintError } from '../engine/index.ts';
 
@@ -50,7 +51,7 @@ const envSchema = z.object({
 export type Env = z.infer<typeof envSchema>;
 
 /** What the commands other than `serve` read: only these are checked for them (a stale service setting never stops a render). */
-const toolSchema = envSchema.pick({ CHROME_PATH: true, CI: true });
+const toolSchema = envSchema.pick({ CHROME_PATH: true, CI: true, SHIKAKU_DATA_DIR: true });
 
 /** The environment as a command other than `serve` reads it. */
 export type ToolEnv = z.infer<typeof toolSchema>;
@@ -72,7 +73,7 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env): Env {
   return parse(envSchema, env);
 }
 
-/** Reads and checks what every command reads: the Chromium binary, CI. */
+/** Reads and checks what every command reads: the Chromium binary, CI, the data folder (registered mail's numbers). */
 export function readToolEnv(env: NodeJS.ProcessEnv = process.env): ToolEnv {
   return parse(toolSchema, env);
 }
@@ -80,4 +81,9 @@ export function readToolEnv(env: NodeJS.ProcessEnv = process.env): ToolEnv {
 /** Whether this runs under CI (CI set to anything but "0" or "false"). */
 export function inCi(env: ToolEnv = readToolEnv()): boolean {
   return env.CI !== undefined && env.CI !== '0' && env.CI !== 'false';
+}
+
+/** The data folder: SHIKAKU_DATA_DIR, else `data/` in the working folder (the CLI's and the service's alike). */
+export function dataDir(env: Pick<ToolEnv, 'SHIKAKU_DATA_DIR'> = readToolEnv()): string {
+  return resolve(env.SHIKAKU_DATA_DIR ?? 'data');
 }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
-import { readEnv } from '../config/env.ts';
+import { dataDir, readEnv } from '../config/env.ts';
 
 /**
  * Bounds on the work one request may cause. Each is documented in the README's reliability section and
@@ -98,7 +98,7 @@ export function configFromEnv(env?: NodeJS.ProcessEnv): EnvConfig {
     chromePath: e.CHROME_PATH,
     port: e.PORT ?? 8080,
     apiKeys: parseApiKeys(e.SHIKAKU_API_KEYS),
-    dataDir: resolve(e.SHIKAKU_DATA_DIR ?? 'data'),
+    dataDir: dataDir(e),
     shutdownGraceMs: (e.SHIKAKU_SHUTDOWN_GRACE_S ?? 20) * 1000,
     insurersDir: e.SHIKAKU_INSURERS_DIR,
     pressIcc: e.SHIKAKU_PRESS_ICC === undefined ? undefined : resolve(e.SHIKAKU_PRESS_ICC),
