@@ -6,6 +6,8 @@ import { fileURLToPath } from 'node:url';
 import {
   CHROMIUM_ARGS,
   OFFICE_OUTPUT,
+  REGISTERED_KINDS,
+  type RegisteredKind,
   outputPageSize,
   parseOutputOptions,
   rasterizePdf,
@@ -191,7 +193,8 @@ export async function checkGoldens(engine: Engine, options: GoldenOptions): Prom
 
 /**
  * One case: `record.json` (one record), or `records.json` (several, for production output) with
- * `output.json` (the output options as the CLI names them, e.g. {"impose": "a4"}).
+ * `output.json` (the output options as the CLI names them, e.g. {"impose": "a4"}; a carrier's case may say
+ * {"registered": "kani"}: its records keep their registeredNumber, as a reprint's do).
  */
 async function checkCase(
   engine: Engine,
@@ -204,13 +207,20 @@ async function checkCase(
   const records = existsSync(join(dir, 'records.json'))
     ? (JSON.parse(readFileSync(join(dir, 'records.json'), 'utf8')) as Record<string, unknown>[])
     : [JSON.parse(readFileSync(join(dir, 'record.json'), 'utf8')) as Record<string, unknown>];
-  const output = existsSync(join(dir, 'output.json'))
-    ? parseOutputOptions(JSON.parse(readFileSync(join(dir, 'output.json'), 'utf8')) as Record<string, unknown>)
-    : OFFICE_OUTPUT;
+  const { registered, ...given } = existsSync(join(dir, 'output.json'))
+    ? (JSON.parse(readFileSync(join(dir, 'output.json'), 'utf8')) as Record<string, unknown>)
+    : {};
+  const output = Object.keys(given).length ? parseOutputOptions(given) : OFFICE_OUTPUT;
   let pdf: Uint8Array;
   let pageTotal: number;
   try {
-    const result = await engine.renderPdf(layout.id, records, { output, name: title });
+    if (registered !== undefined && !(typeof registered === 'string' && registered in REGISTERED_KINDS))
+      throw new Error(`output.json: registered is one of ${Object.keys(REGISTERED_KINDS).join(', ')}, not ${JSON.stringify(registered)}`);
+    const result = await engine.renderPdf(layout.id, records, {
+      output,
+      name: title,
+      registered: registered as RegisteredKind | undefined,
+    });
     pdf = result.pdf;
     pageTotal = result.pageCount;
   } catch (err) {
