@@ -131,6 +131,7 @@ export async function startServer(options: Partial<ServeOptions> & Pick<ServeOpt
             log,
             problemsShown: opts.limits.problems,
             pressIcc: opts.pressIcc,
+            insurers,
           })
         : undefined;
     // Loaded only in Redis mode: `npm start` never loads BullMQ.

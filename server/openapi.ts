@@ -268,6 +268,16 @@ export function openApiDocument(version: string): object {
         get: download('mailing summary of a mail= job, printable for the 差出票', ['application/pdf']),
         head: download('mailing summary PDF (headers only)', ['application/pdf']),
       },
+      '/v1/jobs/{id}/receipts.pdf': {
+        get: download('receipt list (差出票 / 受領証) of a registered= job: 15 pieces a page, sender from the insurer profile', [
+          'application/pdf',
+        ]),
+        head: download('receipt list PDF (headers only)', ['application/pdf']),
+      },
+      '/v1/jobs/{id}/receipts.csv': {
+        get: download('receipt list of a registered= job as CSV (UTF-8 with BOM)', ['text/csv']),
+        head: download('receipt list CSV (headers only)', ['text/csv']),
+      },
     },
   });
 }

@@ -2,10 +2,12 @@
 // HTTP, chunks of whole envelopes joined in envelope order, the manifest's envelopes renumbered through the
 // job, and the mailing summary served beside the result.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AUTH, startTestService, waitForJob, type TestService } from './helpers/service.ts';
+import { runMain } from './helpers/main-in-process.ts';
 import { inPostalOrder, kenpoEmployees, kokuhoHouseholds } from './helpers/mail-records.ts';
 import { pageCount } from './helpers/poppler.ts';
 import { formatInquiry, parseMatchingCode, type EnvelopeOutput, type Manifest, type RegisteredRun } from '../engine/index.ts';
@@ -27,6 +29,44 @@ afterAll(async () => {
   await svc?.close();
   rmSync(dir, { recursive: true, force: true });
 });
+
+/**
+ * The DataMatrix each page of `pdf` carries, as ZXingReader (zxing-cpp-tools, an independent decoder) reads
+ * it in the 14 mm square around 6 mm × 282 mm (the layouts' matchingCode) at 300 dpi: one pdftoppm call crops
+ * every page, in grey without anti-aliasing (a scanner's sharp dots, and fast), one ZXingReader call reads them.
+ */
+function matchingCodesRead(pdf: string): string[] {
+  const crops = mkdtempSync(join(dir, 'codes-'));
+  const px = (mm: number) => String(Math.round((mm / 25.4) * 300));
+  execFileSync('pdftoppm', [
+    '-r',
+    '300',
+    '-gray',
+    '-aa',
+    'no',
+    '-aaVector',
+    'no',
+    '-png',
+    '-x',
+    px(3),
+    '-y',
+    px(279),
+    '-W',
+    px(14),
+    '-H',
+    px(14),
+    pdf,
+    join(crops, 'p'),
+  ]);
+  const files = readdirSync(crops)
+    .sort()
+    .map((f) => join(crops, f));
+  const out = execFileSync('ZXingReader', ['-1', '-format', 'DataMatrix', ...files], { encoding: 'utf8', maxBuffer: 64 << 20 });
+  rmSync(crops, { recursive: true, force: true });
+  // One line a file: `NAME DataMatrix "TEXT"`, or the file's name and why nothing was read.
+  const read = new Map([...out.matchAll(/^(\S+) DataMatrix "(.*)"$/gm)].map((m) => [m[1], m[2]]));
+  return files.map((f) => read.get(f) ?? `(nothing read on ${f})`);
+}
 
 const post = (query: string, body: unknown) =>
   fetch(`${svc.base}/v1/jobs?${query}`, { method: 'POST', headers: JSON_BODY, body: JSON.stringify(body) });
@@ -74,6 +114,64 @@ describe('a mailing job', () => {
     const result = join(dir, 'household.pdf');
     writeFileSync(result, Buffer.from(await (await fetch(`${svc.base}/v1/jobs/${id}/result`, { headers: AUTH })).arrayBuffer()));
     expect(pageCount(result)).toBe(next - 1);
+    // Every sheet's code as an independent decoder reads it at 300 dpi where the layouts put it: each sheet
+    // of this run is one page (a carrier's first side, or a notice).
+    expect(matchingCodesRead(result)).toEqual(manifest.envelopes.flatMap((e) => e.codes));
+
+    // The inserting line's log, true: every envelope complete. Then one sheet swapped between two envelopes,
+    // one missing, one duplicated and one envelope never seen: exactly those five envelopes are named, and the
+    // reprint list, printed again as a job, gives just them with the codes they had.
+    const manifestFile = join(dir, 'household.manifest.json');
+    writeFileSync(manifestFile, JSON.stringify(manifest));
+    const log = (lines: string[]) => {
+      const file = join(dir, `scans-${lines.length}-${Math.random().toString(36).slice(2)}.txt`);
+      writeFileSync(file, lines.join('\n'));
+      return file;
+    };
+    const truth = manifest.envelopes.flatMap((e) => e.codes);
+    const ok = await runMain('mailing', 'verify', '--manifest', manifestFile, '--scans', log(truth));
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(ok.stdout).toContain(`${expected.length} of ${expected.length} envelopes complete, 0 problems`);
+    const env = (k: number) => manifest.envelopes[k] as EnvelopeOutput;
+    const at = (f: number) => Math.floor(manifest.envelopes.length * f);
+    const [swapA, swapB, missing, doubled, absent] = [env(at(0.2)), env(at(0.2) + 1), env(at(0.4)), env(at(0.6)), env(at(0.8))];
+    const faulty = manifest.envelopes.flatMap((e) => {
+      if (e === absent) return [];
+      if (e === swapA) return [...e.codes.slice(0, -1), swapB.codes[0] as string];
+      if (e === swapB) return [swapA.codes.at(-1) as string, ...e.codes.slice(1)];
+      if (e === missing) return e.codes.slice(0, -1);
+      if (e === doubled) return [e.codes[0] as string, ...e.codes];
+      return e.codes;
+    });
+    const recordsFile = join(dir, 'household-records.json');
+    writeFileSync(recordsFile, JSON.stringify(records));
+    const reprintFile = join(dir, 'household-reprint.json');
+    const bad = await runMain(
+      'mailing',
+      'verify',
+      '--manifest',
+      manifestFile,
+      '--scans',
+      log(faulty),
+      '--reprint',
+      reprintFile,
+      '--data',
+      recordsFile,
+    );
+    expect(bad.code).toBe(1);
+    const named = [...bad.stdout.matchAll(/^envelope (\d+): (\S+)(?: \(sheet (\S+)\))?$/gm)].map((m) => [Number(m[1]), m[2], m[3]]);
+    expect(new Set(named.map(([e]) => e))).toEqual(new Set([swapA, swapB, missing, doubled, absent].map((e) => e.envelope)));
+    expect(named).toContainEqual([missing.envelope, 'missing-sheet', String(missing.codes.length)]);
+    expect(named).toContainEqual([doubled.envelope, 'duplicate-sheet', '1']);
+    expect(named).toContainEqual([absent.envelope, 'not-seen', undefined]);
+    const reprint = JSON.parse(readFileSync(reprintFile, 'utf8')) as Record<string, unknown>[];
+    const again = await post('layout=kokuho-notice&mail=household&sort=postal', reprint);
+    expect(again.status).toBe(202);
+    const { id: againId } = (await again.json()) as { id: string };
+    expect((await waitForJob(svc.base, againId, 300_000)).state).toBe('done');
+    const reprinted = (await (await fetch(`${svc.base}/v1/jobs/${againId}/manifest`, { headers: AUTH })).json()) as MailManifest;
+    const wanted = [swapA, swapB, missing, doubled, absent].sort((a, b) => a.envelope - b.envelope);
+    expect(reprinted.envelopes.map((e) => e.codes)).toEqual(wanted.map((e) => e.codes));
 
     const summary = (await (await fetch(`${svc.base}/v1/jobs/${id}/mailing`, { headers: AUTH })).json()) as {
       envelopes: number;
@@ -165,7 +263,7 @@ describe('a registered mailing job (registered=, numbers=)', () => {
     expect(answer.status, await answer.clone().text()).toBe(202);
     const { id } = (await answer.json()) as { id: string };
     expect((await waitForJob(svc.base, id, 600_000)).state).toBe('done');
-    return manifestOf(id);
+    return { ...(await manifestOf(id)), id };
   };
 
   it('numbers its envelopes through the job from the band, across chunks; the next job continues; a band too small and a reprint take none', async () => {
@@ -183,6 +281,14 @@ describe('a registered mailing job (registered=, numbers=)', () => {
       count: n,
     });
     for (const e of first.envelopes) expect(e.addressee).toMatch(/ 様$/u);
+    // Its receipt list beside the result: the same numbers, 15 a page, and as CSV.
+    const receipts = await fetch(`${svc.base}/v1/jobs/${first.id}/receipts.pdf`, { headers: AUTH });
+    expect(receipts.status).toBe(200);
+    const receiptsPdf = join(dir, 'receipts.pdf');
+    writeFileSync(receiptsPdf, Buffer.from(await receipts.arrayBuffer()));
+    expect(pageCount(receiptsPdf)).toBe(Math.ceil(n / 15));
+    const csv = (await (await fetch(`${svc.base}/v1/jobs/${first.id}/receipts.csv`, { headers: AUTH })).text()).trim().split(/\r?\n/);
+    expect(csv.slice(1).map((line) => line.split(',')[0])).toEqual(first.envelopes.map((e) => e.registeredNumber));
 
     // A band with fewer numbers left than envelopes: refused whole, nothing kept, no number taken.
     const short = await post(`layout=kokuho-notice&mail=household&registered=kani&numbers=${band(n + 3)}`, records);
@@ -204,6 +310,9 @@ describe('a registered mailing job (registered=, numbers=)', () => {
     // The next job goes on after the first's last number.
     const next = await done(await post(`layout=kokuho-notice&mail=household&registered=kani&numbers=${band(1000)}`, records.slice(0, 3)));
     expect(next.envelopes[0]?.registeredNumber).toBe(printed(FIRST + n));
+    // A job that is not registered has no receipt list.
+    const plain = await done(await post('layout=kokuho-notice&mail=household', records.slice(0, 3)));
+    expect((await fetch(`${svc.base}/v1/jobs/${plain.id}/receipts.pdf`, { headers: AUTH })).status).toBe(404);
   }, 900_000);
 
   it('refuses registered= without mail= and numbers= without registered= or with a wrong check digit', async () => {

@@ -17,6 +17,11 @@ import {
   mailingSummaryPdf,
   PdfWriter,
   type EnvelopeOutput,
+  type Insurers,
+  receiptList,
+  receiptListPdf,
+  receiptCsv,
+  senderSettings,
   type RegisteredRun,
   registeredOf,
   type MailRunOptions,
@@ -136,7 +141,7 @@ export async function assembleJob(
   store: JobFiles,
   job: Job,
   layout: Layout,
-  o: { problemsShown: number; pressIcc?: string | undefined; signal?: AbortSignal | undefined },
+  o: { problemsShown: number; pressIcc?: string | undefined; insurers?: Insurers | undefined; signal?: AbortSignal | undefined },
 ): Promise<void> {
   const output = parseOutputOptions(job.output ?? {});
   const metas = Array.from({ length: job.chunks }, (_, n) => store.chunkMeta(job.id, n));
@@ -202,7 +207,7 @@ async function assembleMailing(
   layout: Layout,
   metas: ChunkMeta[],
   rejections: Rejection[],
-  o: { problemsShown: number; signal?: AbortSignal | undefined },
+  o: { problemsShown: number; insurers?: Insurers | undefined; signal?: AbortSignal | undefined },
 ): Promise<void> {
   checkPartition(
     job.total,
@@ -253,6 +258,12 @@ async function assembleMailing(
     envelopes,
   );
   await store.writeMailing(job.id, `${JSON.stringify(summary, null, 2)}\n`, await mailingSummaryPdf(summary));
+  // A registered job's receipt list (差出票 / 受領証), its sender from the insurer profile intake checked.
+  const registered = registeredOfJob(job, envelopes);
+  if (registered && o.insurers) {
+    const list = receiptList({ envelopes, registered }, senderSettings(registered.insurerNumber, o.insurers));
+    await store.writeReceipts(job.id, await receiptListPdf(list), receiptCsv(list));
+  }
   job.done = pages.size;
   job.rejected = new Set(rejections.map((r) => r.record)).size;
   job.rejectionCount = rejections.length;

@@ -5,6 +5,7 @@ import {
   describeOutput,
   planMailing,
   keptNumbers,
+  senderSettings,
   NumberStore,
   type TakenNumbers,
   type PlannedEnvelope,
@@ -186,6 +187,13 @@ export async function takeJob(body: AsyncIterable<Uint8Array>, store: JobStore, 
       );
     } catch (err) {
       if (err instanceof PrintError && err.code === 'INVALID_INPUT') throw refused('INVALID_INPUT', err.message, err.problems);
+      throw err;
+    }
+    // The receipt list names its sender from the insurer profile: known before any number is taken.
+    try {
+      senderSettings(held[envelopes[0]?.records[0] ?? 0]?.record.insurerNumber ?? null, o.insurers);
+    } catch (err) {
+      if (err instanceof PrintError && err.code === 'INVALID_INPUT') throw refused('INVALID_INPUT', err.message);
       throw err;
     }
     const need = kept.filter((n) => n === undefined).length;

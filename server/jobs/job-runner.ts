@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { PrintError, forEachLimited, throwIfCancelled, getLayout, type Engine, type Layout } from '../../engine/index.ts';
+import { PrintError, forEachLimited, throwIfCancelled, getLayout, type Engine, type Insurers, type Layout } from '../../engine/index.ts';
 import type { Metrics } from '../metrics.ts';
 import type { DiskSpace } from './disk-space.ts';
 import type { Job } from './job-model.ts';
@@ -20,6 +20,8 @@ export interface RunnerOptions {
   concurrency?: number;
   /** The press's ICC profile for `color=press` (SHIKAKU_PRESS_ICC); Ghostscript's CMYK profile when absent. */
   pressIcc?: string | undefined;
+  /** The insurer profiles: a registered job's receipt list names its sender from them. */
+  insurers?: Insurers | undefined;
   /** Called as a job ends for good, done or failed, before that is saved: what it sets is saved with it (its webhook). */
   onEnding?: ((job: Job) => void) | undefined;
   /** Called once a job has ended for good and that is saved (its webhook is sent). */
@@ -60,6 +62,7 @@ export class JobRunner {
       log: o.log,
       problemsShown: o.problemsShown,
       pressIcc: o.pressIcc,
+      insurers: o.insurers,
       ends: { prepare: (job) => o.onEnding?.(job), notify: (job) => o.onEnd?.(job) },
       keepsUnsaved: true, // the store holds in memory what a full disk refused to save
     });

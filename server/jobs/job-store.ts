@@ -254,6 +254,16 @@ export class JobStore implements JobFiles {
     await writeDurableBy(this.mailingPath(id, 'pdf'), (write) => write(pdf));
   }
 
+  async writeReceipts(id: string, pdf: Uint8Array, csv: string): Promise<void> {
+    await writeDurableBy(this.receiptsPath(id, 'pdf'), (write) => write(pdf));
+    await writeDurableBy(this.receiptsPath(id, 'csv'), (write) => write(csv));
+  }
+
+  /** A registered mailing job's receipt list: receipts.pdf or receipts.csv. */
+  receiptsPath(id: string, kind: 'pdf' | 'csv'): string {
+    return join(this.dir(id), `receipts.${kind}`);
+  }
+
   /** A mailing job's summary: mailing.json or mailing.pdf. */
   mailingPath(id: string, kind: 'json' | 'pdf'): string {
     return join(this.dir(id), `mailing.${kind}`);

@@ -1,3 +1,4 @@
+import type { Insurers } from '../../engine/index.ts';
 import type { Logger } from 'pino';
 import { PrintError, type Engine, type Layout, type PrintErrorCode } from '../../engine/index.ts';
 import type { Metrics } from '../metrics.ts';
@@ -135,6 +136,8 @@ export interface LifecycleOptions {
   problemsShown: number;
   /** The press's ICC profile for `color=press` (SHIKAKU_PRESS_ICC); Ghostscript's CMYK profile when absent. */
   pressIcc?: string | undefined;
+  /** The insurer profiles: a registered job's receipt list names its sender from them. */
+  insurers?: Insurers | undefined;
   ends?: JobEnds | undefined;
   /**
    * The store keeps in memory a job a full disk refused to save (the embedded JobStore): a failure then
@@ -196,7 +199,12 @@ export class JobLifecycle {
   /** Joins the printed chunks into the result and the manifest (chunk-work.ts) once its room is there. */
   async assemble(job: Job, layout: Layout, signal?: AbortSignal): Promise<void> {
     this.o.disk.require(this.roomNeeded(job, { assembling: true }));
-    await assembleJob(this.o.store, job, layout, { problemsShown: this.o.problemsShown, pressIcc: this.o.pressIcc, signal });
+    await assembleJob(this.o.store, job, layout, {
+      problemsShown: this.o.problemsShown,
+      pressIcc: this.o.pressIcc,
+      insurers: this.o.insurers,
+      signal,
+    });
   }
 
   /**

@@ -31,6 +31,8 @@ export interface JobFiles {
   writeManifest(id: string, produce: Produce): Promise<void>;
   /** A mailing job's summary: mailing.json (counts only) and mailing.pdf, for the 差出票. */
   writeMailing(id: string, json: string, pdf: Uint8Array): Promise<void>;
+  /** A registered mailing job's receipt list: receipts.pdf and receipts.csv (names and addresses, as the result holds). */
+  writeReceipts(id: string, pdf: Uint8Array, csv: string): Promise<void>;
   /** Drops what only printing needed (records, chunks, problems: personal data), once the result is whole. */
   dropWorkFiles(id: string): void;
 }

@@ -67,6 +67,7 @@ export async function startJobWorkers(o: JobWorkersOptions): Promise<JobWorkers>
     log,
     problemsShown: o.problemsShown,
     pressIcc: o.pressIcc,
+    insurers: o.engine.insurers,
     ends: o.webhooks,
   });
 
