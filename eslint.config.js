@@ -4,7 +4,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'data/', 'golden-report/', 'diff-report/', 'tmp/', 'docs/'] },
+  { ignores: ['node_modules/', 'data/', 'golden-report/', 'diff-report/', 'tmp/', 'docs/', 'dist/'] },
   js.configs.recommended,
   {
     files: ['**/*.ts'],
