@@ -59,6 +59,18 @@ say() { printf 'inside: %s\n' "$*" >&2; }
 nets=$(ls /sys/class/net | tr '\n' ' ')
 [ "$nets" = "lo " ] || { say "network interfaces inside: $nets (expected lo alone)"; exit 1; }
 say "network interfaces inside: $nets"
+# Every layout's samples print (the command as installed), one PDF each with a page per record side.
+check_samples() {
+  n=0
+  for samples in /opt/shikaku-print/app/layouts/*/samples.json; do
+    layout=$(basename "$(dirname "$samples")")
+    (cd /opt/shikaku-print/app && /usr/local/bin/shikaku-print render --layout "$layout" --data "$samples" --out "/tmp/samples-$layout.pdf" --quiet)
+    head -c 5 "/tmp/samples-$layout.pdf" | grep -q '%PDF-' || { say "$layout: its samples printed no PDF"; exit 1; }
+    n=$((n + 1))
+  done
+  [ "$n" -ge 10 ] || { say "only $n layouts' samples found"; exit 1; }
+  say "the samples of $n layouts printed"
+}
 check_goldens() {
   say "every layout's goldens, 0 px"
   start=$(date +%s)
@@ -116,12 +128,25 @@ set -eu
 cd /tmp
 tar -xzf shikaku-print-*.tar.gz
 cd shikaku-print-*-debian12-amd64
+# Refusals first: another Debian, and a bundle changed after it was made, each say what is wrong.
+cp /etc/os-release /tmp/os-release
+sed -i 's/^VERSION_ID=.*/VERSION_ID="11"/; s/^PRETTY_NAME=.*/PRETTY_NAME="Debian GNU\/Linux 11 (bullseye)"/' /etc/os-release
+if ./install.sh 2>/tmp/refused; then say "install.sh ran on Debian 11"; exit 1; fi
+grep -q 'this bundle is for Debian 12 (bookworm) amd64; this machine is Debian GNU/Linux 11' /tmp/refused || { cat /tmp/refused; exit 1; }
+cp /tmp/os-release /etc/os-release
+echo '# changed' >>shikaku-print.env
+if ./install.sh 2>/tmp/refused; then say "install.sh ran a changed bundle"; exit 1; fi
+grep -q 'the bundle is damaged or was changed' /tmp/refused || { cat /tmp/refused; exit 1; }
+sed -i '$d' shikaku-print.env
+[ ! -e /opt/shikaku-print ] || { say "a refused install.sh installed something"; exit 1; }
+say "install.sh refused Debian 11 and a changed bundle, installing nothing"
 start=$(date +%s)
 ./install.sh
 echo "install_seconds=$(($(date +%s) - start))" >>/tmp/figures
 command -v shikaku-print >/dev/null
 ! command -v redis-server >/dev/null || { say "redis-server was installed without --cluster"; exit 1; }
 stat -c '%a %U' /var/lib/shikaku-print | grep -qx '700 shikaku-print' || { say "the data folder is not 0700 shikaku-print"; exit 1; }
+check_samples
 check_goldens
 say "the service, as its user, with the installed settings"
 set -a
