@@ -191,6 +191,20 @@ node -e '
   want("layer digest", c.rootfs.diff_ids[0], fs.readFileSync(process.argv[2], "utf8").trim());
   console.error(`test:bundle: the image runs ${c.config.Entrypoint.join(" ")} ${c.config.Cmd.join(" ")} as ${c.config.User}, port ${Object.keys(c.config.ExposedPorts)}, layer ${c.rootfs.diff_ids[0]}`);
 ' "$work/config.json" "dist/shikaku-print-$version-oci.rootfs.sha256"
+# podman takes the archive as it is (podman load), and reads the same config from what it loaded. It
+# cannot start a container on this machine (crun may not set RLIMIT_NOFILE here): the checks run in the
+# image's unpacked root below.
+command -v podman >/dev/null || {
+  say "installing podman (to load the image as a user would)"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends podman >&2
+}
+pod=(podman --root "$work/podman" --runroot "$work/podman-run" --storage-driver vfs)
+"${pod[@]}" load -q -i "$img" >&2
+got=$("${pod[@]}" image inspect "shikaku-print:$version" --format '{{json .Config.Entrypoint}} {{json .Config.Cmd}} {{.Config.User}}')
+[ "$got" = '["/opt/shikaku-print/node/bin/node","/opt/shikaku-print/app/bin/shikaku-print.js"] ["serve"] shikaku-print' ] ||
+  die "podman loaded an image with entrypoint, command and user $got"
+say "podman load took the image: $got"
+"${pod[@]}" rmi -a >/dev/null 2>&1 || true
 say "the image's root file system (umoci unpack), network cut: goldens, its entrypoint as its user"
 skopeo copy --quiet "docker-archive:$img" "oci:$work/oci:test" >&2
 umoci unpack --image "$work/oci:test" "$work/image" >&2
