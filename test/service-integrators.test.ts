@@ -318,6 +318,11 @@ describe('webhooks', () => {
       expect(Math.abs(Number(t) - Date.now() / 1000)).toBeLessThan(60);
       // No record's value travels in a webhook.
       for (const value of [samples[0]!.name, samples[1]!.name, '0000001']) expect(second!.body).not.toContain(value as string);
+      // The service logs the delivery once the receiver's answer is in: just after the receiver saw the request.
+      for (let i = 0; !hooked.logLines.join('').includes('webhook delivered'); i++) {
+        if (i > 100) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
       const log = hooked.logLines.join('');
       expect(log).toContain('webhook not delivered; retrying');
       expect(log).toContain('webhook delivered');
