@@ -100,14 +100,7 @@ export function planMailing(
   positions?: readonly number[],
 ): { envelopes: PlannedEnvelope[]; problems: RecordProblem[] } {
   const plan = planEnvelopes(records, mail, sort);
-  const at = (i: number) => positions?.[i] ?? i;
-  const problems = plan.problems.map((p) => ({
-    record: at(p.index) + 1,
-    recordLabel: recordLabel(at(p.index), raws[p.index]),
-    path: p.path,
-    label: FIELDS[p.path as FieldName]?.label ?? p.path,
-    message: p.message,
-  }));
+  const problems = plan.problems.map((p) => recordProblem(p, raws, positions));
   return { envelopes: plan.envelopes, problems };
 }
 
@@ -183,13 +176,7 @@ export function keptNumbers(
   });
   if (problems.length)
     throw planError(
-      problems.map((p) => ({
-        record: (positions?.[p.index] ?? p.index) + 1,
-        recordLabel: recordLabel(positions?.[p.index] ?? p.index, raws[p.index]),
-        path: p.path,
-        label: FIELDS[p.path as FieldName]?.label ?? p.path,
-        message: p.message,
-      })),
+      problems.map((p) => recordProblem(p, raws, positions)),
       raws.length,
     );
   return kept;
@@ -243,16 +230,26 @@ function keptEnvelopes(
   });
   if (problems.length)
     throw planError(
-      problems.map((p) => ({
-        record: p.index + 1,
-        recordLabel: recordLabel(p.index, raws[p.index]),
-        path: p.path,
-        label: FIELDS.envelopeCode.label,
-        message: p.message,
-      })),
+      problems.map((p) => recordProblem(p, raws)),
       raws.length,
     );
   return { run, numbers };
+}
+
+/** A problem of checked record `index` (0-based here; `positions` maps it to its input position) as the engine reports it. */
+function recordProblem(
+  p: { index: number; path: string; message: string },
+  raws: readonly unknown[],
+  positions?: readonly number[],
+): RecordProblem {
+  const at = positions?.[p.index] ?? p.index;
+  return {
+    record: at + 1,
+    recordLabel: recordLabel(at, raws[p.index]),
+    path: p.path,
+    label: FIELDS[p.path as FieldName]?.label ?? p.path,
+    message: p.message,
+  };
 }
 
 /** Problems of the plan as the engine reports record problems. */
