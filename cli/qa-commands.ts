@@ -1,7 +1,17 @@
 import { startEngine } from './start-engine.ts';
 import { resolve } from 'node:path';
 import { getLayout, loadLayouts, LAYOUTS_DIR, SAMPLE_INSURERS_DIR } from '../engine/index.ts';
-import { checkGoldens, diffProofs, parseMask, writeReport, RunReport, GOLDEN_DIR, RECEIPT_LIST_GOLDEN, type Report } from '../qa/index.ts';
+import {
+  checkGoldens,
+  diffProofs,
+  pagesNote,
+  parseMask,
+  writeReport,
+  RunReport,
+  GOLDEN_DIR,
+  RECEIPT_LIST_GOLDEN,
+  type Report,
+} from '../qa/index.ts';
 import { inCi } from '../config/env.ts';
 import { intOption, stringOption } from './options.ts';
 import { existingFolder } from './paths.ts';
@@ -98,6 +108,7 @@ export async function diffCommand(values: Record<string, unknown>, positionals: 
     progress.end();
   }
   const { summary: s } = outcome;
+  process.stdout.write(`${pagesNote(outcome.pages)}\n`);
   const differs = s.changed + s.added + s.removed > 0;
   process.stdout.write(
     `${differs ? 'DIFFERENT' : 'same'}: ${s.same} same, ${s.changed} changed, ${s.added} added, ${s.removed} removed (by ${outcome.aligned}); report ${outcome.index}\n`,

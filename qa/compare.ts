@@ -28,9 +28,36 @@ export interface CompareRule {
   threshold: number;
   /** Count pixels pixelmatch judges anti-aliasing as differences too. */
   includeAA: boolean;
+  /**
+   * Grey levels (of 255) by which every channel of a pixel may differ and the pixel still count as the
+   * same; left out or 0: any difference counts.
+   */
+  toneLevels?: number;
 }
 
+/** The goldens' rule: every pixel that differs at all is a difference, and none may differ. */
 export const EXACT: CompareRule = { maxDiffPixels: 0, threshold: 0, includeAA: true };
+
+/**
+ * The proof diff's visibility threshold: a pixel that differs by at most 2 grey levels in every channel is
+ * not a change; one that differs by more counts, however small its area. Why 2 of 255:
+ * - on paper it cannot show: a press or a toner printer reproduces tone in steps of about 1 % (2.55
+ *   levels; ISO 12647-2 allows tone values a tolerance of several per cent), so 2 levels (0.8 %) is less
+ *   than one step;
+ * - on the screen where proofs are looked at it is at most 1.02 ΔL* anywhere on the sRGB grey ramp (the
+ *   steepest place is near level 23), no more than the classic just-noticeable difference of 1 ΔE*ab and
+ *   well under the 2.3 usually quoted (Sharma, Digital Color Imaging Handbook);
+ * - it is the size of what rounding alone does to a page (issue 28: a background rectangle Chromium
+ *   rounds to 204 or 205 units by the record's place in its chunk turns one pixel row one level lighter),
+ *   which is no change of the card.
+ * Anything an eye can read stays far above it: the strokes of a changed character differ by 100 to 255
+ * levels (test/diff-content.test.ts shows 太郎 → 大郎, one dakuten and one digit found at 300 dpi). Goldens keep
+ * EXACT: they are the engine's own output on a pinned environment, where no difference is noise.
+ */
+export const VISIBLE_TONE_LEVELS = 2;
+
+/** The proof diff's rule: exact, but for differences of at most VISIBLE_TONE_LEVELS a pixel. */
+export const VISIBLE: CompareRule = { ...EXACT, toneLevels: VISIBLE_TONE_LEVELS };
 
 /** The outcome of comparing two images. */
 export interface Comparison {
@@ -59,7 +86,8 @@ export function compareImages(expected: RgbaImage, actual: RgbaImage, rule: Comp
   }
   const { width, height } = expected;
   const out = new Uint8Array(width * height * 4);
-  const diffPixels = pixelmatch(expected.data, actual.data, out, width, height, {
+  const compared = rule.toneLevels ? withinToneAsExpected(expected.data, actual.data, rule.toneLevels) : actual.data;
+  const diffPixels = pixelmatch(expected.data, compared, out, width, height, {
     threshold: rule.threshold,
     includeAA: rule.includeAA,
     alpha: 0.15,
@@ -72,6 +100,24 @@ export function compareImages(expected: RgbaImage, actual: RgbaImage, rule: Comp
     region: diffPixels ? regionOf(out, width, height) : null,
     diff: { width, height, data: out },
   };
+}
+
+/**
+ * `actual` with every pixel whose channels all differ from `expected`'s by at most `levels` replaced by
+ * the expected pixel (a copy; `actual` is left as it is): pixelmatch then counts only the others.
+ */
+function withinToneAsExpected(expected: Uint8Array, actual: Uint8Array, levels: number): Uint8Array {
+  const out = Uint8Array.from(actual);
+  for (let i = 0; i < out.length; i += 4) {
+    if (
+      Math.abs((expected[i] as number) - (actual[i] as number)) <= levels &&
+      Math.abs((expected[i + 1] as number) - (actual[i + 1] as number)) <= levels &&
+      Math.abs((expected[i + 2] as number) - (actual[i + 2] as number)) <= levels &&
+      Math.abs((expected[i + 3] as number) - (actual[i + 3] as number)) <= levels
+    )
+      out.set(expected.subarray(i, i + 4), i);
+  }
+  return out;
 }
 
 /** The bounding box of the pure-red pixels pixelmatch marks as different. */

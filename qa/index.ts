@@ -1,11 +1,11 @@
 // The QA tools' one face: the pixel comparator, golden check, proof diff and their report.
-export { compareImages, EXACT } from './compare.ts';
+export { compareImages, EXACT, VISIBLE, VISIBLE_TONE_LEVELS } from './compare.ts';
 export type { RgbaImage, PixelRect, CompareRule, Comparison } from './compare.ts';
 export { decodePng, encodePng } from './png.ts';
 export { checkGoldens, currentEnvironment, goldenDpi, GOLDEN_DIR, RECEIPT_LIST_GOLDEN } from './golden.ts';
 export type { GoldenOptions, GoldenEnvironment, GoldenUpdate } from './golden.ts';
-export { diffProofs, parseMask } from './proof-diff.ts';
-export type { Mask, DiffOptions, DiffOutcome } from './proof-diff.ts';
+export { diffProofs, pagesNote, parseMask } from './proof-diff.ts';
+export type { Mask, DiffOptions, DiffOutcome, PageCounts } from './proof-diff.ts';
 export { RunReport } from './run-report.ts';
 export type { ReportEntry, ReportView, Change, ReportSummary } from './run-report.ts';
 export { writeReport } from './report.ts';

@@ -3,11 +3,12 @@ import { mkdir, mkdtemp } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
-import { compareImages, EXACT } from './compare.ts';
+import { compareImages, VISIBLE, VISIBLE_TONE_LEVELS } from './compare.ts';
 import { alignByPage, alignByRecord, type Pairing, type ProofRecord } from './align.ts';
 import { changedRegions } from './regions.ts';
 import { pageWords, textIn, type Word } from './page-words.ts';
-import { openProof, rasterRange, type PageImage, type Proof, type Rasterizer } from './proofs.ts';
+import { pageContentHashes } from './page-content.ts';
+import { openProof, rasterPages, type PageImage, type Proof, type Rasterizer } from './proofs.ts';
 import { RunReport, type Change, type ReportEntry, type ReportSummary, type ReportView } from './run-report.ts';
 import { forEachLimited, makeOwnedTempDir, sweepOrphans, type FieldMapSide } from '../engine/index.ts';
 
@@ -46,10 +47,21 @@ export interface DiffOptions {
   onLine?: ((line: string) => void) | undefined;
 }
 
+/** How the pages of both proofs were found the same or not: by content, by pixels, below the threshold. */
+export interface PageCounts {
+  /** Pages (of both proofs) found the same by their PDF content, never rasterized. */
+  sameByContent: number;
+  /** Pages (of both proofs) rasterized. */
+  rasterized: number;
+  /** Pairs of pages whose pixels differ, but none by more than VISIBLE_TONE_LEVELS: the same. */
+  belowThreshold: number;
+}
+
 /** The outcome: how the proofs were aligned, the counts, and where the report is. */
 export interface DiffOutcome {
   aligned: 'record' | 'page';
   summary: ReportSummary;
+  pages: PageCounts;
   index: string;
 }
 
@@ -120,10 +132,12 @@ function applyMasks(img: PageImage, masks: readonly Mask[], page: number, dpi: n
 /**
  * Diffs two proofs (PDFs, PNG pages or folders of them) and writes the report as it goes: records are
  * matched by key when both proofs have manifests with keys (else pages by position, which the report
- * says), rasterized batch by batch by a pool using every core, and compared pixel for pixel (the exact
- * rule); each separate changed region is named by the field it is in when the manifest's field map knows
- * it, with the field's text before and after. Memory stays bounded whatever the page count: a batch's
- * pages are read one at a time and the report is streamed to its files.
+ * says), batch by batch by a pool using every core. Content before pixels: pages whose PDF content is
+ * equal (qa/page-content.ts) are the same without being rasterized; the others are rasterized and
+ * compared pixel for pixel, a pixel counting as changed when it differs by more than the eye can see
+ * (compare.ts, VISIBLE: 2 grey levels); each separate changed region is named by the field it is in when
+ * the manifest's field map knows it, with the field's text before and after. Memory stays bounded whatever
+ * the page count: a batch's pages are read one at a time and the report is streamed to its files.
  */
 export async function diffProofs(referencePath: string, candidatePath: string, options: DiffOptions): Promise<DiffOutcome> {
   const ref = await openProof(referencePath, options.manifests?.[0]);
@@ -159,9 +173,10 @@ export async function diffProofs(referencePath: string, candidatePath: string, o
   // diff or engine start removes what it left.
   sweepOrphans();
   const work = makeOwnedTempDir('diff');
+  const pages: PageCounts = { sameByContent: 0, rasterized: 0, belowThreshold: 0 };
   try {
     const batches = batchesOf(pairings);
-    const ctx: Context = { ref, cand, dpi: options.dpi, masks: options.masks, report, rasterizer, byRecord, work };
+    const ctx: Context = { ref, cand, dpi: options.dpi, masks: options.masks, report, rasterizer, byRecord, work, pages };
     // Batches run in parallel; their entries are added to the report in order, each as soon as every
     // batch before it is in.
     const done = new Map<number, ReportEntry[]>();
@@ -188,8 +203,9 @@ export async function diffProofs(referencePath: string, candidatePath: string, o
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
+  report.note(pagesNote(pages));
   const { summary, index } = await report.finish();
-  return { aligned: byRecord ? 'record' : 'page', summary, index };
+  return { aligned: byRecord ? 'record' : 'page', summary, pages, index };
 }
 
 interface Context {
@@ -201,6 +217,17 @@ interface Context {
   rasterizer: Rasterizer;
   byRecord: boolean;
   work: string;
+  pages: PageCounts;
+}
+
+/** What the report says of how its pages were compared. */
+export function pagesNote(p: PageCounts): string {
+  return (
+    `${p.sameByContent} page(s) the same by their PDF content, not rasterized; ${p.rasterized} rasterized` +
+    (p.belowThreshold
+      ? `; ${p.belowThreshold} pair(s) of pages differ by at most ${VISIBLE_TONE_LEVELS} grey levels a pixel, which no eye sees on paper: the same.`
+      : '.')
+  );
 }
 
 /** One line for the terminal: no field values (the terminal's output ends up in logs). */
@@ -220,10 +247,16 @@ async function compareBatch(batch: Batch, index: number, ctx: Context): Promise<
     const refDir = join(dir, 'ref');
     const candDir = join(dir, 'cand');
     await Promise.all([mkdir(refDir), mkdir(candDir)]);
-    const readRef = batch.ref ? await rasterRange(ctx.ref, batch.ref[0], batch.ref[1], ctx.dpi, refDir, ctx.rasterizer) : undefined;
-    const readCand = batch.cand ? await rasterRange(ctx.cand, batch.cand[0], batch.cand[1], ctx.dpi, candDir, ctx.rasterizer) : undefined;
+    const same = await sameByContent(batch, ctx, dir);
+    const toRaster = (side: 'reference' | 'candidate') => batch.items.filter((p) => !same.has(p)).flatMap((p) => pagesOf(p[side]));
+    const refPages = toRaster('reference');
+    const candPages = toRaster('candidate');
+    ctx.pages.sameByContent += [...same].reduce((n, p) => n + pagesOf(p.reference).length + pagesOf(p.candidate).length, 0);
+    ctx.pages.rasterized += refPages.length + candPages.length;
+    const readRef = refPages.length ? await rasterPages(ctx.ref, refPages, ctx.dpi, refDir, ctx.rasterizer) : undefined;
+    const readCand = candPages.length ? await rasterPages(ctx.cand, candPages, ctx.dpi, candDir, ctx.rasterizer) : undefined;
     const out: ReportEntry[] = [];
-    for (const p of batch.items) out.push(await compareOne(p, ctx, readRef, readCand));
+    for (const p of batch.items) out.push(await compareOne(p, ctx, same.has(p) ? undefined : { readRef, readCand }));
     return out;
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -232,8 +265,29 @@ async function compareBatch(batch: Batch, index: number, ctx: Context): Promise<
 
 type Reader = ((page: number) => Promise<PageImage>) | undefined;
 
-/** One record (or page) of both proofs, or of one. */
-async function compareOne(p: Pairing, ctx: Context, readRef: Reader, readCand: Reader): Promise<ReportEntry> {
+/**
+ * The pairings of a batch whose pages are the same by content (qa/page-content.ts): as many pages on both
+ * sides, each equal to its counterpart. Only when both proofs are PDFs; their pixels need not be looked at.
+ */
+async function sameByContent(batch: Batch, ctx: Context, dir: string): Promise<Set<Pairing>> {
+  const same = new Set<Pairing>();
+  if (ctx.ref.kind !== 'pdf' || ctx.cand.kind !== 'pdf' || !batch.ref || !batch.cand) return same;
+  // One after the other: a batch is one process at a time, as its rasterizing is (--jobs).
+  const refHashes = await pageContentHashes(ctx.ref.path, batch.ref[0], batch.ref[1], dir);
+  const candHashes = await pageContentHashes(ctx.cand.path, batch.cand[0], batch.cand[1], dir);
+  for (const p of batch.items) {
+    const rp = pagesOf(p.reference);
+    const cp = pagesOf(p.candidate);
+    if (rp.length > 0 && rp.length === cp.length && rp.every((n, i) => refHashes.get(n) === candHashes.get(cp[i] as number))) same.add(p);
+  }
+  return same;
+}
+
+/**
+ * One record (or page) of both proofs, or of one; `pixels` undefined when its pages are the same by
+ * content (nothing to look at).
+ */
+async function compareOne(p: Pairing, ctx: Context, pixels: { readRef: Reader; readCand: Reader } | undefined): Promise<ReportEntry> {
   const refPages = pagesOf(p.reference);
   const candPages = pagesOf(p.candidate);
   const slug = `${ctx.byRecord ? 'r' : 'p'}${p.candidate?.record ?? `x${p.reference?.record}`}`;
@@ -256,6 +310,8 @@ async function compareOne(p: Pairing, ctx: Context, readRef: Reader, readCand: R
   if (p.candidate && !p.candidate.pages) entry.notes.push('rejected in the candidate: nothing printed');
   if (p.reference && p.candidate && refPages.length !== candPages.length)
     entry.notes.push(`${refPages.length} page(s) in the reference, ${candPages.length} in the candidate`);
+  if (!pixels) return entry;
+  const { readRef, readCand } = pixels;
   const fieldMap = ctx.cand.manifest?.fieldMap ?? ctx.ref.manifest?.fieldMap;
   for (let i = 0; i < Math.max(refPages.length, candPages.length); i++) {
     const rp = refPages[i];
@@ -265,8 +321,14 @@ async function compareOne(p: Pairing, ctx: Context, readRef: Reader, readCand: R
     const label = `page ${i + 1}${ctx.byRecord ? ` of the record (${[rp && `reference page ${rp}`, cp && `candidate page ${cp}`].filter(Boolean).join(', ')})` : ''}`;
     if (refImg) applyMasks(refImg, ctx.masks, cp ?? rp ?? 0, ctx.dpi);
     if (candImg) applyMasks(candImg, ctx.masks, cp ?? rp ?? 0, ctx.dpi);
-    if (refImg && candImg && refImg.width === candImg.width && refImg.height === candImg.height && refImg.data.equals(candImg.data))
+    const sameSize = refImg && candImg && refImg.width === candImg.width && refImg.height === candImg.height;
+    if (sameSize && refImg.data.equals(candImg.data)) continue;
+    // Pixels differ: they are a change only where they differ by more than the eye can see (compare.ts, VISIBLE).
+    const c = sameSize ? compareImages(toRgba(refImg), toRgba(candImg), VISIBLE) : undefined;
+    if (c && c.diffPixels === 0) {
+      ctx.pages.belowThreshold++;
       continue;
+    }
     // Something differs: this page is shown.
     const img = refImg ?? candImg;
     if (!img) continue;
@@ -286,8 +348,7 @@ async function compareOne(p: Pairing, ctx: Context, readRef: Reader, readCand: R
         const change: Change = { page: cp as number, boxMm: [0, 0, round(widthMm), round(heightMm)] };
         view.changes.push(change);
         entry.changes.push(change);
-      } else {
-        const c = compareImages(toRgba(refImg), toRgba(candImg), EXACT);
+      } else if (c) {
         view.diffPixels = c.diffPixels;
         if (c.diff)
           view.diff = await writePng(

@@ -83,16 +83,28 @@ async function ppmPixels(file: string): Promise<PageImage> {
 /** How the PDF pages of a diff are made into pixels. */
 export type Rasterizer = 'mupdf' | 'poppler';
 
+/** Page numbers as mutool takes them: runs of consecutive pages as ranges, `3-5,9,11-12`. */
+export function pageList(pages: readonly number[]): string {
+  const runs: string[] = [];
+  for (let i = 0; i < pages.length;) {
+    let j = i;
+    while (j + 1 < pages.length && pages[j + 1] === (pages[j] as number) + 1) j++;
+    runs.push(i === j ? String(pages[i]) : `${pages[i]}-${pages[j]}`);
+    i = j + 1;
+  }
+  return runs.join(',');
+}
+
 /**
- * Pages `first` to `last` of a proof as pixels: PDF pages are rasterized into `dir` in one process
- * (MuPDF's mutool, six times as fast as pdftoppm: a diff of two 6,000-page proofs is 12,000 pages; or
- * poppler's pdftoppm, as `render --format png` makes pages, when the other proof is PNG). Answers a reader
- * of each page, which removes the page's file once read.
+ * Pages of a proof as pixels: PDF pages are rasterized into `dir` in one process (MuPDF's mutool, six
+ * times as fast as pdftoppm: a diff of two 6,000-page proofs is 12,000 pages; or poppler's pdftoppm, as
+ * `render --format png` makes pages, when the other proof is PNG). `pages` ascending; mutool draws only
+ * those, pdftoppm the range from the first to the last. Answers a reader of each page, which removes the
+ * page's file once read.
  */
-export async function rasterRange(
+export async function rasterPages(
   proof: Proof,
-  first: number,
-  last: number,
+  pages: readonly number[],
   dpi: number,
   dir: string,
   rasterizer: Rasterizer,
@@ -100,7 +112,7 @@ export async function rasterRange(
   if (proof.kind !== 'pdf') return (page) => pngPixels(proof.files?.[page - 1] as string);
   if (rasterizer === 'mupdf') {
     try {
-      await run('mutool', ['draw', '-q', '-r', String(dpi), '-o', join(dir, 'p%d.ppm'), proof.path, `${first}-${last}`]);
+      await run('mutool', ['draw', '-q', '-r', String(dpi), '-o', join(dir, 'p%d.ppm'), proof.path, pageList(pages)]);
     } catch (err) {
       const e = err as NodeJS.ErrnoException & { stderr?: string };
       throw new Error(
@@ -116,6 +128,8 @@ export async function rasterRange(
       return img;
     };
   }
+  const first = pages[0] as number;
+  const last = pages.at(-1) as number;
   const box = /size:\s+([\d.]+) x ([\d.]+) pts/.exec((await run('pdfinfo', ['-f', String(first), '-l', String(first), proof.path])).stdout);
   const mm = (pt: string | undefined) => (Number(pt) / 72) * 25.4;
   const files = await rasterizePdfFile(proof.path, last, { widthMm: mm(box?.[1]), heightMm: mm(box?.[2]) }, dpi, dir, {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compareImages, EXACT, type RgbaImage } from '../qa/index.ts';
+import { compareImages, EXACT, VISIBLE, VISIBLE_TONE_LEVELS, type RgbaImage } from '../qa/index.ts';
 
 /** A white image with black pixels at `dots`. */
 function image(width: number, height: number, dots: [number, number][] = [], grey = 0): RgbaImage {
@@ -77,5 +77,55 @@ describe('compareImages (the pixel comparator)', () => {
     const c = compareImages(image(10, 10), image(10, 10, [[4, 6]]));
     const i = (6 * 10 + 4) * 4;
     expect([...c.diff!.data.slice(i, i + 3)]).toEqual([255, 0, 0]);
+  });
+});
+
+describe("VISIBLE (the proof diff's visibility threshold)", () => {
+  /** A white card-sized image whose bottom pixel row is `grey` (the rounding issue 28 names). */
+  const bottomRow = (grey: number) => {
+    const dots: [number, number][] = Array.from({ length: 200 }, (_, x) => [x, 59]);
+    return image(200, 60, dots, grey);
+  };
+
+  it('is two grey levels, under one 1 % tone step (2.55 levels)', () => {
+    expect(VISIBLE_TONE_LEVELS).toBe(2);
+    expect(VISIBLE_TONE_LEVELS).toBeLessThan(255 / 100);
+  });
+
+  it('finds a row one or two grey levels lighter the same, which the exact rule calls changed', () => {
+    for (const grey of [254, 253]) {
+      expect(compareImages(image(200, 60), bottomRow(grey), VISIBLE)).toMatchObject({ same: true, diffPixels: 0, region: null });
+      expect(compareImages(image(200, 60), bottomRow(grey), EXACT)).toMatchObject({ same: false, diffPixels: 200 });
+    }
+  });
+
+  it('counts a pixel three levels off, even alone, and every channel on its own', () => {
+    expect(compareImages(image(40, 30), image(40, 30, [[7, 8]], 252), VISIBLE)).toMatchObject({
+      same: false,
+      diffPixels: 1,
+      region: { x: 7, y: 8, width: 1, height: 1 },
+    });
+    const tinted = image(40, 30);
+    tinted.data.set([255, 252, 255, 255], (8 * 40 + 7) * 4); // only green moved, by 3
+    expect(compareImages(image(40, 30), tinted, VISIBLE).diffPixels).toBe(1);
+  });
+
+  it('still finds a faint stroke among pixels that moved within the threshold, and only the stroke', () => {
+    const faint: [number, number][] = [
+      [20, 10],
+      [21, 10],
+      [22, 10],
+    ];
+    const actual = bottomRow(254);
+    for (const [x, y] of faint) actual.data.set([200, 200, 200, 255], (y * 200 + x) * 4);
+    const c = compareImages(image(200, 60), actual, VISIBLE);
+    expect(c).toMatchObject({ same: false, diffPixels: 3, region: { x: 20, y: 10, width: 3, height: 1 } });
+  });
+
+  it('leaves the compared image as it was', () => {
+    const actual = bottomRow(254);
+    const before = Uint8Array.from(actual.data);
+    compareImages(image(200, 60), actual, VISIBLE);
+    expect(Buffer.from(actual.data).equals(before)).toBe(true);
   });
 });
