@@ -66,6 +66,7 @@ const ENGINE = [
   'line-breaking',
   'mail-run',
   'min-text-size',
+  'pdfvt',
   'registered-mail',
   'safe-area',
   'shared-pages',

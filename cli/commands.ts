@@ -60,6 +60,8 @@ export const COMMANDS: CommandSpec[] = [
       opt('--order <order>', 'the order of slots on imposed sheets; sequential when left out').choices(['sequential', 'cut-stack']),
       opt('--color <mode>', 'press: K-only black, CMYK through an ICC profile, PDF/X-4; office when left out').choices(['office', 'press']),
       opt('--icc <file>', 'the ICC profile of the press (with --color press)'),
+      opt('--pdfvt', 'PDF/VT-1 on PDF/X-4: one document part per record, for a press RIP (the default with --color press)'),
+      opt('--no-pdfvt', 'with --color press: PDF/X-4 without document parts'),
       opt('--mail <mode>', "a mailing run: records grouped into envelopes, each envelope's carrier then its documents").choices([
         'household',
         'person',

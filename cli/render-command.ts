@@ -26,7 +26,7 @@ import {
   type RasterizeOptions,
   type PdfSink,
 } from '../engine/index.ts';
-import { dataDir, inCi } from '../config/env.ts';
+import { dataDir, inCi, sourceDate } from '../config/env.ts';
 import { requireOption, intOption, formatOption, pngOption, stringOption } from './options.ts';
 import { existingFile, existingFolder, writableOutput } from './paths.ts';
 import { Progress, progressMode, bytes, type Stage } from './progress.ts';
@@ -44,7 +44,12 @@ export async function renderCommand(values: Record<string, unknown>): Promise<nu
   const dpi = intOption(values, 'dpi', 50, 1200) ?? 300;
   const png = pngOption(values);
   const quiet = values.quiet === true;
-  const output = parseOutputOptions({ ...values, bleed: values.bleed === true ? 'true' : undefined });
+  const output = parseOutputOptions({
+    ...values,
+    bleed: values.bleed === true ? 'true' : undefined,
+    pdfvt: typeof values.pdfvt === 'boolean' ? String(values.pdfvt) : undefined,
+  });
+  output.documentDate = sourceDate();
   const icc = stringOption(values, 'icc');
   const insurersDir = stringOption(values, 'insurers');
   if (icc && output.color !== 'press') throw new UsageError('--icc is the press profile: give --color press too');
@@ -58,11 +63,14 @@ export async function renderCommand(values: Record<string, unknown>): Promise<nu
   if (numbersText !== undefined && !registered)
     throw new UsageError('--numbers is the band of お問い合わせ番号 of registered mail: give --registered kani|tokutei|ippan too');
   const band = numbersText === undefined ? undefined : usageOf(() => parseBand(numbersText), '--numbers');
-  if (mail && (output.impose || output.split || output.color === 'press' || output.bleed))
-    throw new UsageError('--mail makes trim A4 sheets for an inserting line: leave --impose, --split, --bleed and --color press out');
+  if (mail && (output.impose || output.split || output.color === 'press' || output.bleed || output.pdfvt))
+    throw new UsageError(
+      '--mail makes trim A4 sheets for an inserting line: leave --impose, --split, --bleed, --color press and --pdfvt out',
+    );
   if (mail && format !== 'pdf') throw new UsageError('--mail writes one PDF: leave --format png out');
   if (format === 'png' && output.color === 'press')
     throw new UsageError('--color press makes a PDF for a press; PNG pages are proofs: leave --color out');
+  if (format === 'png' && output.pdfvt) throw new UsageError('--pdfvt makes a PDF for a press; PNG pages are proofs: leave --pdfvt out');
   // Every path is checked before anything is read or rendered: a typo fails in a moment, with its option.
   existingFile('--data', data);
   writableOutput('--out', out, format === 'pdf' ? 'file' : 'folder');

@@ -19,6 +19,8 @@ const envSchema = z.object({
   CHROME_PATH: z.string().min(1).optional(),
   /** Set by CI systems: progress as plain lines, goldens never written by default. */
   CI: z.string().optional(),
+  /** The date a PDF/VT file states, in seconds since 1970 (the reproducible-builds convention): engine/pdf/pdfvt-metadata.ts. */
+  SOURCE_DATE_EPOCH: wholeNumber('SOURCE_DATE_EPOCH', 0, 253_402_300_799).optional(),
   PORT: wholeNumber('PORT', 0, 65535).optional(),
   SHIKAKU_API_KEYS: z.string().optional(),
   SHIKAKU_DATA_DIR: z.string().min(1).optional(),
@@ -51,7 +53,7 @@ const envSchema = z.object({
 export type Env = z.infer<typeof envSchema>;
 
 /** What the commands other than `serve` read: only these are checked for them (a stale service setting never stops a render). */
-const toolSchema = envSchema.pick({ CHROME_PATH: true, CI: true, SHIKAKU_DATA_DIR: true });
+const toolSchema = envSchema.pick({ CHROME_PATH: true, CI: true, SHIKAKU_DATA_DIR: true, SOURCE_DATE_EPOCH: true });
 
 /** The environment as a command other than `serve` reads it. */
 export type ToolEnv = z.infer<typeof toolSchema>;
@@ -86,4 +88,9 @@ export function inCi(env: ToolEnv = readToolEnv()): boolean {
 /** The data folder: SHIKAKU_DATA_DIR, else `data/` in the working folder (the CLI's and the service's alike). */
 export function dataDir(env: Pick<ToolEnv, 'SHIKAKU_DATA_DIR'> = readToolEnv()): string {
   return resolve(env.SHIKAKU_DATA_DIR ?? 'data');
+}
+
+/** SOURCE_DATE_EPOCH as a date, when set: what a PDF/VT file states as its creation and modification date. */
+export function sourceDate(env: Pick<ToolEnv, 'SOURCE_DATE_EPOCH'> = readToolEnv()): Date | undefined {
+  return env.SOURCE_DATE_EPOCH === undefined ? undefined : new Date(env.SOURCE_DATE_EPOCH * 1000);
 }

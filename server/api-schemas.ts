@@ -32,6 +32,10 @@ export const OutputQuery = z.object({
   duplex: z.enum(['long', 'short']).optional().describe('how backs are placed behind fronts (with impose)'),
   order: z.enum(['sequential', 'cut-stack']).optional().describe('slot order on sheets (with impose)'),
   color: z.enum(['office', 'press']).optional().describe('press: K-only black, CMYK through an ICC profile, PDF/X-4'),
+  pdfvt: z
+    .enum(['true', 'false'])
+    .optional()
+    .describe('PDF/VT-1 on PDF/X-4, one document part per record (per sheet with impose); true by default with color=press'),
 });
 
 /** `POST /v1/render/{layout}`'s query. */

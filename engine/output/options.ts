@@ -32,7 +32,16 @@ export function parseOutputOptions(values: Record<string, unknown>): OutputOptio
     duplex: oneOf('duplex', ['long', 'short'], OFFICE_OUTPUT.duplex),
     order: oneOf('order', ['sequential', 'cut-stack'], OFFICE_OUTPUT.order),
     color: oneOf('color', ['office', 'press'], OFFICE_OUTPUT.color),
+    pdfvt: false,
   };
+  // PDF/VT is what a press's RIP takes for variable data: the default of press output, asked for otherwise.
+  output.pdfvt = oneOf('pdfvt', ['true', 'false'], output.color === 'press' ? 'true' : 'false') === 'true';
+  if (output.pdfvt && output.impose && output.color !== 'press') {
+    throw new PrintError(
+      'INVALID_INPUT',
+      'pdfvt on imposed sheets needs color=press: their crop marks are CMYK, which PDF/X-4 allows only with a CMYK output intent',
+    );
+  }
   if (!output.impose && (text('duplex') !== undefined || text('order') !== undefined)) {
     throw new PrintError('INVALID_INPUT', 'duplex and order place pages on imposed sheets: give impose too (a4, a3, sra3 or WxH)');
   }
@@ -51,6 +60,11 @@ export function parseOutputOptions(values: Record<string, unknown>): OutputOptio
         'INVALID_INPUT',
         'split files are for electronic delivery; color=press makes one PDF for a press: leave one of them out',
       );
+    if (output.pdfvt)
+      throw new PrintError(
+        'INVALID_INPUT',
+        'split files are for electronic delivery; pdfvt makes one PDF for a press: leave one of them out',
+      );
     output.split = split === 'record' ? 'record' : Number(split);
   }
   return output;
@@ -62,6 +76,8 @@ export function describeOutput(o: OutputOptions): Record<string, string | boolea
     bleed: o.bleed,
     ...(o.impose ? { impose: o.impose.name, duplex: o.duplex, order: o.order } : {}),
     color: o.color,
+    // Shown when it is on, or off against the press default: a job keeps what it was asked for.
+    ...(o.pdfvt || o.color === 'press' ? { pdfvt: o.pdfvt } : {}),
     ...(o.split !== undefined ? { split: String(o.split) } : {}),
   };
 }

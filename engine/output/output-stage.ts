@@ -5,6 +5,8 @@ import type { Layout } from '../layouts/layouts.ts';
 import type { DocumentInfo, PdfSink } from '../pdf/pdf-writer.ts';
 import { outputTarget, type SplitNaming } from './output-target.ts';
 import { toPress } from './press-colour.ts';
+import { documentDate, writePdfVt } from '../pdf/pdfvt.ts';
+import { documentParts, OFFICE_INTENT } from './document-parts.ts';
 import type { OutputOptions, OutputTarget, TargetSummary } from './target.ts';
 import type { StepTimes } from '../step-times.ts';
 
@@ -21,6 +23,8 @@ export interface OutputStageOptions {
   pressTitle?: string | undefined;
   /** Where the finishing times go ('merge and write', 'press colour'): the engine's, for bench --profile. */
   stepTimes?: StepTimes | undefined;
+  /** The date a PDF/VT file states (a job's creation time); see documentDate in engine/pdf/pdfvt-metadata.ts. */
+  date?: Date | undefined;
 }
 
 /** Pieces in which a finished file is handed on to the sink. */
@@ -40,9 +44,10 @@ export async function writeOutput(
   options: OutputStageOptions,
   fill: (target: OutputTarget) => Promise<void>,
 ): Promise<TargetSummary> {
-  if (output.color !== 'press') return targetPass(sink, layout, output, options, fill);
-  // Ghostscript reads a whole file and writes another: the target's file is made aside, pressed, and the
-  // pressed file streamed on, so memory stays that of a chunk whatever the run's length.
+  if (output.color !== 'press' && !output.pdfvt) return targetPass(sink, layout, output, options, fill);
+  // Ghostscript reads a whole file and writes another, and PDF/VT is added to a whole file: the target's
+  // file is made aside, pressed, and streamed on (through the PDF/VT pass), so memory stays that of a
+  // chunk whatever the run's length.
   const work = mkdtempSync(join(tmpdir(), 'shikaku-output-'));
   try {
     const made = join(work, 'made.pdf');
@@ -54,9 +59,37 @@ export async function writeOutput(
     } finally {
       closeSync(fd);
     }
-    const press = () => toPress(made, pressed, { icc: options.icc, title: options.pressTitle ?? options.name });
-    await (options.stepTimes ? options.stepTimes.time('press colour', press) : press());
-    streamFile(pressed, sink);
+    const isPress = output.color === 'press';
+    if (isPress) {
+      const press = () => toPress(made, pressed, { icc: options.icc, title: options.pressTitle ?? options.name });
+      await (options.stepTimes ? options.stepTimes.time('press colour', press) : press());
+    }
+    const source = isPress ? pressed : made;
+    if (!output.pdfvt) {
+      streamFile(source, sink);
+      return summary;
+    }
+    const vt = () => {
+      const { parts, level } = documentParts(
+        summary,
+        layout.sides.length,
+        output.impose !== undefined,
+        options.naming?.keyOf ?? (() => undefined),
+      );
+      writePdfVt(source, sink, {
+        parts,
+        level,
+        metadata: {
+          title: isPress ? (options.pressTitle ?? options.name) : options.info.title,
+          subject: options.info.subject,
+          producer: isPress ? 'shikaku-print (Chromium, pdf-lib, Ghostscript)' : 'shikaku-print (Chromium, pdf-lib)',
+          date: documentDate(output.documentDate ?? options.date),
+        },
+        outputIntent: isPress ? undefined : OFFICE_INTENT,
+      });
+      return Promise.resolve();
+    };
+    await (options.stepTimes ? options.stepTimes.time('pdf/vt', vt) : vt());
     return summary;
   } finally {
     rmSync(work, { recursive: true, force: true });

@@ -13,6 +13,10 @@ export interface OutputOptions {
   order: SlotOrder;
   /** `press`: K-only black, CMYK through an ICC profile, PDF/X-4 (engine/output/press-colour.ts). */
   color: 'office' | 'press';
+  /** PDF/VT-1 on PDF/X-4, one document part per record (engine/pdf/pdfvt.ts); the default of `press`. */
+  pdfvt: boolean;
+  /** The creation date a PDF/VT file states (SOURCE_DATE_EPOCH, given by the CLI); see documentDate. */
+  documentDate?: Date | undefined;
   /** Split output (split-files.ts): a ZIP of one PDF per record, or per N records. */
   split?: Split | undefined;
 }
@@ -20,7 +24,7 @@ export interface OutputOptions {
 /** How split output groups records into files: one per record, or N records a file. */
 export type Split = 'record' | number;
 
-export const OFFICE_OUTPUT: OutputOptions = { bleed: false, duplex: 'long', order: 'sequential', color: 'office' };
+export const OFFICE_OUTPUT: OutputOptions = { bleed: false, duplex: 'long', order: 'sequential', color: 'office', pdfvt: false };
 
 /** Where one record landed on an imposed sheet (docs/spec/interfaces.md, Manifests). */
 export interface Placement {

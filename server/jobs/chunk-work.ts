@@ -161,6 +161,7 @@ export async function assembleJob(
       info: { title: layout.name, subject: `${layout.id}: job ${job.id}` },
       icc: o.pressIcc,
       pressTitle: `${layout.name}: job ${job.id}`,
+      date: new Date(job.createdAt),
     };
     const summary = await writeOutput(write, layout, output, stage, async (target) => {
       target.printOrder(printed.length);

@@ -221,8 +221,11 @@ function mailingOf(
       'BAD_REQUEST',
       'numbers= is the band of お問い合わせ番号 of registered mail: give registered=kani|tokutei|ippan too',
     );
-  if (output.impose || output.split || output.bleed || output.color === 'press')
-    throw new PrintError('BAD_REQUEST', 'mail= makes trim A4 sheets for an inserting line: leave impose, split, bleed and color=press out');
+  if (output.impose || output.split || output.bleed || output.color === 'press' || output.pdfvt)
+    throw new PrintError(
+      'BAD_REQUEST',
+      'mail= makes trim A4 sheets for an inserting line: leave impose, split, bleed, color=press and pdfvt out',
+    );
   if (query.envelope) getEnvelope(loadEnvelopes(), query.envelope);
   mailCarrier(layouts, layout, query.mail);
   const band = query.numbers === undefined ? undefined : bandOf(query.numbers);

@@ -57,7 +57,7 @@ export function addRenderRoutes(app: Express, ctx: AppContext): void {
       if (png && JSON.stringify(output) !== JSON.stringify(OFFICE_OUTPUT)) {
         throw new PrintError(
           'BAD_REQUEST',
-          'bleed, impose, duplex, order and color make PDFs for a print shop; ask for application/pdf, or leave them out for a PNG proof',
+          'bleed, impose, duplex, order, color and pdfvt make PDFs for a print shop; ask for application/pdf, or leave them out for a PNG proof',
         );
       }
       // Checked before anything is rendered: the page against the records' page count, the density.
