@@ -59,6 +59,7 @@ const ENGINE = [
   'counter-lane',
   'deadlines',
   'diff',
+  'diff-places',
   'diff-run',
   'engine-supervision',
   'fitting',

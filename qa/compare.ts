@@ -51,8 +51,9 @@ export const EXACT: CompareRule = { maxDiffPixels: 0, threshold: 0, includeAA: t
  *   rounds to 204 or 205 units by the record's place in its chunk turns one pixel row one level lighter),
  *   which is no change of the card.
  * Anything an eye can read stays far above it: the strokes of a changed character differ by 100 to 255
- * levels (test/diff-content.test.ts shows 太郎 → 大郎, one dakuten and one digit found at 300 dpi). Goldens keep
- * EXACT: they are the engine's own output on a pinned environment, where no difference is noise.
+ * levels (test/diff-places.test.ts: 太郎 → 大郎, one dakuten and one digit, each found at 300 dpi with
+ * dozens of pixels off by more than 60 levels). Goldens keep EXACT: they are the engine's own output on a
+ * pinned environment, where no difference is noise.
  */
 export const VISIBLE_TONE_LEVELS = 2;
 
