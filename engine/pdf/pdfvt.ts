@@ -131,13 +131,16 @@ class VtPass {
     let page = 0;
     for (let k = 0; k < o.parts.length; k += SLICE) {
       const slice: string[] = [];
+      let at = this.out;
       for (let i = k; i < Math.min(k + SLICE, o.parts.length); i++) {
         const part = o.parts[i] as VtPart;
         const [start, end] = [pages[page] as number, pages[page + part.pages - 1] as number];
         page += part.pages;
-        offsets[firstLeaf + i] = this.out + Buffer.byteLength(slice.join(''), 'latin1');
         const range = start === end ? `/Start ${ref(start)}` : `/Start ${ref(start)} /End ${ref(end)}`;
-        slice.push(`${firstLeaf + i} 0 obj\n<< /Type /DPart /Parent ${ref(rootNode)} ${range} /DPM ${dpm(part, i, record)} >>\nendobj\n`);
+        const leaf = `${firstLeaf + i} 0 obj\n<< /Type /DPart /Parent ${ref(rootNode)} ${range} /DPM ${dpm(part, i, record)} >>\nendobj\n`;
+        offsets[firstLeaf + i] = at;
+        at += leaf.length; // the text is ASCII: keys are written in hex
+        slice.push(leaf);
       }
       this.emit(latin1(slice.join('')));
     }
