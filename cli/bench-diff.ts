@@ -1,6 +1,6 @@
 import { startEngine } from './start-engine.ts';
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,21 +16,35 @@ export function treeBytes(dir: string): number {
 }
 
 /**
- * `bench --diff`: a run of `records` cards against the same run with three records changed (a 氏名 at
- * 10 % and 90 %, a 住所 at 50 %), diffed as QA runs it: `shikaku-print diff` in a child process, timed from
- * its start to its exit, with the peak memory of it and every process it starts (mutool). The two proofs
- * are rendered first, untimed. Prints figures; asserts nothing.
+ * The candidate of `bench --diff` (issue 28's run): `records` with one record inserted as the last of the
+ * chunk a quarter of the way in (every later record moves one place, across every chunk boundary up to the
+ * removal), the record at 80 % removed, and the 氏名 of the record at 60 % changed. Answers the candidate
+ * and what a correct diff reports of it.
+ */
+export function diffCandidate(records: readonly Record<string, unknown>[]): {
+  candidate: Record<string, unknown>[];
+  expected: { same: number; changed: number; added: number; removed: number };
+} {
+  const n = records.length;
+  const candidate = records.map((r, i) => (i === Math.floor(n * 0.6) ? { ...r, name: '岡本 三四郎' } : r));
+  candidate.splice(Math.floor(n * 0.8), 1);
+  const at = Math.min(candidate.length, Math.floor(n / 400) * 100 + 99);
+  candidate.splice(at, 0, { ...records[0], number: '9999999', name: '新井 一' });
+  return { candidate, expected: { same: n - 2, changed: 1, added: 1, removed: 1 } };
+}
+
+/**
+ * `bench --diff`: a run of `records` cards against the same run with one record inserted, one removed and
+ * one 氏名 changed (diffCandidate), diffed as QA runs it: `shikaku-print diff` in a child process, timed
+ * from its start to its exit, with the peak memory of it and every process it starts (mutool). The two
+ * proofs are rendered first, untimed. Prints figures, with what the diff reported beside what it should
+ * (the summary of issue 28's Done-when) and how its pages were settled; asserts nothing.
  */
 export async function benchDiff(layout: Layout, records: Record<string, unknown>[], json: boolean): Promise<number> {
   const dir = mkdtempSync(join(tmpdir(), 'shikaku-bench-diff-'));
   try {
     const n = records.length;
-    const changed = new Map<number, Record<string, unknown>>([
-      [Math.floor(n * 0.1), { name: '山田 花子' }],
-      [Math.floor(n * 0.5), { address: '島根県出雲市今市町７０番地１' }],
-      [Math.floor(n * 0.9), { name: '佐藤 次郎' }],
-    ]);
-    const candidate = records.map((r, i) => ({ ...r, ...changed.get(i) }));
+    const { candidate, expected } = diffCandidate(records);
     const engine = await startEngine();
     try {
       for (const [name, rs] of [
@@ -57,7 +71,8 @@ export async function benchDiff(layout: Layout, records: Record<string, unknown>
     const code = await new Promise<number>((resolve) => child.on('exit', (c) => resolve(c ?? -1)));
     const secs = (performance.now() - t0) / 1000;
     sampler.stop();
-    const pages = n * layout.sides.length * 2;
+    const pages = (n + candidate.length) * layout.sides.length;
+    const written = JSON.parse(readFileSync(join(report, 'report.json'), 'utf8')) as { summary: typeof expected; notes?: string[] };
     const figures = {
       mode: 'diff',
       layout: layout.id,
@@ -69,6 +84,9 @@ export async function benchDiff(layout: Layout, records: Record<string, unknown>
       peakRssMiB: Math.round(sampler.peakKiB / 1024),
       peakPssMiB: Math.round(sampler.peakPssKiB / 1024),
       reportMiB: Math.round((treeBytes(report) / 2 ** 20) * 10) / 10,
+      reported: written.summary,
+      expected,
+      pagesCompared: out.trim().split('\n').at(-2) ?? '',
       exitCode: code,
       verdict: out.trim().split('\n').at(-1) ?? '',
     };
@@ -76,11 +94,13 @@ export async function benchDiff(layout: Layout, records: Record<string, unknown>
     else
       process.stdout.write(
         [
-          `command           shikaku-print diff (${layout.id}: ${n} records against the same with 3 changed)`,
-          `pages compared    ${pages} (${n * layout.sides.length} in each proof)`,
+          `command           shikaku-print diff (${layout.id}: ${n} records against the same with one inserted, one removed, one 氏名 changed)`,
+          `pages             ${pages} (${n * layout.sides.length} and ${candidate.length * layout.sides.length}): ${figures.pagesCompared}`,
           `wall time         ${secs.toFixed(1)} s (process start to exit), ${figures.pagesPerSecond} pages/s`,
           `peak memory       ${figures.peakRssMiB} MiB resident (node and every mutool, summed), ${figures.peakPssMiB} MiB PSS`,
           `report            ${figures.reportMiB} MiB`,
+          `reported          ${summaryText(written.summary)}`,
+          `expected          ${summaryText(expected)}`,
           `exit ${code}: ${figures.verdict}`,
         ].join('\n') + '\n',
       );
@@ -89,3 +109,6 @@ export async function benchDiff(layout: Layout, records: Record<string, unknown>
     rmSync(dir, { recursive: true, force: true });
   }
 }
+
+const summaryText = (s: { same: number; changed: number; added: number; removed: number }) =>
+  `${s.same} same, ${s.changed} changed, ${s.added} added, ${s.removed} removed`;

@@ -173,7 +173,7 @@ export const COMMANDS: CommandSpec[] = [
       opt('--studio', "the studio's save-to-picture time: a layout's style sheet saved 10 times (median, p90, max)"),
       opt('--impose <sheet>', 'time trim pages against imposed sheets (a4, a3, sra3 or WxH)'),
       opt('--split <mode>', 'time trim pages against split files: record (a PDF per record) or N records a file'),
-      opt('--diff', 'time `diff` of a run against the same run with three records changed'),
+      opt('--diff', 'time `diff` of a run against the same run with one record inserted, one removed and one 氏名 changed'),
       opt('--scale-out', 'time one job embedded, on 1 worker × 2 tabs and on 2 workers × 1 tab (Redis of its own)'),
       opt('--repeat <n>', 'with --scale-out: runs of each variant, the best counts (default: 1)'),
     ],
