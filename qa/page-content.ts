@@ -66,3 +66,42 @@ export async function pageContentHashes(pdf: string, first: number, last: number
     await rm(streams, { recursive: true, force: true });
   }
 }
+
+/** Pages read by one `mutool run`: its start, and finding a late page of a long proof, once per span. */
+const SPAN_PAGES = 480;
+/** Spans kept: the batches in flight (a few, one per core) stand in at most two spans of each proof. */
+const SPANS_KEPT = 8;
+
+/**
+ * The page content hashes of one PDF, for a diff that asks for them batch by batch, in about page order:
+ * read a span of SPAN_PAGES pages at a time (one process for twenty batches: starting mutool and finding
+ * the span's first page cost more than reading its 24 pages) and kept for the last SPANS_KEPT spans, so
+ * memory stays a few thousand hashes whatever the length of the proof. A span asked for again after it was
+ * let go is read again.
+ */
+export class PageContents {
+  private readonly spans = new Map<number, Promise<Map<number, string>>>();
+
+  constructor(
+    private readonly pdf: string,
+    private readonly pageCount: number,
+    private readonly dir: string,
+  ) {}
+
+  /** The hash of page `page` (from 1), as pageContentHashes gives it. */
+  async hash(page: number): Promise<string> {
+    const k = Math.floor((page - 1) / SPAN_PAGES);
+    let span = this.spans.get(k);
+    if (!span) {
+      span = pageContentHashes(this.pdf, k * SPAN_PAGES + 1, Math.min(this.pageCount, (k + 1) * SPAN_PAGES), this.dir);
+      this.spans.set(k, span);
+      for (const oldest of this.spans.keys()) {
+        if (this.spans.size <= SPANS_KEPT) break;
+        this.spans.delete(oldest);
+      }
+    }
+    const hash = (await span).get(page);
+    if (hash === undefined) throw new Error(`${this.pdf} has no page ${page}`);
+    return hash;
+  }
+}

@@ -7,7 +7,7 @@ import { compareImages, VISIBLE, VISIBLE_TONE_LEVELS } from './compare.ts';
 import { alignByPage, alignByRecord, type Pairing, type ProofRecord } from './align.ts';
 import { changedRegions } from './regions.ts';
 import { pageWords, textIn, type Word } from './page-words.ts';
-import { pageContentHashes } from './page-content.ts';
+import { PageContents } from './page-content.ts';
 import { openProof, rasterPages, type PageImage, type Proof, type Rasterizer } from './proofs.ts';
 import { RunReport, type Change, type ReportEntry, type ReportSummary, type ReportView } from './run-report.ts';
 import { forEachLimited, makeOwnedTempDir, sweepOrphans, type FieldMapSide } from '../engine/index.ts';
@@ -176,7 +176,12 @@ export async function diffProofs(referencePath: string, candidatePath: string, o
   const pages: PageCounts = { sameByContent: 0, rasterized: 0, belowThreshold: 0 };
   try {
     const batches = batchesOf(pairings);
-    const ctx: Context = { ref, cand, dpi: options.dpi, masks: options.masks, report, rasterizer, byRecord, work, pages };
+    // Content before pixels, when both proofs are PDFs (sameByContent).
+    const contents =
+      ref.kind === 'pdf' && cand.kind === 'pdf'
+        ? ([new PageContents(ref.path, ref.pageCount, work), new PageContents(cand.path, cand.pageCount, work)] as const)
+        : undefined;
+    const ctx: Context = { ref, cand, dpi: options.dpi, masks: options.masks, report, rasterizer, byRecord, work, pages, contents };
     // Batches run in parallel; their entries are added to the report in order, each as soon as every
     // batch before it is in.
     const done = new Map<number, ReportEntry[]>();
@@ -218,6 +223,8 @@ interface Context {
   byRecord: boolean;
   work: string;
   pages: PageCounts;
+  /** The reference's and the candidate's page contents, when both are PDFs. */
+  contents: readonly [PageContents, PageContents] | undefined;
 }
 
 /** What the report says of how its pages were compared. */
@@ -247,7 +254,7 @@ async function compareBatch(batch: Batch, index: number, ctx: Context): Promise<
     const refDir = join(dir, 'ref');
     const candDir = join(dir, 'cand');
     await Promise.all([mkdir(refDir), mkdir(candDir)]);
-    const same = await sameByContent(batch, ctx, dir);
+    const same = await sameByContent(batch, ctx);
     const toRaster = (side: 'reference' | 'candidate') => batch.items.filter((p) => !same.has(p)).flatMap((p) => pagesOf(p[side]));
     const refPages = toRaster('reference');
     const candPages = toRaster('candidate');
@@ -269,16 +276,19 @@ type Reader = ((page: number) => Promise<PageImage>) | undefined;
  * The pairings of a batch whose pages are the same by content (qa/page-content.ts): as many pages on both
  * sides, each equal to its counterpart. Only when both proofs are PDFs; their pixels need not be looked at.
  */
-async function sameByContent(batch: Batch, ctx: Context, dir: string): Promise<Set<Pairing>> {
+async function sameByContent(batch: Batch, ctx: Context): Promise<Set<Pairing>> {
   const same = new Set<Pairing>();
-  if (ctx.ref.kind !== 'pdf' || ctx.cand.kind !== 'pdf' || !batch.ref || !batch.cand) return same;
-  // One after the other: a batch is one process at a time, as its rasterizing is (--jobs).
-  const refHashes = await pageContentHashes(ctx.ref.path, batch.ref[0], batch.ref[1], dir);
-  const candHashes = await pageContentHashes(ctx.cand.path, batch.cand[0], batch.cand[1], dir);
+  if (!ctx.contents) return same;
+  const [refContents, candContents] = ctx.contents;
   for (const p of batch.items) {
     const rp = pagesOf(p.reference);
     const cp = pagesOf(p.candidate);
-    if (rp.length > 0 && rp.length === cp.length && rp.every((n, i) => refHashes.get(n) === candHashes.get(cp[i] as number))) same.add(p);
+    if (rp.length === 0 || rp.length !== cp.length) continue;
+    let equal = true;
+    // One process at a time, as a batch's rasterizing is (--jobs).
+    for (let i = 0; i < rp.length && equal; i++)
+      equal = (await refContents.hash(rp[i] as number)) === (await candContents.hash(cp[i] as number));
+    if (equal) same.add(p);
   }
   return same;
 }

@@ -7,7 +7,7 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PDFDocument, PDFName, type PDFRef } from 'pdf-lib';
-import { pageContentHashes } from '../qa/page-content.ts';
+import { PageContents, pageContentHashes } from '../qa/page-content.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'shikaku-page-content-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -89,6 +89,14 @@ describe('pageContentHashes', () => {
     expect([...hashes.keys()]).toEqual([1, 2]);
     expect(hashes.get(1)).not.toBe(hashes.get(2));
     expect(readdirSync(dir).filter((f) => f.startsWith('content-'))).toEqual([]);
+  });
+
+  it('answers the same hashes page by page through PageContents, which reads a span at a time', async () => {
+    const a = await pdf('span');
+    const contents = new PageContents(a, 2, dir);
+    const both = await pageContentHashes(a, 1, 2, dir);
+    expect([await contents.hash(2), await contents.hash(1)]).toEqual([both.get(2), both.get(1)]);
+    await expect(new PageContents(a, 3, dir).hash(3)).rejects.toThrow(/mutool could not read|has no page 3/);
   });
 
   it('says which PDF it could not read', async () => {
