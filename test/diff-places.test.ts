@@ -66,7 +66,8 @@ describe('a run with one record inserted, one removed and one renamed', () => {
     expect(sameByContent + rasterized).toBe(1200);
     // The records before the insertion's chunk and after the removal stand where they stood.
     expect(sameByContent).toBeGreaterThan(0);
-    expect(rasterized).toBeGreaterThanOrEqual(4); // at least the changed record's pages and the added and removed ones
+    // At least the changed record's pages on both sides (4), and the added and the removed record's (2 each).
+    expect(rasterized).toBeGreaterThanOrEqual(8);
   });
 });
 
