@@ -96,10 +96,15 @@ class VtPass {
     const xmp = next++;
     const offsets = new Float64Array(next).fill(-1);
 
-    const leafOfPage = new Map<number, number>();
+    // By object number (4 bytes an object): the leaf of each page, -1 for objects that are no page.
+    const leafOfPage = new Int32Array(file.offsets.length).fill(-1);
     let p = 0;
     o.parts.forEach((part, k) => {
-      for (let i = 0; i < part.pages; i++) leafOfPage.set(pages[p++] as number, firstLeaf + k);
+      for (let i = 0; i < part.pages; i++) {
+        const page = pages[p++] as number;
+        if ((leafOfPage[page] as number) >= 0) throw new PrintError('RENDER', `the page tree names object ${page} twice`);
+        leafOfPage[page] = firstLeaf + k;
+      }
     });
     const extra = [`/DPartRoot ${ref(dpartRoot)}`, `/Metadata ${ref(xmp)}`, ...(intent > 0 ? [`/OutputIntents [ ${ref(intent)} ]`] : [])];
     const edit = (n: number, text: string): Buffer | null => {
@@ -107,11 +112,9 @@ class VtPass {
         return latin1(`${n} 0 obj\n<<${catalog.replace(/\/Metadata\s+\d+\s+\d+\s+R/, '')}\n${extra.join('\n')}\n>>\nendobj\n`);
       if (n === info) return latin1(`${n} 0 obj\n${infoDictionary(o.metadata)}\nendobj\n`);
       if (n === oldXmp) return null;
-      const leaf = leafOfPage.get(n);
-      if (leaf === undefined) throw new PrintError('RENDER', `object ${n} is named twice in the page tree`);
-      return latin1(pageWithPart(text, leaf));
+      return latin1(pageWithPart(text, leafOfPage[n] as number));
     };
-    const edited = new Set<number>([root, ...(info !== undefined ? [info] : []), ...(oldXmp !== undefined ? [oldXmp] : []), ...pages]);
+    const edited = (n: number) => n === root || n === info || n === oldXmp || (leafOfPage[n] as number) >= 0;
     this.copyBody(offsets, edited, edit);
 
     // The document part hierarchy (ISO 16612-2; ISO 32000-2, 14.12): DPartRoot, one node, the leaves.
@@ -158,7 +161,7 @@ class VtPass {
   }
 
   /** Object numbers of the pages in order, from the page tree (its nodes are read; pages only peeked at). */
-  private pageObjects(node: number): number[] {
+  private pageObjects(node: number): Int32Array {
     const pages: number[] = [];
     const walk = (n: number, depth: number) => {
       if (depth > 32) throw new PrintError('RENDER', 'the page tree is deeper than 32 levels');
@@ -173,18 +176,26 @@ class VtPass {
       for (const m of (kids?.[1] ?? '').matchAll(/(\d+)\s+\d+\s+R/g)) walk(Number(m[1]), depth + 1);
     };
     walk(node, 0);
-    return pages;
+    return Int32Array.from(pages);
   }
 
   /**
    * Copies every object of the file in file order, with `edit`'s text for the `edited` ones (null: left
    * out), noting each one's new offset; the header becomes %PDF-1.6.
    */
-  private copyBody(offsets: Float64Array, edited: Set<number>, edit: (n: number, text: string) => Buffer | null): void {
+  private copyBody(offsets: Float64Array, edited: (n: number) => boolean, edit: (n: number, text: string) => Buffer | null): void {
     const { file } = this;
-    const order: number[] = [];
-    for (let n = 0; n < file.offsets.length; n++) if ((file.offsets[n] as number) >= 0) order.push(n);
-    order.sort((a, b) => (file.offsets[a] as number) - (file.offsets[b] as number));
+    // The objects in file order, 4 bytes each (PdfWriter writes its catalog, page tree and information last).
+    let count = 0;
+    for (let n = 0; n < file.offsets.length; n++) if ((file.offsets[n] as number) >= 0) count++;
+    let order = new Uint32Array(count);
+    let sorted = true;
+    for (let n = 0, i = 0; n < file.offsets.length; n++) {
+      if ((file.offsets[n] as number) < 0) continue;
+      if (i > 0 && (file.offsets[n] as number) < (file.offsets[order[i - 1] as number] as number)) sorted = false;
+      order[i++] = n;
+    }
+    if (!sorted) order = order.sort((a, b) => (file.offsets[a] as number) - (file.offsets[b] as number));
     const head = file.read(0, 9).toString('latin1');
     if (!/^%PDF-1\.\d\s/.test(head)) throw new PrintError('RENDER', 'the file does not start with a PDF header');
     this.emit(latin1('%PDF-1.6'));
@@ -193,7 +204,7 @@ class VtPass {
     order.forEach((n, i) => {
       const start = file.offsets[n] as number;
       offsets[n] = start + delta;
-      if (!edited.has(n)) return;
+      if (!edited(n)) return;
       const end = i + 1 < order.length ? (file.offsets[order[i + 1] as number] as number) : file.xrefAt;
       this.copy(cursor, start);
       const replacement = edit(n, file.read(start, end - start).toString('latin1'));
