@@ -6,6 +6,8 @@ import type { FieldFit } from './browser/fit-fields.ts';
 import type { PrintValues } from './format/print-values.ts';
 import type { OutputTarget } from './output/target.ts';
 import type { StepTimes } from './step-times.ts';
+import type { StaticLayers } from './browser/static-layers.ts';
+import { composeLayers } from './pdf/compose-layers.ts';
 import { buildDocument, type CompiledLayout } from './template/document.ts';
 import { overflowProblem } from './validate/validate.ts';
 import type { RenderOptions } from './render-options.ts';
@@ -17,6 +19,8 @@ export interface ChunkPrinter {
   stepTimes: StepTimes;
   chunkSize: number;
   tabs: number;
+  /** The static layers printed so far (print once: engine/browser/layers.ts). */
+  statics: StaticLayers;
 }
 
 /** A run's records checked: how many, and how to turn record `i` into what the templates print, and its key. */
@@ -63,8 +67,26 @@ export async function printChunks(target: OutputTarget, run: ChunkRun, printer: 
     printer.stepTimes.add('build HTML', performance.now() - t1);
     const printed = await printer.browser.print(
       { head: doc.head, body: doc.body, pages: doc.printedPages },
-      { checkOnly: problems.length > 0, signal, lane: options.lane, report: options.fitting, draft: options.draft, fieldBoxes: wantBoxes },
+      {
+        checkOnly: problems.length > 0,
+        signal,
+        lane: options.lane,
+        report: options.fitting,
+        draft: options.draft,
+        fieldBoxes: wantBoxes,
+        layers: options.wholePages ? undefined : printer.statics,
+      },
     );
+    if (printed.layers) {
+      const { names, statics } = printed.layers;
+      printed.pdf = await printer.stepTimes.time('compose layers', () =>
+        composeLayers(printed.pdf, names, (name) => {
+          const at = statics.get(name);
+          if (!at) throw new PrintError('RENDER', `static layer ${name} was not printed`);
+          return at;
+        }),
+      );
+    }
     for (const b of printed.fieldBoxes ?? []) run.fieldBoxes.add(b);
     if (!options.draft) problems.push(...printed.overflowing.map((o) => overflowProblem(o.record, o.field, run.raws)));
     if (printed.fitting) run.fitting.push(...printed.fitting);

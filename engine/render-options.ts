@@ -99,6 +99,11 @@ export interface RenderOptions {
    * instead of failing the render, and printed cut off. Never for output that goes anywhere.
    */
   draft?: boolean | undefined;
+  /**
+   * Print each page whole, in one layer, instead of its static layer once and its variable layer
+   * (engine/browser/layers.ts): the check that both print the same pages.
+   */
+  wholePages?: boolean | undefined;
 }
 
 /** Which page of a render to rasterize, and how to stop it. */

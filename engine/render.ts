@@ -32,6 +32,7 @@ import { fieldMapOf } from './output/field-map.ts';
 import { bleedMm } from './output/page-size.ts';
 import { checkPageNumber, rasterizePdf } from './png/rasterize.ts';
 import { StepTimes } from './step-times.ts';
+import { StaticLayers } from './browser/static-layers.ts';
 import {
   ENGINE_DEFAULTS,
   summarizeLayout,
@@ -68,7 +69,7 @@ export class Engine {
     readonly envelopes: ReadonlyMap<string, Envelope>,
   ) {
     this.stepTimes = stepTimes;
-    this.printer = { browser, fontFaces, stepTimes, chunkSize: options.chunkSize, tabs: options.tabs };
+    this.printer = { browser, fontFaces, stepTimes, chunkSize: options.chunkSize, tabs: options.tabs, statics: new StaticLayers() };
   }
 
   /** The insurer profiles records are completed from. */

@@ -16,8 +16,13 @@
  * rule is centred on the line between cells, as CSS draws it (the table's own border is not supported:
  * give it to the cells); elsewhere it lies inside the border box.
  * Other borders (dashed, dotted, rounded) are left to CSS; the layouts draw their dashed cut line as SVG.
+ * `keep`, an in-page function of an element, picks the elements whose rules are drawn (a layer's: layers.ts);
+ * with `draw` false their CSS borders are only taken away (steps 1 and 2), laying the page out as it prints;
+ * `mark` names an attribute the layers drawn get.
  */
-export const DRAW_RULES = `(() => {
+export function drawRules(keep = '(el) => true', draw = true, mark = ''): string {
+  return `(() => {
+  const keep = ${keep};
   const SIDES = ['top', 'right', 'bottom', 'left'];
   const cap = (s) => s[0].toUpperCase() + s.slice(1);
   // Only elements a rule with a border width selects can have a rule (engine/template/rule-widths.ts).
@@ -25,7 +30,7 @@ export const DRAW_RULES = `(() => {
   const selectors = meta ? JSON.parse(meta.getAttribute('content')) : [];
   const candidates = new Set();
   for (const selector of selectors) {
-    try { for (const el of document.querySelectorAll(selector)) candidates.add(el); } catch {} // a selector the page cannot query draws nothing
+    try { for (const el of document.querySelectorAll(selector)) if (keep(el)) candidates.add(el); } catch {} // a selector the page cannot query draws nothing
   }
   const SVG = 'http://www.w3.org/2000/svg';
   // Reads and changes are done in phases: a change between reads would make every read lay out again.
@@ -66,6 +71,7 @@ export const DRAW_RULES = `(() => {
     f.el.style.setProperty('border-' + f.side + '-style', 'none', 'important');
     if (!f.collapsed) f.el.style.setProperty('padding-' + f.side, (f.padding + f.snapped) + 'px', 'important');
   }
+  if (!${draw}) return 0;
   // 3. Draw each rule: inside its box, or centred on a cell's edge (measured now: the cells were laid out again).
   const layers = new Map();
   let drawn = 0;
@@ -75,6 +81,7 @@ export const DRAW_RULES = `(() => {
       const origin = tables.size === 0 ? origins.get(f.sheet) : f.sheet.getBoundingClientRect();
       const svg = document.createElementNS(SVG, 'svg');
       svg.setAttribute('class', 'rules-layer');
+      if (${JSON.stringify(mark)}) svg.setAttribute(${JSON.stringify(mark)}, '');
       svg.setAttribute('aria-hidden', 'true');
       svg.setAttribute('viewBox', '0 0 ' + origin.width + ' ' + origin.height);
       svg.setAttribute('style', 'position:absolute;left:0;top:0;width:' + origin.width + 'px;height:' + origin.height + 'px;overflow:visible;pointer-events:none');
@@ -108,3 +115,7 @@ export const DRAW_RULES = `(() => {
   for (const [sheet, layer] of layers) sheet.appendChild(layer.svg);
   return drawn;
 })()`;
+}
+
+/** Every rule of the document. */
+export const DRAW_RULES = drawRules();

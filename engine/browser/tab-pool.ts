@@ -1,7 +1,18 @@
 import type { Browser, Page } from 'puppeteer-core';
 import { PrintError, cancelledError, throwIfCancelled } from '../errors.ts';
 import type { AssetServer } from './asset-server.ts';
-import { DRAW_RULES } from './rules.ts';
+import { DRAW_RULES, drawRules } from './rules.ts';
+import {
+  END_LAYER,
+  STATIC_CELLS,
+  STATIC_LAYER,
+  STATIC_PART,
+  STATIC_RULES,
+  VARIABLE_LAYER,
+  VARIABLE_RULES,
+  staticSignatures,
+} from './layers.ts';
+import type { StaticLayers, StaticPage } from './static-layers.ts';
 import { FIELD_BOXES, FIT_FIELDS, FITTING_REPORT, OVERFLOWS, type FieldFit } from './fit-fields.ts';
 import type { StepTimes } from '../step-times.ts';
 import { documentHtml } from '../template/document.ts';
@@ -14,7 +25,10 @@ export interface OverflowingField {
 
 /** What one tab printed from one document. */
 export interface PrintedChunk {
+  /** The pages printed whole; with PrintOptions.layers, their variable layers (`layers` says the rest). */
   pdf: Uint8Array;
+  /** With PrintOptions.layers: each page's static layer, by name, and where each one's drawing is. */
+  layers?: { names: string[]; statics: Map<string, StaticPage> };
   overflowing: OverflowingField[];
   /** With PrintOptions.report: every fixed box and what fitting did to it. */
   fitting?: FieldFit[];
@@ -69,6 +83,11 @@ export interface PrintOptions {
    * for output that is sent anywhere: overflowing text would be cut off.
    */
   draft?: boolean | undefined;
+  /**
+   * Print once (layers.ts): each page as its static layer, printed once and kept here, under its variable
+   * layer. Left out, each page is printed whole, as one layer (the check that both print the same).
+   */
+  layers?: StaticLayers | undefined;
 }
 
 /**
@@ -184,17 +203,59 @@ export class TabPool {
     const fitting = report ? ((await this.evaluate(page, FITTING_REPORT)) as FieldFit[]) : undefined;
     if ((overflowing.length && !draft) || checkOnly) return { pdf: new Uint8Array(), overflowing, ...(fitting ? { fitting } : {}) };
     const boxes = fieldBoxes ? ((await this.evaluate(page, FIELD_BOXES)) as string[]) : undefined;
-    await step('rules', () => this.evaluate(page, DRAW_RULES));
-    const pdf = await step('print (page.pdf)', () =>
-      page.pdf({
-        preferCSSPageSize: true,
-        printBackground: true,
-        tagged: false,
-        outline: false,
-        timeout: this.timeoutMs,
-      }),
-    );
-    return { pdf, overflowing, ...(fitting ? { fitting } : {}), ...(boxes ? { fieldBoxes: boxes } : {}) };
+    const printed = options.layers ? await this.printLayers(page, doc, options.layers) : { pdf: await this.printWhole(page) };
+    return { ...printed, overflowing, ...(fitting ? { fitting } : {}), ...(boxes ? { fieldBoxes: boxes } : {}) };
+  }
+
+  /** Prints the document as it is, every page whole. */
+  private async printWhole(page: Page): Promise<Uint8Array> {
+    await this.times.time('rules', () => this.evaluate(page, DRAW_RULES));
+    return this.times.time('print (page.pdf)', () => this.pdf(page));
+  }
+
+  /**
+   * Prints the document in two layers (layers.ts): the static layers it has that `statics` does not
+   * (each once, from the first page that has it), then the variable layer of every page; and answers
+   * both, for engine/pdf/compose-layers.ts to compose.
+   */
+  private async printLayers(page: Page, doc: PrintDocument, statics: StaticLayers): Promise<Pick<PrintedChunk, 'pdf' | 'layers'>> {
+    const step = <T>(name: string, work: () => Promise<T>) => this.times.time(name, work);
+    const pageNames = (await step('static layer names', () => this.evaluate(page, staticSignatures(false)))) as string[];
+    const names = pageNames.map((n) => statics.nameOf(doc.head, n));
+    // The chunk keeps its own list of the layers it draws: one may leave the engine's cache meanwhile.
+    const own = new Map<string, StaticPage>();
+    const fresh = new Map<string, number>();
+    names.forEach((name, i) => {
+      if (own.has(name) || fresh.has(name)) return;
+      const kept = statics.get(name);
+      if (kept) own.set(name, kept);
+      else fresh.set(name, i);
+    });
+    // Each static layer is printed by itself, so that its drawing and its fonts' subsets are the same
+    // whatever else the chunk holds: the same input gives the same bytes, whichever render printed it first.
+    for (const [name, index] of fresh) {
+      await this.evaluate(page, `${STATIC_LAYER}([${index}])`);
+      await step('rules', () => this.evaluate(page, drawRules(STATIC_RULES)));
+      await this.evaluate(page, `${STATIC_PART}('under')`);
+      const under = await step('print static layer', () => this.pdf(page));
+      await this.evaluate(page, `${STATIC_PART}('over')`);
+      const over = await step('print static layer', () => this.pdf(page));
+      await this.evaluate(page, END_LAYER);
+      own.set(name, { under, over, page: 0 });
+      statics.set(name, { under, over, page: 0 });
+    }
+    await step('variable layer', async () => {
+      await this.evaluate(page, drawRules(STATIC_CELLS, false));
+      await this.evaluate(page, drawRules(VARIABLE_RULES, true, 'data-layer-rules'));
+      await this.evaluate(page, `${VARIABLE_LAYER}(${JSON.stringify(pageNames)})`);
+    });
+    const variable = await step('print (page.pdf)', () => this.pdf(page));
+    await this.evaluate(page, END_LAYER);
+    return { pdf: variable, layers: { names, statics: own } };
+  }
+
+  private pdf(page: Page): Promise<Uint8Array> {
+    return page.pdf({ preferCSSPageSize: true, printBackground: true, tagged: false, outline: false, timeout: this.timeoutMs });
   }
 
   /**
@@ -318,11 +379,12 @@ function untilAborted<T>(work: Promise<T>, signal: AbortSignal | undefined, onAb
 // which under tsx or vitest may call helpers that do not exist in the page.
 
 /**
- * Puts a chunk's pages into the loaded document. Made with Function so that its text is exactly this,
+ * Puts a chunk's pages into the loaded document, with no layer's style left from the last (layers.ts).
+ * Made with Function so that its text is exactly this,
  * whatever tsx or vitest would make of a function written here (see above).
  */
 // eslint-disable-next-line @typescript-eslint/no-implied-eval
-const PUT_BODY = new Function('html', 'document.body.innerHTML = html;') as (html: string) => void;
+const PUT_BODY = new Function('html', `${END_LAYER}; document.body.innerHTML = html;`) as (html: string) => void;
 
 /** Waits for the fonts the document uses; answers the families that failed to load. */
 const FAILED_FONTS = `document.fonts.ready.then(() =>

@@ -16,6 +16,7 @@ import {
 import { PrintError } from '../errors.ts';
 import { tagSubsetsByContents } from './subset-tags.ts';
 import { neutralRgbToGray } from './neutral-gray.ts';
+import { isStaticFormName } from './compose-layers.ts';
 
 /** Millimetres to PDF points. */
 export function mmToPt(mm: number): number {
@@ -79,6 +80,8 @@ export class PdfWriter {
   private readonly height: number;
   private readonly bleed: number;
   private readonly neutralGray: boolean;
+  /** Where in the file each static layer's form is, by its resource name (compose-layers.ts). */
+  private readonly staticNumbers = new Map<string, number>();
   /** The content-moving streams already written, by move: see fitPage. */
   private readonly moves = new Map<string, [PDFRef, PDFRef]>();
 
@@ -152,16 +155,32 @@ export class PdfWriter {
     }
     if (this.neutralGray) neutralRgbToGray(dest, leaves);
     tagSubsetsByContents(dest);
+    // Static layers the file already holds are named, not written again (print once: compose-layers.ts).
+    const statics = staticForms(dest, pageRefs);
+    const written = new Map<number, number>();
+    for (const [name, ref] of statics) {
+      const at = this.staticNumbers.get(name);
+      if (at !== undefined) written.set(ref.objectNumber, at);
+    }
     // The chunk's numbers FIRST_FREE… become the file's next ones; move streams new in this chunk get theirs.
     const base = this.nextObject - FIRST_FREE;
     let next = dest.largestObjectNumber + 1 + base;
     for (const [ref] of dest.enumerateIndirectObjects()) {
       if (ref.objectNumber >= MOVES && !this.moveNumbers.has(ref.objectNumber)) this.moveNumbers.set(ref.objectNumber, next++);
     }
-    const renumber = (n: number) => (n < FIRST_FREE ? n : n >= MOVES ? (this.moveNumbers.get(n) as number) : n + base);
+    const renumber = (n: number) => (n < FIRST_FREE ? n : n >= MOVES ? (this.moveNumbers.get(n) as number) : (written.get(n) ?? n + base));
     for (const ref of pageRefs) this.pageNumbers.push(renumber(ref.objectNumber));
-    for (const [ref, object] of dest.enumerateIndirectObjects()) this.writeRaw(renumber(ref.objectNumber), serialize(object, renumber));
+    const needed = reachable(dest, pageRefs, written);
+    for (const [ref, object] of dest.enumerateIndirectObjects()) {
+      if (needed.has(ref.objectNumber)) this.writeRaw(renumber(ref.objectNumber), serialize(object, renumber));
+    }
+    for (const [name, ref] of statics) if (!this.staticNumbers.has(name)) this.staticNumbers.set(name, renumber(ref.objectNumber));
     this.nextObject = next;
+  }
+
+  /** Static layers' forms written so far (each once per file). */
+  get staticFormCount(): number {
+    return this.staticNumbers.size;
   }
 
   /** Writes the page tree, catalog, document information and cross-reference table. */
@@ -320,6 +339,59 @@ export function pagePlan(src: PDFDocument, pages: number | readonly number[]): r
     throw new PrintError('RENDER', `a chunk printed ${src.getPageCount()} pages, expected ${expected}`);
   }
   return plan;
+}
+
+/**
+ * The static layers' forms the pages of a chunk name (in their resources, or in those of a form they
+ * draw: an imposed sheet's cards), by resource name.
+ */
+function staticForms(context: PDFContext, pages: readonly PDFRef[]): Map<string, PDFRef> {
+  const found = new Map<string, PDFRef>();
+  const seen = new Set<PDFDict>();
+  const visit = (holder: PDFObject | undefined): void => {
+    const dict = holder instanceof PDFRef ? context.lookup(holder) : holder;
+    const own = dict instanceof PDFStream ? dict.dict : dict;
+    if (!(own instanceof PDFDict) || seen.has(own)) return;
+    seen.add(own);
+    const resources = context.lookup(own.get(PDFName.of('Resources')));
+    if (!(resources instanceof PDFDict)) return;
+    const xobjects = context.lookup(resources.get(PDFName.of('XObject')));
+    if (!(xobjects instanceof PDFDict)) return;
+    for (const [key, value] of xobjects.entries()) {
+      const name = key.decodeText();
+      if (isStaticFormName(name) && value instanceof PDFRef) found.set(name, value);
+      else visit(value);
+    }
+  };
+  for (const page of pages) visit(page);
+  return found;
+}
+
+/**
+ * The numbers of the chunk's objects that its pages need, following references from the pages, but not
+ * into `skip` (static forms the file holds already) nor into objects the chunk does not hold (the move
+ * streams of earlier chunks).
+ */
+function reachable(context: PDFContext, pages: readonly PDFRef[], skip: ReadonlyMap<number, number>): Set<number> {
+  const needed = new Set<number>();
+  const stack: PDFObject[] = [...pages];
+  while (stack.length) {
+    const o = stack.pop() as PDFObject;
+    if (o instanceof PDFRef) {
+      if (needed.has(o.objectNumber) || skip.has(o.objectNumber)) continue;
+      const target = context.lookup(o);
+      if (target === undefined) continue;
+      needed.add(o.objectNumber);
+      stack.push(target);
+    } else if (o instanceof PDFDict) {
+      for (const [, v] of o.entries()) stack.push(v);
+    } else if (o instanceof PDFArray) {
+      stack.push(...o.asArray());
+    } else if (o instanceof PDFStream) {
+      stack.push(o.dict);
+    }
+  }
+  return needed;
 }
 
 /**

@@ -43,9 +43,11 @@ function sheetCss(layout: Layout): string {
   return [
     `@page{size:${w}mm ${h}mm;margin:0}`,
     RULE_PROPERTIES,
-    'html,body{margin:0;padding:0;background:#fff}',
-    // Each page is a fixed box that never grows or spills into the next record's page.
-    `.sheet{position:relative;box-sizing:border-box;width:${w}mm;height:${h}mm;overflow:hidden;break-after:page;-webkit-print-color-adjust:exact;print-color-adjust:exact}`,
+    'html,body{margin:0;padding:0}',
+    // Each page is a fixed box that never grows or spills into the next record's page. It is white, not
+    // the document: Chromium paints the document's background on each page to a height that depends on
+    // where the page stands (the last one is shorter), the page's own box the same wherever it stands.
+    `.sheet{position:relative;box-sizing:border-box;width:${w}mm;height:${h}mm;overflow:hidden;break-after:page;background:#fff;-webkit-print-color-adjust:exact;print-color-adjust:exact}`,
     '.sheet:last-child{break-after:auto}',
     // Text whose variation sequences only IPAmj Mincho draws is set wholly in it (engine/format/print-values.ts).
     '.glyph-mj{font-family:"ipamj-mincho"!important}',

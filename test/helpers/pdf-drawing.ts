@@ -2,7 +2,7 @@
 // applied: what a RIP would fill, in mm from the page's top-left corner. Enough of the PDF operators for
 // Chromium's output (q Q cm re f); text, images and other paths are skipped.
 import { readFileSync } from 'node:fs';
-import { PDFArray, PDFDocument, PDFRawStream, decodePDFRawStream, type PDFRef } from 'pdf-lib';
+import { PDFArray, PDFDict, PDFDocument, PDFName, PDFRawStream, decodePDFRawStream, type PDFRef } from 'pdf-lib';
 
 const MM_PER_PT = 25.4 / 72;
 
@@ -81,28 +81,40 @@ function* tokens(s: string): Generator<string> {
   }
 }
 
-/** The decoded content of a page (its streams joined). */
-function pageContent(doc: PDFDocument, pageIndex: number): string {
+/** A stream's text (latin1), decoded. */
+function streamText(st: unknown): string {
+  return st instanceof PDFRawStream ? Buffer.from(decodePDFRawStream(st).decode()).toString('latin1') : '';
+}
+
+/** The decoded content of a page (its streams joined) and its resources. */
+function pageContent(doc: PDFDocument, pageIndex: number): { text: string; resources: PDFDict | undefined } {
   const page = doc.getPages()[pageIndex];
   if (!page) throw new Error(`no page ${pageIndex + 1}`);
   const contents = page.node.Contents();
   const streams = contents instanceof PDFArray ? contents.asArray().map((r) => doc.context.lookup(r as PDFRef)) : [contents];
-  return streams
-    .map((st) => (st instanceof PDFRawStream ? Buffer.from(decodePDFRawStream(st).decode()).toString('latin1') : ''))
-    .join('\n');
+  return { text: streams.map(streamText).join('\n'), resources: page.node.Resources() };
 }
 
-/** Every rectangle page `page` (1-based) of `pdfFile` fills, in mm from the top-left corner. */
+/**
+ * Every rectangle page `page` (1-based) of `pdfFile` fills, in mm from the top-left corner, with what the
+ * forms it draws fill (a page printed once draws its static layer as forms: engine/pdf/compose-layers.ts).
+ */
 export async function filledRects(pdfFile: string, page: number): Promise<FilledRect[]> {
   const doc = await PDFDocument.load(readFileSync(pdfFile));
   const heightPt = (doc.getPages()[page - 1] as { getHeight(): number }).getHeight();
   const out: FilledRect[] = [];
-  let ctm: Matrix = [1, 0, 0, 1, 0, 0];
+  const { text, resources } = pageContent(doc, page - 1);
+  walk(doc, text, resources, [1, 0, 0, 1, 0, 0], heightPt, out);
+  return out;
+}
+
+function walk(doc: PDFDocument, content: string, resources: PDFDict | undefined, start: Matrix, heightPt: number, out: FilledRect[]): void {
+  let ctm: Matrix = start;
   const stack: Matrix[] = [];
   let operands: string[] = [];
   let pending: [number, number, number, number][] = [];
   let fill = '0 0 0';
-  for (const t of tokens(pageContent(doc, page - 1))) {
+  for (const t of tokens(content)) {
     if (/^[-+.\d]/.test(t) || t.startsWith('/') || t.startsWith('(') || t.startsWith('<') || t === '[' || t === ']' || t === '>>') {
       operands.push(t);
       continue;
@@ -121,6 +133,18 @@ export async function filledRects(pdfFile: string, page: number): Promise<Filled
       case 'rg':
         fill = operands.join(' ');
         break;
+      case 'Do': {
+        const xobjects = resources?.lookup(PDFName.of('XObject'));
+        const form = xobjects instanceof PDFDict ? doc.context.lookup(xobjects.get(PDFName.of((operands[0] ?? '').slice(1)))) : undefined;
+        if (form instanceof PDFRawStream && form.dict.get(PDFName.of('Subtype')) === PDFName.of('Form')) {
+          const matrix = form.dict.lookup(PDFName.of('Matrix'));
+          const m =
+            matrix instanceof PDFArray ? (matrix.asArray().map((v) => Number(v.toString())) as Matrix) : ([1, 0, 0, 1, 0, 0] as Matrix);
+          const own = form.dict.lookup(PDFName.of('Resources'));
+          walk(doc, streamText(form), own instanceof PDFDict ? own : undefined, multiply(m, ctm), heightPt, out);
+        }
+        break;
+      }
       case 're': {
         const [x, y, w, h] = n as [number, number, number, number];
         const pts = [
@@ -165,7 +189,6 @@ export async function filledRects(pdfFile: string, page: number): Promise<Filled
     }
     operands = [];
   }
-  return out;
 }
 
 /** The rules among a page's fills: rectangles thinner than 1 mm and at least 2 mm long. */

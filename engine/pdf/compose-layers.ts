@@ -1,0 +1,135 @@
+import { deflateSync, inflateSync } from 'node:zlib';
+import { PDFArray, PDFDict, PDFDocument, PDFName, PDFObjectCopier, PDFRawStream, PDFRef, type PDFContext, type PDFPage } from 'pdf-lib';
+import { PrintError } from '../errors.ts';
+import { withoutPageOffset } from './content-offset.ts';
+import type { StaticPage } from '../browser/static-layers.ts';
+
+/**
+ * The resource names of a static layer's two forms in every page that draws them: `SPU` or `SPO` and
+ * the layer's name (hex). The writer finds the forms by them and writes each once per file (pdf-writer.ts).
+ */
+const STATIC_FORM_NAME = /^SP[UO][0-9a-f]{16,64}$/;
+
+/** How far a static form's box reaches past its page, in points (staticForm). */
+const BBOX_MARGIN = 72;
+
+/** Whether a resource name (without its slash) is a static layer's form. */
+export function isStaticFormName(name: string): boolean {
+  return STATIC_FORM_NAME.test(name);
+}
+
+/**
+ * One chunk's pages composed from its two layers (engine/browser/layers.ts): page i of `variable` (the
+ * record's boxes alone) drawn between the two parts of the static layer `names[i]` (or alone for a name
+ * of ''), taken from `staticOf`. Each part becomes one Form XObject of the chunk, named /SPU<name> and
+ * /SPO<name> in the resources of every page that draws it; each page's own drawing is freed of its place in the printed
+ * document (content-offset.ts), so a record's page has the same content wherever it stood.
+ */
+export async function composeLayers(
+  variable: Uint8Array,
+  names: readonly string[],
+  staticOf: (name: string) => StaticPage,
+): Promise<Uint8Array> {
+  const doc = await PDFDocument.load(variable, { updateMetadata: false });
+  const pages = doc.getPages();
+  if (pages.length !== names.length) {
+    throw new PrintError('RENDER', `the variable layer printed ${pages.length} pages, expected ${names.length}`);
+  }
+  const { context } = doc;
+  /** For each static layer, its two forms and the streams that draw them. */
+  const forms = new Map<string, { under: PDFRef; over: PDFRef; drawUnder: PDFRef; drawOver: PDFRef }>();
+  const sources = new Map<Uint8Array, PDFDocument>();
+  const source = async (bytes: Uint8Array) => {
+    let src = sources.get(bytes);
+    if (!src) {
+      src = await PDFDocument.load(bytes, { updateMetadata: false });
+      sources.set(bytes, src);
+    }
+    return src;
+  };
+  const draw = (name: string) => {
+    const text = `q /${name} Do Q\n`;
+    return context.register(PDFRawStream.of(context.obj({ Length: text.length }), Buffer.from(text, 'latin1')));
+  };
+  for (const [i, page] of pages.entries()) {
+    const name = names[i] as string;
+    const own = ownContent(context, page);
+    if (!name) {
+      page.node.set(PDFName.of('Contents'), context.obj([own]));
+      continue;
+    }
+    let form = forms.get(name);
+    if (!form) {
+      const at = staticOf(name);
+      form = {
+        under: staticForm(await source(at.under), at.page, context),
+        over: staticForm(await source(at.over), at.page, context),
+        drawUnder: draw(`SPU${name}`),
+        drawOver: draw(`SPO${name}`),
+      };
+      forms.set(name, form);
+    }
+    const resources = page.node.Resources() ?? context.obj({});
+    page.node.set(PDFName.of('Resources'), resources);
+    let xobjects = resources.lookup(PDFName.of('XObject'));
+    if (!(xobjects instanceof PDFDict)) {
+      xobjects = context.obj({});
+      resources.set(PDFName.of('XObject'), xobjects as PDFDict);
+    }
+    (xobjects as PDFDict).set(PDFName.of(`SPU${name}`), form.under);
+    (xobjects as PDFDict).set(PDFName.of(`SPO${name}`), form.over);
+    page.node.set(PDFName.of('Contents'), context.obj([form.drawUnder, own, form.drawOver]));
+  }
+  return doc.save({ useObjectStreams: false, addDefaultPage: false, updateFieldAppearances: false });
+}
+
+/** A page's drawing as one compressed stream, freed of its place in the printed document. */
+function ownContent(context: PDFContext, page: PDFPage): PDFRef {
+  const contents = page.node.get(PDFName.of('Contents'));
+  const refs = contents instanceof PDFArray ? contents.asArray() : contents ? [contents] : [];
+  const text = refs.map((r) => decoded(context.lookup(r))).join('\n');
+  // In q … Q: Chromium's drawing begins with a transform of its own, which the part drawn over it must not get.
+  const bytes = deflateSync(Buffer.from(`q\n${withoutPageOffset(text)}\nQ\n`, 'latin1'));
+  return context.register(PDFRawStream.of(context.obj({ Length: bytes.length, Filter: 'FlateDecode' }), bytes));
+}
+
+/** A content stream's text (latin1): FlateDecode or none. */
+function decoded(stream: unknown): string {
+  if (!(stream instanceof PDFRawStream)) throw new PrintError('RENDER', 'a printed page has a content that is no stream');
+  const filter = stream.dict.get(PDFName.of('Filter'));
+  if (filter !== undefined && filter !== PDFName.of('FlateDecode'))
+    throw new PrintError('RENDER', `a printed page's content has the filter ${String(filter)}`);
+  return Buffer.from(filter ? inflateSync(stream.contents) : stream.contents).toString('latin1');
+}
+
+/**
+ * Page `index` of `src` as a Form XObject in `context`: its drawing (freed of its place) and its
+ * resources, in the page's own coordinates (BBox the media box), so that drawing it on a page of the same
+ * size puts everything where the page had it.
+ */
+function staticForm(src: PDFDocument, index: number, context: PDFContext): PDFRef {
+  const page = src.getPage(index);
+  const copier = PDFObjectCopier.for(src.context, context);
+  const resources = page.node.Resources();
+  const copied = resources ? (copier.copy(resources) as PDFDict) : context.obj({});
+  const contents = page.node.get(PDFName.of('Contents'));
+  const refs = contents instanceof PDFArray ? contents.asArray() : contents ? [contents] : [];
+  const text = refs.map((r) => decoded(src.context.lookup(r))).join('\n');
+  const bytes = deflateSync(Buffer.from(withoutPageOffset(text), 'latin1'));
+  const box = page.getMediaBox();
+  const form = PDFRawStream.of(
+    context.obj({
+      Type: 'XObject',
+      Subtype: 'Form',
+      // The page's drawing clips itself; the box only must not: Chromium's page may be a fraction of a
+      // point narrower than the layout's (A4 comes out 595.2 pt wide, not 595.28), and what reaches the
+      // edge would lose its last fraction of a pixel there.
+      BBox: [box.x - BBOX_MARGIN, box.y - BBOX_MARGIN, box.x + box.width + BBOX_MARGIN, box.y + box.height + BBOX_MARGIN],
+      Resources: copied,
+      Length: bytes.length,
+      Filter: 'FlateDecode',
+    }),
+    bytes,
+  );
+  return context.register(form);
+}
