@@ -7,7 +7,7 @@ import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OFFICE_OUTPUT, parseOutputOptions, type Engine, type OutputOptions } from '../engine/index.ts';
+import { describeOutput, OFFICE_OUTPUT, parseOutputOptions, type Engine, type OutputOptions } from '../engine/index.ts';
 import { writePdfVt } from '../engine/pdf/pdfvt.ts';
 import { compareImages, EXACT } from '../qa/compare.ts';
 import { decodePng } from '../qa/png.ts';
@@ -327,6 +327,28 @@ describe.each(['office', 'press', 'imposed'])('a PDF/VT file, %s', (name) => {
       const result = compareImages(draw(tool, plain, page, join(dir, 'a-')), draw(tool, vt.path, page, join(dir, 'b-')), EXACT);
       expect(result.same, `page ${page}: ${result.diffPixels} pixels, sizes ${JSON.stringify(result.sizeMismatch)}`).toBe(true);
     }
+  });
+});
+
+describe('pdfvt= as the CLI and the API give it', () => {
+  it('is on with color=press and off otherwise, unless given', () => {
+    expect(parseOutputOptions({}).pdfvt).toBe(false);
+    expect(parseOutputOptions({ color: 'press' }).pdfvt).toBe(true);
+    expect(parseOutputOptions({ color: 'press', pdfvt: 'false' }).pdfvt).toBe(false);
+    expect(parseOutputOptions({ pdfvt: 'true' }).pdfvt).toBe(true);
+  });
+
+  it('survives a job: what describeOutput keeps parses back to the same', () => {
+    for (const q of [{}, { pdfvt: 'true' }, { color: 'press' }, { color: 'press', pdfvt: 'false' }, { color: 'press', impose: 'a4' }]) {
+      const o = parseOutputOptions(q);
+      expect(parseOutputOptions(describeOutput(o))).toEqual(o);
+    }
+  });
+
+  it('refuses what PDF/VT cannot be, naming the options', () => {
+    expect(() => parseOutputOptions({ pdfvt: 'yes' })).toThrow('pdfvt expects true or false, not "yes"');
+    expect(() => parseOutputOptions({ pdfvt: 'true', split: 'record' })).toThrow(/split files .* pdfvt makes one PDF/);
+    expect(() => parseOutputOptions({ pdfvt: 'true', impose: 'a4' })).toThrow(/pdfvt on imposed sheets needs color=press/);
   });
 });
 
