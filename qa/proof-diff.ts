@@ -4,29 +4,15 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { compareImages, VISIBLE, VISIBLE_TONE_LEVELS } from './compare.ts';
-import { alignByPage, alignByRecord, type Pairing, type ProofRecord } from './align.ts';
+import { alignByPage, alignByRecord, type Pairing } from './align.ts';
+import { batchesOf, pagesOf, type Batch } from './batches.ts';
+import { applyMasks, type Mask } from './masks.ts';
 import { changedRegions } from './regions.ts';
 import { pageWords, textIn, type Word } from './page-words.ts';
 import { PageContents } from './page-content.ts';
 import { openProof, rasterPages, type PageImage, type Proof, type Rasterizer } from './proofs.ts';
 import { RunReport, type Change, type ReportEntry, type ReportSummary, type ReportView } from './run-report.ts';
 import { forEachLimited, makeOwnedTempDir, sweepOrphans, type FieldMapSide } from '../engine/index.ts';
-
-/** A region to ignore, in millimetres from the page's top-left corner; page null means every page. */
-export interface Mask {
-  page: number | null;
-  x: number;
-  y: number;
-  width: number;
-  height: number;
-}
-
-/** Parses `PAGE:X,Y,W,H` (millimetres; PAGE a number from 1, or * for every page). */
-export function parseMask(text: string): Mask {
-  const m = /^(\d+|\*):([\d.]+),([\d.]+),([\d.]+),([\d.]+)$/.exec(text);
-  if (!m) throw new Error(`--mask expects PAGE:X,Y,W,H in millimetres (PAGE a number or *), received "${text}"`);
-  return { page: m[1] === '*' ? null : Number(m[1]), x: Number(m[2]), y: Number(m[3]), width: Number(m[4]), height: Number(m[5]) };
-}
 
 /** How a diff runs. */
 export interface DiffOptions {
@@ -65,43 +51,10 @@ export interface DiffOutcome {
   index: string;
 }
 
-/** Pages rasterized in one process, per proof: small enough that a batch's files stay a few dozen MB. */
-const BATCH_PAGES = 24;
 /** A changed region's cells: 1 mm; regions closer than one cell join. */
 const CELL_MM = 1;
 /** A field box is widened by this on each side when gathering its changed pixels (anti-aliased edges). */
 const FIELD_MARGIN_MM = 0.3;
-
-interface Batch {
-  items: Pairing[];
-  ref: [number, number] | null;
-  cand: [number, number] | null;
-}
-
-const pagesOf = (r: ProofRecord | undefined): number[] =>
-  r?.pages ? Array.from({ length: r.pages[1] - r.pages[0] + 1 }, (_, i) => (r.pages as [number, number])[0] + i) : [];
-
-/** Cuts the pairings into batches whose pages are consecutive in each proof. */
-function batchesOf(pairings: readonly Pairing[]): Batch[] {
-  const out: Batch[] = [];
-  let cur: Batch | undefined;
-  const fits = (range: [number, number] | null, pages: number[]) =>
-    pages.length === 0 || range === null || (pages[0] === range[1] + 1 && (pages.at(-1) as number) - range[0] < BATCH_PAGES);
-  const extend = (range: [number, number] | null, pages: number[]): [number, number] | null =>
-    pages.length === 0 ? range : [range ? range[0] : (pages[0] as number), pages.at(-1) as number];
-  for (const p of pairings) {
-    const rp = pagesOf(p.reference);
-    const cp = pagesOf(p.candidate);
-    if (!cur || !fits(cur.ref, rp) || !fits(cur.cand, cp)) {
-      cur = { items: [], ref: null, cand: null };
-      out.push(cur);
-    }
-    cur.items.push(p);
-    cur.ref = extend(cur.ref, rp);
-    cur.cand = extend(cur.cand, cp);
-  }
-  return out;
-}
 
 /** A page's size in mm from its pixels. */
 const sizeMm = (img: PageImage, dpi: number): [number, number] => [(img.width / dpi) * 25.4, (img.height / dpi) * 25.4];
@@ -115,18 +68,6 @@ function toRgba(img: PageImage): { width: number; height: number; data: Uint8Arr
     out[j + 3] = 255;
   }
   return { width: img.width, height: img.height, data: out };
-}
-
-/** Paints the masks of a page white (in place). */
-function applyMasks(img: PageImage, masks: readonly Mask[], page: number, dpi: number): void {
-  const px = dpi / 25.4;
-  for (const m of masks) {
-    if (m.page !== null && m.page !== page) continue;
-    const x0 = Math.max(0, Math.floor(m.x * px));
-    const x1 = Math.min(img.width, Math.ceil((m.x + m.width) * px));
-    for (let y = Math.max(0, Math.floor(m.y * px)); y < Math.min(img.height, Math.ceil((m.y + m.height) * px)); y++)
-      img.data.fill(255, (y * img.width + x0) * 3, (y * img.width + x1) * 3);
-  }
 }
 
 /**
