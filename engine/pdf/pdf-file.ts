@@ -51,8 +51,10 @@ export class PdfFile {
     if (at === undefined || at < 0) throw unreadable(`object ${n} is not in the cross-reference table`);
     let text = '';
     for (let pos = at; pos < this.xrefAt; pos += STEP) {
+      // Only the new piece is searched (with the few bytes before it): a page tree node can be megabytes.
+      const from = Math.max(0, text.length - 'endobj'.length);
       text += this.read(pos, Math.min(STEP, this.xrefAt - pos)).toString('latin1');
-      const end = text.indexOf('endobj');
+      const end = text.indexOf('endobj', from);
       if (end >= 0) return text.slice(0, end + 'endobj'.length);
     }
     throw unreadable(`object ${n} has no endobj`);
