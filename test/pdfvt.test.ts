@@ -92,7 +92,9 @@ const list = (v: unknown) => (Array.isArray(v) ? (v as string[]) : typeof v === 
 
 /**
  * The checks, by clause. ISO 15930-7:2010 is PDF/X-4, ISO 16612-2:2010 PDF/VT-1, ISO 32000-2 14.12 the
- * document part dictionaries PDF/VT uses. Each answers what is wrong, or nothing.
+ * document part dictionaries PDF/VT uses. Each answers what is wrong, or nothing. The ISO texts are not
+ * freely available and none is at hand here: the clause numbers are given as best known, and each check's
+ * name states the requirement it reads, which is what an auditor can hold it to.
  */
 const CHECKS: Record<string, (pdf: Pdf) => string | undefined> = {
   'ISO 15930-7 6.2.2: the header is %PDF-1.6 (PDF/X-4 is PDF 1.6) with a binary comment': (pdf) =>
