@@ -75,8 +75,16 @@ export async function printChunks(target: OutputTarget, run: ChunkRun, printer: 
         draft: options.draft,
         fieldBoxes: wantBoxes,
         layers: options.wholePages ? undefined : printer.statics,
+        staticMarkup: options.staticMarkup !== undefined,
       },
     );
+    if (printed.layers?.markup) {
+      const markup = printed.layers.markup;
+      options.staticMarkup?.(
+        i,
+        doc.pages.map((p) => markup[p] as string),
+      );
+    }
     if (printed.layers) {
       const { names, statics } = printed.layers;
       printed.pdf = await printer.stepTimes.time('compose layers', () =>

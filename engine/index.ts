@@ -102,3 +102,4 @@ export { makeOwnedTempDir, sweepOrphans } from './orphans.ts';
 export { printReference } from './browser/reference-print.ts';
 export type { ReferenceRun } from './browser/reference-print.ts';
 export type { StepTime } from './step-times.ts';
+export { staticLeaks, otherPerson, type StaticLeak } from './static-check.ts';

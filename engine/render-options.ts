@@ -104,6 +104,11 @@ export interface RenderOptions {
    * (engine/browser/layers.ts): the check that both print the same pages.
    */
   wholePages?: boolean | undefined;
+  /**
+   * Called with each chunk's static layers as markup (engine/browser/layers.ts staticSignatures), one per
+   * page of the output in the chunk's order: the static-layer check (engine/static-check.ts).
+   */
+  staticMarkup?: ((chunk: number, pages: string[]) => void) | undefined;
 }
 
 /** Which page of a render to rasterize, and how to stop it. */

@@ -207,13 +207,14 @@ export class Engine {
         `layout ${carrier.id} carries ${documents.id} by ${carries.mail}, but ${documents.id} names another carrier for it`,
       );
     }
-    const { signal, name, envelope, onProgress, registered } = options;
+    const { signal, name, envelope, onProgress, registered, staticMarkup } = options;
     const run = {
       mail: carries.mail,
       sort: carries.sort,
       signal,
       name,
       envelope,
+      staticMarkup,
       // Its records keep their numbers (registeredNumber): a carrier's sample or golden of registered mail.
       ...(registered ? { registered: { kind: registered } } : {}),
       ...(onProgress ? { onProgress } : {}),

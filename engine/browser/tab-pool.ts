@@ -28,7 +28,7 @@ export interface PrintedChunk {
   /** The pages printed whole; with PrintOptions.layers, their variable layers (`layers` says the rest). */
   pdf: Uint8Array;
   /** With PrintOptions.layers: each page's static layer, by name, and where each one's drawing is. */
-  layers?: { names: string[]; statics: Map<string, StaticPage> };
+  layers?: { names: string[]; statics: Map<string, StaticPage>; markup?: string[] };
   overflowing: OverflowingField[];
   /** With PrintOptions.report: every fixed box and what fitting did to it. */
   fitting?: FieldFit[];
@@ -88,6 +88,8 @@ export interface PrintOptions {
    * layer. Left out, each page is printed whole, as one layer (the check that both print the same).
    */
   layers?: StaticLayers | undefined;
+  /** With `layers`: also answer each page's static layer as markup (the static-layer check). */
+  staticMarkup?: boolean | undefined;
 }
 
 /**
@@ -203,7 +205,9 @@ export class TabPool {
     const fitting = report ? ((await this.evaluate(page, FITTING_REPORT)) as FieldFit[]) : undefined;
     if ((overflowing.length && !draft) || checkOnly) return { pdf: new Uint8Array(), overflowing, ...(fitting ? { fitting } : {}) };
     const boxes = fieldBoxes ? ((await this.evaluate(page, FIELD_BOXES)) as string[]) : undefined;
-    const printed = options.layers ? await this.printLayers(page, doc, options.layers) : { pdf: await this.printWhole(page) };
+    const printed = options.layers
+      ? await this.printLayers(page, doc, options.layers, options.staticMarkup === true)
+      : { pdf: await this.printWhole(page) };
     return { ...printed, overflowing, ...(fitting ? { fitting } : {}), ...(boxes ? { fieldBoxes: boxes } : {}) };
   }
 
@@ -218,9 +222,20 @@ export class TabPool {
    * (each once, from the first page that has it), then the variable layer of every page; and answers
    * both, for engine/pdf/compose-layers.ts to compose.
    */
-  private async printLayers(page: Page, doc: PrintDocument, statics: StaticLayers): Promise<Pick<PrintedChunk, 'pdf' | 'layers'>> {
+  private async printLayers(
+    page: Page,
+    doc: PrintDocument,
+    statics: StaticLayers,
+    withMarkup: boolean,
+  ): Promise<Pick<PrintedChunk, 'pdf' | 'layers'>> {
     const step = <T>(name: string, work: () => Promise<T>) => this.times.time(name, work);
-    const pageNames = (await step('static layer names', () => this.evaluate(page, staticSignatures(false)))) as string[];
+    let pageNames: string[];
+    let markup: string[] | undefined;
+    if (withMarkup) {
+      const found = (await this.evaluate(page, staticSignatures(true))) as { name: string; text: string }[];
+      pageNames = found.map((f) => f.name);
+      markup = found.map((f) => f.text);
+    } else pageNames = (await step('static layer names', () => this.evaluate(page, staticSignatures(false)))) as string[];
     const names = pageNames.map((n) => statics.nameOf(doc.head, n));
     // The chunk keeps its own list of the layers it draws: one may leave the engine's cache meanwhile.
     const own = new Map<string, StaticPage>();
@@ -251,7 +266,7 @@ export class TabPool {
     });
     const variable = await step('print (page.pdf)', () => this.pdf(page));
     await this.evaluate(page, END_LAYER);
-    return { pdf: variable, layers: { names, statics: own } };
+    return { pdf: variable, layers: { names, statics: own, ...(markup ? { markup } : {}) } };
   }
 
   private pdf(page: Page): Promise<Uint8Array> {
