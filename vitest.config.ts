@@ -55,6 +55,7 @@ const PIPELINE = ['layouts', 'render-kokuho-card', 'notices', 'insurers-printed'
 const ENGINE = [
   ...PIPELINE,
   'address-block',
+  'print-once',
   'cli-render',
   'counter-lane',
   'deadlines',

@@ -262,14 +262,6 @@ const COPIED = [
   'shape-rendering',
   'vector-effect',
   'paint-order',
-  'x',
-  'y',
-  'rx',
-  'ry',
-  'cx',
-  'cy',
-  'r',
-  'd',
   'print-color-adjust',
   '-webkit-print-color-adjust',
 ];
@@ -285,8 +277,9 @@ const COPIED = [
  *
  * Reading an element's computed styles exactly is slow (Typed OM), and a hundred pages repeat the same
  * boxes: styles are read once per kind of element, which is what decides them: its page's static layer
- * (the same markup around it), and its own and its ancestors' tags, classes, places among their
- * siblings, inline styles and whether they are empty. The copies get one class per distinct style, so
+ * (the same markup around it), and its own and its ancestors' tags, attributes (classes, inline styles,
+ * a code's path data), places among their siblings and whether they are empty. SVG geometry is left to
+ * the copies' own attributes. The copies get one class per distinct style, so
  * the print matches one rule per element.
  */
 export const VARIABLE_LAYER = `((names) => {
@@ -317,7 +310,10 @@ export const VARIABLE_LAYER = `((names) => {
     for (let e = el; e && e !== sheet; e = e.parentElement) {
       let index = 0;
       for (let s = e.previousElementSibling; s; s = s.previousElementSibling) index++;
-      key += e.tagName + '.' + e.getAttribute('class') + '#' + index + '[' + e.getAttribute('style') + ']' + (e.firstChild ? '' : '0') + '<';
+      // every attribute: SVG geometry and paint (a code's path, an image's source) come from them
+      let attributes = '';
+      for (const a of e.attributes) attributes += a.name + '=' + a.value + ' ';
+      key += e.tagName + '#' + index + '[' + attributes + ']' + (e.firstChild ? '' : '0') + '<';
     }
     return key;
   };

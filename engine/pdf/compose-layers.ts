@@ -74,7 +74,7 @@ export async function composeLayers(
     let xobjects = resources.lookup(PDFName.of('XObject'));
     if (!(xobjects instanceof PDFDict)) {
       xobjects = context.obj({});
-      resources.set(PDFName.of('XObject'), xobjects as PDFDict);
+      resources.set(PDFName.of('XObject'), xobjects);
     }
     (xobjects as PDFDict).set(PDFName.of(`SPU${name}`), form.under);
     (xobjects as PDFDict).set(PDFName.of(`SPO${name}`), form.over);
@@ -111,7 +111,7 @@ function staticForm(src: PDFDocument, index: number, context: PDFContext): PDFRe
   const page = src.getPage(index);
   const copier = PDFObjectCopier.for(src.context, context);
   const resources = page.node.Resources();
-  const copied = resources ? (copier.copy(resources) as PDFDict) : context.obj({});
+  const copied = resources ? copier.copy(resources) : context.obj({});
   const contents = page.node.get(PDFName.of('Contents'));
   const refs = contents instanceof PDFArray ? contents.asArray() : contents ? [contents] : [];
   const text = refs.map((r) => decoded(src.context.lookup(r))).join('\n');
