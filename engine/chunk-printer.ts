@@ -1,13 +1,13 @@
 import { PrintError, throwIfCancelled, type RecordProblem } from './errors.ts';
 import { forEachLimited } from './concurrency.ts';
 import type { BrowserSupervisor } from './browser/supervisor.ts';
-import type { PrintedChunk } from './browser/tab-pool.ts';
 import type { FieldFit } from './browser/fit-fields.ts';
 import type { PrintValues } from './format/print-values.ts';
 import type { OutputTarget } from './output/target.ts';
 import type { StepTimes } from './step-times.ts';
 import type { StaticLayers } from './browser/static-layers.ts';
 import { composeLayers } from './pdf/compose-layers.ts';
+import type { ChunkPdf } from './pdf/pdf-writer.ts';
 import { buildDocument, type CompiledLayout } from './template/document.ts';
 import { overflowProblem } from './validate/validate.ts';
 import type { RenderOptions } from './render-options.ts';
@@ -56,7 +56,7 @@ export async function printChunks(target: OutputTarget, run: ChunkRun, printer: 
   const problems: RecordProblem[] = [];
   // Printed chunks waiting for their turn to be written, with which printed page each output page is
   // (equal pages are printed once: document.ts).
-  const ready = new Map<number, { printed: PrintedChunk; pages: number[] }>();
+  const ready = new Map<number, { pdf: ChunkPdf; pages: number[] }>();
   let nextToWrite = 0;
   let writing = Promise.resolve();
   let done = 0;
@@ -85,9 +85,10 @@ export async function printChunks(target: OutputTarget, run: ChunkRun, printer: 
         doc.pages.map((p) => markup[p] as string),
       );
     }
+    let pdf: ChunkPdf = printed.pdf;
     if (printed.layers) {
       const { names, statics } = printed.layers;
-      printed.pdf = await printer.stepTimes.time('compose layers', () =>
+      pdf = await printer.stepTimes.time('compose layers', () =>
         composeLayers(printed.pdf, names, (name) => {
           const at = statics.get(name);
           if (!at) throw new PrintError('RENDER', `static layer ${name} was not printed`);
@@ -98,14 +99,14 @@ export async function printChunks(target: OutputTarget, run: ChunkRun, printer: 
     for (const b of printed.fieldBoxes ?? []) run.fieldBoxes.add(b);
     if (!options.draft) problems.push(...printed.overflowing.map((o) => overflowProblem(o.record, o.field, run.raws)));
     if (printed.fitting) run.fitting.push(...printed.fitting);
-    ready.set(i, { printed, pages: doc.pages });
+    ready.set(i, { pdf, pages: doc.pages });
     // Write finished chunks in input order; a chunk that finishes early waits for its predecessors.
     for (let c = ready.get(nextToWrite); c; c = ready.get(nextToWrite)) {
       ready.delete(nextToWrite);
       const records = chunks[nextToWrite] ?? [];
       nextToWrite++;
       if (problems.length === 0)
-        writing = writing.then(() => printer.stepTimes.time('merge and write', () => target.add(c.printed.pdf, records, c.pages)));
+        writing = writing.then(() => printer.stepTimes.time('merge and write', () => target.add(c.pdf, records, c.pages)));
     }
     await writing;
     done += chunk.length;

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import fontkit from '@pdf-lib/fontkit';
 import bwipjs from 'bwip-js';
 import { PDFDocument, PDFObjectCopier, cmyk, type PDFPage } from 'pdf-lib';
-import { mmToPt, pagePlan, PdfWriter, type DocumentInfo, type PdfSink } from '../pdf/pdf-writer.ts';
+import { loadChunk, mmToPt, pagePlan, PdfWriter, type ChunkPdf, type DocumentInfo, type PdfSink } from '../pdf/pdf-writer.ts';
 import { PrintError } from '../errors.ts';
 import { readPinnedFonts } from '../fonts/fonts.ts';
 import {
@@ -66,8 +66,8 @@ export class ImposedSheets implements OutputTarget {
     return this.sheets.flat().filter((i) => i >= 0);
   }
 
-  async add(pdf: Uint8Array, records: readonly number[], pages?: readonly number[]): Promise<void> {
-    const doc = await PDFDocument.load(pdf, { updateMetadata: false });
+  async add(pdf: ChunkPdf, records: readonly number[], pages?: readonly number[]): Promise<void> {
+    const doc = await loadChunk(pdf);
     const plan = pagePlan(doc, pages ?? records.length * this.sides);
     if (plan.length !== records.length * this.sides) {
       throw new PrintError('RENDER', `a chunk names ${plan.length} pages for ${records.length} records of ${this.sides} sides`);

@@ -1,8 +1,7 @@
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import { PDFDocument } from 'pdf-lib';
 import { ZipFile } from 'yazl';
 import { PrintError } from '../errors.ts';
-import { PdfWriter, pagePlan, type PageSizeMm, type PdfSink } from '../pdf/pdf-writer.ts';
+import { loadChunk, PdfWriter, pagePlan, type ChunkPdf, type PageSizeMm, type PdfSink } from '../pdf/pdf-writer.ts';
 import { chunkPages, type OutputTarget, type RecordOutput, type Split, type TargetSummary } from './target.ts';
 
 /** What a split output needs besides the layout's page: its grouping, names and file dates. */
@@ -68,9 +67,9 @@ export class SplitFiles implements OutputTarget {
     return Array.from({ length: n }, (_, i) => i);
   }
 
-  async add(pdf: Uint8Array, records: readonly number[], pages?: readonly number[]): Promise<void> {
+  async add(pdf: ChunkPdf, records: readonly number[], pages?: readonly number[]): Promise<void> {
     if (this.failure) throw this.failure;
-    const src = await PDFDocument.load(pdf, { updateMetadata: false });
+    const src = await loadChunk(pdf);
     const plan = pagePlan(src, chunkPages(records.length, this.sides, pages));
     // Records of one file that follow each other in the chunk are copied together: their fonts once.
     let k = 0;

@@ -1,5 +1,5 @@
 import { PrintError } from '../errors.ts';
-import type { DocumentInfo, PdfSink } from '../pdf/pdf-writer.ts';
+import type { ChunkPdf, DocumentInfo, PdfSink } from '../pdf/pdf-writer.ts';
 import { PdfWriter } from '../pdf/pdf-writer.ts';
 import type { Duplex, SheetSize, SlotOrder } from './sheet-plan.ts';
 
@@ -64,7 +64,7 @@ export interface OutputTarget {
    * sides in turn, or, with `pages` (records × sides entries), `pages[k]` is the 0-based page of the PDF
    * that is the k-th of them: equal pages are printed once and named again.
    */
-  add(pdf: Uint8Array, records: readonly number[], pages?: readonly number[]): Promise<void>;
+  add(pdf: ChunkPdf, records: readonly number[], pages?: readonly number[]): Promise<void>;
   /** Writes what is left and the end of the file; answers where every record went. */
   finish(info: DocumentInfo): Promise<TargetSummary>;
 }
@@ -98,7 +98,7 @@ export class TrimPages implements OutputTarget {
     return Array.from({ length: n }, (_, i) => i);
   }
 
-  async add(pdf: Uint8Array, records: readonly number[], pages?: readonly number[]): Promise<void> {
+  async add(pdf: ChunkPdf, records: readonly number[], pages?: readonly number[]): Promise<void> {
     const first = this.writer.pageCount;
     await this.writer.addChunk(pdf, chunkPages(records.length, this.sides, pages));
     records.forEach((index, k) =>

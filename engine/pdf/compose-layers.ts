@@ -29,7 +29,7 @@ export async function composeLayers(
   variable: Uint8Array,
   names: readonly string[],
   staticOf: (name: string) => StaticPage,
-): Promise<Uint8Array> {
+): Promise<PDFDocument> {
   const doc = await PDFDocument.load(variable, { updateMetadata: false });
   const pages = doc.getPages();
   if (pages.length !== names.length) {
@@ -80,7 +80,7 @@ export async function composeLayers(
     (xobjects as PDFDict).set(PDFName.of(`SPO${name}`), form.over);
     page.node.set(PDFName.of('Contents'), context.obj([form.drawUnder, own, form.drawOver]));
   }
-  return doc.save({ useObjectStreams: false, addDefaultPage: false, updateFieldAppearances: false });
+  return doc;
 }
 
 /** A page's drawing as one compressed stream, freed of its place in the printed document. */

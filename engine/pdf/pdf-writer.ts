@@ -35,6 +35,14 @@ export interface DocumentInfo {
   subject: string;
 }
 
+/** A printed chunk: its bytes as Chromium wrote them, or already read (composed from its layers). */
+export type ChunkPdf = Uint8Array | PDFDocument;
+
+/** A chunk as a document to copy pages from. */
+export function loadChunk(pdf: ChunkPdf): Promise<PDFDocument> {
+  return pdf instanceof PDFDocument ? Promise.resolve(pdf) : PDFDocument.load(pdf, { updateMetadata: false });
+}
+
 /** Where the PDF's bytes go, in order: a file or memory. */
 export type PdfSink = (bytes: Uint8Array) => void;
 
@@ -111,8 +119,8 @@ export class PdfWriter {
    * Appends the pages of one chunk: `pages` pages in order, or for each output page the 0-based page of
    * the chunk that it is (a page named more than once is written once and shared: see `addDocument`).
    */
-  async addChunk(bytes: Uint8Array, pages: number | readonly number[]): Promise<void> {
-    this.addDocument(await PDFDocument.load(bytes, { updateMetadata: false }), pages);
+  async addChunk(pdf: ChunkPdf, pages: number | readonly number[]): Promise<void> {
+    this.addDocument(await loadChunk(pdf), pages);
   }
 
   /**
