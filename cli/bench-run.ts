@@ -2,7 +2,7 @@ import { chromePath, startEngine } from './start-engine.ts';
 import { closeSync, mkdtempSync, openSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { printReference, rasterizePdf, type Layout, type StepTime } from '../engine/index.ts';
+import { ENGINE_DEFAULTS, printReference, rasterizePdf, type Layout, type StepTime } from '../engine/index.ts';
 import { ProcessSampler, type CpuSeconds } from './process-sampler.ts';
 import { EXIT } from './report.ts';
 
@@ -26,7 +26,7 @@ export interface EngineBenchOptions {
  */
 export async function benchEngine(layout: Layout, records: Record<string, unknown>[], o: EngineBenchOptions): Promise<number> {
   const dir = mkdtempSync(join(tmpdir(), 'shikaku-bench-'));
-  const tabs = o.tabs ?? 2;
+  const tabs = o.tabs ?? ENGINE_DEFAULTS.tabs;
   try {
     const t0 = performance.now();
     const engine = await startEngine({ tabs, ...(o.chunkSize ? { chunkSize: o.chunkSize } : {}) });

@@ -1,6 +1,6 @@
 // The engine's one face: what the CLI, the server and the tests may use. Everything else is private.
 export { Engine } from './render.ts';
-export { summarizeLayout } from './render-options.ts';
+export { summarizeLayout, ENGINE_DEFAULTS } from './render-options.ts';
 export { forEachLimited } from './concurrency.ts';
 export { loadEngineInsurers } from './layouts/layout-insurers.ts';
 export { loadInsurers, Insurers, NO_INSURERS, DEFAULT_INSURERS_DIR, SAMPLE_INSURERS_DIR, DEFAULT_CARD_CODE } from './insurers/profiles.ts';

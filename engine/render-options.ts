@@ -38,7 +38,10 @@ export interface EngineOptions {
 
 /** The engine's tuning when a caller leaves a field out. */
 export const ENGINE_DEFAULTS: EngineOptions = {
-  tabs: 2,
+  // Three on two cores: printing once moved work into node (composing the layers, ~80 ms a chunk), and a
+  // third tab keeps both cores printing meanwhile (bench --records 10000: 2 tabs 173, 3 tabs 202, 4 tabs
+  // 198 cards/s; proportional memory 1.18, 1.32, 1.49 GiB).
+  tabs: 3,
   counterTabs: 0,
   freshTabAfterPages: 4000,
   chunkSize: 100,
