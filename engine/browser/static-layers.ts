@@ -1,13 +1,12 @@
 import { createHash } from 'node:crypto';
 
 /**
- * Where a static layer's drawing is (layers.ts): page `page` (0-based) of the static prints `under`
- * (everything but the rules, drawn under the record's boxes) and `over` (the rules, drawn over them).
+ * A static layer's drawing (layers.ts): its two prints of one page each, `under` (everything but the
+ * rules, drawn under the record's boxes) and `over` (the rules, drawn over them).
  */
 export interface StaticPage {
   under: Uint8Array;
   over: Uint8Array;
-  page: number;
 }
 
 /**
@@ -40,11 +39,6 @@ export class StaticLayers {
       if (this.pages.size <= this.max) break;
       this.pages.delete(oldest);
     }
-  }
-
-  /** How many are kept. */
-  get size(): number {
-    return this.pages.size;
   }
 
   /** The full name of a page's static layer: the head's name and the page's (staticSignatures). */

@@ -256,16 +256,16 @@ export class TabPool {
       await this.evaluate(page, `${STATIC_PART}('over')`);
       const over = await step('print static layer', () => this.pdf(page));
       await this.evaluate(page, END_LAYER);
-      own.set(name, { under, over, page: 0 });
-      statics.set(name, { under, over, page: 0 });
+      own.set(name, { under, over });
+      statics.set(name, { under, over });
     }
     await step('variable layer', async () => {
       await this.evaluate(page, drawRules(STATIC_CELLS, false));
       await this.evaluate(page, drawRules(VARIABLE_RULES, true, 'data-layer-rules'));
       await this.evaluate(page, `${VARIABLE_LAYER}(${JSON.stringify(pageNames)})`);
     });
+    // The next chunk's PUT_BODY takes the variable layer's style away (END_LAYER).
     const variable = await step('print (page.pdf)', () => this.pdf(page));
-    await this.evaluate(page, END_LAYER);
     return { pdf: variable, layers: { names, statics: own, ...(markup ? { markup } : {}) } };
   }
 

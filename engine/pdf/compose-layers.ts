@@ -20,8 +20,8 @@ export function isStaticFormName(name: string): boolean {
 
 /**
  * One chunk's pages composed from its two layers (engine/browser/layers.ts): page i of `variable` (the
- * record's boxes alone) drawn between the two parts of the static layer `names[i]` (or alone for a name
- * of ''), taken from `staticOf`. Each part becomes one Form XObject of the chunk, named /SPU<name> and
+ * record's boxes alone) drawn between the two parts of the static layer `names[i]`, taken from
+ * `staticOf`. Each part becomes one Form XObject of the chunk, named /SPU<name> and
  * /SPO<name> in the resources of every page that draws it; each page's own drawing is freed of its place in the printed
  * document (content-offset.ts), so a record's page has the same content wherever it stood.
  */
@@ -54,16 +54,12 @@ export async function composeLayers(
   for (const [i, page] of pages.entries()) {
     const name = names[i] as string;
     const own = ownContent(context, page);
-    if (!name) {
-      page.node.set(PDFName.of('Contents'), context.obj([own]));
-      continue;
-    }
     let form = forms.get(name);
     if (!form) {
       const at = staticOf(name);
       form = {
-        under: staticForm(await source(at.under), at.page, context),
-        over: staticForm(await source(at.over), at.page, context),
+        under: staticForm(await source(at.under), context),
+        over: staticForm(await source(at.over), context),
         drawUnder: draw(`SPU${name}`),
         drawOver: draw(`SPO${name}`),
       };
@@ -83,13 +79,17 @@ export async function composeLayers(
   return doc;
 }
 
-/** A page's drawing as one compressed stream, freed of its place in the printed document. */
-function ownContent(context: PDFContext, page: PDFPage): PDFRef {
+/** A printed page's drawing (its content streams joined), freed of its place in the printed document. */
+function drawingOf(context: PDFContext, page: PDFPage): string {
   const contents = page.node.get(PDFName.of('Contents'));
   const refs = contents instanceof PDFArray ? contents.asArray() : contents ? [contents] : [];
-  const text = refs.map((r) => decoded(context.lookup(r))).join('\n');
+  return withoutPageOffset(refs.map((r) => decoded(context.lookup(r))).join('\n'));
+}
+
+/** A page's drawing as one compressed stream, freed of its place in the printed document. */
+function ownContent(context: PDFContext, page: PDFPage): PDFRef {
   // In q … Q: Chromium's drawing begins with a transform of its own, which the part drawn over it must not get.
-  const bytes = deflateSync(Buffer.from(`q\n${withoutPageOffset(text)}\nQ\n`, 'latin1'));
+  const bytes = deflateSync(Buffer.from(`q\n${drawingOf(context, page)}\nQ\n`, 'latin1'));
   return context.register(PDFRawStream.of(context.obj({ Length: bytes.length, Filter: 'FlateDecode' }), bytes));
 }
 
@@ -103,19 +103,16 @@ function decoded(stream: unknown): string {
 }
 
 /**
- * Page `index` of `src` as a Form XObject in `context`: its drawing (freed of its place) and its
- * resources, in the page's own coordinates (BBox the media box), so that drawing it on a page of the same
- * size puts everything where the page had it.
+ * The one page of a static print `src` as a Form XObject in `context`: its drawing (freed of its place)
+ * and its resources, in the page's own coordinates (BBox the media box), so that drawing it on a page of
+ * the same size puts everything where the page had it.
  */
-function staticForm(src: PDFDocument, index: number, context: PDFContext): PDFRef {
-  const page = src.getPage(index);
+function staticForm(src: PDFDocument, context: PDFContext): PDFRef {
+  const page = src.getPage(0);
   const copier = PDFObjectCopier.for(src.context, context);
   const resources = page.node.Resources();
   const copied = resources ? copier.copy(resources) : context.obj({});
-  const contents = page.node.get(PDFName.of('Contents'));
-  const refs = contents instanceof PDFArray ? contents.asArray() : contents ? [contents] : [];
-  const text = refs.map((r) => decoded(src.context.lookup(r))).join('\n');
-  const bytes = deflateSync(Buffer.from(withoutPageOffset(text), 'latin1'));
+  const bytes = deflateSync(Buffer.from(drawingOf(src.context, page), 'latin1'));
   const box = page.getMediaBox();
   const form = PDFRawStream.of(
     context.obj({

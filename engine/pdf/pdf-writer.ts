@@ -186,11 +186,6 @@ export class PdfWriter {
     this.nextObject = next;
   }
 
-  /** Static layers' forms written so far (each once per file). */
-  get staticFormCount(): number {
-    return this.staticNumbers.size;
-  }
-
   /** Writes the page tree, catalog, document information and cross-reference table. */
   finish(info: DocumentInfo): void {
     const ctx = PDFContext.create();
