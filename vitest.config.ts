@@ -23,6 +23,7 @@ const UNIT = [
   'envelope-plan',
   'envelope-test',
   'fields-docs',
+  'file-references',
   'glyphs',
   'insurer-number',
   'inquiry-number',

@@ -1,9 +1,10 @@
 import { existsSync, readFileSync, readdirSync, statSync } from 'node:fs';
-import { basename, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { PrintError } from '../errors.ts';
 import { isValidInsurerNumber } from '../records/insurer-number.ts';
+import { fileInside } from '../layouts/file-inside.ts';
 import { loadSealImage, type SealImage } from './seal-image.ts';
 import { fontForText, pinnedCoverage } from '../fonts/glyph-coverage.ts';
 
@@ -61,7 +62,7 @@ const profileSchema = z.strictObject({
   address: text.optional(),
   /** 問い合わせ先, printed at the foot of notices. */
   contact: z.strictObject({ department: text, address: text.optional(), telephone: text.optional(), hours: text.optional() }).optional(),
-  /** The seal image, SVG or PNG, relative to the profile's folder. */
+  /** The seal image, SVG or PNG: a file inside the profile's folder, named relative to it. */
   seal: z.string().min(1).optional(),
   codes: z.strictObject({ portalUrl: z.url({ protocol: /^https$/ }).optional(), card: cardCode.optional() }).optional(),
   colors: z.strictObject({ seal: color.optional(), accent: color.optional() }).optional(),
@@ -194,8 +195,13 @@ async function loadProfile(file: string, sealMm: number): Promise<InsurerProfile
   }
   let seal: SealImage | null = null;
   if (p.seal) {
+    // Only a file of the profiles folder: a profile must not make the engine (or the studio) read, and
+    // draw, any other file of the disk. One message whether or not such a file exists (fileInside).
+    const sealFile =
+      fileInside(dirname(file), p.seal) ??
+      fail(`seal: ${JSON.stringify(p.seal)} is not a file inside the profile's folder; a profile may name only its own folder's files`);
     try {
-      seal = await loadSealImage(resolve(file, '..', p.seal), p.colors?.seal ?? DEFAULT_SEAL_COLOR, sealMm);
+      seal = await loadSealImage(sealFile, p.colors?.seal ?? DEFAULT_SEAL_COLOR, sealMm);
     } catch (err) {
       fail((err as Error).message);
     }

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import sharp, { type Sharp } from 'sharp';
 
 /** The least resolution a raster seal may have at its printed size: print practice for line art. */
@@ -22,7 +23,14 @@ export interface SealImage {
  * seal box of any layout); an SVG is drawn at SVG_SEAL_DPI. Throws an Error saying what is wrong.
  */
 export async function loadSealImage(file: string, color: string, printedMm: number): Promise<SealImage> {
-  const meta = await sharp(file).metadata().catch((err: unknown) => {
+  // Read as bytes: an SVG given by its bytes has no place on the disk, so librsvg loads nothing it names.
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(file);
+  } catch (err) {
+    throw new Error(`cannot read the seal image ${file}: ${(err as Error).message}`);
+  }
+  const meta = await sharp(bytes).metadata().catch((err: unknown) => {
     throw new Error(`cannot read the seal image ${file}: ${(err as Error).message}`);
   });
   let image: Sharp;
@@ -30,7 +38,7 @@ export async function loadSealImage(file: string, color: string, printedMm: numb
     const px = Math.round((SVG_SEAL_DPI * printedMm) / 25.4);
     const side = Math.max(meta.width ?? 1, meta.height ?? 1);
     // librsvg draws at `density` dpi (72 = the SVG's own size); draw large enough, then fit the box.
-    image = sharp(file, { density: Math.min(72 * Math.max(1, px / side) * 1.01, 100_000) })
+    image = sharp(bytes, { density: Math.min(72 * Math.max(1, px / side) * 1.01, 100_000) })
       .resize(px, px, { fit: 'inside' });
   } else if (meta.format === 'png') {
     const longest = Math.max(meta.width ?? 0, meta.height ?? 0);
@@ -41,7 +49,7 @@ export async function loadSealImage(file: string, color: string, printedMm: numb
         `the seal image ${file} is ${meta.width}×${meta.height} px: ${Math.floor(dpi)} dpi at ${printedMm} mm, where ${SEAL_MIN_DPI} dpi needs ${needed} px on its longer side`,
       );
     }
-    image = sharp(file);
+    image = sharp(bytes);
   } else {
     throw new Error(`the seal image ${file} is ${meta.format ?? 'of an unknown format'}: give an SVG or a PNG`);
   }

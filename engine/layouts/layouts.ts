@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { PrintError } from '../errors.ts';
 import { FIELD_NAMES, type FieldName } from '../records/fields.ts';
+import { fileInside } from './file-inside.ts';
 
 /** Where the layouts live: `layouts/` at the repository root, one folder per layout. */
 export const LAYOUTS_DIR = resolve(fileURLToPath(import.meta.url), '../../../layouts');
@@ -69,7 +70,8 @@ const layoutFileSchema = z.strictObject({
   proofDpi: z.number().int().min(72).max(1200).default(300),
   /**
    * Images of the layout's design (an insurer's logo), by name: each prints, fitted into its box, in an
-   * element with class `layout-image-<name>` (layout-images.ts). SVG, or PNG/JPEG of 300 dpi at that size.
+   * element with class `layout-image-<name>` (layout-images.ts). SVG, or PNG/JPEG of 300 dpi at that size; a file
+   * inside the layout's own folder.
    */
   images: z
     .record(
@@ -121,7 +123,7 @@ function readRaw(dir: string, seen: readonly string[]): RawLayout {
   if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
     throw new PrintError('SETUP', `layout description ${file} is invalid: (root): expected an object`);
   }
-  const own = absolutePaths(raw as Record<string, unknown>, dir);
+  const own = absolutePaths(raw as Record<string, unknown>, dir, file);
   const base = own.extend;
   if (base === undefined) return { ...own, files: [file, ...namedFiles(own)], chain: [] };
   if (typeof base !== 'string' || !/^[a-z][a-z0-9-]*$/.test(base)) {
@@ -136,24 +138,44 @@ function readRaw(dir: string, seen: readonly string[]): RawLayout {
   return { ...mergeLayout(parent, own, file), files: [...parent.files, file, ...namedFiles(own)], chain: [base, ...parent.chain] };
 }
 
-/** A layout.json's paths made absolute (they are relative to the folder of the file that names them). */
-function absolutePaths(raw: Record<string, unknown>, dir: string): Record<string, unknown> {
-  const path = (p: unknown) => (typeof p === 'string' ? resolve(dir, p) : p);
+/**
+ * A layout.json's paths made absolute (they are relative to the folder of the file that names them), each
+ * checked to stay where it may (fileInside): an image, a file the page draws, inside the layout's own
+ * folder; the text it is made of (templates, partials, style sheets, samples) inside the layouts folder,
+ * where `../_shared/` and a sibling's samples are how layouts share. Anything else is refused naming the
+ * field, with one message whether or not the file exists.
+ */
+function absolutePaths(raw: Record<string, unknown>, dir: string, file: string): Record<string, unknown> {
+  const path = (field: string, folder: string, whose: string) => (p: unknown) => {
+    if (typeof p !== 'string') return p;
+    const inside = fileInside(folder, resolve(dir, p));
+    if (inside === undefined) {
+      throw new PrintError(
+        'SETUP',
+        `layout description ${file} is invalid: ${field}: ${JSON.stringify(p)} is not a file inside ${whose}; a layout may name only those`,
+      );
+    }
+    return inside;
+  };
+  const layoutsFolder = dirname(dir);
+  const text = (field: string) => path(field, layoutsFolder, 'the layouts folder');
   const out = { ...raw };
-  if (Array.isArray(raw.styles)) out.styles = raw.styles.map(path);
-  if (Array.isArray(raw.partials)) out.partials = raw.partials.map(path);
-  if (raw.samples !== undefined) out.samples = path(raw.samples);
+  if (Array.isArray(raw.styles)) out.styles = raw.styles.map((p: unknown, i) => text(`styles.${i}`)(p));
+  if (Array.isArray(raw.partials)) out.partials = raw.partials.map((p: unknown, i) => text(`partials.${i}`)(p));
+  if (raw.samples !== undefined) out.samples = text('samples')(raw.samples);
   if (typeof raw.images === 'object' && raw.images !== null) {
     out.images = Object.fromEntries(
       Object.entries(raw.images as Record<string, unknown>).map(([name, image]) => [
         name,
-        typeof image === 'object' && image !== null && 'file' in image ? { ...image, file: path(image.file) } : image,
+        typeof image === 'object' && image !== null && 'file' in image
+          ? { ...image, file: path(`images.${name}.file`, dir, "the layout's own folder")(image.file) }
+          : image,
       ]),
     );
   }
   if (Array.isArray(raw.sides)) {
-    out.sides = raw.sides.map((s: unknown) =>
-      typeof s === 'object' && s !== null && 'template' in s ? { ...s, template: path(s.template) } : s,
+    out.sides = raw.sides.map((s: unknown, i) =>
+      typeof s === 'object' && s !== null && 'template' in s ? { ...s, template: text(`sides.${i}.template`)(s.template) } : s,
     );
   }
   return out;
