@@ -23,6 +23,7 @@ export async function serveCommand(values: Record<string, unknown>): Promise<num
     retentionMs: env.retentionMs,
     webhooks: env.webhooks,
     redisUrl: env.redisUrl,
+    leaseMs: env.chunkLeaseMs,
   });
   // A service whose engine cannot start (no Chromium, a font that differs) could never print: it stops
   // and says so (the cause is in the log) instead of answering /healthz with nothing behind it.

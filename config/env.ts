@@ -35,6 +35,8 @@ const envSchema = z.object({
     .optional(),
   SHIKAKU_WEBHOOK_SECRET: z.string().min(16, 'SHIKAKU_WEBHOOK_SECRET must be at least 16 characters').optional(),
   SHIKAKU_WEBHOOK_HOSTS: z.string().optional(),
+  /** The total deadline of one webhook attempt (server/jobs/webhooks.ts), headers and body: a slow receiver is cut there. */
+  SHIKAKU_WEBHOOK_ATTEMPT_S: wholeNumber('SHIKAKU_WEBHOOK_ATTEMPT_S', 1, 600).optional(),
   /** Scale-out: jobs go through BullMQ on this Redis (redis:// or rediss://), printed by `worker` processes. */
   SHIKAKU_REDIS_URL: z
     .string()

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { resolve } from 'node:path';
 import { dataDir, readEnv } from '../config/env.ts';
+import { ATTEMPT_MS } from './jobs/webhooks.ts';
 
 /**
  * Bounds on the work one request may cause. Each is documented in the README's reliability section and
@@ -80,8 +81,11 @@ export interface EnvConfig {
   pressIcc: string | undefined;
   /** How long a finished job (its result and manifest: personal data) is kept (SHIKAKU_RETENTION_HOURS, default 72). */
   retentionMs: number;
-  /** Webhooks: the signing secret (SHIKAKU_WEBHOOK_SECRET) and the hosts they may go to (SHIKAKU_WEBHOOK_HOSTS). */
-  webhooks: { secret: string | undefined; hosts: string[] };
+  /**
+   * Webhooks: the signing secret (SHIKAKU_WEBHOOK_SECRET), the hosts they may go to (SHIKAKU_WEBHOOK_HOSTS)
+   * and the total deadline of one attempt (SHIKAKU_WEBHOOK_ATTEMPT_S, default 30 s).
+   */
+  webhooks: { secret: string | undefined; hosts: string[]; attemptMs: number };
   /** Scale-out (SHIKAKU_REDIS_URL): jobs through BullMQ on this Redis; undefined: the embedded queue. */
   redisUrl: string | undefined;
   /** A chunk's lease in a worker (SHIKAKU_CHUNK_LEASE_S, default 30 s). */
@@ -108,6 +112,7 @@ export function configFromEnv(env?: NodeJS.ProcessEnv): EnvConfig {
         .split(',')
         .map((h) => h.trim())
         .filter(Boolean),
+      attemptMs: (e.SHIKAKU_WEBHOOK_ATTEMPT_S ?? ATTEMPT_MS / 1000) * 1000,
     },
     redisUrl: e.SHIKAKU_REDIS_URL,
     chunkLeaseMs: (e.SHIKAKU_CHUNK_LEASE_S ?? 30) * 1000,

@@ -33,6 +33,11 @@ export interface ServeOptions {
   engine: Partial<EngineOptions>;
   /** The press's ICC profile for `color=press` (SHIKAKU_PRESS_ICC); Ghostscript's CMYK profile when absent. */
   pressIcc?: string | undefined;
+  /**
+   * Synchronous renders in the engine at once. More than its tabs: counter prints that arrive together
+   * print in one call to Chromium (engine/browser/counter-batch.ts), so four at once cost little more than one.
+   */
+  syncRenders: number;
   /** Synchronous renders waiting beyond the running ones before 429. */
   maxWaiting: number;
   /** Time limit of one synchronous render, queue wait included, before 503. */
@@ -49,11 +54,14 @@ export interface ServeOptions {
    * service is then a stateless API instance on a data folder it shares. Left out: jobs print here.
    */
   redisUrl?: string | undefined;
+  /** A cluster's lease (SHIKAKU_CHUNK_LEASE_S): a webhook delivery whose process died is taken over after it. */
+  leaseMs?: number;
 }
 
 export const SERVE_DEFAULTS: Omit<ServeOptions, 'port' | 'apiKeys' | 'log'> = {
   dataDir: resolve('data'),
   engine: {},
+  syncRenders: 4,
   maxWaiting: 16,
   renderTimeoutMs: 30_000,
   shutdownGraceMs: 20_000,
@@ -144,8 +152,10 @@ export async function startServer(options: Partial<ServeOptions> & Pick<ServeOpt
           metrics,
           log,
           retentionMs: opts.retentionMs,
+          webhooks,
+          leaseMs: opts.leaseMs ?? 30_000,
         });
-    const queue = new RenderQueue(opts.engine.tabs ?? 2, opts.maxWaiting, opts.renderTimeoutMs);
+    const queue = new RenderQueue(opts.syncRenders, opts.maxWaiting, opts.renderTimeoutMs);
     const idempotency = new IdempotencyKeys(opts.dataDir, (name, fn) => jobQueue.exclusive(name, fn));
     // Retention: finished jobs older than the period are deleted, at start and then every tenth of the
     // period (at most every 10 minutes), and with them the idempotency keys that named them.
@@ -227,18 +237,21 @@ export async function startServer(options: Partial<ServeOptions> & Pick<ServeOpt
     );
     let closing: Promise<void> | undefined;
     const close = async () => {
-      log.info({ graceMs: opts.shutdownGraceMs }, 'shutting down');
+      const grace = opts.shutdownGraceMs;
+      const deadline = Date.now() + grace;
+      log.info({ graceMs: grace }, 'shutting down');
       stopping.abort(); // bodies being taken in are dropped at their next piece; new requests get 503
       const closed = new Promise<void>((r) => listening.close(() => r()));
       listening.closeIdleConnections();
-      const cut = setTimeout(() => listening.closeAllConnections(), opts.shutdownGraceMs);
+      const cut = setTimeout(() => listening.closeAllConnections(), grace);
       clearInterval(sweeper);
-      // Webhook attempts under way end (and save) before the folder is let go, as printing chunks do.
+      // Webhook attempts under way end (and save) before the folder is let go, as printing chunks do; past
+      // the grace they are cut, and stay pending for the next start (or, in a cluster, another process).
       // The embedded runner stops beside the requests; a cluster's queue only after them, since requests
-      // still being answered need Redis.
-      await Promise.all([webhooks.stop(), runner ? jobQueue.stop(opts.shutdownGraceMs) : closed]);
+      // still being answered need Redis. Nothing waits past the grace.
+      await Promise.all([webhooks.stop(grace), runner ? jobQueue.stop(grace) : closed]);
       await closed;
-      if (!runner) await jobQueue.stop(opts.shutdownGraceMs);
+      if (!runner) await jobQueue.stop(Math.max(0, deadline - Date.now()));
       clearTimeout(cut);
       disk.stop();
       await (await starting)?.close();

@@ -74,8 +74,8 @@ export async function startWorker(o: WorkerProcessOptions): Promise<RunningWorke
       id: workers.id,
       close: () =>
         (closing ??= (async () => {
-          await workers.close(o.shutdownGraceMs);
-          await webhooks.stop();
+          // Both within the one grace: a delivery under way past it goes back to the queue for another process.
+          await Promise.all([workers.close(o.shutdownGraceMs), webhooks.stop(o.shutdownGraceMs)]);
           await running.close();
           disk.stop();
         })()),

@@ -16,7 +16,34 @@ export interface WebhookConfig {
   hosts: readonly string[];
   /** Waits between attempts, in ms: the first try, then one after each of these (the last one's failure gives up). */
   backoffMs?: readonly number[];
+  /**
+   * The longest one attempt may take, in ms, whole: lookup, connecting, sending, the answer's headers and
+   * body (SHIKAKU_WEBHOOK_ATTEMPT_S, default 30 s). A receiver that trickles bytes is cut there.
+   */
+  attemptMs?: number;
 }
+
+/** The default total deadline of one attempt. */
+export const ATTEMPT_MS = 30_000;
+
+/**
+ * Where a cluster's deliveries wait between attempts (redis/webhook-queue.ts): any process of the cluster
+ * makes a delivery's next attempt, so a process that dies does not take its deliveries with it.
+ */
+export interface DeliveryQueue {
+  /** Queues the delivery of job `id`'s pending webhook, its next attempt in `delayMs`. */
+  add(id: string, delayMs: number): Promise<void>;
+  /** Stops taking deliveries; an attempt under way past `graceMs` is cut and put back for another process. */
+  close(graceMs: number): Promise<void>;
+}
+
+/**
+ * Where a delivery stands after one attempt: still pending (the next attempt due in `retryInMs`), ended,
+ * `gone` (its job or its pending delivery is no more: nothing to do), or `stopped` (a stop cut the attempt:
+ * neither counted nor saved, so the next start or another process makes it again).
+ */
+export type AttemptResult =
+  { state: 'pending'; retryInMs: number; outcome: string } | { state: 'delivered' | 'given up' | 'gone' | 'stopped' };
 
 /** A callbackUrl that may not be used (REFUSED), said to the client. */
 const refused = (message: string) => new PrintError('REFUSED', message);
@@ -72,16 +99,21 @@ export type WebhookStore = Pick<JobStore, 'get' | 'save' | 'pendingWebhooks'>;
 /**
  * Webhooks of jobs (`callbackUrl`): checked when the job is posted (an allow-listed host, http or https,
  * never a link-local, metadata or unspecified address), sent as a signed POST when the job ends, retried
- * with backoff on a network error or an answer that is not 2xx. Where a delivery stands is saved with the
- * job after every attempt, so a stop or crash does not lose it: `resume` picks pending ones up at start,
- * each at the time its next attempt was due. The address is resolved and checked again at each attempt,
- * and the request goes to exactly that address (no second lookup a DNS answer could change in between).
+ * with backoff on a network error, an answer that is not 2xx or an attempt past its total deadline. Where
+ * a delivery stands is saved with the job after every attempt, so a stop or crash does not lose it:
+ * `resume` picks pending ones up at start, each at the time its next attempt was due. The address is
+ * resolved and checked again at each attempt, and the request goes to exactly that address (no second
+ * lookup a DNS answer could change in between). Alone on its folder the service times the retries itself;
+ * in a cluster they wait in a queue any process takes them from (deliverThrough).
  */
 export class Webhooks {
   private readonly hosts: Set<string>;
   private readonly timers = new Map<string, NodeJS.Timeout>();
   /** Attempts under way: stop() waits for them, so none saves after the service has let go of its folder. */
-  private readonly inFlight = new Set<Promise<void>>();
+  private readonly inFlight = new Set<Promise<unknown>>();
+  /** Aborted when a stop's grace has run out: attempts still under way are cut, not waited for. */
+  private readonly cut = new AbortController();
+  private queue: DeliveryQueue | undefined;
   private stopped = false;
 
   constructor(
@@ -120,12 +152,28 @@ export class Webhooks {
     job.webhook = { delivery: randomUUID(), state: 'pending', attempts: 0, nextAt: new Date().toISOString() };
   }
 
+  /**
+   * From now on deliveries wait in `queue` (a cluster's), not in this process's timers; the queue is
+   * closed by stop().
+   */
+  deliverThrough(queue: DeliveryQueue): void {
+    this.queue = queue;
+  }
+
+  /** Tries at most, the first included: one more than the waits between them. */
+  get attempts(): number {
+    return (this.config.backoffMs ?? BACKOFF_MS).length + 1;
+  }
+
   /** Sends the pending webhook of a job that has ended and been saved (unless the service is stopping). */
   notify(job: Job): void {
     if (job.webhook?.state === 'pending') this.schedule(job.id, 0);
   }
 
-  /** At start: the deliveries a stop or crash left pending, each when its next attempt is due. */
+  /**
+   * The deliveries a stop or crash left pending, each when its next attempt is due: at start (alone on a
+   * folder), or in a cluster's upkeep (a queue takes a delivery it holds already once).
+   */
   resume(): void {
     for (const job of this.store.pendingWebhooks()) {
       const due = Date.parse(job.webhook?.nextAt ?? '') - Date.now();
@@ -134,36 +182,72 @@ export class Webhooks {
   }
 
   /**
-   * Stops every pending retry (the service is stopping) and waits for attempts under way; deliveries stay
-   * pending on disk for the next start.
+   * Stops every pending retry (the service is stopping) and waits for attempts under way, at most `graceMs`:
+   * then they are cut. Deliveries stay pending on disk (and in a cluster's queue) for the next start or
+   * another process.
    */
-  async stop(): Promise<void> {
+  async stop(graceMs = Infinity): Promise<void> {
+    const deadline = Date.now() + graceMs;
     this.stopped = true;
     for (const t of this.timers.values()) clearTimeout(t);
     this.timers.clear();
+    await this.queue?.close(graceMs);
+    let timer: NodeJS.Timeout | undefined;
+    const left = Math.max(0, deadline - Date.now());
+    const grace = Number.isFinite(graceMs) ? new Promise<void>((r) => (timer = setTimeout(r, left))) : new Promise<void>(() => undefined);
+    await Promise.race([Promise.all(this.inFlight), grace]);
+    clearTimeout(timer);
+    // Past the grace: a cut attempt ends at once (its socket destroyed) and saves nothing.
+    this.cut.abort();
     await Promise.all(this.inFlight);
   }
 
   private schedule(id: string, ms: number): void {
     if (this.stopped) return;
+    if (this.queue) {
+      const queue = this.queue;
+      // Not lost if Redis is away now: the cluster's upkeep queues every delivery still pending on disk.
+      void queue.add(id, ms).catch((err: Error) => this.log.warn({ job: id, err: err.message }, 'webhook not queued: redis'));
+      return;
+    }
     clearTimeout(this.timers.get(id));
     const timer = setTimeout(() => {
       this.timers.delete(id);
-      const run = this.attempt(id).catch((err: unknown) =>
-        this.log.error({ job: id, err: err instanceof Error ? err.name : typeof err }, 'webhook attempt failed unexpectedly'),
-      );
-      this.inFlight.add(run);
-      void run.finally(() => this.inFlight.delete(run));
+      void this.attempt(id)
+        .then((r) => {
+          if (r.state === 'pending') this.schedule(id, r.retryInMs);
+        })
+        .catch((err: unknown) =>
+          this.log.error({ job: id, err: err instanceof Error ? err.name : typeof err }, 'webhook attempt failed unexpectedly'),
+        );
     }, ms);
     timer.unref();
     this.timers.set(id, timer);
   }
 
-  /** One attempt of a job's pending delivery; the job as saved says whether it is still wanted. Never throws for a delivery's sake. */
-  private async attempt(id: string): Promise<void> {
+  /**
+   * One attempt of a job's pending delivery, saved with the job; the job as saved says whether it is still
+   * wanted. The attempt ends at its total deadline, or when `stop` (a cluster worker's) or this service's
+   * stop cuts it. Answers where the delivery stands; the caller times the next attempt. Never throws for a
+   * delivery's sake.
+   */
+  async attempt(id: string, stop?: AbortSignal): Promise<AttemptResult> {
+    const run = this.attemptOnce(id, stop);
+    this.inFlight.add(run);
+    try {
+      return await run;
+    } finally {
+      this.inFlight.delete(run);
+    }
+  }
+
+  private async attemptOnce(id: string, stop?: AbortSignal): Promise<AttemptResult> {
     const job = this.store.get(id); // deleted meanwhile (DELETE, retention): nothing to say any more
     const webhook = job?.webhook;
-    if (!job?.callbackUrl || webhook?.state !== 'pending' || this.stopped) return;
+    if (!job?.callbackUrl || webhook?.state !== 'pending')
+      return { state: webhook && webhook.state !== 'pending' ? webhook.state : 'gone' };
+    const stopped = stop ? AbortSignal.any([this.cut.signal, stop]) : this.cut.signal;
+    if (stopped.aborted) return { state: 'stopped' };
     const waits = this.config.backoffMs ?? BACKOFF_MS;
     const event = job.state === 'done' ? 'job.done' : 'job.failed';
     // Checked again at each attempt: the configuration may have changed since the job was posted (a
@@ -171,12 +255,16 @@ export class Webhooks {
     let outcome: string;
     try {
       this.check(job.callbackUrl);
-      outcome = await this.send(job.callbackUrl, webhookBody(job), webhook.delivery, event);
+      outcome = await this.send(job.callbackUrl, webhookBody(job), { delivery: webhook.delivery, event, stopped });
     } catch (err) {
       outcome = err instanceof PrintError ? 'refused' : `failed: ${err instanceof Error ? err.name : 'error'}`;
     }
+    if (stopped.aborted) {
+      this.log.info({ job: id, delivery: webhook.delivery }, 'webhook attempt cut by a stop; still pending');
+      return { state: 'stopped' };
+    }
     // Deleted meanwhile (DELETE, retention): nothing more to say, and nothing to save.
-    if (this.store.get(id) === undefined) return;
+    if (this.store.get(id) === undefined) return { state: 'gone' };
     webhook.attempts++;
     const meta = { job: id, delivery: webhook.delivery, attempt: webhook.attempts };
     delete webhook.nextAt;
@@ -195,7 +283,8 @@ export class Webhooks {
       this.log.warn({ ...meta, outcome, retryInMs: wait }, 'webhook not delivered; retrying');
     }
     await this.save(job);
-    if (webhook.state === 'pending') this.schedule(id, Date.parse(webhook.nextAt as string) - Date.now());
+    if (webhook.state !== 'pending') return { state: webhook.state };
+    return { state: 'pending', retryInMs: Math.max(0, Date.parse(webhook.nextAt as string) - Date.now()), outcome };
   }
 
   /** Saves a delivery's state; a disk that refuses it leaves it in memory (the store's rule), not lost here. */
@@ -207,14 +296,23 @@ export class Webhooks {
     }
   }
 
-  /** One attempt: `delivered` on 2xx; `refused` when the address may not be used; else what failed. */
-  private async send(url: string, body: string, delivery: string, event: string): Promise<string> {
+  /**
+   * One attempt: `delivered` on 2xx; `refused` when the address may not be used; else what failed. The
+   * whole attempt, lookup to the answer's last byte, ends at the total deadline (or when `stopped`): its
+   * socket is destroyed then, whatever the receiver is still trickling.
+   */
+  private async send(url: string, body: string, o: { delivery: string; event: string; stopped: AbortSignal }): Promise<string> {
+    const limitMs = this.config.attemptMs ?? ATTEMPT_MS;
+    const deadline = AbortSignal.timeout(limitMs);
+    const signal = AbortSignal.any([deadline, o.stopped]);
+    const timedOut = `failed: no answer within ${limitMs / 1000} s`;
     const u = new URL(url);
     const host = hostOf(u);
     let address: { address: string; family: number };
     try {
-      address = isIP(host) ? { address: host, family: isIP(host) } : await lookup(host);
+      address = isIP(host) ? { address: host, family: isIP(host) } : await untilAborted(lookup(host), signal);
     } catch (err) {
+      if (signal.aborted) return timedOut;
       return `no address: ${(err as NodeJS.ErrnoException).code ?? 'lookup failed'}`;
     }
     if (forbiddenAddress(address.address)) return 'refused';
@@ -222,11 +320,17 @@ export class Webhooks {
     const t = Math.floor(Date.now() / 1000);
     const request = u.protocol === 'https:' ? httpsRequest : httpRequest;
     return new Promise<string>((resolve) => {
+      let status: number | undefined;
+      const answered = () => (status !== undefined && status >= 200 && status < 300 ? 'delivered' : `answered ${status}`);
       const req = request(
         url,
         {
           method: 'POST',
-          timeout: 10_000,
+          // Aborting destroys the request and its socket: the deadline holds for the whole attempt, not
+          // per silence, so a receiver trickling a byte now and then cannot keep it open.
+          signal,
+          // A connection of its own, closed after the answer: nothing of an attempt outlives it.
+          agent: false,
           // The address checked above, and no other: a second lookup could answer differently.
           lookup: (_name, options, cb) => {
             if ((options as { all?: boolean }).all) cb(null, [address]);
@@ -236,20 +340,33 @@ export class Webhooks {
             'content-type': 'application/json',
             'content-length': Buffer.byteLength(body),
             'user-agent': 'shikaku-print webhook',
-            'x-shikaku-event': event,
-            'x-shikaku-delivery': delivery,
+            'x-shikaku-event': o.event,
+            'x-shikaku-delivery': o.delivery,
             'x-shikaku-signature': signature(secret, t, body),
           },
         },
         (res) => {
+          status = res.statusCode ?? 0;
+          // The status decides; the body is read to its end (or the deadline) and dropped.
           res.resume();
-          const status = res.statusCode ?? 0;
-          resolve(status >= 200 && status < 300 ? 'delivered' : `answered ${status}`);
+          res.once('close', () => resolve(answered()));
         },
       );
-      req.on('timeout', () => req.destroy(new Error('timed out')));
-      req.on('error', (err: NodeJS.ErrnoException) => resolve(`failed: ${err.code ?? err.message}`));
+      req.on('error', (err: NodeJS.ErrnoException) => {
+        if (status !== undefined) resolve(answered());
+        else resolve(deadline.aborted ? timedOut : `failed: ${err.code ?? err.message}`);
+      });
       req.end(body);
     });
   }
+}
+
+/** `work`, or a rejection once `signal` is aborted (a DNS lookup cannot be cancelled, only left behind). */
+function untilAborted<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(signal.reason as Error);
+  return new Promise<T>((resolve, reject) => {
+    const abort = () => reject(signal.reason as Error);
+    signal.addEventListener('abort', abort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', abort));
+  });
 }

@@ -7,6 +7,8 @@ import type { Metrics } from '../../metrics.ts';
 import type { JobQueue } from '../job-queue.ts';
 import type { JobStore } from '../job-store.ts';
 import { putInSheetOrder } from '../sheet-order.ts';
+import type { Webhooks } from '../webhooks.ts';
+import { startWebhookQueue } from './webhook-queue.ts';
 import {
   ASSEMBLE,
   CHUNKS,
@@ -45,6 +47,10 @@ export interface RedisQueueOptions {
   log: Logger;
   /** How long a finished job is kept: its tasks' traces in Redis go with it. */
   retentionMs: number;
+  /** The jobs' webhooks: this instance takes part in the cluster's deliveries (webhook-queue.ts). */
+  webhooks?: Webhooks;
+  /** SHIKAKU_CHUNK_LEASE_S: a delivery whose process died is taken over after it. */
+  leaseMs?: number;
 }
 
 /**
@@ -90,6 +96,8 @@ export function redisQueue(o: RedisQueueOptions): JobQueue {
     return up;
   };
   const unavailable = () => new PrintError('UNAVAILABLE', 'the job queue (Redis) is not reachable; retry shortly');
+  // Webhook deliveries need no browser: an API instance delivers them as the workers do (closed by Webhooks.stop).
+  o.webhooks?.deliverThrough(startWebhookQueue({ url: o.url, webhooks: o.webhooks, log: o.log, leaseMs: o.leaseMs ?? 30_000 }));
 
   return {
     mode: 'redis',
@@ -210,6 +218,9 @@ export function redisQueue(o: RedisQueueOptions): JobQueue {
 
     async upkeep() {
       if (!(await redisUp())) return;
+      // Deliveries still pending on disk whose task is not in Redis (an end saved by a process that died
+      // before queueing its webhook): queued; one already queued is left as it is.
+      o.webhooks?.resume();
       const cutoff = new Date(Date.now() - LOST_FLOW_MS).toISOString();
       for (const job of o.store.resumable()) {
         if (job.state !== 'queued' || job.updatedAt > cutoff) continue;

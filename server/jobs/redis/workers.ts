@@ -9,6 +9,7 @@ import type { Job } from '../job-model.ts';
 import { CLUSTER_REASONS, JobLifecycle, failedAt, failureReason, failureText, progressOf, type Ending } from '../lifecycle.ts';
 import type { JobFiles } from '../storage.ts';
 import type { Webhooks } from '../webhooks.ts';
+import { startWebhookQueue } from './webhook-queue.ts';
 import { ASSEMBLE, CHUNKS, PREFIX, STATS_KEY, WORKERS_KEY, chunksKey, connect, jobKey, type ChunkTask } from './connection.ts';
 
 /** What a worker process needs to print chunks and assemble jobs. */
@@ -59,6 +60,8 @@ export async function startJobWorkers(o: JobWorkersOptions): Promise<JobWorkers>
   const log = o.log.child({ worker: id });
   const keepS = Math.ceil(o.retentionMs / 1000);
   let stopping = false;
+  // This worker delivers the cluster's webhooks too, whichever process ended their jobs (closed by Webhooks.stop).
+  o.webhooks.deliverThrough(startWebhookQueue({ url: o.url, webhooks: o.webhooks, log, leaseMs: o.leaseMs }));
   const life = new JobLifecycle({
     store: o.store,
     layouts: o.layouts,
