@@ -149,15 +149,23 @@ export class SplitFiles implements OutputTarget {
 /** Characters no file name may hold on some system: path separators and what Windows refuses. */
 const UNSAFE = new Set('/\\:*?"<>|');
 
-/** Names Windows keeps for devices, whatever the extension: `CON.pdf` cannot be made there. */
-const RESERVED = /^(con|prn|aux|nul|com\d|lpt\d)$/i;
+/**
+ * Names Windows keeps for devices: `NUL.x.pdf` opens the null device there, whatever follows the first dot
+ * and with spaces before it, in any case; COM and LPT with a superscript digit too (Microsoft, "Naming Files,
+ * Paths, and Namespaces"). Tested on the part before the first dot.
+ */
+const DEVICE = /^(con|prn|aux|nul|conin\$|conout\$|com[0-9¹²³]|lpt[0-9¹²³]) *$/i;
 
-/** A key as a file name: no path separators, no characters Windows refuses, no control characters, no device name. */
+/**
+ * A key as a file name: no path separators, no characters Windows refuses, no control characters, no
+ * leading or trailing dots and spaces; a device name gets a `_` before it (`_NUL.x`), so a name is always
+ * the same for the same key. Two keys that come out alike are told apart by the archive (nameOf).
+ */
 export function safeName(key: string): string {
   const chars = [...key].map((c) => (UNSAFE.has(c) || (c.codePointAt(0) ?? 0) < 0x20 || c === '\u007f' ? '_' : c));
   const name = chars
     .slice(0, 120)
     .join('')
     .replace(/^[.\s]+|[.\s]+$/g, '');
-  return RESERVED.test(name) ? `_${name}` : name;
+  return DEVICE.test(name.split('.')[0] ?? '') ? `_${name}` : name;
 }
