@@ -252,6 +252,8 @@ export class Webhooks {
     const event = job.state === 'done' ? 'job.done' : 'job.failed';
     // Checked again at each attempt: the configuration may have changed since the job was posted (a
     // restart without the secret, a host taken off the allow-list).
+    // Which process holds a delivery now (in a cluster, any one may): the one that logged its attempt last.
+    this.log.info({ job: id, delivery: webhook.delivery, attempt: webhook.attempts + 1, pid: process.pid }, 'webhook attempt');
     let outcome: string;
     try {
       this.check(job.callbackUrl);
