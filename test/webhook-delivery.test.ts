@@ -1,5 +1,6 @@
 // Webhook deliveries against a real job store and a receiver on loopback, without a browser: what happens
-// when the configuration changed before a restart, and when the job is deleted while an attempt is out.
+// when the configuration changed before a restart, when the job is deleted while an attempt is out, when
+// the receiver trickles its answer (the attempt's total deadline) and when a stop comes during an attempt.
 import { afterEach, describe, expect, it } from 'vitest';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
@@ -10,12 +11,15 @@ import pino from 'pino';
 import type { Job } from '../server/jobs/job-model.ts';
 import { JobStore } from '../server/jobs/job-store.ts';
 import { Webhooks } from '../server/jobs/webhooks.ts';
+import { startWebhookReceiver, type WebhookReceiver } from './helpers/webhook-receiver.ts';
 
 const log = pino({ level: 'silent' });
 const dirs: string[] = [];
 const servers: Server[] = [];
-afterEach(() => {
+const receivers: WebhookReceiver[] = [];
+afterEach(async () => {
   for (const s of servers.splice(0)) s.close();
+  await Promise.all(receivers.splice(0).map((r) => r.close()));
   for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
 });
 
@@ -54,11 +58,11 @@ const until = async (what: () => boolean) => {
  * A job store in a folder of its own with one done job whose webhook to a loopback receiver (answering
  * after `answerAfterMs`) is pending; `posts()` counts what the receiver was sent.
  */
-async function pendingDelivery(answerAfterMs: number) {
+async function pendingDelivery(answerAfterMs: number, to?: string) {
   const dir = mkdtempSync(join(tmpdir(), 'shikaku-wh-'));
   dirs.push(dir);
   let posts = 0;
-  const url = await receiver(answerAfterMs, () => posts++);
+  const url = to ?? (await receiver(answerAfterMs, () => posts++));
   const store = new JobStore(dir);
   const job = await pendingJob(store, url);
   return { dir, store, job, posts: () => posts };
@@ -94,5 +98,34 @@ describe('a pending webhook', () => {
     expect(store.get(job.id)).toBeUndefined();
     expect(existsSync(join(dir, 'jobs', job.id))).toBe(false);
     expect(posts()).toBe(1);
+  });
+
+  it('is cut at its total deadline when the receiver trickles its answer, and tried again', async () => {
+    const slow = await startWebhookReceiver({ trickleEveryMs: 100 });
+    receivers.push(slow);
+    const { store, job } = await pendingDelivery(0, slow.url);
+    const config = { secret: 'a-secret-of-enough-length', hosts: ['127.0.0.1'], backoffMs: [60_000, 60_000], attemptMs: 500 };
+    const webhooks = new Webhooks(config, store, log);
+    const started = Date.now();
+    const result = await webhooks.attempt(job.id);
+    expect(Date.now() - started).toBeLessThan(1500);
+    expect(result).toMatchObject({ state: 'pending', outcome: 'failed: no answer within 0.5 s' });
+    expect(store.get(job.id)?.webhook).toMatchObject({ state: 'pending', attempts: 2, lastOutcome: 'failed: no answer within 0.5 s' });
+    await until(() => slow.received[0]?.closedAt !== undefined); // its socket destroyed, not left open
+    await webhooks.stop();
+  });
+
+  it('is cut by a stop past its grace, neither counted nor saved, and stays pending for the next start', async () => {
+    const slow = await startWebhookReceiver({ trickleEveryMs: 100 });
+    receivers.push(slow);
+    const { store, job } = await pendingDelivery(0, slow.url);
+    const webhooks = new Webhooks({ secret: 'a-secret-of-enough-length', hosts: ['127.0.0.1'], attemptMs: 60_000 }, store, log);
+    webhooks.resume();
+    await until(() => slow.received.length === 1);
+    const started = Date.now();
+    await webhooks.stop(300);
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(store.get(job.id)?.webhook).toMatchObject({ state: 'pending', attempts: 1 });
+    await until(() => slow.received[0]?.closedAt !== undefined);
   });
 });
