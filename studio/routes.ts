@@ -3,14 +3,18 @@ import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import express, { type Express, type Request } from 'express';
 import { FIELDS, PrintError, scaffoldLayout, summarizeLayout, type Engine, type Layout } from '../engine/index.ts';
-import { answer, badRequest, sendPng } from './answers.ts';
+import { badRequest, sendPng, studioAnswers } from './answers.ts';
 import type { StudioEvents } from './events.ts';
+import { ownRequestsOnly } from './own-requests.ts';
 import { layoutById, layoutProblems, shortProblem, type Proofs, type View } from './proofs.ts';
+import { ShownPaths } from './shown-paths.ts';
 import type { Workspace } from './workspace.ts';
 
 const PUBLIC_DIR = resolve(fileURLToPath(import.meta.url), '../public');
 
 const DEFAULT_DPI = 150;
+/** The service's cap (server/api-schemas.ts, `dpi`): a page at 1200 dpi takes seconds and a 100-megapixel PNG. */
+const MAX_DPI = 600;
 
 /** What the routes work on. */
 export interface StudioParts {
@@ -18,12 +22,18 @@ export interface StudioParts {
   engine: Engine;
   proofs: Proofs;
   events: StudioEvents;
+  /** The Host values the studio answers to (own-requests.ts), known once it listens. */
+  hosts: () => readonly string[];
 }
 
 /** The studio's web app: its page (public/) and its API (docs/spec/interfaces.md, Studio). */
-export function studioApp({ workspace, engine, proofs, events }: StudioParts): Express {
+export function studioApp({ workspace, engine, proofs, events, hosts }: StudioParts): Express {
+  const paths = new ShownPaths({ layouts: workspace.root, goldens: workspace.goldenRoot, insurers: engine.insurers.dir });
+  const answers = studioAnswers(paths);
+  const { answer } = answers;
   const app = express();
   app.disable('x-powered-by');
+  app.use(ownRequestsOnly(hosts, answers));
   app.use(express.static(PUBLIC_DIR, { index: 'index.html' }));
   app.get('/favicon.ico', (_req, res) => res.status(204).end());
 
@@ -33,7 +43,7 @@ export function studioApp({ workspace, engine, proofs, events }: StudioParts): E
       id: b.id,
       problems: workspace.fileProblems(b.id).map((p) => shortProblem(workspace, p)),
     }));
-    res.json({ layouts, broken, fields: FIELDS });
+    res.json({ layouts, broken: paths.deep(broken), fields: FIELDS });
   });
 
   app.get('/api/preview', async (req, res) => {
@@ -75,7 +85,7 @@ export function studioApp({ workspace, engine, proofs, events }: StudioParts): E
   app.get('/api/problems', async (req, res) => {
     await answer(res, async () => {
       const problems = await layoutProblems(workspace, engine, query(req, 'layout'));
-      res.json({ problems: problems.map((p) => shortProblem(workspace, p)) });
+      res.json({ problems: paths.deep(problems.map((p) => shortProblem(workspace, p))) });
     });
   });
 
@@ -95,9 +105,11 @@ export function studioApp({ workspace, engine, proofs, events }: StudioParts): E
       if (!file || !existsSync(file))
         throw new PrintError(
           'NOT_FOUND',
-          `no insurer profile ${req.params.number}.json in ${engine.insurers.dir || '(no profiles folder)'}`,
+          engine.insurers.dir
+            ? `no insurer profile ${paths.file(join(engine.insurers.dir, `${req.params.number}.json`))}`
+            : `no insurer profile ${req.params.number}.json: the studio was started without a profiles folder`,
         );
-      res.json({ file, profile: JSON.parse(readFileSync(file, 'utf8')) as unknown });
+      res.json({ file: paths.file(file), profile: JSON.parse(readFileSync(file, 'utf8')) as unknown });
     });
   });
 
@@ -116,7 +128,7 @@ export function studioApp({ workspace, engine, proofs, events }: StudioParts): E
         throw badRequest((err as Error).message);
       }
       workspace.generation++; // what was printed with the old profile is stale
-      res.json({ file, profile: req.body as unknown });
+      res.json({ file: paths.file(file), profile: req.body as unknown });
     });
   });
 
@@ -136,11 +148,13 @@ export function studioApp({ workspace, engine, proofs, events }: StudioParts): E
         throw badRequest((err as Error).message); // the engine's SETUP error, but here the request asked for it
       }
       workspace.reload();
-      res.status(201).json(made);
+      res.status(201).json({ ...made, dir: paths.file(made.dir), ...(made.golden ? { golden: paths.file(made.golden) } : {}) });
     });
   });
 
   app.get('/api/events', events.stream);
+  app.use(answers.notFound);
+  app.use(answers.unhandled);
   return app;
 }
 
@@ -171,7 +185,9 @@ function viewOf(req: Request, record: unknown): View {
   const page = Number(query(req, 'page') || 1);
   const dpi = Number(query(req, 'dpi') || DEFAULT_DPI);
   if (!Number.isInteger(page) || page < 1) throw badRequest('page must be a whole number from 1');
-  if (!Number.isInteger(dpi) || dpi < 36 || dpi > 1200) throw badRequest('dpi must be a whole number from 36 to 1200');
+  if (!Number.isInteger(dpi) || dpi < 36 || dpi > MAX_DPI) {
+    throw badRequest(`dpi must be a whole number from 36 to ${MAX_DPI}; received ${query(req, 'dpi')}`);
+  }
   return { layout, record, page, dpi };
 }
 

@@ -2,6 +2,7 @@ import type { AddressInfo } from 'node:net';
 import { Engine } from '../engine/index.ts';
 import { StudioEvents } from './events.ts';
 import { Proofs } from './proofs.ts';
+import { studioHosts } from './own-requests.ts';
 import { studioApp } from './routes.ts';
 import { Workspace } from './workspace.ts';
 
@@ -38,10 +39,12 @@ export async function startStudio(options: StudioOptions): Promise<Studio> {
   events.follow(proofs);
   await workspace.watch();
 
-  const app = studioApp({ workspace, engine, proofs, events });
+  let hosts: string[] = [];
+  const app = studioApp({ workspace, engine, proofs, events, hosts: () => hosts });
   const server = app.listen(options.port, '127.0.0.1');
   await new Promise<void>((ready, fail) => server.once('listening', ready).once('error', fail));
-  const { port } = server.address() as AddressInfo;
+  const { address, port } = server.address() as AddressInfo;
+  hosts = studioHosts(address, port);
   return {
     url: `http://127.0.0.1:${port}/`,
     workspace,

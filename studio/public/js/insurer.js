@@ -18,7 +18,7 @@ export async function showInsurer() {
     $('insurer-error').textContent = body.title ?? `HTTP ${res.status}`;
     return;
   }
-  $('insurer-file').textContent = body.file.split('/').slice(-2).join('/');
+  $('insurer-file').textContent = body.file; // insurers/320036.json: the studio shows no absolute path
   $('insurer-json').value = JSON.stringify(body.profile, null, 2);
 }
 
