@@ -26,3 +26,18 @@ export async function untilStopped<T>(early: Promise<T> = new Promise<never>(() 
   process.once('SIGTERM', again);
   return ended;
 }
+
+/** How long a stop may run past its grace (closing the browser, Redis connections) before the process exits anyway. */
+export const PAST_GRACE_MS = 5_000;
+
+/**
+ * Waits for a graceful stop, at most `graceMs` + PAST_GRACE_MS: a stop that is still not done then is cut
+ * (the process exits; what it held is taken over as after a crash). Answers whether it ended in time.
+ */
+export async function stopWithin(stop: Promise<void>, graceMs: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<false>((r) => (timer = setTimeout(() => r(false), graceMs + PAST_GRACE_MS)));
+  const inTime = await Promise.race([stop.then(() => true as const), late]);
+  clearTimeout(timer);
+  return inTime;
+}

@@ -2,15 +2,17 @@ import { createLogger } from '../server/logger.ts';
 import { startWorker } from '../server/worker.ts';
 import { intOption } from './options.ts';
 import { UsageError } from './report.ts';
-import { serviceEnv, untilStopped } from './service-run.ts';
+import { serviceEnv, stopWithin, untilStopped } from './service-run.ts';
 
 /**
  * `worker [--tabs N]`: prints the chunks of a cluster's jobs (SHIKAKU_REDIS_URL) on the shared data folder
  * (SHIKAKU_DATA_DIR) until SIGINT or SIGTERM; then it finishes its chunks within SHIKAKU_SHUTDOWN_GRACE_S
- * and puts back in the queue those it could not. A second signal exits at once.
+ * and puts back in the queue those it could not. A second signal exits at once, and so does a stop still
+ * running a few seconds past its grace (exit 1).
  */
 export async function workerCommand(values: Record<string, unknown>): Promise<number> {
   const env = serviceEnv();
+  const log = createLogger();
   if (env.redisUrl === undefined)
     throw new UsageError('worker needs SHIKAKU_REDIS_URL: the Redis its cluster shares (serve without it prints jobs itself)');
   const tabs = intOption(values, 'tabs', 1, 16) ?? 2;
@@ -25,9 +27,12 @@ export async function workerCommand(values: Record<string, unknown>): Promise<nu
     webhooks: env.webhooks,
     pressIcc: env.pressIcc,
     engine: { insurersDir: env.insurersDir, chromePath: env.chromePath },
-    log: createLogger(),
+    log,
   });
   await untilStopped();
-  await worker.close();
+  if (!(await stopWithin(worker.close(), env.shutdownGraceMs))) {
+    log.error({ graceMs: env.shutdownGraceMs }, 'the stop ran past its grace: exiting without waiting for it');
+    return 1;
+  }
   return 0;
 }
