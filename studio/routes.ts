@@ -5,7 +5,7 @@ import express, { type Express, type Request } from 'express';
 import { FIELDS, PrintError, scaffoldLayout, summarizeLayout, type Engine, type Layout } from '../engine/index.ts';
 import { badRequest, sendPng, studioAnswers } from './answers.ts';
 import type { StudioEvents } from './events.ts';
-import { ownRequestsOnly } from './own-requests.ts';
+import { ownRequests } from './own-requests.ts';
 import { layoutById, layoutProblems, shortProblem, type Proofs, type View } from './proofs.ts';
 import { ShownPaths } from './shown-paths.ts';
 import type { Workspace } from './workspace.ts';
@@ -13,7 +13,10 @@ import type { Workspace } from './workspace.ts';
 const PUBLIC_DIR = resolve(fileURLToPath(import.meta.url), '../public');
 
 const DEFAULT_DPI = 150;
-/** The service's cap (server/api-schemas.ts, `dpi`): a page at 1200 dpi takes seconds and a 100-megapixel PNG. */
+/**
+ * The service's cap (server/api-schemas.ts, `dpi`): a card at 1200 dpi takes seconds and a 100-megapixel
+ * PNG, which any page could ask for again and again.
+ */
 const MAX_DPI = 600;
 
 /** What the routes work on. */
@@ -33,7 +36,8 @@ export function studioApp({ workspace, engine, proofs, events, hosts }: StudioPa
   const { answer } = answers;
   const app = express();
   app.disable('x-powered-by');
-  app.use(ownRequestsOnly(hosts, answers));
+  const guard = ownRequests(hosts, answers);
+  app.use(guard.all);
   app.use(express.static(PUBLIC_DIR, { index: 'index.html' }));
   app.get('/favicon.ico', (_req, res) => res.status(204).end());
 
@@ -46,15 +50,15 @@ export function studioApp({ workspace, engine, proofs, events, hosts }: StudioPa
     res.json({ layouts, broken: paths.deep(broken), fields: FIELDS });
   });
 
-  app.get('/api/preview', async (req, res) => {
+  app.get('/api/preview', guard.printing, async (req, res) => {
     await answer(res, async () => {
-      sendPng(res, await proofs.show(viewOf(req, recordOf(workspace, req)), false));
+      sendPng(res, await proofs.show(viewOf(workspace, req, recordOf(workspace, req)), false));
     });
   });
 
   app.post('/api/preview', express.json({ limit: '1mb' }), async (req, res) => {
     await answer(res, async () => {
-      sendPng(res, await proofs.show(viewOf(req, req.body as unknown), false));
+      sendPng(res, await proofs.show(viewOf(workspace, req, req.body as unknown), false));
     });
   });
 
@@ -62,7 +66,7 @@ export function studioApp({ workspace, engine, proofs, events, hosts }: StudioPa
   // rather than refused), with the fitting of every box and the render time.
   app.post('/api/proof', express.json({ limit: '1mb' }), async (req, res) => {
     await answer(res, async () => {
-      const made = await proofs.show(viewOf(req, req.body as unknown), true);
+      const made = await proofs.show(viewOf(workspace, req, req.body as unknown), true);
       res.json({
         png: `data:image/png;base64,${made.png.toString('base64')}`,
         pageCount: made.pageCount,
@@ -82,7 +86,7 @@ export function studioApp({ workspace, engine, proofs, events, hosts }: StudioPa
     });
   });
 
-  app.get('/api/problems', async (req, res) => {
+  app.get('/api/problems', guard.printing, async (req, res) => {
     await answer(res, async () => {
       const problems = await layoutProblems(workspace, engine, query(req, 'layout'));
       res.json({ problems: paths.deep(problems.map((p) => shortProblem(workspace, p))) });
@@ -180,13 +184,15 @@ function describeLayout(workspace: Workspace, l: Layout) {
   };
 }
 
-function viewOf(req: Request, record: unknown): View {
+function viewOf(workspace: Workspace, req: Request, record: unknown): View {
   const layout = query(req, 'layout');
   const page = Number(query(req, 'page') || 1);
   const dpi = Number(query(req, 'dpi') || DEFAULT_DPI);
+  // A layout's own proof resolution is always let through: its golden images are made at it.
+  const most = Math.max(MAX_DPI, workspace.layouts.get(layout)?.proofDpi ?? 0);
   if (!Number.isInteger(page) || page < 1) throw badRequest('page must be a whole number from 1');
-  if (!Number.isInteger(dpi) || dpi < 36 || dpi > MAX_DPI) {
-    throw badRequest(`dpi must be a whole number from 36 to ${MAX_DPI}; received ${query(req, 'dpi')}`);
+  if (!Number.isInteger(dpi) || dpi < 36 || dpi > most) {
+    throw badRequest(`dpi must be a whole number from 36 to ${most}; received ${query(req, 'dpi')}`);
   }
   return { layout, record, page, dpi };
 }

@@ -125,6 +125,8 @@ describe('the studio writes and prints only for its own page', () => {
     // an <img> of another site sends no Origin, but a browser says where it comes from
     expectForbidden(await send('GET', '/api/preview?layout=kokuho-card&sample=0&page=1', { 'sec-fetch-site': 'cross-site' }));
     expectForbidden(await send('GET', '/api/problems?layout=kokuho-card', { 'sec-fetch-site': 'cross-site' }));
+    // however express routes the path
+    expectForbidden(await send('GET', '/API/Preview/?layout=kokuho-card&sample=0&page=1', { 'sec-fetch-site': 'cross-site' }));
   });
 
   it('prints for its own page and for a program that sends no Origin (curl, a script)', async () => {
