@@ -88,7 +88,7 @@ export function addJobFileRoutes(app: Express, ctx: AppContext): void {
  * comparison (neither weak, the same characters), so `W/"…"` never matches; an HTTP-date when it is exactly
  * the file's Last-Modified (to the second). Anything else does not hold: the client gets the whole file.
  */
-export function ifRangeHolds(ifRange: string, etag: string, lastModified: Date): boolean {
+function ifRangeHolds(ifRange: string, etag: string, lastModified: Date): boolean {
   const value = ifRange.trim();
   if (value.startsWith('"') || value.startsWith('W/')) return value === etag && !etag.startsWith('W/');
   const date = Date.parse(value);
