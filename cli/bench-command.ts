@@ -177,7 +177,7 @@ async function benchHttp(layout: Layout, seconds: number, clients: number | unde
       return EXIT.ok;
     }
     process.stdout.write(
-      `single-card renders (${layout.id}, PDF) against ${base}, ${seconds} s per level; queue: ${SERVE_DEFAULTS.maxWaiting} waiting + 2 running\n`,
+      `single-card renders (${layout.id}, PDF) against ${base}, ${seconds} s per level; queue: ${SERVE_DEFAULTS.maxWaiting} waiting + ${SERVE_DEFAULTS.syncRenders} running\n`,
     );
     process.stdout.write(
       `${'clients'.padEnd(9)}${'req/s'.padEnd(9)}${'p50 ms'.padEnd(9)}${'p99 ms'.padEnd(9)}${'max ms'.padEnd(9)}${'200'.padEnd(8)}refused\n`,

@@ -89,11 +89,16 @@ export async function printChunks(target: OutputTarget, run: ChunkRun, printer: 
     if (printed.layers) {
       const { names, statics } = printed.layers;
       pdf = await printer.stepTimes.time('compose layers', () =>
-        composeLayers(printed.pdf, names, (name) => {
-          const at = statics.get(name);
-          if (!at) throw new PrintError('RENDER', `static layer ${name} was not printed`);
-          return at;
-        }),
+        composeLayers(
+          printed.pdf,
+          names,
+          (name) => {
+            const at = statics.get(name);
+            if (!at) throw new PrintError('RENDER', `static layer ${name} was not printed`);
+            return at;
+          },
+          printed.pageRange,
+        ),
       );
     }
     for (const b of printed.fieldBoxes ?? []) run.fieldBoxes.add(b);

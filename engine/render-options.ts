@@ -1,6 +1,7 @@
 import type { RegisteredKind } from './mail/number-band.ts';
 import type { FieldFit } from './browser/fit-fields.ts';
 import type { Lane } from './browser/tab-pool.ts';
+import type { CounterBatchOptions } from './browser/counter-batch.ts';
 import type { Insurers } from './insurers/profiles.ts';
 import { LAYOUTS_DIR, type Layout } from './layouts/layouts.ts';
 import type { RenderSummary } from './output/summary.ts';
@@ -28,6 +29,11 @@ export interface EngineOptions {
   restartAfter: number;
   /** Tries of one chunk; between tries the browser is killed and started again. */
   attempts: number;
+  /**
+   * Counter prints of one layout that arrive together print in one call (engine/browser/counter-batch.ts):
+   * how long the first waits for others when nothing of its layout is printing (ms), and the pages of one call at most.
+   */
+  counterBatch: CounterBatchOptions;
   /** The insurer profiles folder asked for by name (--insurers, SHIKAKU_INSURERS_DIR); `insurers/` when left out. */
   insurersDir?: string | undefined;
   /** Profiles already loaded (the CLI checks records before it starts the engine); wins over insurersDir. */
@@ -50,6 +56,8 @@ export const ENGINE_DEFAULTS: EngineOptions = {
   chromePath: undefined,
   restartAfter: 2000,
   attempts: 3,
+  // A few milliseconds: requests sent at once arrive within 1–2 ms of each other on loopback.
+  counterBatch: { waitMs: 3, maxPages: 64 },
 };
 
 /** A render held in memory, for small requests. */

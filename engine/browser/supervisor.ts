@@ -4,6 +4,7 @@ import { PrintError, throwIfCancelled } from '../errors.ts';
 import type { AssetServer } from './asset-server.ts';
 import { launchChromium, killChromium } from './chromium.ts';
 import { TabPool, type PrintDocument, type PrintedChunk, type PrintOptions } from './tab-pool.ts';
+import { CounterBatcher, type CounterBatchOptions } from './counter-batch.ts';
 import type { StepTimes } from '../step-times.ts';
 
 /** Why the browser was replaced. */
@@ -21,6 +22,8 @@ export interface SupervisorOptions {
   restartAfter: number;
   /** Tries of one chunk; between tries the browser is killed and started again. */
   attempts: number;
+  /** Counter prints that arrive together print in one call (counter-batch.ts). */
+  counterBatch: CounterBatchOptions;
 }
 
 /** One running browser with its tabs. */
@@ -40,6 +43,7 @@ export class BrowserSupervisor extends EventEmitter {
   private session: BrowserSession | undefined;
   private restarting: Promise<void> | undefined;
   private closed = false;
+  private readonly batcher: CounterBatcher;
 
   constructor(
     private readonly assets: AssetServer,
@@ -48,6 +52,7 @@ export class BrowserSupervisor extends EventEmitter {
     private readonly times: StepTimes,
   ) {
     super();
+    this.batcher = new CounterBatcher((doc, o) => this.printAlone(doc, o), options.counterBatch);
   }
 
   /** Starts the first browser. */
@@ -75,8 +80,13 @@ export class BrowserSupervisor extends EventEmitter {
   /**
    * Prints one chunk, surviving the browser, up to `attempts` tries. A cancellation through `signal` is the
    * caller's choice, not a failure of the browser: it is thrown at once, with no retry and no restart.
+   * Counter prints that arrive together are printed in one call (counter-batch.ts).
    */
-  async print(doc: PrintDocument, options: PrintOptions = {}): Promise<PrintedChunk> {
+  print(doc: PrintDocument, options: PrintOptions = {}): Promise<PrintedChunk> {
+    return CounterBatcher.takes(options) ? this.batcher.print(doc, options) : this.printAlone(doc, options);
+  }
+
+  private async printAlone(doc: PrintDocument, options: PrintOptions): Promise<PrintedChunk> {
     for (let attempt = 1; ; attempt++) {
       if (this.restarting) await this.restarting.catch(() => undefined);
       throwIfCancelled(options.signal);

@@ -27,6 +27,11 @@ export interface OverflowingField {
 export interface PrintedChunk {
   /** The pages printed whole; with PrintOptions.layers, their variable layers (`layers` says the rest). */
   pdf: Uint8Array;
+  /**
+   * When `pdf` holds other prints' pages too (a counter batch, counter-batch.ts): which of its pages
+   * (0-based) are this print's. `layers.names` are this print's pages' only.
+   */
+  pageRange?: PageRange;
   /** With PrintOptions.layers: each page's static layer, by name, and where each one's drawing is. */
   layers?: { names: string[]; statics: Map<string, StaticPage>; markup?: string[] };
   overflowing: OverflowingField[];
@@ -34,6 +39,15 @@ export interface PrintedChunk {
   fitting?: FieldFit[];
   /** With PrintOptions.fieldBoxes: the distinct fixed boxes of the chunk (FIELD_BOXES). */
   fieldBoxes?: string[];
+}
+
+/** Which pages of a counter batch's print (counter-batch.ts) are one caller's. */
+export interface PageRange {
+  /** The first (0-based) and how many. */
+  first: number;
+  count: number;
+  /** The pages the batch printed in all. */
+  total: number;
 }
 
 /** What a tab prints: the head of a layout's documents, kept loaded from chunk to chunk, and a chunk's body. */

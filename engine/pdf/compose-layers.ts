@@ -2,7 +2,9 @@ import { deflateSync, inflateSync } from 'node:zlib';
 import { PDFArray, PDFDict, PDFDocument, PDFName, PDFObjectCopier, PDFRawStream, PDFRef, type PDFContext, type PDFPage } from 'pdf-lib';
 import { PrintError } from '../errors.ts';
 import { withoutPageOffset } from './content-offset.ts';
+import { keepOwnGlyphs, type Drawing } from './own-glyphs.ts';
 import type { StaticPage } from '../browser/static-layers.ts';
+import type { PageRange } from '../browser/tab-pool.ts';
 
 /**
  * The resource names of a static layer's two forms in every page that draws them: `SPU` or `SPO` and
@@ -23,15 +25,24 @@ export function isStaticFormName(name: string): boolean {
  * record's boxes alone) drawn between the two parts of the static layer `names[i]`, taken from
  * `staticOf`. Each part becomes one Form XObject of the chunk, named /SPU<name> and
  * /SPO<name> in the resources of every page that draws it; each page's own drawing is freed of its place in the printed
- * document (content-offset.ts), so a record's page has the same content wherever it stood.
+ * document (content-offset.ts), so a record's page has the same content wherever it stood. With `range`,
+ * only those pages of `variable` are composed (a counter batch's print: counter-batch.ts), and its fonts
+ * keep only the glyphs these pages draw; the other pages are taken out.
  */
 export async function composeLayers(
   variable: Uint8Array,
   names: readonly string[],
   staticOf: (name: string) => StaticPage,
+  range?: PageRange,
 ): Promise<PDFDocument> {
   const doc = await PDFDocument.load(variable, { updateMetadata: false });
-  const pages = doc.getPages();
+  const all = doc.getPages();
+  // `variable` may hold other prints' pages too (a counter batch): only this print's are composed, and
+  // the others are taken out of the document.
+  if (range && range.total !== all.length) {
+    throw new PrintError('RENDER', `the batch printed ${all.length} pages, expected ${range.total}`);
+  }
+  const pages = range ? all.slice(range.first, range.first + range.count) : all;
   if (pages.length !== names.length) {
     throw new PrintError('RENDER', `the variable layer printed ${pages.length} pages, expected ${names.length}`);
   }
@@ -51,9 +62,12 @@ export async function composeLayers(
     const text = `q /${name} Do Q\n`;
     return context.register(PDFRawStream.of(context.obj({ Length: text.length }), Buffer.from(text, 'latin1')));
   };
+  const drawings: Drawing[] = [];
   for (const [i, page] of pages.entries()) {
     const name = names[i] as string;
-    const own = ownContent(context, page);
+    const drawing = drawingOf(context, page);
+    if (range) drawings.push({ text: drawing, resources: page.node.Resources() });
+    const own = ownContent(context, drawing);
     let form = forms.get(name);
     if (!form) {
       const at = staticOf(name);
@@ -76,6 +90,13 @@ export async function composeLayers(
     (xobjects as PDFDict).set(PDFName.of(`SPO${name}`), form.over);
     page.node.set(PDFName.of('Contents'), context.obj([form.drawUnder, own, form.drawOver]));
   }
+  if (range) {
+    for (let i = all.length - 1; i >= 0; i--) if (i < range.first || i >= range.first + range.count) doc.removePage(i);
+    // pdf-lib keeps the page list it read first (removePage does not renew it): the output reads it.
+    (doc as unknown as { pageCache: { invalidate(): void } }).pageCache.invalidate();
+    // The batch's fonts hold every batched print's glyphs: this print keeps only its own (own-glyphs.ts).
+    keepOwnGlyphs(context, drawings);
+  }
   return doc;
 }
 
@@ -86,10 +107,10 @@ function drawingOf(context: PDFContext, page: PDFPage): string {
   return withoutPageOffset(refs.map((r) => decoded(context.lookup(r))).join('\n'));
 }
 
-/** A page's drawing as one compressed stream, freed of its place in the printed document. */
-function ownContent(context: PDFContext, page: PDFPage): PDFRef {
+/** A page's drawing (drawingOf) as one compressed stream. */
+function ownContent(context: PDFContext, drawing: string): PDFRef {
   // In q … Q: Chromium's drawing begins with a transform of its own, which the part drawn over it must not get.
-  const bytes = deflateSync(Buffer.from(`q\n${drawingOf(context, page)}\nQ\n`, 'latin1'));
+  const bytes = deflateSync(Buffer.from(`q\n${drawing}\nQ\n`, 'latin1'));
   return context.register(PDFRawStream.of(context.obj({ Length: bytes.length, Filter: 'FlateDecode' }), bytes));
 }
 

@@ -34,7 +34,8 @@ const Y_OPERANDS: Record<string, number[]> = {
 
 type Space = 'page' | 'column' | 'inner';
 
-interface Token {
+/** A token of a content stream: where it is in the text, and what it is. */
+export interface Token {
   start: number;
   end: number;
   kind: 'number' | 'operator' | 'other';
@@ -109,7 +110,7 @@ const WHITE = new Set([0x00, 0x09, 0x0a, 0x0c, 0x0d, 0x20]);
 const DELIM = new Set([...'()<>[]{}/%'].map((c) => c.charCodeAt(0)));
 
 /** The tokens of a content stream: numbers, operators and the rest (names, strings, arrays' brackets). */
-function* tokens(text: string): Generator<Token> {
+export function* tokens(text: string): Generator<Token> {
   const n = text.length;
   let i = 0;
   while (i < n) {
