@@ -15,6 +15,7 @@ import {
 import type { StaticLayers, StaticPage } from './static-layers.ts';
 import { FIELD_BOXES, FIT_FIELDS, FITTING_REPORT, OVERFLOWS, type FieldFit } from './fit-fields.ts';
 import type { StepTimes } from '../step-times.ts';
+import { printToPdf } from './print-to-pdf.ts';
 import { documentHtml } from '../template/document.ts';
 
 /** A box whose text did not fit, found in the rendered document. */
@@ -284,7 +285,7 @@ export class TabPool {
   }
 
   private pdf(page: Page): Promise<Uint8Array> {
-    return page.pdf({ preferCSSPageSize: true, printBackground: true, tagged: false, outline: false, timeout: this.timeoutMs });
+    return printToPdf(page, this.timeoutMs);
   }
 
   /**
