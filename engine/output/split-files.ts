@@ -110,7 +110,12 @@ export class SplitFiles implements OutputTarget {
     this.close();
     const parts: Uint8Array[] = [];
     const name = this.nameOf(id, position);
-    this.current = { id, name, parts, writer: new PdfWriter((b) => parts.push(b), this.page, { bleedMm: this.o.bleedMm }) };
+    this.current = {
+      id,
+      name,
+      parts,
+      writer: new PdfWriter((b) => parts.push(b), this.page, { bleedMm: this.o.bleedMm, ownGlyphs: true }),
+    };
     return this.current;
   }
 

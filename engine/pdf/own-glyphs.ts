@@ -90,11 +90,11 @@ export function subsetTrueType(font: Uint8Array, glyphs: Iterable<number>): Uint
 }
 
 /**
- * Cuts every composite font that `drawings` (and the forms they draw) name to the glyphs they draw; a font
- * they name and never draw with is taken out of their resources. A page's own drawing never draws a static
- * layer's form (compose-layers.ts draws those from streams of their own), so these are never visited.
+ * Cuts every composite font that `drawings` (and the forms they draw, but those `skipForm` names) name to
+ * the glyphs they draw; a font they name and never draw with is taken out of their resources. A static
+ * layer's form is skipped by its callers: its fonts hold nobody's data and are shared by every page.
  */
-export function keepOwnGlyphs(context: PDFContext, drawings: readonly Drawing[]): void {
+export function keepOwnGlyphs(context: PDFContext, drawings: readonly Drawing[], skipForm: (name: string) => boolean = () => false): void {
   const used = new Map<PDFRef, Set<number>>();
   const listed = new Map<PDFRef, { fonts: PDFDict; name: PDFName }[]>();
   const forms = new Set<PDFRef>();
@@ -130,7 +130,7 @@ export function keepOwnGlyphs(context: PDFContext, drawings: readonly Drawing[])
         const name = text.slice(operands[0].start + 1, operands[0].end);
         const ref = xobjects.get(PDFName.of(name));
         const form = ref instanceof PDFRef ? context.lookup(ref) : undefined;
-        if (ref instanceof PDFRef && !forms.has(ref) && form instanceof PDFRawStream) {
+        if (ref instanceof PDFRef && !skipForm(name) && !forms.has(ref) && form instanceof PDFRawStream) {
           forms.add(ref);
           if (form.dict.get(PDFName.of('Subtype')) === PDFName.of('Form')) {
             const own = form.dict.lookup(PDFName.of('Resources'));
@@ -186,6 +186,18 @@ function cutFont(context: PDFContext, type0: PDFDict, glyphs: Set<number>): void
     const bytes = deflateSync(text);
     context.assign(toUnicodeRef, PDFRawStream.of(context.obj({ Length: bytes.length, Filter: 'FlateDecode' }), bytes));
   }
+}
+
+/** A page's drawing (its content streams joined) and its resources, as keepOwnGlyphs reads them. */
+export function pageDrawing(context: PDFContext, page: PDFDict): Drawing {
+  const contents = page.get(PDFName.of('Contents'));
+  const refs = contents instanceof PDFArray ? contents.asArray() : contents ? [contents] : [];
+  const text = refs
+    .map((r) => context.lookup(r))
+    .map((s) => (s instanceof PDFRawStream ? streamText(s) : ''))
+    .join('\n');
+  const resources = page.lookup(PDFName.of('Resources'));
+  return { text, resources: resources instanceof PDFDict ? resources : undefined };
 }
 
 /** A CID font's W array (PDF 32000-1, 9.7.4.3) with only the widths of `glyphs`, as `c [w]` entries. */

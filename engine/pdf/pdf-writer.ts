@@ -17,6 +17,7 @@ import { PrintError } from '../errors.ts';
 import { tagSubsetsByContents } from './subset-tags.ts';
 import { neutralRgbToGray } from './neutral-gray.ts';
 import { isStaticFormName } from './compose-layers.ts';
+import { keepOwnGlyphs, pageDrawing } from './own-glyphs.ts';
 
 /** Millimetres to PDF points. */
 export function mmToPt(mm: number): number {
@@ -88,6 +89,7 @@ export class PdfWriter {
   private readonly height: number;
   private readonly bleed: number;
   private readonly neutralGray: boolean;
+  private readonly ownGlyphs: boolean;
   /** Where in the file each static layer's form is, by its resource name (compose-layers.ts). */
   private readonly staticNumbers = new Map<string, number>();
   /** The content-moving streams already written, by move: see fitPage. */
@@ -96,16 +98,19 @@ export class PdfWriter {
   /**
    * With `bleedMm`, each page is the trim plus that much on every side: TrimBox the trim, BleedBox the
    * page. With `neutralGray`, neutral RGB colours are restated as gray for the press step (neutral-gray.ts).
+   * With `ownGlyphs`, the fonts the pages draw with hold only the glyphs this file's pages draw (own-glyphs.ts):
+   * for a file of its own per record, whose chunk's subsets hold a hundred people's glyphs.
    */
   constructor(
     private readonly sink: PdfSink,
     size: PageSizeMm,
-    options: { bleedMm?: number; neutralGray?: boolean } = {},
+    options: { bleedMm?: number; neutralGray?: boolean; ownGlyphs?: boolean } = {},
   ) {
     this.width = mmToPt(size.widthMm);
     this.height = mmToPt(size.heightMm);
     this.bleed = mmToPt(options.bleedMm ?? 0);
     this.neutralGray = options.neutralGray ?? false;
+    this.ownGlyphs = options.ownGlyphs ?? false;
     // The binary comment marks the file as binary for transfer programs (PDF 32000-1, 7.5.2).
     this.emit(Buffer.concat([latin1('%PDF-1.7\n%'), Buffer.from([0xe2, 0xe3, 0xcf, 0xd3]), latin1('\n')]));
   }
@@ -162,6 +167,13 @@ export class PdfWriter {
       leaves.push(leaf);
     }
     if (this.neutralGray) neutralRgbToGray(dest, leaves);
+    // The pages were copied for this file alone: their fonts are this file's to cut (static layers' aside).
+    if (this.ownGlyphs)
+      keepOwnGlyphs(
+        dest,
+        leaves.map((leaf) => pageDrawing(dest, leaf)),
+        isStaticFormName,
+      );
     tagSubsetsByContents(dest);
     // Static layers the file already holds are named, not written again (print once: compose-layers.ts).
     const statics = staticForms(dest, pageRefs);
