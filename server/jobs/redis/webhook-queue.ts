@@ -19,6 +19,18 @@ const taskId = (id: string) => `webhook-${id}`;
 /** Deliveries a process attempts at once: each waits on a receiver, not on this machine. */
 const CONCURRENCY = 4;
 
+/** How long a stop waits, past its grace, for BullMQ to let go of what it holds. */
+const MOMENT_MS = 1000;
+
+/** Waits for `work` at most `ms`: 'late' if it had not settled by then. */
+async function within(work: Promise<unknown>, ms: number): Promise<'done' | 'late'> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<'late'>((r) => (timer = setTimeout(() => r('late'), ms)));
+  const settled = await Promise.race([work.then(() => 'done' as const), late]);
+  clearTimeout(timer);
+  return settled;
+}
+
 /** A delivery still pending after an attempt: BullMQ tries it again after the wait the attempt saved. */
 class NotDelivered extends Error {
   constructor(
@@ -97,16 +109,16 @@ export function startWebhookQueue(o: WebhookQueueOptions): DeliveryQueue {
     },
     close(graceMs) {
       return (closing ??= (async () => {
-        const closed = worker.close();
-        let timer: NodeJS.Timeout | undefined;
-        const cut = Number.isFinite(graceMs)
-          ? new Promise<'cut'>((r) => (timer = setTimeout(() => r('cut'), graceMs)))
-          : new Promise<never>(() => undefined);
+        const closed = worker.close().catch((err: Error) => warn(err));
         // Past the grace: attempts under way are cut and their deliveries go back to the queue (above).
-        if ((await Promise.race([closed, cut])) === 'cut') worker.cancelAllJobs('shutdown');
-        clearTimeout(timer);
-        await closed;
-        await queue.close().catch(() => undefined);
+        if (Number.isFinite(graceMs) && (await within(closed, graceMs)) === 'late') worker.cancelAllJobs('shutdown');
+        // A cut attempt ends at once; only a Redis that does not answer could hold the close, and a stop
+        // does not wait for it past a moment (what is in Redis stays there for the other processes).
+        await within(closed, MOMENT_MS);
+        await within(
+          queue.close().catch(() => undefined),
+          MOMENT_MS,
+        );
         redis.disconnect();
       })());
     },
