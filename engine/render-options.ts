@@ -57,7 +57,7 @@ export const ENGINE_DEFAULTS: EngineOptions = {
   restartAfter: 2000,
   attempts: 3,
   // A few milliseconds: requests sent at once arrive within 1–2 ms of each other on loopback.
-  counterBatch: { waitMs: 3, maxPages: 64 },
+  counterBatch: { waitMs: 3, maxPages: 64, inFlight: 2 },
 };
 
 /** A render held in memory, for small requests. */

@@ -17,7 +17,7 @@ let engine: Engine;
 let dir: string;
 beforeAll(async () => {
   // A wait long enough that prints started together always meet, however busy the machine.
-  engine = await Engine.start({ counterBatch: { waitMs: 300, maxPages: 64 } });
+  engine = await Engine.start({ counterBatch: { waitMs: 300, maxPages: 64, inFlight: 2 } });
   dir = mkdtempSync(join(tmpdir(), 'counter-batch-'));
 });
 afterAll(async () => {

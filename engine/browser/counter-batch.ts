@@ -10,6 +10,8 @@ export interface CounterBatchOptions {
   waitMs: number;
   /** Pages one batch prints at most; a print that would pass it starts the next batch. */
   maxPages: number;
+  /** Batches of one layout printing at once (in as many tabs); the next one gathers meanwhile. */
+  inFlight: number;
 }
 
 /** One print waiting in a batch, with its caller's promise. */
@@ -28,6 +30,14 @@ interface Batch {
   layers: PrintOptions['layers'];
   parts: Part[];
   pages: number;
+  /** Set once its wait is over: it starts as soon as its layout has a batch fewer than `inFlight` printing. */
+  waited: boolean;
+}
+
+/** The batches of one layout: printing, and waiting their turn (the last of them still gathering). */
+interface Lane {
+  printing: number;
+  waiting: Batch[];
 }
 
 /**
@@ -36,8 +46,8 @@ interface Batch {
  * whatever it prints (page.pdf's own work and the font subsets), and a card's own part is a few ms, so
  * four people at four counters wait less for one call of four cards than for four calls sharing two cores.
  *
- * A batch starts `waitMs` after its first print arrived, or when the previous batch of its layout has
- * finished, whichever is later; everything of its layout that arrives before it starts joins it. Its
+ * A batch starts `waitMs` after its first print arrived, or once fewer than `inFlight` batches of its
+ * layout are printing, whichever is later; everything of its layout that arrives before it starts joins it. Its
  * pages come back as one variable layer with each print's page range (PrintedChunk.pageRange). When the
  * batch fails, or a box of it does not fit, each of its prints is printed again alone, so that one
  * person's record never fails another's print and every problem names its own record.
@@ -48,8 +58,8 @@ interface Batch {
 export class CounterBatcher {
   /** The batch of each layout that is still gathering. */
   private readonly gathering = new Map<string, Batch>();
-  /** The last batch of each layout that started, until it has finished. */
-  private readonly printing = new Map<string, Promise<void>>();
+  /** Each layout's batches, printing and waiting. */
+  private readonly lanes = new Map<string, Lane>();
 
   constructor(
     private readonly printAlone: (doc: PrintDocument, options: PrintOptions) => Promise<PrintedChunk>,
@@ -98,20 +108,38 @@ export class CounterBatcher {
       open.pages += part.doc.pages;
       return;
     }
-    const batch: Batch = { key, layers: part.options.layers, parts: [part], pages: part.doc.pages };
+    const batch: Batch = { key, layers: part.options.layers, parts: [part], pages: part.doc.pages, waited: false };
     this.gathering.set(key, batch);
-    const previous = this.printing.get(key) ?? Promise.resolve();
-    const waited = new Promise<void>((resolve) => setTimeout(resolve, this.options.waitMs));
-    const run = Promise.all([previous, waited]).then(() => this.run(batch));
-    this.printing.set(key, run);
-    void run.finally(() => {
-      if (this.printing.get(key) === run) this.printing.delete(key);
-    });
+    let lane = this.lanes.get(key);
+    if (!lane) {
+      lane = { printing: 0, waiting: [] };
+      this.lanes.set(key, lane);
+    }
+    lane.waiting.push(batch);
+    setTimeout(() => {
+      batch.waited = true;
+      this.next(key);
+    }, this.options.waitMs);
+  }
+
+  /** Starts the waiting batches of a layout whose turn has come, in the order they were opened. */
+  private next(key: string): void {
+    const lane = this.lanes.get(key);
+    if (!lane) return;
+    while (lane.printing < this.options.inFlight && lane.waiting[0]?.waited) {
+      const batch = lane.waiting.shift() as Batch;
+      if (this.gathering.get(key) === batch) this.gathering.delete(key);
+      lane.printing++;
+      void this.run(batch).finally(() => {
+        lane.printing--;
+        this.next(key);
+      });
+    }
+    if (lane.printing === 0 && lane.waiting.length === 0) this.lanes.delete(key);
   }
 
   /** Prints a batch that is done gathering, and answers each of its parts. */
   private async run(batch: Batch): Promise<void> {
-    if (this.gathering.get(batch.key) === batch) this.gathering.delete(batch.key);
     const parts = batch.parts.filter((p) => !p.settled);
     if (parts.length === 0) return;
     if (parts.length === 1) return this.alone(parts[0] as Part);
