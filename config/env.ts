@@ -44,6 +44,10 @@ const envSchema = z.object({
     .optional(),
   /** How long a worker holds a chunk without renewing its lease before another worker may take it over. */
   SHIKAKU_CHUNK_LEASE_S: wholeNumber('SHIKAKU_CHUNK_LEASE_S', 5, 600).optional(),
+  /** A job body longer than this (Content-Length, KiB) is answered 202 on receipt and checked afterwards. */
+  SHIKAKU_ACCEPT_ON_RECEIPT_KB: wholeNumber('SHIKAKU_ACCEPT_ON_RECEIPT_KB', 1, 1_048_576).optional(),
+  /** A cluster's intake lease: an Idempotency-Key lock and a body in incoming/ outlive a dead instance this long. */
+  SHIKAKU_INTAKE_LEASE_S: wholeNumber('SHIKAKU_INTAKE_LEASE_S', 2, 120).optional(),
   SHIKAKU_PRESS_ICC: z
     .string()
     .min(1)

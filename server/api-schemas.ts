@@ -98,7 +98,14 @@ export const JobStatus = z
     id: z.string(),
     url: z.string(),
     layout: z.string(),
-    state: z.enum(JOB_STATES),
+    state: z
+      .enum(JOB_STATES)
+      .describe('validating: a body answered 202 on receipt whose records are still being checked (total: counted so far)'),
+    stale: z
+      .literal(true)
+      .optional()
+      .describe("a cluster's job while Redis is unreachable: state and progress are what its folder said at asOf, not now"),
+    asOf: z.string().optional().describe('with stale: when the state and progress shown were saved'),
     progress: z.object({ done: z.number().int(), total: z.number().int(), rejected: z.number().int() }),
     createdAt: z.string(),
     updatedAt: z.string(),
@@ -114,7 +121,10 @@ export const JobStatus = z
       })
       .optional()
       .describe('where the webhook of an ended job stands; retries go on after a restart'),
-    error: z.string().optional(),
+    error: z
+      .string()
+      .optional()
+      .describe('why it failed; a body refused after a 202 says what its 422 would have said, its problems in rejections'),
     result: z.string().optional(),
     manifest: z.string().optional(),
   })

@@ -22,6 +22,16 @@ export interface ServiceLimits {
   jobBodyBytes: number;
   /** Free space the data folder keeps: below it jobs are refused (507) and /readyz says so. */
   minFreeBytes: number;
+  /**
+   * A job body announced longer than this is answered 202 once received, and checked afterwards (state
+   * `validating`); shorter ones are checked before the answer, so an invalid one gets its 422 at once.
+   */
+  receiptBodyBytes: number;
+  /**
+   * A cluster's intake lease: the Idempotency-Key lock and an intake's body in incoming/ are renewed every
+   * third of it while the intake runs, so an instance that dies leaves neither for longer than this.
+   */
+  intakeLeaseMs: number;
 }
 
 export const DEFAULT_LIMITS: ServiceLimits = {
@@ -32,6 +42,8 @@ export const DEFAULT_LIMITS: ServiceLimits = {
   syncBodyBytes: 2 * 1024 * 1024,
   jobBodyBytes: 512 * 1024 * 1024,
   minFreeBytes: 200 * 1024 * 1024,
+  receiptBodyBytes: 16 * 1024 * 1024,
+  intakeLeaseMs: 15_000,
 };
 
 /** Hours a finished job is kept before its result and manifest are deleted. */
@@ -117,6 +129,11 @@ export function configFromEnv(env?: NodeJS.ProcessEnv): EnvConfig {
     redisUrl: e.SHIKAKU_REDIS_URL,
     chunkLeaseMs: (e.SHIKAKU_CHUNK_LEASE_S ?? 30) * 1000,
     retentionMs: Math.round((e.SHIKAKU_RETENTION_HOURS ?? DEFAULT_RETENTION_HOURS) * 3_600_000),
-    limits: { ...DEFAULT_LIMITS, ...(e.SHIKAKU_MIN_FREE_MB === undefined ? {} : { minFreeBytes: e.SHIKAKU_MIN_FREE_MB * 1024 * 1024 }) },
+    limits: {
+      ...DEFAULT_LIMITS,
+      ...(e.SHIKAKU_MIN_FREE_MB === undefined ? {} : { minFreeBytes: e.SHIKAKU_MIN_FREE_MB * 1024 * 1024 }),
+      ...(e.SHIKAKU_ACCEPT_ON_RECEIPT_KB === undefined ? {} : { receiptBodyBytes: e.SHIKAKU_ACCEPT_ON_RECEIPT_KB * 1024 }),
+      ...(e.SHIKAKU_INTAKE_LEASE_S === undefined ? {} : { intakeLeaseMs: e.SHIKAKU_INTAKE_LEASE_S * 1000 }),
+    },
   };
 }

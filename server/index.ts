@@ -15,7 +15,7 @@ import { DiskSpace } from './jobs/disk-space.ts';
 import { lockDataFolder, markClusterFolder } from './jobs/data-lock.ts';
 import { embeddedQueue } from './jobs/job-queue.ts';
 
-/** A body in incoming/ untouched this long was left by an instance that died taking it in. */
+/** A body in incoming/ without a lease (an older version's) untouched this long was left by an instance that died. */
 const INCOMING_STALE_MS = 6 * 3_600_000;
 
 export { configFromEnv, parseApiKeys, DEFAULT_LIMITS } from './config.ts';
@@ -102,14 +102,18 @@ export async function startServer(options: Partial<ServeOptions> & Pick<ServeOpt
   const log = opts.log;
   const redisUrl = opts.redisUrl;
   // A cluster's instances share the folder: none may lock it or repair it as if it were alone.
-  const jobs = new JobStore(opts.dataDir, { shared: redisUrl !== undefined });
+  const jobs = new JobStore(opts.dataDir, { shared: redisUrl !== undefined, leaseMs: opts.limits.intakeLeaseMs });
+  const webhooks = new Webhooks(opts.webhooks, jobs, log);
   if (redisUrl !== undefined) markClusterFolder(opts.dataDir);
   const unlock = redisUrl === undefined ? lockDataFolder(opts.dataDir) : () => undefined;
   let server: Server | undefined;
   try {
     // Only a service alone on its folder repairs it: in a cluster the others' intakes and writes are live.
     if (redisUrl === undefined) {
-      const repaired = await jobs.recover();
+      // A job answered 202 whose records were being checked ends failed, its webhook pending.
+      const repaired = await jobs.recover({ stoppedCheck: (job) => webhooks.prepare(job) });
+      if (repaired.stoppedChecks.length)
+        log.warn({ jobs: repaired.stoppedChecks }, 'jobs failed: the service stopped while checking their records');
       if (repaired.quarantined.length || repaired.tempFiles || repaired.incomplete) {
         log.warn(
           { quarantined: repaired.quarantined, tempFiles: repaired.tempFiles, incompleteIntakes: repaired.incomplete },
@@ -125,7 +129,6 @@ export async function startServer(options: Partial<ServeOptions> & Pick<ServeOpt
     const layouts = loadLayouts(opts.engine.layoutsDir);
     // Loaded before anything listens: a bad profile stops the start, and jobs are checked against them.
     const insurers = opts.engine.insurers ?? (await loadEngineInsurers(layouts, opts.engine.insurersDir));
-    const webhooks = new Webhooks(opts.webhooks, jobs, log);
     const runner =
       redisUrl === undefined
         ? new JobRunner({
@@ -154,6 +157,7 @@ export async function startServer(options: Partial<ServeOptions> & Pick<ServeOpt
           retentionMs: opts.retentionMs,
           webhooks,
           leaseMs: opts.leaseMs ?? 30_000,
+          lockLeaseMs: opts.limits.intakeLeaseMs,
         });
     const queue = new RenderQueue(opts.syncRenders, opts.maxWaiting, opts.renderTimeoutMs);
     const idempotency = new IdempotencyKeys(opts.dataDir, (name, fn) => jobQueue.exclusive(name, fn));
@@ -166,13 +170,33 @@ export async function startServer(options: Partial<ServeOptions> & Pick<ServeOpt
         log.info({ job: job.id, state: job.state }, 'job deleted: past its retention period');
       }
       if (expired.length) idempotency.sweep((id) => jobs.get(id) !== undefined);
-      // Bodies left half-taken by an instance that died (alone on its folder, the start drops them).
-      if (redisUrl !== undefined) jobs.sweepIncoming(INCOMING_STALE_MS);
       void jobQueue.upkeep().catch((err: Error) => log.warn({ err: err.message }, 'upkeep of the job queue'));
     };
     sweep();
     const sweeper = setInterval(sweep, Math.max(250, Math.min(opts.retentionMs / 10, 600_000)));
     sweeper.unref();
+    // A cluster's intakes of instances that died (alone on its folder, the start drops them): their bodies
+    // go within a lease, and a job answered 202 whose check died ends failed. At start and every third of a lease.
+    let sweepingIncoming = false;
+    const sweepIncoming = async () => {
+      if (sweepingIncoming) return;
+      sweepingIncoming = true;
+      try {
+        const swept = await jobs.sweepIncoming({ olderThanMs: INCOMING_STALE_MS, ending: (job) => webhooks.prepare(job) });
+        if (swept.dropped) log.warn({ intakes: swept.dropped }, 'bodies dropped: the instance taking them in stopped');
+        for (const job of swept.failed) {
+          log.warn({ job: job.id }, 'job failed: the instance checking its records stopped');
+          webhooks.notify(job);
+        }
+      } catch (err) {
+        log.warn({ err: (err as Error).message }, 'sweep of incoming bodies');
+      } finally {
+        sweepingIncoming = false;
+      }
+    };
+    const incomingSweeper = redisUrl === undefined ? undefined : setInterval(() => void sweepIncoming(), opts.limits.intakeLeaseMs / 3);
+    incomingSweeper?.unref();
+    if (incomingSweeper) await sweepIncoming();
     const stopping = new AbortController();
     const app = createApp({
       engine: () => engine,
@@ -245,6 +269,7 @@ export async function startServer(options: Partial<ServeOptions> & Pick<ServeOpt
       listening.closeIdleConnections();
       const cut = setTimeout(() => listening.closeAllConnections(), grace);
       clearInterval(sweeper);
+      clearInterval(incomingSweeper);
       // Webhook attempts under way end (and save) before the folder is let go, as printing chunks do; past
       // the grace they are cut, and stay pending for the next start (or, in a cluster, another process).
       // The embedded runner stops beside the requests; a cluster's queue only after them, since requests

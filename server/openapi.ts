@@ -20,10 +20,12 @@ const RETRY_AFTER = z.string().meta({ description: 'seconds to wait before tryin
 const REQUEST_ID = z.string().meta({ description: "the request's id: the caller's X-Request-Id when sane, else a new one" });
 const DOWNLOAD_HEADERS = {
   'Content-Length': z.string(),
-  'Content-Disposition': z.string().meta({ description: 'attachment; filename=<layout>-<job id>.pdf (or .manifest.json)' }),
-  ETag: z.string(),
+  'Content-Disposition': z.string().meta({
+    description: 'attachment; filename=<layout>-<job id>.pdf (.zip, .manifest.json …); only on 200 and 206, never on an error',
+  }),
+  ETag: z.string().meta({ description: 'a strong entity tag ("<size>-<mtime>", hex): the file never changes once the job is done' }),
   'Last-Modified': z.string(),
-  'Accept-Ranges': z.string(),
+  'Accept-Ranges': z.literal('bytes'),
 };
 const common: ZodOpenApiResponsesObject = {
   '401': problem('no or wrong API key'),
@@ -48,8 +50,11 @@ const download = (what: string, types: string[], schema?: z.ZodType): ZodOpenApi
   requestParams: {
     path: jobId,
     header: requestIdHeader.extend({
-      Range: z.string().optional(),
-      'If-Range': z.string().optional(),
+      Range: z.string().optional().meta({ description: 'bytes=FIRST-LAST (or FIRST-, or -SUFFIX): answered 206' }),
+      'If-Range': z.string().optional().meta({
+        description:
+          'the ETag or Last-Modified of the copy held: the range is sent only if it is still that file, by the strong comparison of RFC 9110 (a weak W/"…" tag never matches; a date only when it is exactly Last-Modified); otherwise the whole file, 200',
+      }),
       'If-None-Match': z.string().optional(),
     }),
   },
@@ -64,7 +69,10 @@ const download = (what: string, types: string[], schema?: z.ZodType): ZodOpenApi
     '404': problem('no such job (or another key’s)'),
     '409': problem('the job is not done yet'),
     '410': problem('the job was deleted meanwhile'),
-    '416': { ...problem('the range is not within the file'), headers: z.object({ 'Content-Range': z.string() }) },
+    '416': {
+      ...problem('the range is not within the file: problem+json, without Content-Disposition'),
+      headers: z.object({ 'Content-Range': z.string().meta({ description: 'bytes */<size>' }) }),
+    },
     ...common,
   },
 });
@@ -209,7 +217,8 @@ export function openApiDocument(version: string): object {
               content: { 'application/json': { schema: JobAccepted } },
             },
             '202': {
-              description: 'the job is taken in and queued',
+              description:
+                'the job is taken in and queued; a body whose Content-Length is over SHIKAKU_ACCEPT_ON_RECEIPT_KB (default 16 MiB) is answered once received, state validating, and checked afterwards: its job then goes on queued, or ends failed with the error and problems (rejections, rejectionCount) its 422 would have carried',
               headers: z.object({ Location: z.string() }),
               content: { 'application/json': { schema: JobAccepted } },
             },
@@ -220,6 +229,12 @@ export function openApiDocument(version: string): object {
             '422': problem(
               'a CSV header naming no field, too many invalid records, an Idempotency-Key used for another request, or a callbackUrl refused',
             ),
+            '429': {
+              ...problem(
+                'another request with this Idempotency-Key is still being taken in (a cluster waits up to two intake leases for it first)',
+              ),
+              headers: z.object({ 'Retry-After': RETRY_AFTER.meta({ description: 'seconds: one intake lease (SHIKAKU_INTAKE_LEASE_S)' }) }),
+            },
             '507': { ...problem('no room in the data folder'), headers: z.object({ 'Retry-After': RETRY_AFTER }) },
             ...common,
           },

@@ -1,4 +1,6 @@
+import { createReadStream } from 'node:fs';
 import { open, type FileHandle } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { setImmediate as yieldToEvents } from 'node:timers/promises';
 import {
   checkInputRecord,
@@ -23,7 +25,7 @@ import {
 import type { ServiceLimits } from '../config.ts';
 import { bytesNeeded, isDiskFull, splitFiles, type DiskSpace } from './disk-space.ts';
 import { writeDurable } from './durable-file.ts';
-import { chunkInputPath, intakeRejectionsPath } from './job-folder.ts';
+import { chunkInputPath, intakeRejectionsPath, receivedBodyPath } from './job-folder.ts';
 import { JOB_CHUNK_RECORDS, rejectionOf, type ChunkInput, type Job, type JobMailing } from './job-model.ts';
 import type { JobStore } from './job-store.ts';
 
@@ -56,6 +58,14 @@ export interface IntakeOptions {
    * mailed is rejected like an invalid one), and chunked whole envelopes at a time, in envelope order.
    */
   mailing?: JobMailing | undefined;
+}
+
+/** What checking a body received whole adds to its intake (checkReceived). */
+interface ReceivedCheck {
+  /** The job answered 202 on receipt, `validating`: its id, its folder under incoming/, its dates. */
+  received: Job;
+  /** Records counted so far, every few hundred: the job's status shows them while it is checked. */
+  counted: (c: Pick<Job, 'total' | 'rejected' | 'rejectionCount'>) => void;
 }
 
 /**
@@ -100,15 +110,8 @@ const WRITES_IN_FLIGHT = 4;
  * being filled and those being flushed), whatever the body's size. The job exists (under jobs/) only once the whole body is taken in; any failure leaves
  * nothing behind. Throws a PrintError for a body refused as a whole (DISK_FULL when room runs out).
  */
-export async function takeJob(body: AsyncIterable<Uint8Array>, store: JobStore, o: IntakeOptions): Promise<Job> {
-  let intake: { id: string; dir: string };
-  try {
-    intake = store.beginIntake();
-  } catch (err) {
-    if (isDiskFull(err)) throw o.disk.short(o.bodyBytes ?? 0);
-    throw err;
-  }
-  const { id, dir } = intake;
+export async function takeJob(body: AsyncIterable<Uint8Array>, store: JobStore, o: IntakeOptions, check?: ReceivedCheck): Promise<Job> {
+  const { id, dir } = check ? { id: check.received.id, dir: dirname(store.receivedBodyPath(check.received.id)) } : begin(store, o);
   let log: FileHandle | undefined;
   /** The first problems found: the job's status lists them, a refusal answers them. */
   const firstProblems: RecordProblem[] = [];
@@ -243,7 +246,10 @@ export async function takeJob(body: AsyncIterable<Uint8Array>, store: JobStore, 
           );
         }
       }
-      if (total % YIELD_EVERY === 0) await yieldToEvents();
+      if (total % YIELD_EVERY === 0) {
+        check?.counted({ total, rejected, rejectionCount });
+        await yieldToEvents();
+      }
     }
     if (o.mailing) await chunkEnvelopes(o.mailing);
     if (chunk.length) await flush();
@@ -263,7 +269,7 @@ export async function takeJob(body: AsyncIterable<Uint8Array>, store: JobStore, 
       owner: o.owner,
       layout: o.layout.id,
       state: 'queued',
-      createdAt: now,
+      createdAt: check?.received.createdAt ?? now,
       updatedAt: now,
       total,
       done: 0,
@@ -280,10 +286,108 @@ export async function takeJob(body: AsyncIterable<Uint8Array>, store: JobStore, 
   } catch (err) {
     await Promise.all(writing); // never settle into a folder that is being removed
     await log?.close().catch(() => undefined);
-    store.abortIntake(id);
+    // A body answered 202 stays, for its job to end failed (checkReceived); any other goes.
+    if (!check) store.abortIntake(id);
     // Numbers of a job never kept go back to their band.
     await taken?.release();
     if (isDiskFull(err)) throw o.disk.short(o.bodyBytes ?? 0);
     throw err;
+  }
+}
+
+/** A new intake's folder under incoming/; a full disk refuses the job (507). */
+function begin(store: JobStore, o: IntakeOptions): { id: string; dir: string } {
+  try {
+    return store.beginIntake();
+  } catch (err) {
+    if (isDiskFull(err)) throw o.disk.short(o.bodyBytes ?? 0);
+    throw err;
+  }
+}
+
+/**
+ * Takes a large body in without reading its records: its bytes go to `body` in a new intake folder as they
+ * arrive (bounded as takeJob bounds them), and the job exists at once, `validating`, for a 202 that does not
+ * wait for the records to be checked (a 500 MiB body takes over a minute). checkReceived then checks it.
+ */
+export async function receiveJob(body: AsyncIterable<Uint8Array>, store: JobStore, o: IntakeOptions): Promise<Job> {
+  const { id, dir } = begin(store, o);
+  try {
+    const file = await open(receivedBodyPath(dir), 'w', 0o600);
+    try {
+      for await (const piece of bounded(body, o.limits.jobBodyBytes, o.signal)) await file.write(piece);
+      await file.sync();
+    } finally {
+      await file.close();
+    }
+    if (o.signal?.aborted) throw stopping();
+    const now = new Date().toISOString();
+    const job: Job = {
+      id,
+      owner: o.owner,
+      layout: o.layout.id,
+      state: 'validating',
+      createdAt: now,
+      updatedAt: now,
+      total: 0,
+      done: 0,
+      chunks: 0,
+      rejected: 0,
+      rejectionCount: 0,
+      rejections: [],
+      output: describeOutput(o.output),
+      ...(o.mailing ? { mailing: o.mailing } : {}),
+      ...(o.callbackUrl ? { callbackUrl: o.callbackUrl } : {}),
+    };
+    await store.saveReceived(job);
+    return job;
+  } catch (err) {
+    store.abortIntake(id);
+    if (isDiskFull(err)) throw o.disk.short(o.bodyBytes ?? 0);
+    throw err;
+  }
+}
+
+/** Refusals whose message a client may read (the 422, 400, 413, 507 a small body gets at once). */
+const TOLD: readonly PrintErrorCode[] = ['INVALID_INPUT', 'BAD_REQUEST', 'TOO_LARGE', 'REFUSED', 'DISK_FULL', 'UNKNOWN_LAYOUT'];
+
+/** How a check after a 202 ended: the job queued, failed with what the refusal said, or gone (deleted, stopped). */
+export type CheckOutcome = { job: Job; refused?: PrintError } | undefined;
+
+/**
+ * Checks a body received whole (receiveJob) as takeJob checks a streamed one, saving the records counted
+ * about once a second so the job's status shows them. Valid: the job is committed `queued`, as any job
+ * taken in (its caller queues it). Refused: the job ends `failed` with the refusal's message and the same
+ * problems (`rejections`, `rejectionCount`) the 422 of a small body lists. Undefined when the job was
+ * deleted meanwhile, or the service is stopping (the job is left `validating`: the next start, or another
+ * instance of a cluster once its lease ends, fails it, saying so).
+ */
+export async function checkReceived(
+  received: Job,
+  store: JobStore,
+  o: IntakeOptions & { ending?: (job: Job) => void },
+): Promise<CheckOutcome> {
+  let saved = Date.now();
+  const counted: ReceivedCheck['counted'] = (c) => {
+    Object.assign(received, c);
+    if (Date.now() - saved < 1000) return;
+    saved = Date.now();
+    void store.saveReceived({ ...received }).catch(() => undefined);
+  };
+  const body = createReadStream(store.receivedBodyPath(received.id), { highWaterMark: 1 << 20 });
+  try {
+    return { job: await takeJob(body, store, o, { received, counted }) };
+  } catch (err) {
+    body.destroy();
+    if (store.intakeGone(received.id) || o.signal?.aborted) return undefined;
+    const refusal = err instanceof PrintError && TOLD.includes(err.code) ? err : undefined;
+    const failed: Job = {
+      ...received,
+      rejections: (refusal?.problems ?? []).map((p) => rejectionOf(p)),
+      rejectionCount: refusal?.problemCount ?? 0,
+    };
+    o.ending?.(failed);
+    await store.failIntake(failed, refusal?.message ?? 'the records could not be checked (the cause is in the service log)');
+    return { job: failed, ...(refusal ? { refused: refusal } : {}) };
   }
 }

@@ -20,3 +20,13 @@ export function intakeRejectionsPath(dir: string): string {
 export function chunkInputPath(dir: string, n: number): string {
   return join(dir, 'input', `${chunkName(n)}.json`);
 }
+
+/** A body received whole before it is checked (a large job answered 202 on receipt), in its intake folder `dir`. */
+export function receivedBodyPath(dir: string): string {
+  return join(dir, 'body');
+}
+
+/** The lease an intake renews in its folder `dir` while it runs (a cluster's sweep drops a folder whose lease stopped). */
+export function intakeLeasePath(dir: string): string {
+  return join(dir, 'lease');
+}

@@ -19,8 +19,11 @@ export function rejectionOf(p: RecordProblem, record = p.record): Rejection {
   return { record, path: p.path, message: `${p.label}: ${p.message}` };
 }
 
-/** The states of a job, in the order a job passes them. */
-export const JOB_STATES = ['queued', 'running', 'done', 'failed'] as const;
+/**
+ * The states of a job, in the order a job passes them. `validating`: a large body answered 202 on receipt
+ * whose records are still being read and checked (intake.ts checkReceived); it then goes on as any other.
+ */
+export const JOB_STATES = ['validating', 'queued', 'running', 'done', 'failed'] as const;
 
 /** The states of a job's webhook delivery. */
 export const WEBHOOK_STATES = ['pending', 'delivered', 'given up'] as const;

@@ -14,7 +14,7 @@ import {
   type RecordFormat,
 } from '../../engine/index.ts';
 import type { Job, JobMailing } from '../jobs/job-model.ts';
-import { takeJob, bodyTooLarge } from '../jobs/intake.ts';
+import { takeJob, bodyTooLarge, receiveJob, checkReceived, type IntakeOptions } from '../jobs/intake.ts';
 import { IDEMPOTENCY_KEY } from '../jobs/idempotency.ts';
 import { JobListQuery, JobQuery, queryOf } from '../api-schemas.ts';
 import { ownsJob, requestOwner } from '../auth.ts';
@@ -63,20 +63,23 @@ export function addJobRoutes(app: Express, ctx: AppContext): void {
       );
       // Not destroyed when intake stops early: the rest is drained below, so the client reads the answer.
       const body = hashed(req.iterator({ destroyOnReturn: false }), digest);
-      const take = () =>
-        takeJob(body, ctx.jobs, {
-          layout,
-          insurers: ctx.insurers,
-          output,
-          format,
-          owner,
-          limits: ctx.limits,
-          disk: ctx.disk,
-          bodyBytes: length,
-          signal: ctx.stopping,
-          callbackUrl,
-          mailing,
-        });
+      const intake: IntakeOptions = {
+        layout,
+        insurers: ctx.insurers,
+        output,
+        format,
+        owner,
+        limits: ctx.limits,
+        disk: ctx.disk,
+        bodyBytes: length,
+        signal: ctx.stopping,
+        callbackUrl,
+        mailing,
+      };
+      // A large body is answered once received and checked afterwards (its job `validating` meanwhile);
+      // a small one is checked first, so that an invalid one gets its 422 at once.
+      const onReceipt = length > ctx.limits.receiptBodyBytes;
+      const take = () => (onReceipt ? receiveJob : takeJob)(body, ctx.jobs, intake);
       const { job, replayed } =
         key === undefined
           ? { job: await take(), replayed: false }
@@ -100,6 +103,9 @@ export function addJobRoutes(app: Express, ctx: AppContext): void {
       if (replayed) {
         ctx.log.info({ reqId: res.locals.requestId, job: job.id }, 'job request replayed (Idempotency-Key)');
         res.set('Idempotent-Replayed', 'true');
+      } else if (job.state === 'validating') {
+        ctx.log.info({ reqId: res.locals.requestId, job: job.id, layout: layout.id, bytes: length }, 'job received: checking its records');
+        checkThenQueue(ctx, job, intake);
       } else {
         try {
           await ctx.jobQueue.enqueue(job);
@@ -146,12 +152,13 @@ export function addJobRoutes(app: Express, ctx: AppContext): void {
       all.length > limit && last
         ? `/v1/jobs?${new URLSearchParams({ ...(state ? { state } : {}), limit: String(limit), cursor: Buffer.from(place(last)).toString('base64url') })}`
         : undefined;
-    res.json({ jobs: page.map((j) => jobStatus(j, false)), ...(next ? { next } : {}) });
+    const stale = page.some((j) => mayBeStale(ctx, j)) ? await staleness(ctx, page[0] as Job, true) : undefined;
+    res.json({ jobs: page.map((j) => jobStatus(j, false, mayBeStale(ctx, j) ? stale : undefined)), ...(next ? { next } : {}) });
   });
 
   app.get('/v1/jobs/:id', async (req, res) => {
     const job = await ownJob(ctx, req, res);
-    if (job) res.json(jobStatus(job, true));
+    if (job) res.json(jobStatus(job, true, await staleness(ctx, job)));
   });
 
   /** Cancels a job that is queued or running, and deletes everything of it: its input, chunks, result, manifest. */
@@ -169,13 +176,60 @@ export function addJobRoutes(app: Express, ctx: AppContext): void {
   });
 }
 
+/**
+ * Checks a body received whole (answered 202 already), then queues its job, or leaves it failed with the
+ * problems its 422 would have listed; its webhook, if any, says either.
+ */
+function checkThenQueue(ctx: AppContext, received: Job, intake: IntakeOptions): void {
+  const checked = checkReceived(received, ctx.jobs, { ...intake, ending: (job) => ctx.webhooks.prepare(job) });
+  void checked.then(
+    async (outcome) => {
+      if (!outcome) return ctx.log.info({ job: received.id }, 'job check stopped: deleted, or the service is stopping');
+      const { job } = outcome;
+      if (job.state === 'failed') {
+        ctx.metrics.rejections.inc({ reason: 'invalid' });
+        ctx.log.info(
+          { job: job.id, code: outcome.refused?.code ?? 'unexpected', problems: job.rejectionCount },
+          'job failed: its records were refused',
+        );
+        return ctx.webhooks.notify(job);
+      }
+      try {
+        await ctx.jobQueue.enqueue(job);
+      } catch (err) {
+        // Committed queued: the queue's upkeep queues it again (Redis mode's lost-flow check).
+        ctx.log.warn({ job: job.id, err: (err as Error).message }, 'job checked but not queued yet: queued again by the upkeep');
+      }
+      ctx.metrics.rejections.inc({ reason: 'invalid' }, job.rejected);
+      ctx.log.info({ job: job.id, layout: job.layout, records: job.total, rejected: job.rejected }, 'job accepted');
+    },
+    (err: unknown) => ctx.log.error({ job: received.id, err: err instanceof Error ? err.name : typeof err }, 'job check failed'),
+  );
+}
+
+/** Whether the status of `job` comes partly from Redis (a cluster's job that has not ended). */
+function mayBeStale(ctx: AppContext, job: Job): boolean {
+  return ctx.jobQueue.mode === 'redis' && (job.state === 'queued' || job.state === 'running');
+}
+
+/**
+ * A cluster's job whose progress lives in Redis while it prints: with Redis unreachable its status is what
+ * the folder last said, marked `stale` with the time of that (`asOf`) rather than passed off as current.
+ */
+async function staleness(ctx: AppContext, job: Job, any = false): Promise<{ stale: true; asOf: string } | undefined> {
+  if (!any && !mayBeStale(ctx, job)) return undefined;
+  const { ready } = await ctx.jobQueue.readiness().catch(() => ({ ready: false }));
+  return ready ? undefined : { stale: true, asOf: job.updatedAt };
+}
+
 /** A job as GET /v1/jobs/{id} answers it; in lists (`full` false) without its problems. */
-function jobStatus(job: Job, full: boolean): Record<string, unknown> {
+function jobStatus(job: Job, full: boolean, stale?: { stale: true; asOf: string }): Record<string, unknown> {
   return {
     id: job.id,
     url: `/v1/jobs/${job.id}`,
     layout: job.layout,
     state: job.state,
+    ...(stale ? { stale: true, asOf: job.updatedAt } : {}),
     progress: { done: job.done, total: job.total, rejected: job.rejected },
     createdAt: job.createdAt,
     updatedAt: job.updatedAt,

@@ -24,10 +24,10 @@ import {
   type ChunkTask,
 } from './connection.ts';
 
-/** The longest an instance holds a lock (an Idempotency-Key while its body is taken in). */
-const LOCK_MS = 10 * 60_000;
 /** Lets a lock go only if this holder still holds it. */
 const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end return 0`;
+/** Renews a lock's lease only if this holder still holds it. */
+const RENEW = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end return 0`;
 
 /** The longest DELETE waits for a chunk a worker holds: one chunk's print, or a dead worker's lease. */
 const CANCEL_WAIT_MS = 120_000;
@@ -51,6 +51,8 @@ export interface RedisQueueOptions {
   webhooks?: Webhooks;
   /** SHIKAKU_CHUNK_LEASE_S: a delivery whose process died is taken over after it. */
   leaseMs?: number;
+  /** SHIKAKU_INTAKE_LEASE_S: a lock (an Idempotency-Key) whose holder died is free after it (default 15 s). */
+  lockLeaseMs?: number;
 }
 
 /**
@@ -236,23 +238,29 @@ export function redisQueue(o: RedisQueueOptions): JobQueue {
     async exclusive(name, fn) {
       const key = `${PREFIX}:x:lock:${name}`;
       const token = randomUUID();
-      // Held at most as long as an intake may take; another instance waits, polling, until it is let go,
-      // and gives up after a minute (its client retries, as it would after a 429).
-      const until = Date.now() + 60_000;
+      // A lease renewed every third of it while fn runs: a holder that dies frees the lock within one
+      // lease. Another instance waits, polling, for two leases, then answers 429 (its client retries).
+      const lease = o.lockLeaseMs ?? 15_000;
+      const until = Date.now() + 2 * lease;
       for (;;) {
         let got: string | null;
         try {
-          got = await redis.set(key, token, 'PX', LOCK_MS, 'NX');
+          got = await redis.set(key, token, 'PX', lease, 'NX');
         } catch {
           throw unavailable();
         }
         if (got === 'OK') break;
-        if (Date.now() > until) throw new PrintError('BUSY', 'another request of this Idempotency-Key is being taken in: retry shortly');
+        if (Date.now() > until)
+          throw new PrintError('BUSY', 'another request of this Idempotency-Key is being taken in: retry shortly', {
+            retryAfterS: Math.ceil(lease / 1000),
+          });
         await new Promise((r) => setTimeout(r, 100));
       }
+      const renew = setInterval(() => void redis.eval(RENEW, 1, key, token, lease).catch(() => undefined), lease / 3);
       try {
         return await fn();
       } finally {
+        clearInterval(renew);
         await redis.eval(RELEASE, 1, key, token).catch(() => undefined);
       }
     },
