@@ -27,6 +27,7 @@ const UNIT = [
   'glyphs',
   'insurer-number',
   'inquiry-number',
+  'intake-leases',
   'number-store',
   'own-glyphs',
   'insurers',
