@@ -251,8 +251,12 @@ export const COMMANDS: CommandSpec[] = [
   {
     name: 'serve',
     summary: 'the print service (what `npm start` runs)',
-    usage: '[--port N] [--host ADDRESS]',
-    options: () => [opt('--port <n>', 'the port (default: PORT, else 8080)'), opt('--host <address>', 'the address to listen on')],
+    usage: '[--port N] [--host ADDRESS] [--api-only]',
+    options: () => [
+      opt('--port <n>', 'the port (default: PORT, else 8080)'),
+      opt('--host <address>', 'the address to listen on'),
+      opt('--api-only', 'a cluster API instance without Chromium: counter prints go to the workers (needs SHIKAKU_REDIS_URL)'),
+    ],
     run: async (v) => (await import('./serve-command.ts')).serveCommand(v),
   },
   {

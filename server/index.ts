@@ -56,6 +56,11 @@ export interface ServeOptions {
   redisUrl?: string | undefined;
   /** A cluster's lease (SHIKAKU_CHUNK_LEASE_S): a webhook delivery whose process died is taken over after it. */
   leaseMs?: number;
+  /**
+   * `serve --api-only` (with redisUrl): no browser is started here; counter prints go to the cluster's
+   * workers through Redis and come back within renderTimeoutMs, and /readyz needs Redis, not a browser.
+   */
+  apiOnly?: boolean;
 }
 
 export const SERVE_DEFAULTS: Omit<ServeOptions, 'port' | 'apiKeys' | 'log'> = {
@@ -101,6 +106,8 @@ export async function startServer(options: Partial<ServeOptions> & Pick<ServeOpt
   }
   const log = opts.log;
   const redisUrl = opts.redisUrl;
+  if (opts.apiOnly && redisUrl === undefined)
+    throw new Error('--api-only needs SHIKAKU_REDIS_URL: counter prints go to the workers of a cluster on Redis');
   // A cluster's instances share the folder: none may lock it or repair it as if it were alone.
   const jobs = new JobStore(opts.dataDir, { shared: redisUrl !== undefined, leaseMs: opts.limits.intakeLeaseMs });
   const webhooks = new Webhooks(opts.webhooks, jobs, log);
@@ -160,6 +167,9 @@ export async function startServer(options: Partial<ServeOptions> & Pick<ServeOpt
           lockLeaseMs: opts.limits.intakeLeaseMs,
         });
     const queue = new RenderQueue(opts.syncRenders, opts.maxWaiting, opts.renderTimeoutMs);
+    const counter = opts.apiOnly
+      ? (await import('./jobs/redis/counter-prints.ts')).remoteCounter({ url: redisUrl as string, log, timeoutMs: opts.renderTimeoutMs })
+      : undefined;
     const idempotency = new IdempotencyKeys(opts.dataDir, (name, fn) => jobQueue.exclusive(name, fn));
     // Retention: finished jobs older than the period are deleted, at start and then every tenth of the
     // period (at most every 10 minutes), and with them the idempotency keys that named them.
@@ -211,6 +221,7 @@ export async function startServer(options: Partial<ServeOptions> & Pick<ServeOpt
       webhooks,
       jobQueue,
       disk,
+      counter,
       metrics,
       log,
       stopping: stopping.signal,
@@ -221,7 +232,14 @@ export async function startServer(options: Partial<ServeOptions> & Pick<ServeOpt
     });
     server = listening;
     log.info(
-      { host, port: (listening.address() as { port: number }).port, auth: apiKeys.length > 0, pid: process.pid, jobs: jobQueue.mode },
+      {
+        host,
+        port: (listening.address() as { port: number }).port,
+        auth: apiKeys.length > 0,
+        pid: process.pid,
+        jobs: jobQueue.mode,
+        ...(counter ? { counterPrints: 'workers' } : {}),
+      },
       'listening',
     );
     // What this service runs with, secrets left out: the keys by name, the webhook secret as set or not.
@@ -243,8 +261,10 @@ export async function startServer(options: Partial<ServeOptions> & Pick<ServeOpt
       webhooks.resume();
     }
     // One tab more for counter prints, so that a running job never makes a person at a desk wait for it.
-    const starting = Engine.start({ counterTabs: 1, ...opts.engine, insurers }).then(
+    // An --api-only instance starts no browser at all.
+    const starting = (opts.apiOnly ? Promise.resolve(undefined) : Engine.start({ counterTabs: 1, ...opts.engine, insurers })).then(
       (e) => {
+        if (!e) return undefined;
         engine = e;
         e.events.on('restart', (reason: string) => {
           metrics.restarts.inc({ reason });
@@ -276,7 +296,7 @@ export async function startServer(options: Partial<ServeOptions> & Pick<ServeOpt
       // still being answered need Redis. Nothing waits past the grace.
       await Promise.all([webhooks.stop(grace), runner ? jobQueue.stop(grace) : closed]);
       await closed;
-      if (!runner) await jobQueue.stop(Math.max(0, deadline - Date.now()));
+      if (!runner) await Promise.all([jobQueue.stop(Math.max(0, deadline - Date.now())), counter?.close()]);
       clearTimeout(cut);
       disk.stop();
       await (await starting)?.close();
@@ -287,7 +307,7 @@ export async function startServer(options: Partial<ServeOptions> & Pick<ServeOpt
       server: listening,
       engine: () => engine,
       close: () => (closing ??= close()),
-      engineStarted: starting.then((e) => e !== undefined),
+      engineStarted: opts.apiOnly ? Promise.resolve(true) : starting.then((e) => e !== undefined),
     };
   } catch (err) {
     server?.close();

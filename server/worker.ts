@@ -7,6 +7,9 @@ import { JobStore } from './jobs/job-store.ts';
 import { Webhooks, type WebhookConfig } from './jobs/webhooks.ts';
 import { createMetrics } from './metrics.ts';
 
+/** Counter prints a worker prints at once for the cluster's --api-only instances. */
+const COUNTER_PRINTS = 4;
+
 /** How a `worker` process runs. */
 export interface WorkerProcessOptions {
   /** The cluster's Redis (SHIKAKU_REDIS_URL). */
@@ -34,7 +37,8 @@ export interface RunningWorker {
 
 /**
  * Starts a `worker`: an engine of `tabs` tabs and the BullMQ workers that print the cluster's chunks and
- * assemble its jobs, on the shared data folder. It takes tasks only once its browser is up.
+ * assemble its jobs, on the shared data folder, and prints the counter prints of --api-only instances. It
+ * takes tasks only once its browser is up.
  */
 export async function startWorker(o: WorkerProcessOptions): Promise<RunningWorker> {
   const { log } = o;
@@ -47,12 +51,14 @@ export async function startWorker(o: WorkerProcessOptions): Promise<RunningWorke
   const insurers = o.engine.insurers ?? (await loadEngineInsurers(layouts, o.engine.insurersDir));
   let engine: Engine | undefined;
   try {
-    engine = await Engine.start({ ...o.engine, tabs: o.tabs, counterTabs: 0, insurers });
+    // One tab more for the counter prints of --api-only instances, so that a job's chunks never keep a person waiting.
+    engine = await Engine.start({ ...o.engine, tabs: o.tabs, counterTabs: 1, insurers });
     engine.events.on('restart', (reason: string) => log.warn({ reason }, 'browser restarted'));
     log.info({ pid: engine.browserPid(), chromium: await engine.browserVersion() }, 'engine ready');
     const webhooks = new Webhooks(o.webhooks, store, log);
     // Loaded only here: `npm start` without Redis never loads BullMQ.
     const { startJobWorkers } = await import('./jobs/redis/workers.ts');
+    const { startCounterWorker } = await import('./jobs/redis/counter-prints.ts');
     const workers = await startJobWorkers({
       url: o.redisUrl,
       store,
@@ -68,6 +74,8 @@ export async function startWorker(o: WorkerProcessOptions): Promise<RunningWorke
       retentionMs: o.retentionMs,
       webhooks,
     });
+    // As many at once as a service prints (ServeOptions.syncRenders): counter prints that arrive together print in one call.
+    const counter = startCounterWorker({ url: o.redisUrl, engine, log, pressIcc: o.pressIcc, concurrency: COUNTER_PRINTS });
     const running = engine;
     let closing: Promise<void> | undefined;
     return {
@@ -75,7 +83,7 @@ export async function startWorker(o: WorkerProcessOptions): Promise<RunningWorke
       close: () =>
         (closing ??= (async () => {
           // Both within the one grace: a delivery under way past it goes back to the queue for another process.
-          await Promise.all([workers.close(o.shutdownGraceMs), webhooks.stop(o.shutdownGraceMs)]);
+          await Promise.all([workers.close(o.shutdownGraceMs), webhooks.stop(o.shutdownGraceMs), counter.close(o.shutdownGraceMs)]);
           await running.close();
           disk.stop();
         })()),

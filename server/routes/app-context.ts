@@ -8,6 +8,7 @@ import type { JobQueue } from '../jobs/job-queue.ts';
 import type { DiskSpace } from '../jobs/disk-space.ts';
 import type { IdempotencyKeys } from '../jobs/idempotency.ts';
 import type { Webhooks } from '../jobs/webhooks.ts';
+import type { RemoteCounter } from '../counter-print.ts';
 
 /** What the routes need. */
 export interface AppContext {
@@ -29,6 +30,8 @@ export interface AppContext {
   /** Where jobs wait and print: this process's runner, or BullMQ on Redis (scale-out). */
   jobQueue: JobQueue;
   disk: DiskSpace;
+  /** Counter prints sent to the cluster's workers (`serve --api-only`, no browser here); left out: printed in `engine`. */
+  counter?: RemoteCounter | undefined;
   metrics: Metrics;
   log: Logger;
   /** Aborts when the service stops: bodies being taken in are dropped, new requests get 503. */

@@ -9,9 +9,13 @@ export function addHealthRoutes(app: Express, ctx: AppContext): void {
     const low = ctx.disk.low();
     const disk = { freeMb: Math.floor(ctx.disk.free() / 2 ** 20), minFreeMb: Math.ceil(ctx.disk.minFree / 2 ** 20), low };
     const queue = await ctx.jobQueue.readiness();
-    // An API instance of a cluster prints no jobs: it is ready when Redis is; its browser serves counter prints only.
-    const ready = queue.ready && !low && (ctx.jobQueue.mode === 'redis' || browser);
-    res.status(ready ? 200 : 503).json({ ready, browser, disk, ...queue.facts });
+    // An API instance of a cluster prints no jobs: it is ready when Redis is; its browser serves counter prints
+    // only, and an --api-only instance has none (its counter prints go to the workers).
+    const cluster = ctx.jobQueue.mode === 'redis';
+    const ready = queue.ready && !low && (cluster || browser);
+    const dependsOn = [cluster ? 'redis' : 'browser', 'disk'];
+    const counterPrints = ctx.counter ? 'workers' : 'browser';
+    res.status(ready ? 200 : 503).json({ ready, dependsOn, counterPrints, browser, disk, ...queue.facts });
   });
   app.get('/metrics', async (_req, res) => {
     ctx.metrics.queueDepth.set(ctx.queue.depth);

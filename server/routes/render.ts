@@ -5,6 +5,7 @@ import { RenderQuery, queryOf } from '../api-schemas.ts';
 import type { AppContext } from './app-context.ts';
 import { answerError } from './answer-error.ts';
 import { mediaType, outputOf } from './print-request.ts';
+import { printAtCounter, type CounterRequest, type CounterResult } from '../counter-print.ts';
 
 /** Reads at most `max` records of a small body; one more is a 413 saying to send a job instead. */
 async function syncRecords(body: Buffer, max: number): Promise<unknown[]> {
@@ -20,6 +21,18 @@ async function syncRecords(body: Buffer, max: number): Promise<unknown[]> {
 
 function notReady(): PrintError {
   return new PrintError('UNAVAILABLE', 'the browser is not up; retry shortly');
+}
+
+/**
+ * How this instance prints a counter request: in its own engine (503 while the browser is not up), or, an
+ * `--api-only` instance without a browser, on the cluster's workers.
+ */
+function counterPrinter(ctx: AppContext): (request: CounterRequest, signal: AbortSignal) => Promise<CounterResult> {
+  const remote = ctx.counter;
+  if (remote) return (request, signal) => remote.print(request, signal);
+  const engine = ctx.engine();
+  if (!engine?.isReady()) throw notReady();
+  return (request, signal) => printAtCounter(engine, request, { signal, pressIcc: ctx.pressIcc });
 }
 
 /** What can be printed (GET /v1/layouts) and the counter print of a few records (POST /v1/render/{layout}). */
@@ -47,8 +60,7 @@ export function addRenderRoutes(app: Express, ctx: AppContext): void {
           `send one record or an array of records as application/json, not ${type}; CSV and NDJSON go to POST /v1/jobs`,
         );
       }
-      const engine = ctx.engine();
-      if (!engine?.isReady()) throw notReady();
+      const print = counterPrinter(ctx);
       const records = await syncRecords(Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0), ctx.limits.syncRecords);
       const png = req.accepts(['application/pdf', 'image/png']) === 'image/png';
       const output = outputOf(req);
@@ -69,33 +81,23 @@ export function addRenderRoutes(app: Express, ctx: AppContext): void {
           'REFUSED',
           `page must be a whole number from 1 to ${pages} (${records.length} record(s) of ${layout.sides.length} side(s)), not ${page}`,
         );
-      const dpi = query.dpi ?? 300;
-      const mode = query.png ?? 'proof';
+      const request: CounterRequest = {
+        layout: layout.id,
+        title: layout.name,
+        records,
+        output,
+        png: png ? { page, dpi: query.dpi ?? 300, mode: query.png ?? 'proof' } : undefined,
+      };
       const stop = ctx.metrics.renderSeconds.startTimer({ kind: 'sync' });
       // A client that leaves before its answer stops its render, as its time limit would.
       const gone = new AbortController();
       res.on('close', () => {
         if (!res.writableFinished) gone.abort();
       });
-      const body = await ctx.queue.run(async (signal) => {
-        if (png) {
-          const { png: image, pageCount } = await engine.renderPage(layout.id, records, { page, dpi, signal, png: mode, lane: 'counter' });
-          ctx.metrics.pages.inc({ layout: layout.id }, pageCount);
-          return image;
-        }
-        const result = await engine.renderPdf(layout.id, records, {
-          signal,
-          output,
-          name: `${layout.id}.pdf`,
-          lane: 'counter',
-          icc: ctx.pressIcc,
-          pressTitle: layout.name,
-        });
-        ctx.metrics.pages.inc({ layout: layout.id }, result.pageCount);
-        return Buffer.from(result.pdf);
-      }, gone.signal);
+      const result = await ctx.queue.run((signal) => print(request, signal), gone.signal);
+      ctx.metrics.pages.inc({ layout: layout.id }, result.pageCount);
       stop();
-      res.type(png ? 'image/png' : 'application/pdf').send(body);
+      res.type(result.type).send(result.body);
     } catch (err) {
       if (res.destroyed) return void ctx.log.info({ reqId: res.locals.requestId }, 'client left; its render was stopped');
       answerError(ctx, res, err);
