@@ -105,3 +105,20 @@ describe('a file of its own per record (split=record)', () => {
     }
   });
 });
+
+describe('tabs and layouts', () => {
+  it('prints each layout in a tab that has it loaded: counter prints of two layouts in turn load each once', async () => {
+    const notice = getLayout(loadLayouts(), 'kokuho-notice');
+    const noticeSample = (loadSamples(notice) as Record<string, unknown>[])[0];
+    const loads = () => engine.stepTimes.snapshot()['load layout']?.count ?? 0;
+    // each layout once, so that a tab has each
+    await engine.renderPdf(layout.id, [people[0]], counter);
+    await engine.renderPdf(notice.id, [noticeSample], counter);
+    const before = loads();
+    for (let i = 0; i < 4; i++) {
+      await engine.renderPdf(layout.id, [people[i]], counter);
+      await engine.renderPdf(notice.id, [noticeSample], counter);
+    }
+    expect(loads() - before).toBe(0);
+  });
+});

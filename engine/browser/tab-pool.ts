@@ -170,7 +170,7 @@ export class TabPool {
     throwIfCancelled(signal);
     this.inFlight++;
     try {
-      const page = await this.times.time('wait for a tab', () => this.acquire(lane, signal));
+      const page = await this.times.time('wait for a tab', () => this.acquire(lane, signal, doc.head));
       if (signal?.aborted) {
         this.release(page);
         throw cancelledError(signal);
@@ -349,8 +349,18 @@ export class TabPool {
     );
   }
 
-  private acquire(lane: Lane, signal: AbortSignal | undefined): Promise<Page> {
-    const page = (lane === 'counter' ? this.counterIdle.pop() : undefined) ?? this.idle.pop();
+  /**
+   * A free tab for `lane`: one that has `head` loaded already, else one that has none, else the one free
+   * the longest. A layout's first print in a tab loads its fonts and CSS (about 120 ms), which counter
+   * prints of two layouts in turn would otherwise pay every time, in the one tab last freed.
+   */
+  private acquire(lane: Lane, signal: AbortSignal | undefined, head: string): Promise<Page> {
+    const take = (tabs: Page[]) => {
+      let i = tabs.findIndex((t) => this.heads.get(t) === head);
+      if (i < 0) i = tabs.findIndex((t) => !this.heads.has(t));
+      return tabs.splice(Math.max(i, 0), 1)[0];
+    };
+    const page = (lane === 'counter' ? take(this.counterIdle) : undefined) ?? take(this.idle);
     if (page) return Promise.resolve(page);
     if (this.broken) return Promise.reject(this.broken);
     return new Promise((resolve, reject) => {
