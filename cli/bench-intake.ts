@@ -18,8 +18,9 @@ function memoryOf(pid: number): { rss: number; peak: number } {
 /**
  * `bench --intake --mb N`: how the service takes in a job body of N MiB of NDJSON. The service runs as
  * its own process (as `npm start` runs it), so its memory is its own; the body is generated as it is sent,
- * from the layout's samples renumbered, and /healthz is asked every 50 ms meanwhile. Prints the time to
- * 202, the throughput, the worst and 99th-percentile /healthz latency, and the service's memory growth.
+ * from the layout's samples renumbered, with its length said first, and /healthz is asked every 50 ms
+ * meanwhile. Prints the time to 202 and how long after the last byte it came, the throughput, the worst and
+ * 99th-percentile /healthz latency, and the service's memory growth.
  */
 export async function benchIntake(layout: Layout, mb: number): Promise<number> {
   const samples = loadSamples(layout) as Record<string, unknown>[];
@@ -55,10 +56,20 @@ export async function benchIntake(layout: Layout, mb: number): Promise<number> {
     ).join('');
     const blocks = Math.ceil((mb * 2 ** 20) / Buffer.byteLength(block));
     const t0 = performance.now();
+    let uploaded = 0;
     const answer = await new Promise<{ status: number; body: string }>((resolve, reject) => {
       const req = request(
         `${base}/v1/jobs?layout=${layout.id}`,
-        { method: 'POST', headers: { authorization: 'Bearer bench', 'content-type': 'application/x-ndjson' } },
+        {
+          method: 'POST',
+          // As a file is sent (curl --data-binary @FILE): its length said first, so that a large body is
+          // answered on receipt and checked afterwards (docs/spec/interfaces.md, Reliability).
+          headers: {
+            authorization: 'Bearer bench',
+            'content-type': 'application/x-ndjson',
+            'content-length': String(blocks * Buffer.byteLength(block)),
+          },
+        },
         (res) => {
           let body = '';
           res.on('data', (d: Buffer) => (body += d.toString()));
@@ -72,7 +83,7 @@ export async function benchIntake(layout: Layout, mb: number): Promise<number> {
           sent++;
           if (!req.write(block)) return void req.once('drain', pump);
         }
-        req.end();
+        req.end(() => (uploaded = performance.now()));
       };
       pump();
     });
@@ -85,7 +96,7 @@ export async function benchIntake(layout: Layout, mb: number): Promise<number> {
     const bytes = blocks * Buffer.byteLength(block);
     const lines = [
       `body              ${(bytes / 2 ** 20).toFixed(0)} MiB NDJSON, ${records} ${layout.id} records`,
-      `answer            ${answer.status} after ${secs.toFixed(1)} s (${(bytes / 2 ** 20 / secs).toFixed(1)} MiB/s, ${(records / secs).toFixed(0)} records/s)`,
+      `answer            ${answer.status} after ${secs.toFixed(1)} s (${(bytes / 2 ** 20 / secs).toFixed(1)} MiB/s, ${(records / secs).toFixed(0)} records/s), ${((t0 + secs * 1000 - uploaded) / 1000).toFixed(2)} s after the last byte was sent`,
       `/healthz          ${sorted.length} probes: p50 ${(sorted[Math.floor(sorted.length / 2)] ?? 0).toFixed(1)} ms, p99 ${(sorted[Math.floor(sorted.length * 0.99)] ?? 0).toFixed(1)} ms, worst ${(sorted.at(-1) ?? 0).toFixed(1)} ms`,
       `service memory    ${before.rss.toFixed(0)} MiB before, peak ${after.peak.toFixed(0)} MiB (growth ${(after.peak - before.rss).toFixed(0)} MiB)`,
     ];
