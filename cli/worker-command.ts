@@ -1,3 +1,4 @@
+import { readEnv } from '../config/env.ts';
 import { createLogger } from '../server/logger.ts';
 import { startWorker } from '../server/worker.ts';
 import { intOption } from './options.ts';
@@ -27,6 +28,7 @@ export async function workerCommand(values: Record<string, unknown>): Promise<nu
     webhooks: env.webhooks,
     pressIcc: env.pressIcc,
     engine: { insurersDir: env.insurersDir, chromePath: env.chromePath },
+    buildSuffix: readEnv().SHIKAKU_TEST_BUILD_SUFFIX,
     log,
   });
   await untilStopped();

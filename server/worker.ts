@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
-import { Engine, loadLayouts, loadEngineInsurers, type EngineOptions } from '../engine/index.ts';
+import { createHash } from 'node:crypto';
+import { Engine, loadLayouts, loadEngineInsurers, readPinnedFonts, type EngineOptions } from '../engine/index.ts';
 import type { ServiceLimits } from './config.ts';
 import { markClusterFolder } from './jobs/data-lock.ts';
 import { DiskSpace } from './jobs/disk-space.ts';
@@ -25,7 +26,27 @@ export interface WorkerProcessOptions {
   webhooks: WebhookConfig;
   pressIcc?: string | undefined;
   engine: Partial<EngineOptions>;
+  /** SHIKAKU_TEST_BUILD_SUFFIX, for tests only: appended to the build this worker announces. */
+  buildSuffix?: string | undefined;
   log: Logger;
+}
+
+/**
+ * What prints a chunk the way this worker does: its Chromium's version and the SHA-256 of the pinned fonts
+ * (fonts/fonts.json, which the engine checked every face against at its start), e.g.
+ * `HeadlessChrome/143.0.7499.169 fonts:1e190f86ee44`. A job's chunks are all printed by one build, so that
+ * its pages are alike (goldens and byte-identical output assume one build).
+ */
+export async function buildOf(engine: Engine, suffix = ''): Promise<string> {
+  const fonts = createHash('sha256')
+    .update(
+      readPinnedFonts()
+        .map((f) => f.sha256)
+        .sort()
+        .join(','),
+    )
+    .digest('hex');
+  return `${await engine.browserVersion()} fonts:${fonts.slice(0, 12)}${suffix}`;
 }
 
 /** A running worker. */
@@ -54,7 +75,8 @@ export async function startWorker(o: WorkerProcessOptions): Promise<RunningWorke
     // One tab more for the counter prints of --api-only instances, so that a job's chunks never keep a person waiting.
     engine = await Engine.start({ ...o.engine, tabs: o.tabs, counterTabs: 1, insurers });
     engine.events.on('restart', (reason: string) => log.warn({ reason }, 'browser restarted'));
-    log.info({ pid: engine.browserPid(), chromium: await engine.browserVersion() }, 'engine ready');
+    const build = await buildOf(engine, o.buildSuffix);
+    log.info({ pid: engine.browserPid(), chromium: await engine.browserVersion(), build }, 'engine ready');
     const webhooks = new Webhooks(o.webhooks, store, log);
     // Loaded only here: `npm start` without Redis never loads BullMQ.
     const { startJobWorkers } = await import('./jobs/redis/workers.ts');
@@ -73,6 +95,7 @@ export async function startWorker(o: WorkerProcessOptions): Promise<RunningWorke
       pressIcc: o.pressIcc,
       retentionMs: o.retentionMs,
       webhooks,
+      build,
     });
     // As many at once as a service prints (ServeOptions.syncRenders): counter prints that arrive together print in one call.
     const counter = startCounterWorker({ url: o.redisUrl, engine, log, pressIcc: o.pressIcc, concurrency: COUNTER_PRINTS });

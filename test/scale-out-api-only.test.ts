@@ -8,10 +8,10 @@ import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { startRedis } from '../cli/redis-server.ts';
-import { startCliProcess } from '../cli/cli-process.ts';
+import { startApiOnly, readyz } from './helpers/api-only.ts';
 import { cli } from './helpers/cli.ts';
 import { AUTH, JSON_AUTH, kokuhoRecords, startTestService } from './helpers/service.ts';
-import { killAll, sleep, startWorkerProcess, startedBy, type ServiceProcess } from './helpers/processes.ts';
+import { killAll, startWorkerProcess, startedBy, type ServiceProcess } from './helpers/processes.ts';
 
 /** A name no sample holds: searched for in everything Redis keeps. */
 const NAME = '検見川 澄子';
@@ -40,17 +40,6 @@ async function everythingIn(url: string): Promise<string> {
   }
 }
 
-/** `serve --api-only` on loopback, waited for until it listens. */
-async function startApiOnly(dataDir: string, env: NodeJS.ProcessEnv): Promise<ServiceProcess> {
-  const proc = startCliProcess(['serve', '--api-only', '--port', '0', '--host', '127.0.0.1'], {
-    ...process.env,
-    SHIKAKU_DATA_DIR: dataDir,
-    ...env,
-  });
-  const port = ((await proc.first((e) => e.msg === 'listening')) as { port: number }).port;
-  return { ...proc, pid: proc.child.pid!, base: `http://127.0.0.1:${port}` };
-}
-
 /** A process's command line ('' once it is gone). */
 function cmdline(pid: number): string {
   try {
@@ -72,13 +61,9 @@ describe('serve --api-only', () => {
       const api = await startApiOnly(dataDir, { ...env, CHROME_PATH: '/nonexistent/chromium' });
       started.push(api);
       // Ready with Redis alone, before any worker exists; and it started no browser.
-      let ready: Response | undefined;
-      for (let i = 0; i < 100 && ready?.status !== 200; i++) {
-        if (i) await sleep(100);
-        ready = await fetch(`${api.base}/readyz`);
-      }
-      expect(ready?.status).toBe(200);
-      expect(await ready?.json()).toMatchObject({
+      const ready = await readyz(api.base);
+      expect(ready.status).toBe(200);
+      expect(ready.body).toMatchObject({
         ready: true,
         browser: false,
         redis: true,

@@ -19,13 +19,16 @@ export interface ChunkTask {
   n: number;
 }
 
-/** A job's mutable state while it prints: startedAt, done, rejected, rejectionCount, blockedBy, cancelled. */
+/** A job's mutable state while it prints: startedAt, build, done, rejected, rejectionCount, blockedBy, cancelled. */
 export const jobKey = (id: string) => `${PREFIX}:x:job:${id}`;
 /** n → "printed,rejected,problems" of each chunk counted: the guard that counts a chunk once. */
 export const chunksKey = (id: string) => `${jobKey(id)}:chunks`;
-/** Workers alive: a sorted set of worker id by the time its heartbeat expires. */
+/**
+ * Workers alive: a sorted set of worker id by the time its heartbeat expires; beside it the hashes
+ * `…:tabs` and `…:build` (worker id → its tabs, its build: Chromium and fonts).
+ */
 export const WORKERS_KEY = `${PREFIX}:x:workers`;
-/** Counters of the cluster: stalls. */
+/** Counters of the cluster: stalls, buildRefusals (chunks left for a worker of their job's build). */
 export const STATS_KEY = `${PREFIX}:x:stats`;
 
 // BullMQ refuses custom ids made of digits only, and ours are hex: a prefix keeps them ids.

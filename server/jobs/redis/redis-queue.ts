@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { FlowProducer, Queue } from 'bullmq';
-import { Gauge } from 'prom-client';
+import { Counter, Gauge } from 'prom-client';
 import type { Logger } from 'pino';
 import { PrintError, getLayout, type Layout } from '../../../engine/index.ts';
 import type { Metrics } from '../../metrics.ts';
@@ -83,7 +83,20 @@ export function redisQueue(o: RedisQueueOptions): JobQueue {
     tabs: gauge('shikaku_worker_tabs', 'Tabs of the workers alive: chunks the cluster prints at once'),
     stalls: gauge('shikaku_chunk_stalls_total', 'Chunks taken over after their worker lost its lease'),
     up: gauge('shikaku_redis_up', '1 when Redis answers'),
+    builds: new Gauge({
+      name: 'shikaku_workers_by_build',
+      help: 'Workers alive by the build they print with (Chromium version and pinned fonts); a job is printed by one',
+      labelNames: ['build'] as const,
+      registers: [o.metrics.registry],
+    }),
+    refused: new Counter({
+      name: 'shikaku_chunks_refused_build_total',
+      help: "Chunks a worker left for another because their job is printed by another build (the cluster's count)",
+      registers: [o.metrics.registry],
+    }),
   };
+  // The cluster's count of refusals as Redis keeps it, added to the counter by what it grew since the last read.
+  let refusedSeen = 0;
   let pinged: { at: number; up: boolean } | undefined;
   const redisUp = async (): Promise<boolean> => {
     if (pinged && Date.now() - pinged.at < 1000) return pinged.up;
@@ -203,9 +216,10 @@ export function redisQueue(o: RedisQueueOptions): JobQueue {
         chunks.getJobCounts('wait', 'prioritized', 'active', 'delayed', 'failed'),
         assemble.getJobCounts('waiting-children', 'wait', 'prioritized', 'active'),
         redis.zrangebyscore(WORKERS_KEY, now, '+inf'),
-        redis.hget(STATS_KEY, 'stalls'),
+        redis.hmget(STATS_KEY, 'stalls', 'buildRefusals'),
       ]);
       const tabs = alive.length ? await redis.hmget(`${WORKERS_KEY}:tabs`, ...alive) : [];
+      const builds = alive.length ? await redis.hmget(`${WORKERS_KEY}:build`, ...alive) : [];
       const c = (k: string, from = counts) => from[k] ?? 0;
       gauges.chunks.set({ state: 'waiting' }, c('wait') + c('prioritized'));
       gauges.chunks.set({ state: 'active' }, c('active'));
@@ -214,7 +228,12 @@ export function redisQueue(o: RedisQueueOptions): JobQueue {
       gauges.inFlight.set(c('active'));
       gauges.workers.set(alive.length);
       gauges.tabs.set(tabs.reduce((sum, t) => sum + Number(t ?? 0), 0));
-      gauges.stalls.set(Number(stats ?? 0));
+      gauges.stalls.set(Number(stats[0] ?? 0));
+      gauges.builds.reset();
+      for (const build of builds) gauges.builds.inc({ build: build ?? 'unknown' });
+      const refused = Number(stats[1] ?? 0);
+      if (refused > refusedSeen) gauges.refused.inc(refused - refusedSeen);
+      refusedSeen = refused; // lower only if Redis lost its counters
       o.metrics.jobsWaiting.set(c('waiting-children', jobs) + c('wait', jobs) + c('prioritized', jobs) + c('active', jobs));
     },
 

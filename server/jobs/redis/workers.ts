@@ -29,6 +29,8 @@ export interface JobWorkersOptions {
   pressIcc?: string | undefined;
   retentionMs: number;
   webhooks: Webhooks;
+  /** What this worker prints with (server/worker.ts buildOf): a job's chunks are printed by one build. */
+  build: string;
 }
 
 /** A worker's BullMQ workers, running until close(). */
@@ -47,6 +49,8 @@ const HEARTBEAT_MS = 5000;
 const HEARTBEAT_TTL_MS = 15_000;
 /** A chunk or an assembly short of disk room waits this long and tries again (not counted as a try). */
 const DISK_WAIT_MS = 10_000;
+/** A chunk of a job of another build waits this long for a worker of that build (not counted as a try). */
+const OTHER_BUILD_WAIT_MS = 2_000;
 
 /**
  * The BullMQ workers of one `worker` process: `chunks` (as many at once as it has tabs) and `assemble`
@@ -104,6 +108,17 @@ export async function startJobWorkers(o: JobWorkersOptions): Promise<JobWorkers>
       if (state[0] === '1' || (!job && !o.store.hasFolder(jobId))) return { n, skipped: true }; // deleted
       // There but unreadable now (a passing NFS error): tried again, never skipped.
       if (!job) throw new Error(failedAt({ chunk: n }, CLUSTER_REASONS.jobUnread));
+      // The first worker to take a chunk of a job fixes the job's build; a worker of another build leaves the
+      // chunk for one of that build (delayed, not a try), so that every page of a job is printed alike. A job
+      // whose build has no worker left waits for one (shikaku_chunks_refused_build_total rises meanwhile).
+      await redis.hsetnx(jobKey(jobId), 'build', o.build);
+      const build = await redis.hget(jobKey(jobId), 'build');
+      if (build !== o.build) {
+        await redis.hincrby(STATS_KEY, 'buildRefusals', 1);
+        await task.moveToDelayed(Date.now() + OTHER_BUILD_WAIT_MS, token);
+        log.info({ job: jobId, chunk: n, build: o.build, jobBuild: build }, 'chunk left for a worker of its build');
+        throw new DelayedError();
+      }
       await redis.hsetnx(jobKey(jobId), 'startedAt', new Date().toISOString());
       log.info({ job: jobId, chunk: n, stalls: task.stalledCounter, attempt: task.attemptsStarted }, 'chunk started');
       const started = Date.now();
@@ -112,7 +127,7 @@ export async function startJobWorkers(o: JobWorkersOptions): Promise<JobWorkers>
         // Counted once per chunk (the chunkProgress script), however often it was printed.
         const p = progressOf(meta);
         await redis.chunkProgress(chunksKey(jobId), jobKey(jobId), n, p.done, p.rejected, p.rejectionCount, new Date().toISOString());
-        log.info({ job: jobId, chunk: n, ms: Date.now() - started, records: meta.printed.length }, 'chunk done');
+        log.info({ job: jobId, chunk: n, ms: Date.now() - started, records: meta.printed.length, build: o.build }, 'chunk done');
         return { n, printed: meta.printed.length };
       } catch (err) {
         if (signal.aborted && signal.reason === 'shutdown') throw await giveBack(task, token, { job: jobId, chunk: n });
@@ -172,7 +187,8 @@ export async function startJobWorkers(o: JobWorkersOptions): Promise<JobWorkers>
         await end(job, life.failure(job, err, 'assembly')).catch(() => undefined);
         throw new UnrecoverableError(failureReason(err));
       }
-      log.info({ job: jobId, ms: Date.now() - started, printed: job.done, rejected: job.rejected }, 'job assembled');
+      const build = await redis.hget(jobKey(jobId), 'build').catch(() => undefined);
+      log.info({ job: jobId, ms: Date.now() - started, printed: job.done, rejected: job.rejected, build }, 'job assembled');
       return { printed: job.done };
     },
     {
@@ -230,20 +246,21 @@ export async function startJobWorkers(o: JobWorkersOptions): Promise<JobWorkers>
 
   const beat = async () => {
     const at = Date.now() + HEARTBEAT_TTL_MS;
-    await redis.multi().zadd(WORKERS_KEY, at, id).hset(`${WORKERS_KEY}:tabs`, id, o.tabs).exec();
+    await redis.multi().zadd(WORKERS_KEY, at, id).hset(`${WORKERS_KEY}:tabs`, id, o.tabs).hset(`${WORKERS_KEY}:build`, id, o.build).exec();
     const gone = await redis.zrangebyscore(WORKERS_KEY, '-inf', Date.now());
     if (gone.length)
       await redis
         .multi()
         .zrem(WORKERS_KEY, ...gone)
         .hdel(`${WORKERS_KEY}:tabs`, ...gone)
+        .hdel(`${WORKERS_KEY}:build`, ...gone)
         .exec();
   };
   await beat();
   const heartbeat = setInterval(() => void beat().catch(() => undefined), HEARTBEAT_MS);
   void chunkWorker.run();
   void assembleWorker.run();
-  log.info({ tabs: o.tabs, pid: process.pid, host: hostname(), leaseMs: o.leaseMs }, 'worker ready');
+  log.info({ tabs: o.tabs, pid: process.pid, host: hostname(), leaseMs: o.leaseMs, build: o.build }, 'worker ready');
 
   return {
     id,
@@ -255,6 +272,7 @@ export async function startJobWorkers(o: JobWorkersOptions): Promise<JobWorkers>
         .multi()
         .zrem(WORKERS_KEY, id)
         .hdel(`${WORKERS_KEY}:tabs`, id)
+        .hdel(`${WORKERS_KEY}:build`, id)
         .exec()
         .catch(() => undefined);
       log.info({ graceMs }, 'stopping');
