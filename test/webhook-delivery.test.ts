@@ -115,6 +115,33 @@ describe('a pending webhook', () => {
     await webhooks.stop();
   });
 
+  it('is delivered on a 2xx status, without waiting for a body the receiver trickles after it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'shikaku-wh-'));
+    dirs.push(dir);
+    let closed = false;
+    const server = createServer((req, res) => {
+      req.resume();
+      res.writeHead(200, { 'content-type': 'text/plain' });
+      res.write('o');
+      const drip = setInterval(() => res.write('k'), 100);
+      res.on('close', () => {
+        clearInterval(drip);
+        closed = true;
+      });
+    });
+    servers.push(server);
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const store = new JobStore(dir);
+    const job = await pendingJob(store, `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`);
+    const webhooks = new Webhooks({ secret: 'a-secret-of-enough-length', hosts: ['127.0.0.1'], attemptMs: 5000 }, store, log);
+    const started = Date.now();
+    const result = await webhooks.attempt(job.id);
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(result).toMatchObject({ state: 'delivered' });
+    await until(() => closed); // the connection is closed, not held to the deadline
+    await webhooks.stop();
+  });
+
   it('is cut by a stop past its grace, neither counted nor saved, and stays pending for the next start', async () => {
     const slow = await startWebhookReceiver({ trickleEveryMs: 100 });
     receivers.push(slow);

@@ -349,9 +349,10 @@ export class Webhooks {
         },
         (res) => {
           status = res.statusCode ?? 0;
-          // The status decides; the body is read to its end (or the deadline) and dropped.
-          res.resume();
-          res.once('close', () => resolve(answered()));
+          // The status decides, at once: the body is never read, and the connection is closed, so a
+          // receiver that answers 2xx and then trickles its body holds no delivery slot.
+          resolve(answered());
+          res.destroy();
         },
       );
       req.on('error', (err: NodeJS.ErrnoException) => {
