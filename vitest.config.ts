@@ -44,6 +44,7 @@ const UNIT = [
   'receipt-list',
   'render-queue',
   'setup-checks',
+  'shown-paths',
   'validate',
   'wareki',
   'webhook-delivery',

@@ -1,3 +1,4 @@
+import { homedir } from 'node:os';
 import { basename, relative, resolve, sep } from 'node:path';
 
 /** The folders the studio works in, as their answers name them. */
@@ -41,9 +42,20 @@ export class ShownPaths {
 
   /** A message with every absolute path in it shown as `file` shows it. */
   text(message: string): string {
-    // An absolute path starts a message or follows a space, quote, bracket, colon or equals sign, and runs
-    // to the next space, quote, bracket or comma (a file name with a space in it is cut there); `//` is a URL's.
-    return message.replace(/(^|[\s"'`(=:[])(\/(?!\/)[^\s"'`(),;\]]+)/g, (_, before: string, path: string) => {
+    // The studio's own folders and the home folder first, as plain text wherever they stand (a name with a
+    // space in it too), then any other absolute path: a `/` that no name character, dot, tilde or slash
+    // comes before (so not a relative path's, nor a URL's `//`), `file://` taken with it, to the next space,
+    // quote, bracket, comma or semicolon.
+    let text = message;
+    for (const { root, label } of this.roots)
+      text = text
+        .split(`file://${root}/`)
+        .join(`${root}/`)
+        .split(`${root}/`)
+        .join(label ? `${label}/` : '');
+    const home = homedir();
+    if (home.length > 1) text = text.split(`${home}/`).join('~/');
+    return text.replace(/(^|[^\w./~-])(?:file:\/\/)?(\/(?!\/)[^\s"'`(),;<>|\]]+)/g, (_, before: string, path: string) => {
       const trailing = /[.:]+$/.exec(path)?.[0] ?? '';
       return `${before}${this.file(path.slice(0, path.length - trailing.length))}${trailing}`;
     });

@@ -6,7 +6,15 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { LAYOUTS_DIR, PrintError, SAMPLE_INSURERS_DIR, loadInsurers, loadLayout, loadLayouts } from '../engine/index.ts';
+import {
+  LAYOUTS_DIR,
+  PrintError,
+  SAMPLE_INSURERS_DIR,
+  layoutImageProblems,
+  loadInsurers,
+  loadLayout,
+  loadLayouts,
+} from '../engine/index.ts';
 import { profilesDir } from './helpers/insurer-people.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'shikaku-references-'));
@@ -108,6 +116,19 @@ describe("a layout's files", () => {
       / sides\.0\.template: "\/etc\/hostname" is not a file inside/,
     );
     expect(refusal(variant({ partials: ['../../x.hbs'] }).layouts)).toMatch(/ partials\.0: "\.\.\/\.\.\/x\.hbs" is not a file inside/);
+  });
+
+  it('refuse an image swapped for a link out of the folder after the layout loaded, when it is read again', async () => {
+    const { layouts } = variant(logo('logo.svg'));
+    const image = join(layouts, 'kokuho-card-logo', 'logo.svg');
+    cpSync(join(outside, 'private.svg'), image);
+    const layout = loadLayout(join(layouts, 'kokuho-card-logo'));
+    expect(await layoutImageProblems(layout)).toEqual([]);
+    rmSync(image);
+    symlinkSync(join(outside, 'private.svg'), image);
+    expect((await layoutImageProblems(layout)).map((p) => p.message)).toEqual([
+      `the image ${image} is no longer a file inside the layouts folder`,
+    ]);
   });
 
   it("keep what layouts share: ../_shared/ and a sibling's samples, and an image of their own", () => {

@@ -1,7 +1,9 @@
 import { readFileSync, statSync } from 'node:fs';
+import { dirname } from 'node:path';
 import sharp, { type Metadata } from 'sharp';
 import { PrintError } from '../errors.ts';
 import { SEAL_MIN_DPI } from '../insurers/seal-image.ts';
+import { fileInside } from './file-inside.ts';
 import type { Layout } from './layouts.ts';
 import type { LayoutProblem } from './problems.ts';
 
@@ -17,7 +19,7 @@ const MIME: Record<string, string> = { svg: 'image/svg+xml', png: 'image/png', j
 export async function layoutImagesCss(layout: Layout): Promise<string> {
   const rules: string[] = [];
   for (const [name, image] of Object.entries(layout.images)) {
-    const checked = await inspectImage(image);
+    const checked = await inspectImage(image, layout);
     if ('problem' in checked) throw new PrintError('SETUP', `layout ${layout.id}: ${checked.problem}`);
     rules.push(
       `.layout-image-${name}{display:block;width:${image.widthMm}mm;height:${image.heightMm}mm;` +
@@ -31,7 +33,7 @@ export async function layoutImagesCss(layout: Layout): Promise<string> {
 export async function layoutImageProblems(layout: Layout): Promise<LayoutProblem[]> {
   const problems: LayoutProblem[] = [];
   for (const image of Object.values(layout.images)) {
-    const checked = await inspectImage(image);
+    const checked = await inspectImage(image, layout);
     if ('problem' in checked) problems.push({ file: image.file, line: 1, column: 1, message: checked.problem });
   }
   return problems;
@@ -46,8 +48,15 @@ type Inspected = { dataUrl: string } | { problem: string };
  */
 const inspected = new Map<string, Inspected>();
 
-/** An image as a data URL, or what is wrong with it at its printed size. */
-async function inspectImage(image: ImageBox): Promise<Inspected> {
+/**
+ * An image as a data URL, or what is wrong with it at its printed size. Where it is was checked when the
+ * layout loaded (layouts.ts); it is checked again here, as it is read for every render: a file swapped
+ * since for a link to somewhere else is refused, as at load, with one message whether or not that exists.
+ */
+async function inspectImage(image: ImageBox, layout: Layout): Promise<Inspected> {
+  if (fileInside(dirname(layout.dir), image.file) === undefined) {
+    return { problem: `the image ${image.file} is no longer a file inside the layouts folder` };
+  }
   let key: string;
   try {
     const { size, mtimeMs } = statSync(image.file);
