@@ -34,7 +34,7 @@ export interface WorkerProcessOptions {
 /**
  * What prints a chunk the way this worker does: its Chromium's version and the SHA-256 of the pinned fonts
  * (fonts/fonts.json, which the engine checked every face against at its start), e.g.
- * `HeadlessChrome/143.0.7499.169 fonts:1e190f86ee44`. A job's chunks are all printed by one build, so that
+ * `Chrome/156.0.8078.114 fonts:050d14dbc889`. A job's chunks are all printed by one build, so that
  * its pages are alike (goldens and byte-identical output assume one build).
  */
 export async function buildOf(engine: Engine, suffix = ''): Promise<string> {
@@ -105,8 +105,13 @@ export async function startWorker(o: WorkerProcessOptions): Promise<RunningWorke
       id: workers.id,
       close: () =>
         (closing ??= (async () => {
-          // Both within the one grace: a delivery under way past it goes back to the queue for another process.
-          await Promise.all([workers.close(o.shutdownGraceMs), webhooks.stop(o.shutdownGraceMs), counter.close(o.shutdownGraceMs)]);
+          // All within the one grace. The chunks first: a job whose assembly ends within it queues its webhook,
+          // which a stopped Webhooks would drop (it stays pending on disk until an API instance's upkeep, up to
+          // 10 minutes); then the deliveries, in what is left of the grace (one under way past it goes back to
+          // the queue for another process).
+          const until = Date.now() + o.shutdownGraceMs;
+          await Promise.all([workers.close(o.shutdownGraceMs), counter.close(o.shutdownGraceMs)]);
+          await webhooks.stop(Math.max(0, until - Date.now()));
           await running.close();
           disk.stop();
         })()),
