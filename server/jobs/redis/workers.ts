@@ -49,8 +49,13 @@ const HEARTBEAT_MS = 5000;
 const HEARTBEAT_TTL_MS = 15_000;
 /** A chunk or an assembly short of disk room waits this long and tries again (not counted as a try). */
 const DISK_WAIT_MS = 10_000;
-/** A chunk of a job of another build waits this long for a worker of that build (not counted as a try). */
-const OTHER_BUILD_WAIT_MS = 2_000;
+/**
+ * A chunk of a job of another build is put back for this long (not counted as a try), and the slot that
+ * refused it then takes nothing for twice as long: without the pause a worker of another build would cycle
+ * through a big job's waiting chunks, a few ms each, and leave the workers of the job's build only delayed
+ * ones; with a pause no longer than the delay, it would be first in line again when the chunk comes back.
+ */
+const OTHER_BUILD_WAIT_MS = 1_000;
 
 /**
  * The BullMQ workers of one `worker` process: `chunks` (as many at once as it has tabs) and `assemble`
@@ -117,6 +122,7 @@ export async function startJobWorkers(o: JobWorkersOptions): Promise<JobWorkers>
         await redis.hincrby(STATS_KEY, 'buildRefusals', 1);
         await task.moveToDelayed(Date.now() + OTHER_BUILD_WAIT_MS, token);
         log.info({ job: jobId, chunk: n, build: o.build, jobBuild: build }, 'chunk left for a worker of its build');
+        if (!stopping) await new Promise((r) => setTimeout(r, 2 * OTHER_BUILD_WAIT_MS));
         throw new DelayedError();
       }
       await redis.hsetnx(jobKey(jobId), 'startedAt', new Date().toISOString());
