@@ -4,12 +4,12 @@ import type { AssetServer } from './asset-server.ts';
 import { DRAW_RULES, drawRules } from './rules.ts';
 import {
   END_LAYER,
+  STATIC_CELLS,
   STATIC_LAYER,
   STATIC_PART,
   STATIC_RULES,
-  VARIABLE_LAYOUT,
+  VARIABLE_LAYER,
   VARIABLE_RULES,
-  VARIABLE_VISIBLE,
   staticSignatures,
 } from './layers.ts';
 import type { StaticLayers, StaticPage } from './static-layers.ts';
@@ -275,9 +275,9 @@ export class TabPool {
       statics.set(name, { under, over });
     }
     await step('variable layer', async () => {
-      await this.evaluate(page, drawRules(VARIABLE_LAYOUT, false));
+      await this.evaluate(page, drawRules(STATIC_CELLS, false));
       await this.evaluate(page, drawRules(VARIABLE_RULES, true, 'data-layer-rules'));
-      await this.evaluate(page, VARIABLE_VISIBLE);
+      await this.evaluate(page, `${VARIABLE_LAYER}(${JSON.stringify(pageNames)})`);
     });
     // The next chunk's PUT_BODY takes the variable layer's style away (END_LAYER).
     const variable = await step('print (page.pdf)', () => this.pdf(page));
