@@ -16,6 +16,7 @@ import {
   startWorkerProcess,
   startedBy,
   stopServiceProcess,
+  until,
   type ServiceProcess,
 } from './helpers/processes.ts';
 import { signedBy, startWebhookReceiver } from './helpers/webhook-receiver.ts';
@@ -23,17 +24,6 @@ import { signedBy, startWebhookReceiver } from './helpers/webhook-receiver.ts';
 const SECRET = 'a-webhook-secret-of-some-length';
 /** The cluster's lease: a dead process's delivery is taken over within lease + half of it. */
 const LEASE_S = 6;
-
-/** Polls `what` until it answers something, for at most `ms`. */
-async function until<T>(what: () => T | undefined, ms: number, said: string): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const got = what();
-    if (got !== undefined) return got;
-    if (Date.now() > end) throw new Error(`waited ${ms} ms for ${said}`);
-    await sleep(50);
-  }
-}
 
 describe('webhooks of a cluster', () => {
   it('a process SIGKILLed holding a job’s webhook mid-retry loses it to another process, which delivers it once', async () => {

@@ -7,24 +7,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { JSON_AUTH, kokuhoRecords, waitForJob } from './helpers/service.ts';
-import { killAll, killHard, sleep, startServiceProcess, startedBy, type ServiceProcess } from './helpers/processes.ts';
+import { killAll, killHard, sleep, startServiceProcess, startedBy, until, type ServiceProcess } from './helpers/processes.ts';
 import { signedBy, startWebhookReceiver, type ReceivedHook } from './helpers/webhook-receiver.ts';
 
 const SECRET = 'a-webhook-secret-of-some-length';
 /** The total deadline of an attempt and the stop's grace the service runs with, in seconds. */
 const ATTEMPT_S = 6;
 const GRACE_S = 2;
-
-/** Polls `what` until it answers something, for at most `ms`. */
-async function until<T>(what: () => T | undefined, ms: number, said: string): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const got = what();
-    if (got !== undefined) return got;
-    if (Date.now() > end) throw new Error(`waited ${ms} ms for ${said}`);
-    await sleep(50);
-  }
-}
 
 /** SIGTERM; answers the exit code and how long the exit took, or `alive` if it outlived `ms` (then killed). */
 async function stopWithin(service: ServiceProcess, ms: number): Promise<{ code: number | null | 'alive'; tookMs: number }> {

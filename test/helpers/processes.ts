@@ -7,6 +7,17 @@ import { startCliProcess, type CliProcess } from '../../cli/cli-process.ts';
 
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** Polls `what` until it answers something, for at most `ms`. */
+export async function until<T>(what: () => T | undefined, ms: number, said: string): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const got = what();
+    if (got !== undefined) return got;
+    if (Date.now() > end) throw new Error(`waited ${ms} ms for ${said}`);
+    await sleep(50);
+  }
+}
+
 /** pid → [state, parent pid, process group] of every process, from /proc/<pid>/stat. */
 export function processTable(): Map<number, { state: string; ppid: number; pgid: number }> {
   const table = new Map<number, { state: string; ppid: number; pgid: number }>();
