@@ -20,7 +20,7 @@ import {
 import { startServer, SERVE_DEFAULTS } from '../server/index.ts';
 import { runLoad } from '../server/load-test.ts';
 import { intOption, formatOption } from './options.ts';
-import { EXIT } from './report.ts';
+import { EXIT, OptionError } from './report.ts';
 import { benchIntake } from './bench-intake.ts';
 import { benchEngine } from './bench-run.ts';
 import { benchDiff } from './bench-diff.ts';
@@ -29,6 +29,15 @@ import { benchDiff } from './bench-diff.ts';
 function benchRecords(layout: Layout, count: number): Record<string, unknown>[] {
   const samples = loadSamples(layout) as Record<string, unknown>[];
   return Array.from({ length: count }, (_, i) => ({ ...samples[i % samples.length], number: String(i).padStart(7, '0') }));
+}
+
+/** `--chunks 3000,30000`: the job sizes of `bench --enqueue`, in chunks. */
+function chunkSizes(value: unknown): number[] {
+  const list = typeof value === 'string' ? value : '3000,30000';
+  const sizes = list.split(',').map(Number);
+  if (!sizes.every((n) => Number.isInteger(n) && n >= 1 && n <= 1_000_000))
+    throw new OptionError(`--chunks expects whole numbers from 1 to 1000000 separated by commas, received ${JSON.stringify(list)}`);
+  return sizes;
 }
 
 /**
@@ -60,6 +69,11 @@ export async function benchCommand(values: Record<string, unknown>): Promise<num
       intOption(values, 'repeat', 1, 10) ?? 1,
       json,
     );
+  if (values.enqueue === true)
+    return (await import('./bench-enqueue.ts')).benchEnqueue(layout, chunkSizes(values.chunks), {
+      ...(values['flow-step'] === undefined ? {} : { step: intOption(values, 'flow-step', 1, 10_000_000) as number }),
+      json,
+    });
   if (values.intake === true) return benchIntake(layout, intOption(values, 'mb', 1, 4096) ?? 250);
   if (values.studio === true) return (await import('./bench-studio.ts')).benchStudio(layout, json);
   if (typeof values.impose === 'string')

@@ -12,6 +12,11 @@ export const PREFIX = 'shikaku';
 /** The queue of chunk tasks (any worker prints any chunk) and the queue of assembly tasks (one per job). */
 export const CHUNKS = 'chunks';
 export const ASSEMBLE = 'assemble';
+/**
+ * The queue of flow gates, which no worker takes: a job's flow added in steps holds its assembly back by a
+ * gate child (`gate-<job id>`) until its last chunk is in (job-flow.ts).
+ */
+export const GATES = 'gates';
 
 /** What a chunk task carries: the job and the chunk's number, nothing of its records. */
 export interface ChunkTask {
@@ -34,6 +39,7 @@ export const STATS_KEY = `${PREFIX}:x:stats`;
 // BullMQ refuses custom ids made of digits only, and ours are hex: a prefix keeps them ids.
 export const parentId = (id: string) => `job-${id}`;
 export const childId = (id: string, n: number) => `job-${id}-${String(n).padStart(6, '0')}`;
+export const gateId = (id: string) => `gate-${id}`;
 
 /**
  * The BullMQ priority of a job's tasks by its size: a small job is never stuck behind a 300,000-record one

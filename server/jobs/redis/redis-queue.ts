@@ -8,19 +8,19 @@ import type { JobQueue } from '../job-queue.ts';
 import type { JobStore } from '../job-store.ts';
 import { putInSheetOrder } from '../sheet-order.ts';
 import type { Webhooks } from '../webhooks.ts';
+import { addJobFlow, flowWhole } from './job-flow.ts';
 import { startWebhookQueue } from './webhook-queue.ts';
 import {
   ASSEMBLE,
   CHUNKS,
+  GATES,
   PREFIX,
   STATS_KEY,
   WORKERS_KEY,
-  childId,
   chunksKey,
   connect,
   jobKey,
   parentId,
-  priorityOf,
   type ChunkTask,
 } from './connection.ts';
 
@@ -34,9 +34,6 @@ const CANCEL_WAIT_MS = 120_000;
 
 /** A committed job with no tasks in Redis this long after it was taken in was never queued (a crash). */
 const LOST_FLOW_MS = 10 * 60_000;
-
-/** Tries of a chunk before its job fails (a Chromium crash is already retried inside one try). */
-const CHUNK_ATTEMPTS = 2;
 
 /** What an API instance in Redis mode needs. */
 export interface RedisQueueOptions {
@@ -53,23 +50,29 @@ export interface RedisQueueOptions {
   leaseMs?: number;
   /** SHIKAKU_INTAKE_LEASE_S: a lock (an Idempotency-Key) whose holder died is free after it (default 15 s). */
   lockLeaseMs?: number;
+  /** Chunks added to Redis in one MULTI (job-flow.ts FLOW_STEP; tests choose fewer). */
+  flowStep?: number;
 }
 
 /**
  * The job queue of an API instance in Redis mode (stateless: any instance answers for any job). A job is
- * one BullMQ flow, added in one MULTI: an assembly task `job-<id>` whose children are the chunk tasks
- * `job-<id>-<nnnnnn>`. Workers print the chunks on any machine; the assembly runs when the last is in.
+ * one BullMQ flow: an assembly task `job-<id>` whose children are the chunk tasks `job-<id>-<nnnnnn>`,
+ * added in one MULTI, or in steps for a big job (job-flow.ts). Workers print the chunks on any machine; the
+ * assembly runs when the last is in.
  */
 export function redisQueue(o: RedisQueueOptions): JobQueue {
   const redis = connect(o.url, 'api', o.log);
   const flows = new FlowProducer({ connection: redis, prefix: PREFIX });
   const chunks = new Queue<ChunkTask>(CHUNKS, { connection: redis, prefix: PREFIX });
   const assemble = new Queue(ASSEMBLE, { connection: redis, prefix: PREFIX });
+  const gates = new Queue(GATES, { connection: redis, prefix: PREFIX });
   const warn = (err: Error) => o.log.warn({ err: err.message }, 'redis queue');
   flows.on('error', warn);
   chunks.on('error', warn);
   assemble.on('error', warn);
+  gates.on('error', warn);
   const keepS = Math.ceil(o.retentionMs / 1000);
+  const flow = { redis, flows, assemble, gates, keepS, ...(o.flowStep ? { step: o.flowStep } : {}) };
   const gauge = (name: string, help: string) => new Gauge({ name, help, registers: [o.metrics.registry] });
   const gauges = {
     chunks: new Gauge({
@@ -120,29 +123,9 @@ export function redisQueue(o: RedisQueueOptions): JobQueue {
     async enqueue(job) {
       // Cut-stack imposition rewrites the input in sheet order here, before any worker can see the job.
       await putInSheetOrder(o.store, job, getLayout(o.layouts, job.layout));
-      const priority = priorityOf(job.chunks);
       try {
-        await flows.add({
-          name: 'assemble',
-          queueName: ASSEMBLE,
-          data: { job: job.id },
-          opts: { jobId: parentId(job.id), priority, removeOnComplete: { age: keepS }, removeOnFail: { age: keepS } },
-          children: Array.from({ length: job.chunks }, (_, n) => ({
-            name: 'chunk',
-            queueName: CHUNKS,
-            data: { job: job.id, n },
-            opts: {
-              jobId: childId(job.id, n),
-              priority,
-              attempts: CHUNK_ATTEMPTS,
-              backoff: { type: 'fixed', delay: 5000 },
-              continueParentOnFailure: true,
-              removeOnComplete: true,
-              removeOnFail: { age: keepS },
-              stackTraceLimit: 0,
-            },
-          })),
-        });
+        const added = await addJobFlow(flow, job);
+        if (added === 'stopped') o.log.info({ job: job.id }, 'job flow not added whole: the job was deleted or failed meanwhile');
       } catch (err) {
         o.log.error({ job: job.id, err: (err as Error).message }, 'job not queued: redis');
         throw unavailable();
@@ -245,9 +228,10 @@ export function redisQueue(o: RedisQueueOptions): JobQueue {
       const cutoff = new Date(Date.now() - LOST_FLOW_MS).toISOString();
       for (const job of o.store.resumable()) {
         if (job.state !== 'queued' || job.updatedAt > cutoff) continue;
-        // Under a lock, so that two instances never both add it; never over a parent that exists.
+        // Under a lock, so that two instances never both add it; never over a flow that is whole (one stopped
+        // part-way, its gate still there, is finished: job-flow.ts).
         await this.exclusive(`flow:${job.id}`, async () => {
-          if ((await assemble.getJob(parentId(job.id))) || (await redis.hexists(jobKey(job.id), 'cancelled'))) return;
+          if ((await flowWhole(flow, job.id)) || (await redis.hexists(jobKey(job.id), 'cancelled'))) return;
           await this.enqueue(job);
           o.log.warn({ job: job.id }, 'job queued again: its tasks never reached Redis (its instance stopped in between)');
         });
@@ -285,7 +269,7 @@ export function redisQueue(o: RedisQueueOptions): JobQueue {
     },
 
     async stop() {
-      await Promise.allSettled([flows.close(), chunks.close(), assemble.close()]);
+      await Promise.allSettled([flows.close(), chunks.close(), assemble.close(), gates.close()]);
       redis.disconnect();
     },
   };
