@@ -73,33 +73,68 @@ describe('a large job body', () => {
   it('that is invalid ends failed with the problem list its 422 would have carried', async () => {
     const records = kokuhoRecords(200).map((r) => ({ ...r, branch: 'x' }));
     const body = JSON.stringify(records);
-    // The same body with no Content-Length is checked before the answer: the 422 a small body gets.
-    const refused = await post(chunked(body));
+    // What its 422 says: the same records in a small body (under the threshold), refused at once.
+    const refused = await post(JSON.stringify(records.slice(0, 20)));
     expect(refused.status).toBe(422);
     const problem = (await refused.json()) as { detail: string; errors: Status['rejections']; errorCount: number };
     expect(problem.errors.length).toBeGreaterThan(0);
 
-    const res = await post(body);
+    // The large body, with a Content-Length and without one (chunked: its size known only at its end).
+    for (const sent of [body, chunked(body)]) {
+      const res = await post(sent);
+      expect(res.status).toBe(202);
+      const { id, state } = (await res.json()) as { id: string; state: string };
+      expect(state).toBe('validating');
+      const { last } = await follow(id);
+      expect(last.state).toBe('failed');
+      expect(last.error).toBe(problem.detail.replace('20 records', '200 records'));
+      expect(last.error).toContain('none of the 200 records is valid');
+      // The same problems as the small body's, for its first 20 records, then the next ones: 100 at most.
+      expect(last.rejections).toHaveLength(100);
+      expect(last.rejections.slice(0, problem.errors.length)).toEqual(problem.errors);
+      expect(last.rejections[0]).toEqual({ record: 1, path: 'branch', message: '枝番: expected exactly 2 digits, 00 to 99, received "x"' });
+      expect(last.rejectionCount).toBe(10 * problem.errorCount);
+    }
+  });
+
+  it('sent without a Content-Length is answered on receipt too, and prints', async () => {
+    const body = JSON.stringify(kokuhoRecords(250));
+    expect(body.length).toBeGreaterThan(RECEIPT_BYTES);
+    const res = await post(chunked(body));
     expect(res.status).toBe(202);
-    const { id, state } = (await res.json()) as { id: string; state: string };
-    expect(state).toBe('validating');
-    const { last } = await follow(id);
-    expect(last.state).toBe('failed');
-    expect(last.error).toBe(problem.detail);
-    expect(last.error).toContain('none of the 200 records is valid');
-    expect(last.rejections).toEqual(problem.errors);
-    expect(last.rejections[0]).toEqual({ record: 1, path: 'branch', message: '枝番: expected exactly 2 digits, 00 to 99, received "x"' });
-    expect(last.rejectionCount).toBe(problem.errorCount);
+    const accepted = (await res.json()) as { id: string; state: string; records: number };
+    expect(accepted).toMatchObject({ state: 'validating', records: 0 });
+    const { last } = await follow(accepted.id);
+    expect(last.state).toBe('done');
+    expect(last.progress).toEqual({ done: 250, total: 250, rejected: 0 });
   });
 });
 
 describe('a small job body', () => {
-  it('that is invalid still gets its 422 at once', async () => {
+  it('that is invalid still gets its 422 at once, with or without a Content-Length, and leaves no job', async () => {
     const body = JSON.stringify(kokuhoRecords(2).map((r) => ({ ...r, branch: 'x' })));
     expect(body.length).toBeLessThan(RECEIPT_BYTES);
-    const res = await post(body);
-    expect(res.status).toBe(422);
-    const problem = (await res.json()) as { errors: Status['rejections'] };
-    expect(problem.errors[0]).toEqual({ record: 1, path: 'branch', message: '枝番: expected exactly 2 digits, 00 to 99, received "x"' });
+    const list = async () =>
+      ((await (await fetch(`${svc.base}/v1/jobs?limit=200`, { headers: AUTH })).json()) as { jobs: unknown[] }).jobs.length;
+    const before = await list();
+    for (const sent of [body, chunked(body)]) {
+      const res = await post(sent);
+      expect(res.status).toBe(422);
+      const problem = (await res.json()) as { errors: Status['rejections'] };
+      expect(problem.errors[0]).toEqual({ record: 1, path: 'branch', message: '枝番: expected exactly 2 digits, 00 to 99, received "x"' });
+    }
+    expect(await list()).toBe(before);
+  });
+
+  it('that is valid is checked before its answer, with or without a Content-Length: 202 queued with its count', async () => {
+    const body = JSON.stringify(kokuhoRecords(3));
+    for (const sent of [body, chunked(body)]) {
+      const res = await post(sent);
+      expect(res.status).toBe(202);
+      const accepted = (await res.json()) as { id: string; state: string; records: number };
+      expect(accepted.records).toBe(3);
+      expect(accepted.state).not.toBe('validating');
+      expect((await follow(accepted.id)).last.state).toBe('done');
+    }
   });
 });

@@ -14,7 +14,7 @@ import {
   type RecordFormat,
 } from '../../engine/index.ts';
 import type { Job, JobMailing } from '../jobs/job-model.ts';
-import { takeJob, bodyTooLarge, receiveJob, checkReceived, type IntakeOptions } from '../jobs/intake.ts';
+import { takeJob, bodyTooLarge, receiveJob, checkReceived, takeUnannouncedJob, type IntakeOptions } from '../jobs/intake.ts';
 import { IDEMPOTENCY_KEY } from '../jobs/idempotency.ts';
 import { JobListQuery, JobQuery, queryOf } from '../api-schemas.ts';
 import { ownsJob, requestOwner } from '../auth.ts';
@@ -77,9 +77,11 @@ export function addJobRoutes(app: Express, ctx: AppContext): void {
         mailing,
       };
       // A large body is answered once received and checked afterwards (its job `validating` meanwhile);
-      // a small one is checked first, so that an invalid one gets its 422 at once.
+      // a small one is checked first, so that an invalid one gets its 422 at once. A body without a
+      // Content-Length is received whole first, then one or the other by the size it turned out to have.
+      const announced = req.get('content-length') !== undefined;
       const onReceipt = length > ctx.limits.receiptBodyBytes;
-      const take = () => (onReceipt ? receiveJob : takeJob)(body, ctx.jobs, intake);
+      const take = () => (!announced ? takeUnannouncedJob : onReceipt ? receiveJob : takeJob)(body, ctx.jobs, intake);
       const { job, replayed } =
         key === undefined
           ? { job: await take(), replayed: false }
