@@ -7,6 +7,7 @@ import pino from 'pino';
 import { loadLayouts, type Layout } from '../engine/index.ts';
 import type { Job } from '../server/jobs/job-model.ts';
 import { JobStore } from '../server/jobs/job-store.ts';
+import { FLOW_STEP } from '../server/jobs/redis/job-flow.ts';
 import { redisQueue } from '../server/jobs/redis/redis-queue.ts';
 import { createMetrics } from '../server/metrics.ts';
 import { startRedis } from './redis-server.ts';
@@ -119,7 +120,7 @@ export async function benchEnqueue(layout: Layout, sizes: number[], o: { step?: 
     await server.close();
     rmSync(dataDir, { recursive: true, force: true });
   }
-  if (o.json) process.stdout.write(`${JSON.stringify({ step: o.step ?? 'default', figures })}\n`);
+  if (o.json) process.stdout.write(`${JSON.stringify({ step: o.step ?? FLOW_STEP, figures })}\n`);
   else
     for (const f of figures)
       process.stdout.write(

@@ -4,8 +4,8 @@ import { ASSEMBLE, CHUNKS, GATES, childId, chunksKey, gateId, jobKey, parentId, 
 /*
  * A job's BullMQ flow: an assembly task `job-<id>` whose children are the chunk tasks `job-<id>-<nnnnnn>`.
  * BullMQ adds a flow in one MULTI, and Redis runs nothing else meanwhile: 30,000 children (a 3,000,000-record
- * job) held every other client (API instances, workers' heartbeats and lease renewals) for 1.4 s here
- * (`bench --enqueue`, README). A flow of more than FLOW_STEP children is added in steps instead:
+ * job) held every other client (API instances, workers' heartbeats and lease renewals) for 2.1–3.0 s of EXEC
+ * here, and another client's PING waited up to 4.4–10 s (`bench --enqueue`, README). A flow of more than FLOW_STEP children is added in steps instead:
  *
  * 1. the parent with one child, its gate, in a queue no worker takes (one small MULTI): the assembly cannot
  *    run while the gate is there, however many chunks are done;
