@@ -217,4 +217,17 @@ describe('a big job added to Redis in steps', () => {
     expect(await addJobFlow(g, deleted)).toBe('stopped');
     expect(await inRedis(deleted.id)).toEqual({ parent: false, gate: false, chunks: 0 });
   });
+
+  it('is removed by the upkeep when its adding stopped part-way and its job was refused (deleted), once no enqueue can still be at it', async () => {
+    const job = await committedJob(5000);
+    const f = steppedClients((step) => (step === 3 ? Promise.reject(new Error('Connection is closed.')) : Promise.resolve()));
+    await expect(addJobFlow(f, job)).rejects.toThrow();
+    store.delete(job.id); // the 503's job, as the route drops it
+    await queue.upkeep();
+    expect(await inRedis(job.id)).toEqual({ parent: true, gate: true, chunks: 2 * STEP }); // young: its enqueue may still run
+    await admin.hset(`${PREFIX}:${GATES}:${gateId(job.id)}`, 'timestamp', Date.now() - 11 * 60_000);
+    await queue.upkeep();
+    expect(await inRedis(job.id)).toEqual({ parent: false, gate: false, chunks: 0 });
+    expect(await admin.zcard(`${PREFIX}:${ASSEMBLE}:waiting-children`)).toBe(0); // nothing left counting as a job waiting
+  });
 });

@@ -108,3 +108,29 @@ export async function flowWhole(f: Pick<JobFlowOptions, 'assemble' | 'gates'>, i
   const [parent, gate] = await Promise.all([f.assemble.getJob(parentId(id)), f.gates.getJob(gateId(id))]);
   return parent !== undefined && gate === undefined;
 }
+
+/**
+ * Removes the flows stopped part-way whose job is gone: an enqueue that failed between two steps before its
+ * job was answered (a 503: the job is deleted) leaves its parent and gate, which would wait forever (and
+ * count in `shikaku_jobs_waiting`). A gate older than `olderThanMs` (no enqueue takes that long) whose job
+ * has no folder goes with its flow's unprocessed chunks; the parent with them, or, if a worker holds one of
+ * its chunks, by its assembly, which skips a job without a folder. Answers how many it removed.
+ */
+export async function dropOrphanFlows(
+  f: Pick<JobFlowOptions, 'assemble' | 'gates'>,
+  o: { hasJob: (id: string) => boolean; olderThanMs: number },
+): Promise<number> {
+  let dropped = 0;
+  for (const gate of await f.gates.getWaiting(0, 999)) {
+    const id = (gate.data as { job: string }).job;
+    if (Date.now() - gate.timestamp < o.olderThanMs || o.hasJob(id)) continue;
+    const parent = await f.assemble.getJob(parentId(id));
+    if (parent) {
+      await parent.removeUnprocessedChildren();
+      await parent.remove({ removeChildren: true }).catch(() => undefined);
+    }
+    await f.gates.remove(gateId(id));
+    dropped++;
+  }
+  return dropped;
+}

@@ -8,7 +8,7 @@ import type { JobQueue } from '../job-queue.ts';
 import type { JobStore } from '../job-store.ts';
 import { putInSheetOrder } from '../sheet-order.ts';
 import type { Webhooks } from '../webhooks.ts';
-import { addJobFlow, flowWhole } from './job-flow.ts';
+import { addJobFlow, dropOrphanFlows, flowWhole } from './job-flow.ts';
 import { startWebhookQueue } from './webhook-queue.ts';
 import {
   ASSEMBLE,
@@ -236,6 +236,8 @@ export function redisQueue(o: RedisQueueOptions): JobQueue {
           o.log.warn({ job: job.id }, 'job queued again: its tasks never reached Redis (its instance stopped in between)');
         });
       }
+      const dropped = await dropOrphanFlows(flow, { hasJob: (id) => o.store.hasFolder(id), olderThanMs: LOST_FLOW_MS });
+      if (dropped) o.log.warn({ flows: dropped }, 'job flows dropped: their job was refused while they were being added');
     },
 
     async exclusive(name, fn) {
