@@ -89,7 +89,7 @@ function savedAgo(job: Job, minutes: number): void {
  * chunkProgress script) and is tallied by number; the assembly task notes how many chunks its flow had done
  * and left when it ran.
  */
-function standInWorkers() {
+function standInWorkers(o = { assembly: true }) {
   const runs = new Map<number, number>();
   let assembled: { processed: number; unprocessed: number } | undefined;
   const connection = { url: server.url, maxRetriesPerRequest: null };
@@ -102,7 +102,7 @@ function standInWorkers() {
     { connection, prefix: PREFIX, concurrency: 50 },
   );
   const assembly = new Worker(
-    ASSEMBLE,
+    o.assembly ? ASSEMBLE : 'none',
     async (task) => {
       const deps = await task.getDependenciesCount();
       assembled = { processed: deps.processed ?? 0, unprocessed: deps.unprocessed ?? 0 };
@@ -229,5 +229,19 @@ describe('a big job added to Redis in steps', () => {
     await queue.upkeep();
     expect(await inRedis(job.id)).toEqual({ parent: false, gate: false, chunks: 0 });
     expect(await admin.zcard(`${PREFIX}:${ASSEMBLE}:waiting-children`)).toBe(0); // nothing left counting as a job waiting
+  });
+
+  it('puts its assembly among the prioritized tasks when every chunk was done before the gate went', async () => {
+    const job = await committedJob(1200);
+    const workers = standInWorkers({ assembly: false });
+    const f = steppedClients(() => Promise.resolve());
+    f.gates.remove = () => Promise.reject(new Error('Connection is closed.')); // stopped just before the gate's removal
+    await expect(addJobFlow(f, job)).rejects.toThrow();
+    await workers.ran(1200);
+    savedAgo(job, 11);
+    await queue.upkeep();
+    // BullMQ moves a parent whose last child is removed to the plain wait list, ahead of every prioritized task.
+    expect(await (await f.assemble.getJob(parentId(job.id)))?.getState()).toBe('prioritized');
+    expect([...workers.runs.values()].every((times) => times === 1)).toBe(true);
   });
 });
