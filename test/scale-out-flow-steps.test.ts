@@ -44,8 +44,6 @@ let closers: (() => Promise<unknown>)[] = [];
 
 beforeAll(async () => {
   server = await startRedis();
-  dataDir = mkdtempSync(join(tmpdir(), 'shikaku-flow-steps-'));
-  store = new JobStore(dataDir, { shared: true });
   admin = new Redis(server.url);
   redis = connect(server.url, 'api', log);
 });
@@ -53,16 +51,19 @@ afterAll(async () => {
   admin.disconnect();
   redis.disconnect();
   await server.close();
-  rmSync(dataDir, { recursive: true, force: true });
 });
 beforeEach(async () => {
   await admin.flushall();
+  // A folder each: the upkeep would take up an earlier test's jobs.
+  dataDir = mkdtempSync(join(tmpdir(), 'shikaku-flow-steps-'));
+  store = new JobStore(dataDir, { shared: true });
   const metrics = createMetrics(); // a registry each: the queue's gauges are registered by name
   queue = redisQueue({ url: server.url, store, layouts: loadLayouts(), metrics, log, retentionMs: 3_600_000, flowStep: STEP });
   closers = [() => queue.stop(0)];
 });
 afterEach(async () => {
   for (const close of closers.reverse()) await close();
+  rmSync(dataDir, { recursive: true, force: true });
 });
 
 /** A job of `chunks` chunks committed queued, as intake leaves it (its input is never read here). */

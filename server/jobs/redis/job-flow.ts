@@ -1,11 +1,12 @@
-import type { FlowJob, FlowProducer, FlowRootLeafJob, Queue } from 'bullmq';
+import type { FlowJob, FlowProducer, FlowRootLeafJob, ParentOptions, Queue } from 'bullmq';
 import { ASSEMBLE, CHUNKS, GATES, childId, chunksKey, gateId, jobKey, parentId, priorityOf, type Client } from './connection.ts';
 
 /*
  * A job's BullMQ flow: an assembly task `job-<id>` whose children are the chunk tasks `job-<id>-<nnnnnn>`.
  * BullMQ adds a flow in one MULTI, and Redis runs nothing else meanwhile: 30,000 children (a 3,000,000-record
  * job) held every other client (API instances, workers' heartbeats and lease renewals) for 2.1–3.0 s of EXEC
- * here, and another client's PING waited up to 4.4–10 s (`bench --enqueue`, README). A flow of more than FLOW_STEP children is added in steps instead:
+ * here, and another client's PING waited up to 4.4–10 s (`bench --enqueue`, README). A flow of up to
+ * FLOW_STEP children still goes in one MULTI; a bigger one is added in steps:
  *
  * 1. the parent with one child, its gate, in a queue no worker takes (one small MULTI): the assembly cannot
  *    run while the gate is there, however many chunks are done;
@@ -35,21 +36,22 @@ export interface JobFlowOptions {
 /** How many tries a chunk has before its job fails (a Chromium crash is already retried inside one try). */
 const CHUNK_ATTEMPTS = 2;
 
-/** The chunk task `n` of a job, as a flow's child. */
-function chunkNode(id: string, n: number, priority: number, keepS: number): FlowRootLeafJob {
+/** The chunk task `n` of a job, as a flow's child, or as a node of its own that names its `parent`. */
+function chunkNode(id: string, n: number, o: { priority: number; keepS: number; parent?: ParentOptions }): FlowRootLeafJob {
   return {
     name: 'chunk',
     queueName: CHUNKS,
     data: { job: id, n },
     opts: {
       jobId: childId(id, n),
-      priority,
+      priority: o.priority,
       attempts: CHUNK_ATTEMPTS,
       backoff: { type: 'fixed', delay: 5000 },
       continueParentOnFailure: true,
       removeOnComplete: true,
-      removeOnFail: { age: keepS },
+      removeOnFail: { age: o.keepS },
       stackTraceLimit: 0,
+      ...(o.parent ? { parent: o.parent } : {}),
     },
   };
 }
@@ -68,16 +70,16 @@ export async function addJobFlow(f: JobFlowOptions, job: { id: string; chunks: n
     data: { job: job.id },
     opts: { jobId: parentId(job.id), priority, removeOnComplete: { age: f.keepS }, removeOnFail: { age: f.keepS } },
   };
-  const chunk = (n: number) => chunkNode(job.id, n, priority, f.keepS);
   if (job.chunks <= step) {
-    await f.flows.add({ ...parent, children: Array.from({ length: job.chunks }, (_, n) => chunk(n)) });
+    const children = Array.from({ length: job.chunks }, (_, n) => chunkNode(job.id, n, { priority, keepS: f.keepS }));
+    await f.flows.add({ ...parent, children });
     return 'whole';
   }
   const gate = gateId(job.id);
   const again = (await f.assemble.getJob(parentId(job.id))) !== undefined;
   if (!again)
     await f.flows.add({ ...parent, children: [{ name: 'gate', queueName: GATES, data: { job: job.id }, opts: { jobId: gate } }] });
-  const under = { id: parentId(job.id), queue: f.assemble.qualifiedName };
+  const under = { priority, keepS: f.keepS, parent: { id: parentId(job.id), queue: f.assemble.qualifiedName } };
   for (let from = 0; from < job.chunks; from += step) {
     if (!(await gateStands(f, job.id))) return 'stopped';
     let ns = Array.from({ length: Math.min(step, job.chunks - from) }, (_, i) => from + i);
@@ -86,12 +88,12 @@ export async function addJobFlow(f: JobFlowOptions, job: { id: string; chunks: n
       ns = ns.filter((_, i) => counted[i] === null);
     }
     // A flow of children naming their parent: one MULTI, whole or not at all.
-    if (ns.length) await f.flows.addBulk(ns.map((n) => ({ ...chunk(n), opts: { ...chunk(n).opts, parent: under } })));
+    if (ns.length) await f.flows.addBulk(ns.map((n) => chunkNode(job.id, n, under)));
   }
   if (!(await gateStands(f, job.id))) return 'stopped';
   await f.gates.remove(gate);
-  // A parent whose chunks were all done already leaves by the gate's removal, which BullMQ puts in the plain
-  // wait list: back among the prioritized, where its size puts it (a no-op for one still waiting).
+  // A parent whose chunks were all done already leaves with the gate's removal, which BullMQ puts in the plain
+  // wait list, ahead of every prioritized task: back among them, where its size puts it.
   const assembly = await f.assemble.getJob(parentId(job.id));
   if (assembly && (await assembly.getState()) === 'waiting') await assembly.changePriority({ priority });
   return 'whole';
