@@ -402,9 +402,9 @@ describe('what PDF/VT shares and states', () => {
     const [a, b] = [pass(plain), pass(plain)];
     expect(a.equals(b)).toBe(true);
     const changed = readFileSync(plain);
-    const at = changed.indexOf('/MediaBox [ 0 0 242.64566929133858');
+    const at = changed.indexOf('/MediaBox [ 0 0 242.6457 ');
     expect(at).toBeGreaterThan(0);
-    changed.write('/MediaBox [ 0 0 242.64566929133859', at, 'latin1');
+    changed.write('/MediaBox [ 0 0 242.6458 ', at, 'latin1');
     writeFileSync(join(dir, 'changed.pdf'), changed);
     const id = (bytes: Buffer) => /\/ID \[ <([0-9A-F]+)>/.exec(bytes.subarray(-400).toString('latin1'))?.[1];
     expect(id(pass(join(dir, 'changed.pdf')))).not.toBe(id(a));
