@@ -114,6 +114,9 @@ export async function startServer(options: Partial<ServeOptions> & Pick<ServeOpt
   if (redisUrl !== undefined) markClusterFolder(opts.dataDir);
   const unlock = redisUrl === undefined ? lockDataFolder(opts.dataDir) : () => undefined;
   let server: Server | undefined;
+  // What the start has set going, undone in reverse when a later step fails (a port in use, say), so that a
+  // start that throws leaves no Redis connection, webhook worker or timer behind in an embedding process.
+  const undo: (() => unknown)[] = [];
   try {
     // Only a service alone on its folder repairs it: in a cluster the others' intakes and writes are live.
     if (redisUrl === undefined) {
@@ -132,6 +135,7 @@ export async function startServer(options: Partial<ServeOptions> & Pick<ServeOpt
     const metrics = createMetrics();
     const disk = new DiskSpace(opts.dataDir, opts.limits.minFreeBytes);
     disk.start();
+    undo.push(() => disk.stop());
     let engine: Engine | undefined;
     const layouts = loadLayouts(opts.engine.layoutsDir);
     // Loaded before anything listens: a bad profile stops the start, and jobs are checked against them.
@@ -166,10 +170,12 @@ export async function startServer(options: Partial<ServeOptions> & Pick<ServeOpt
           leaseMs: opts.leaseMs ?? 30_000,
           lockLeaseMs: opts.limits.intakeLeaseMs,
         });
+    undo.push(() => Promise.all([webhooks.stop(0), jobQueue.stop(0)]));
     const queue = new RenderQueue(opts.syncRenders, opts.maxWaiting, opts.renderTimeoutMs);
     const counter = opts.apiOnly
       ? (await import('./jobs/redis/counter-prints.ts')).remoteCounter({ url: redisUrl as string, log, timeoutMs: opts.renderTimeoutMs })
       : undefined;
+    undo.push(() => counter?.close());
     const idempotency = new IdempotencyKeys(opts.dataDir, (name, fn) => jobQueue.exclusive(name, fn));
     // Retention: finished jobs older than the period are deleted, at start and then every tenth of the
     // period (at most every 10 minutes), and with them the idempotency keys that named them.
@@ -185,6 +191,7 @@ export async function startServer(options: Partial<ServeOptions> & Pick<ServeOpt
     sweep();
     const sweeper = setInterval(sweep, Math.max(250, Math.min(opts.retentionMs / 10, 600_000)));
     sweeper.unref();
+    undo.push(() => clearInterval(sweeper));
     // A cluster's intakes of instances that died (alone on its folder, the start drops them): their bodies
     // go within a lease, and a job answered 202 whose check died ends failed. At start and every third of a lease.
     let sweepingIncoming = false;
@@ -206,6 +213,7 @@ export async function startServer(options: Partial<ServeOptions> & Pick<ServeOpt
     };
     const incomingSweeper = redisUrl === undefined ? undefined : setInterval(() => void sweepIncoming(), opts.limits.intakeLeaseMs / 3);
     incomingSweeper?.unref();
+    undo.push(() => clearInterval(incomingSweeper));
     if (incomingSweeper) await sweepIncoming();
     const stopping = new AbortController();
     const app = createApp({
@@ -227,8 +235,8 @@ export async function startServer(options: Partial<ServeOptions> & Pick<ServeOpt
       stopping: stopping.signal,
     });
     const listening = await new Promise<Server>((resolveServer, reject) => {
-      const s = app.listen(opts.port, host, () => resolveServer(s));
-      s.once('error', reject);
+      // Express 5 hands a failed listen's error to this callback (a port in use), not only to 'error'.
+      const s = app.listen(opts.port, host, (err?: Error) => (err ? reject(portError(err, host, opts.port)) : resolveServer(s)));
     });
     server = listening;
     log.info(
@@ -311,7 +319,22 @@ export async function startServer(options: Partial<ServeOptions> & Pick<ServeOpt
     };
   } catch (err) {
     server?.close();
+    for (const step of undo.reverse()) await Promise.resolve(step()).catch(() => undefined);
     unlock();
     throw err;
   }
+}
+
+/** A listen that failed, said with the address and what to do: `EADDRINUSE` alone names neither. */
+function portError(err: Error, host: string, port: number): Error {
+  const code = (err as NodeJS.ErrnoException).code;
+  if (code === 'EADDRINUSE')
+    return new Error(`port ${port} on ${host} is in use by another program (EADDRINUSE): stop it, or choose another with --port or PORT`, {
+      cause: err,
+    });
+  if (code === 'EACCES')
+    return new Error(`port ${port} on ${host} may not be used by this user (EACCES): choose 1024 or above with --port or PORT`, {
+      cause: err,
+    });
+  return err;
 }

@@ -3,7 +3,12 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { createServer, type Server } from 'node:net';
+import { Redis } from 'ioredis';
+import pino from 'pino';
 import { describe, expect, it } from 'vitest';
+import { startRedis } from '../cli/redis-server.ts';
+import { startServer } from '../server/index.ts';
 import { lockDataFolder, markClusterFolder } from '../server/jobs/data-lock.ts';
 import { cliWith } from './helpers/cli.ts';
 
@@ -43,5 +48,44 @@ describe('modes of a data folder', () => {
     const wrong = await cliWith({ SHIKAKU_REDIS_URL: 'http://127.0.0.1:6379' }, 'worker');
     expect(wrong.code).toBe(2);
     expect(wrong.stderr).toContain('SHIKAKU_REDIS_URL must be a redis:// or rediss:// URL');
+  });
+
+  it('a cluster API instance whose port is taken says so, and leaves no connection to Redis behind', async () => {
+    const redis = await startRedis();
+    const dataDir = mkdtempSync(join(tmpdir(), 'shikaku-modes-'));
+    const taken: Server = createServer();
+    await new Promise<void>((r) => taken.listen(0, '127.0.0.1', r));
+    const admin = new Redis(redis.url);
+    try {
+      const clients = async () =>
+        String(await admin.call('CLIENT', 'LIST'))
+          .trim()
+          .split('\n').length;
+      const before = await clients();
+      const port = (taken.address() as { port: number }).port;
+      await expect(
+        startServer({
+          port,
+          host: '127.0.0.1',
+          apiKeys: ['k'],
+          dataDir,
+          redisUrl: redis.url,
+          apiOnly: true,
+          log: pino({ level: 'silent' }),
+        }),
+      ).rejects.toThrow(`port ${port} on 127.0.0.1 is in use by another program (EADDRINUSE)`);
+      // The job queue's and the webhook queue's connections are closed with the start that failed.
+      let after = await clients();
+      for (let i = 0; i < 50 && after > before; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        after = await clients();
+      }
+      expect(after).toBe(before);
+    } finally {
+      admin.disconnect();
+      taken.close();
+      await redis.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });
