@@ -178,6 +178,9 @@ export async function startJobWorkers(o: JobWorkersOptions): Promise<JobWorkers>
         // A parent whose children are not all done may fail, never complete (the job is ended already).
         throw new UnrecoverableError('a chunk failed: the job ended failed');
       }
+      // An assembly that waited for disk room is no longer waiting: its job shows running again, not the
+      // failure that waitForRoom left (else a long assembly reads `failed` until it ends; set again if still short).
+      await redis.hdel(jobKey(jobId), 'blockedBy');
       const started = Date.now();
       try {
         // Assembly counts again from the chunks on disk; the progress in Redis was only for the status.
