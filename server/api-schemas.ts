@@ -125,6 +125,10 @@ export const JobStatus = z
       .string()
       .optional()
       .describe('why it failed; a body refused after a 202 says what its 422 would have said, its problems in rejections'),
+    retryable: z
+      .literal(true)
+      .optional()
+      .describe('with state failed: failed for now, not for good (the disk was full); it resumes by itself once there is room'),
     result: z.string().optional(),
     manifest: z.string().optional(),
   })

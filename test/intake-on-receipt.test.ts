@@ -87,6 +87,7 @@ describe('a large job body', () => {
       expect(state).toBe('validating');
       const { last } = await follow(id);
       expect(last.state).toBe('failed');
+      expect(last).not.toHaveProperty('retryable'); // failed for good
       expect(last.error).toBe(problem.detail.replace('20 records', '200 records'));
       expect(last.error).toContain('none of the 200 records is valid');
       // The same problems as the small body's, for its first 20 records, then the next ones: 100 at most.

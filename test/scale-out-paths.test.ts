@@ -301,7 +301,7 @@ describe('the paths of a cluster that end, re-queue and hold back jobs', () => {
       'the chunk to wait',
       full.first((e) => e.msg === 'chunk waits: disk full' && e.job === id),
     );
-    expect(await statusOf(api.base, id)).toMatchObject({ state: 'failed', error: expect.stringMatching(DISK_FULL) });
+    expect(await statusOf(api.base, id)).toMatchObject({ state: 'failed', error: expect.stringMatching(DISK_FULL), retryable: true });
 
     // The chunk comes back after its wait (not counted as a try), to the worker with room; assemblies held back.
     await cluster.assemble.pause();
@@ -324,7 +324,7 @@ describe('the paths of a cluster that end, re-queue and hold back jobs', () => {
       async () =>
         (await cluster.assemble.getJobState(parentId(id))) === 'delayed' && (await cluster.redis.hexists(jobKey(id), 'blockedBy')) === 1,
     );
-    expect(await statusOf(api.base, id)).toMatchObject({ state: 'failed', error: expect.stringMatching(DISK_FULL) });
+    expect(await statusOf(api.base, id)).toMatchObject({ state: 'failed', error: expect.stringMatching(DISK_FULL), retryable: true });
 
     // Taken after its wait by the worker with room (held at its chunk's PDF a moment): running, then done.
     const held = holdChunkPdf(cluster.dataDir, id, 0);

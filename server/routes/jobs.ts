@@ -241,6 +241,8 @@ function jobStatus(job: Job, full: boolean, stale?: { stale: true; asOf: string 
     ...(job.callbackUrl ? { callbackUrl: job.callbackUrl } : {}),
     ...(job.webhook ? { webhook: { state: job.webhook.state, attempts: job.webhook.attempts, delivery: job.webhook.delivery } } : {}),
     ...(job.error ? { error: job.error } : {}),
+    // Failed for now, not for good (a full disk): it resumes by itself once there is room.
+    ...(job.state === 'failed' && job.retryable === true ? { retryable: true } : {}),
     ...(job.state === 'done' ? { result: `/v1/jobs/${job.id}/result`, manifest: `/v1/jobs/${job.id}/manifest` } : {}),
   };
 }
