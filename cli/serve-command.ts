@@ -33,6 +33,7 @@ export async function serveCommand(values: Record<string, unknown>): Promise<num
     webhooks: env.webhooks,
     redisUrl: env.redisUrl,
     leaseMs: env.chunkLeaseMs,
+    flowStep: env.flowStep,
     apiOnly,
   });
   // A service whose engine cannot start (no Chromium, a font that differs) could never print: it stops

@@ -48,6 +48,8 @@ const envSchema = z.object({
   SHIKAKU_ACCEPT_ON_RECEIPT_KB: wholeNumber('SHIKAKU_ACCEPT_ON_RECEIPT_KB', 1, 1_048_576).optional(),
   /** A cluster's intake lease: an Idempotency-Key lock and a body in incoming/ outlive a dead instance this long. */
   SHIKAKU_INTAKE_LEASE_S: wholeNumber('SHIKAKU_INTAKE_LEASE_S', 2, 120).optional(),
+  /** Chunks of a job added to Redis in one MULTI; a job of more goes in steps (server/jobs/redis/job-flow.ts). */
+  SHIKAKU_FLOW_STEP: wholeNumber('SHIKAKU_FLOW_STEP', 1, 10_000).optional(),
   /**
    * Tests only, never in production: appended to the build a worker announces (its Chromium and fonts), so
    * that a test can run workers of two builds on one machine (server/jobs/redis/workers.ts).

@@ -102,6 +102,8 @@ export interface EnvConfig {
   redisUrl: string | undefined;
   /** A chunk's lease in a worker (SHIKAKU_CHUNK_LEASE_S, default 30 s). */
   chunkLeaseMs: number;
+  /** Chunks of a job added to Redis in one MULTI (SHIKAKU_FLOW_STEP, default job-flow.ts FLOW_STEP). */
+  flowStep: number | undefined;
 }
 
 /**
@@ -128,6 +130,7 @@ export function configFromEnv(env?: NodeJS.ProcessEnv): EnvConfig {
     },
     redisUrl: e.SHIKAKU_REDIS_URL,
     chunkLeaseMs: (e.SHIKAKU_CHUNK_LEASE_S ?? 30) * 1000,
+    flowStep: e.SHIKAKU_FLOW_STEP,
     retentionMs: Math.round((e.SHIKAKU_RETENTION_HOURS ?? DEFAULT_RETENTION_HOURS) * 3_600_000),
     limits: {
       ...DEFAULT_LIMITS,

@@ -56,6 +56,8 @@ export interface ServeOptions {
   redisUrl?: string | undefined;
   /** A cluster's lease (SHIKAKU_CHUNK_LEASE_S): a webhook delivery whose process died is taken over after it. */
   leaseMs?: number;
+  /** A cluster's chunks added to Redis in one MULTI (SHIKAKU_FLOW_STEP); a bigger job goes in steps. */
+  flowStep?: number | undefined;
   /**
    * `serve --api-only` (with redisUrl): no browser is started here; counter prints go to the cluster's
    * workers through Redis and come back within renderTimeoutMs, and /readyz needs Redis, not a browser.
@@ -168,6 +170,7 @@ export async function startServer(options: Partial<ServeOptions> & Pick<ServeOpt
           retentionMs: opts.retentionMs,
           webhooks,
           leaseMs: opts.leaseMs ?? 30_000,
+          ...(opts.flowStep ? { flowStep: opts.flowStep } : {}),
           lockLeaseMs: opts.limits.intakeLeaseMs,
         });
     undo.push(() => Promise.all([webhooks.stop(0), jobQueue.stop(0)]));

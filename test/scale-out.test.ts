@@ -49,6 +49,9 @@ async function startCluster(workers: number[], more: NodeJS.ProcessEnv = {}) {
     SHIKAKU_API_KEYS: 'test:test-key',
     SHIKAKU_CHUNK_LEASE_S: String(LEASE_S),
     SHIKAKU_SHUTDOWN_GRACE_S: '2',
+    // Jobs of more than 7 chunks go into Redis in steps (job-flow.ts): the 2,000-record job's 20 in three,
+    // so the stepped flow is printed here by real workers, one of them killed, as a 100,000-record job's is.
+    SHIKAKU_FLOW_STEP: '7',
     ...more,
   };
   const started: ServiceProcess[] = [];
@@ -118,6 +121,8 @@ describe('scale-out on BullMQ and Redis', () => {
     try {
       const { api, workers } = cluster;
       const id = await postJob(api.base, 2000);
+      // Its 20 chunks went into Redis in steps of 7 (SHIKAKU_FLOW_STEP), its assembly held until the last.
+      await firstLog([api], (e) => e.msg === 'job flow added in steps' && e.job === id && e.chunks === 20 && e.steps === 3, 60_000);
       const { process: victim, entry } = await firstLog(workers, (e) => e.msg === 'chunk started' && e.job === id, 60_000);
       const chromium = startedBy(victim.pid);
       expect(chromium.length).toBeGreaterThan(0);

@@ -8,7 +8,7 @@ import type { JobQueue } from '../job-queue.ts';
 import type { JobStore } from '../job-store.ts';
 import { putInSheetOrder } from '../sheet-order.ts';
 import type { Webhooks } from '../webhooks.ts';
-import { addJobFlow, dropOrphanFlows, flowWhole } from './job-flow.ts';
+import { FLOW_STEP, addJobFlow, dropOrphanFlows, flowWhole } from './job-flow.ts';
 import { startWebhookQueue } from './webhook-queue.ts';
 import {
   ASSEMBLE,
@@ -72,7 +72,8 @@ export function redisQueue(o: RedisQueueOptions): JobQueue {
   assemble.on('error', warn);
   gates.on('error', warn);
   const keepS = Math.ceil(o.retentionMs / 1000);
-  const flow = { redis, flows, assemble, gates, keepS, ...(o.flowStep ? { step: o.flowStep } : {}) };
+  const step = o.flowStep ?? FLOW_STEP;
+  const flow = { redis, flows, assemble, gates, keepS, step };
   const gauge = (name: string, help: string) => new Gauge({ name, help, registers: [o.metrics.registry] });
   const gauges = {
     chunks: new Gauge({
@@ -126,6 +127,8 @@ export function redisQueue(o: RedisQueueOptions): JobQueue {
       try {
         const added = await addJobFlow(flow, job);
         if (added === 'stopped') o.log.info({ job: job.id }, 'job flow not added whole: the job was deleted or failed meanwhile');
+        else if (job.chunks > step)
+          o.log.info({ job: job.id, chunks: job.chunks, steps: Math.ceil(job.chunks / step) }, 'job flow added in steps');
       } catch (err) {
         o.log.error({ job: job.id, err: (err as Error).message }, 'job not queued: redis');
         throw unavailable();
