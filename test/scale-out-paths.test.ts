@@ -269,6 +269,22 @@ describe('the paths of a cluster that end, re-queue and hold back jobs', () => {
     }
   });
 
+  it('a chunk of a job that has ended for good is not printed (a step of a big job sent as it failed)', async () => {
+    only([], [steady]);
+    const id = await postJob(api.base, 300);
+    // Failed for good meanwhile, as by another chunk, its three chunks still queued.
+    const error = failedAt({ chunk: 0 }, 'a stand-in failure of this test');
+    rewriteJobFile(cluster.dataDir, id, (job) => Object.assign(job, { state: 'failed', error, updatedAt: new Date().toISOString() }));
+    only([steady], []);
+    await eventually(
+      60_000,
+      'its three chunks skipped',
+      async () => steady.log.filter((e) => e.msg === 'chunk skipped: its job has ended' && e.job === id).length === 3,
+    );
+    expect(steady.log.filter((e) => e.msg === 'chunk started' && e.job === id)).toEqual([]);
+    expect(await statusOf(api.base, id)).toMatchObject({ state: 'failed', error });
+  });
+
   it('a committed job whose flow never reached Redis is queued again by an instance’s upkeep once 10 minutes old, and a younger one is left alone', async () => {
     only([], [steady]);
     const lost = await postJob(api.base, 100);

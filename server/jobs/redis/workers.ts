@@ -113,6 +113,12 @@ export async function startJobWorkers(o: JobWorkersOptions): Promise<JobWorkers>
       if (state[0] === '1' || (!job && !o.store.hasFolder(jobId))) return { n, skipped: true }; // deleted
       // There but unreadable now (a passing NFS error): tried again, never skipped.
       if (!job) throw new Error(failedAt({ chunk: n }, CLUSTER_REASONS.jobUnread));
+      // A job ended for good prints nothing more: its failure removes the chunks not taken, but a big job's
+      // step of chunks (job-flow.ts) sent as it failed can still bring some in.
+      if (job.state === 'done' || (job.state === 'failed' && job.retryable !== true)) {
+        log.info({ job: jobId, chunk: n, state: job.state }, 'chunk skipped: its job has ended');
+        return { n, skipped: true };
+      }
       // The first worker to take a chunk of a job fixes the job's build; a worker of another build leaves the
       // chunk for one of that build (delayed, not a try), so that every page of a job is printed alike. A job
       // whose build has no worker left waits for one (shikaku_chunks_refused_build_total rises meanwhile).
