@@ -276,10 +276,8 @@ describe('the paths of a cluster that end, re-queue and hold back jobs', () => {
     const error = failedAt({ chunk: 0 }, 'a stand-in failure of this test');
     rewriteJobFile(cluster.dataDir, id, (job) => Object.assign(job, { state: 'failed', error, updatedAt: new Date().toISOString() }));
     only([steady], []);
-    await eventually(
-      60_000,
-      'its three chunks skipped',
-      async () => steady.log.filter((e) => e.msg === 'chunk skipped: its job has ended' && e.job === id).length === 3,
+    await eventually(60_000, 'its three chunks skipped', () =>
+      Promise.resolve(steady.log.filter((e) => e.msg === 'chunk skipped: its job has ended' && e.job === id).length === 3),
     );
     expect(steady.log.filter((e) => e.msg === 'chunk started' && e.job === id)).toEqual([]);
     expect(await statusOf(api.base, id)).toMatchObject({ state: 'failed', error });
