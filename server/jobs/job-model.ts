@@ -64,6 +64,16 @@ export interface Job {
   webhook?: WebhookDelivery;
 }
 
+/** A job failed for now (a full disk): it resumes by itself once there is room. */
+export function failedForNow(job: Job): boolean {
+  return job.state === 'failed' && job.retryable === true;
+}
+
+/** A job that will not run again: done, or failed for good. */
+export function endedForGood(job: Job): boolean {
+  return job.state === 'done' || (job.state === 'failed' && !failedForNow(job));
+}
+
 /** Where a job's webhook stands. */
 export interface WebhookDelivery {
   /** `X-Shikaku-Delivery`: the same on every attempt, so a receiver can drop a repeat. */

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { fsyncDir, mkdirPrivate, removeTempFiles, writeDurable, writeDurableBy } from './durable-file.ts';
 import { migrateFirstVersionJob } from './first-version-jobs.ts';
 import { JOB_ID, chunkInputPath, chunkName, intakeLeasePath, intakeRejectionsPath, receivedBodyPath } from './job-folder.ts';
-import { ANY_OWNER, type ChunkInput, type ChunkMeta, type Job, type Rejection } from './job-model.ts';
+import { ANY_OWNER, endedForGood, failedForNow, type ChunkInput, type ChunkMeta, type Job, type Rejection } from './job-model.ts';
 import { SHEET_ORDER_LEFTOVERS, rewriteInSheetOrder } from './sheet-order.ts';
 import type { JobFiles, Produce } from './storage.ts';
 
@@ -246,7 +246,7 @@ export class JobStore implements JobFiles {
   /** Jobs to run at start, oldest first: queued, running, and those failed for a passing cause. */
   resumable(): Job[] {
     return this.all()
-      .filter((j) => j.state === 'queued' || j.state === 'running' || (j.state === 'failed' && j.retryable === true))
+      .filter((j) => j.state === 'queued' || j.state === 'running' || failedForNow(j))
       .sort((a, b) => a.createdAt.localeCompare(b.createdAt));
   }
 
@@ -291,7 +291,7 @@ export class JobStore implements JobFiles {
   /** Finished jobs (done, or failed for good) last changed before `before`: retention deletes them. */
   finishedBefore(before: Date): Job[] {
     const cutoff = before.toISOString();
-    return this.all().filter((j) => (j.state === 'done' || (j.state === 'failed' && j.retryable !== true)) && j.updatedAt < cutoff);
+    return this.all().filter((j) => endedForGood(j) && j.updatedAt < cutoff);
   }
 
   /** Every job there is (a folder without a whole job.json is none). */

@@ -13,7 +13,7 @@ import {
   type OutputOptions,
   type RecordFormat,
 } from '../../engine/index.ts';
-import type { Job, JobMailing } from '../jobs/job-model.ts';
+import { failedForNow, type Job, type JobMailing } from '../jobs/job-model.ts';
 import { takeJob, bodyTooLarge, receiveJob, checkReceived, takeUnannouncedJob, type IntakeOptions } from '../jobs/intake.ts';
 import { IDEMPOTENCY_KEY } from '../jobs/idempotency.ts';
 import { JobListQuery, JobQuery, queryOf } from '../api-schemas.ts';
@@ -242,7 +242,7 @@ function jobStatus(job: Job, full: boolean, stale?: { stale: true; asOf: string 
     ...(job.webhook ? { webhook: { state: job.webhook.state, attempts: job.webhook.attempts, delivery: job.webhook.delivery } } : {}),
     ...(job.error ? { error: job.error } : {}),
     // Failed for now, not for good (a full disk): it resumes by itself once there is room.
-    ...(job.state === 'failed' && job.retryable === true ? { retryable: true } : {}),
+    ...(failedForNow(job) ? { retryable: true } : {}),
     ...(job.state === 'done' ? { result: `/v1/jobs/${job.id}/result`, manifest: `/v1/jobs/${job.id}/manifest` } : {}),
   };
 }

@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import { getLayout, type Engine, type Layout } from '../../../engine/index.ts';
 import type { Metrics } from '../../metrics.ts';
 import type { DiskSpace } from '../disk-space.ts';
-import type { Job } from '../job-model.ts';
+import { endedForGood, type Job } from '../job-model.ts';
 import { CLUSTER_REASONS, JobLifecycle, failedAt, failureReason, failureText, progressOf, type Ending } from '../lifecycle.ts';
 import type { JobFiles } from '../storage.ts';
 import type { Webhooks } from '../webhooks.ts';
@@ -115,7 +115,7 @@ export async function startJobWorkers(o: JobWorkersOptions): Promise<JobWorkers>
       if (!job) throw new Error(failedAt({ chunk: n }, CLUSTER_REASONS.jobUnread));
       // A job ended for good prints nothing more: its failure removes the chunks not taken, but a big job's
       // step of chunks (job-flow.ts) sent as it failed can still bring some in.
-      if (job.state === 'done' || (job.state === 'failed' && job.retryable !== true)) {
+      if (endedForGood(job)) {
         log.info({ job: jobId, chunk: n, state: job.state }, 'chunk skipped: its job has ended');
         return { n, skipped: true };
       }
