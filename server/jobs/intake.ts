@@ -290,8 +290,7 @@ export async function takeJob(body: AsyncIterable<Uint8Array>, store: JobStore, 
     if (!check) store.abortIntake(id);
     // Numbers of a job never kept go back to their band.
     await taken?.release();
-    if (isDiskFull(err)) throw o.disk.short(o.bodyBytes ?? 0);
-    throw err;
+    throw intakeError(err, o);
   }
 }
 
@@ -300,9 +299,13 @@ function begin(store: JobStore, o: IntakeOptions): { id: string; dir: string } {
   try {
     return store.beginIntake();
   } catch (err) {
-    if (isDiskFull(err)) throw o.disk.short(o.bodyBytes ?? 0);
-    throw err;
+    throw intakeError(err, o);
   }
+}
+
+/** What an intake that failed throws: a full disk as the 507 that names the room asked for, else `err`. */
+function intakeError(err: unknown, o: IntakeOptions): unknown {
+  return isDiskFull(err) ? o.disk.short(o.bodyBytes ?? 0) : err;
 }
 
 /**
@@ -354,8 +357,7 @@ async function receiveBody(body: AsyncIterable<Uint8Array>, store: JobStore, o: 
     return { id, bytes };
   } catch (err) {
     store.abortIntake(id);
-    if (isDiskFull(err)) throw o.disk.short(o.bodyBytes ?? 0);
-    throw err;
+    throw intakeError(err, o);
   }
 }
 
@@ -367,8 +369,7 @@ async function saveValidating(id: string, store: JobStore, o: IntakeOptions): Pr
     return job;
   } catch (err) {
     store.abortIntake(id);
-    if (isDiskFull(err)) throw o.disk.short(o.bodyBytes ?? 0);
-    throw err;
+    throw intakeError(err, o);
   }
 }
 
