@@ -16,7 +16,7 @@ import { startRedis } from '../cli/redis-server.ts';
 import { ASSEMBLE, CHUNKS, PREFIX, childId, jobKey, parentId } from '../server/jobs/redis/connection.ts';
 import { CLUSTER_REASONS, failedAt } from '../server/jobs/lifecycle.ts';
 import { readyz, startApiOnly } from './helpers/api-only.ts';
-import { AUTH, JSON_AUTH, kokuhoRecords, waitForJob } from './helpers/service.ts';
+import { AUTH, postKokuhoJob, waitForJob } from './helpers/service.ts';
 import { alive, sleep, startWorkerProcess, startedBy, until, type ServiceProcess } from './helpers/processes.ts';
 
 /** The shortest SHIKAKU_CHUNK_LEASE_S: an assembly's lock (two leases) runs out within 10 s of its worker stopping. */
@@ -82,17 +82,6 @@ async function startCluster() {
 function only(go: ServiceProcess[], stop: ServiceProcess[]): void {
   for (const p of stop) p.child.kill('SIGSTOP');
   for (const p of go) p.child.kill('SIGCONT');
-}
-
-/** Posts `n` kokuho-card records as a job; answers its id. */
-async function postJob(base: string, n: number): Promise<string> {
-  const res = await fetch(`${base}/v1/jobs?layout=kokuho-card`, {
-    method: 'POST',
-    headers: JSON_AUTH,
-    body: JSON.stringify(kokuhoRecords(n)),
-  });
-  expect(res.status).toBe(202);
-  return ((await res.json()) as { id: string }).id;
 }
 
 async function statusOf(base: string, id: string): Promise<Record<string, unknown>> {
@@ -201,7 +190,7 @@ describe('the paths of a cluster that end, re-queue and hold back jobs', () => {
   it('an end claimed by a finisher that died before saving is finished by the next run; an assembly that finds its job ended by another leaves it so', async () => {
     // The fence set over a job.json still queued: its finisher claimed the end and died before saving.
     only([], [steady]);
-    const orphan = await postJob(api.base, 100);
+    const orphan = await postKokuhoJob(api.base, 100);
     expect(await cluster.redis.hsetnx(jobKey(orphan), 'finalState', 'done')).toBe(1);
     only([steady], []);
     expect(await waitForJob(api.base, orphan, 60_000)).toMatchObject({ state: 'done', progress: { done: 100, total: 100, rejected: 0 } });
@@ -213,7 +202,7 @@ describe('the paths of a cluster that end, re-queue and hold back jobs', () => {
 
     // An assembly under way (held at a chunk's PDF, past its read of job.json) whose job another ends first,
     // as a worker that took the assembly over or a failed task's listener would: the first end stays.
-    const id = await postJob(api.base, 400);
+    const id = await postKokuhoJob(api.base, 400);
     const first = await within(
       60_000,
       'a chunk printed',
@@ -243,7 +232,7 @@ describe('the paths of a cluster that end, re-queue and hold back jobs', () => {
     only([doomed], [steady]);
     let held: ReturnType<typeof holdChunkPdf> | undefined;
     try {
-      const id = await postJob(api.base, 400);
+      const id = await postKokuhoJob(api.base, 400);
       // Three stalls counted already (BullMQ's `stc`; maxStalledCount is 3): the one to come is one too many.
       await cluster.redis.hset(`${PREFIX}:${ASSEMBLE}:${parentId(id)}`, 'stc', 3);
       const first = await within(
@@ -271,13 +260,15 @@ describe('the paths of a cluster that end, re-queue and hold back jobs', () => {
 
   it('a chunk of a job that has ended for good is not printed (a step of a big job sent as it failed)', async () => {
     only([], [steady]);
-    const id = await postJob(api.base, 300);
+    const id = await postKokuhoJob(api.base, 300);
     // Failed for good meanwhile, as by another chunk, its three chunks still queued.
     const error = failedAt({ chunk: 0 }, 'a stand-in failure of this test');
     rewriteJobFile(cluster.dataDir, id, (job) => Object.assign(job, { state: 'failed', error, updatedAt: new Date().toISOString() }));
     only([steady], []);
-    await eventually(60_000, 'its three chunks skipped', () =>
-      Promise.resolve(steady.log.filter((e) => e.msg === 'chunk skipped: its job has ended' && e.job === id).length === 3),
+    await until(
+      () => steady.log.filter((e) => e.msg === 'chunk skipped: its job has ended' && e.job === id).length === 3 || undefined,
+      60_000,
+      'its three chunks skipped',
     );
     expect(steady.log.filter((e) => e.msg === 'chunk started' && e.job === id)).toEqual([]);
     expect(await statusOf(api.base, id)).toMatchObject({ state: 'failed', error });
@@ -285,8 +276,8 @@ describe('the paths of a cluster that end, re-queue and hold back jobs', () => {
 
   it('a committed job whose flow never reached Redis is queued again by an instance’s upkeep once 10 minutes old, and a younger one is left alone', async () => {
     only([], [steady]);
-    const lost = await postJob(api.base, 100);
-    const young = await postJob(api.base, 100);
+    const lost = await postKokuhoJob(api.base, 100);
+    const young = await postKokuhoJob(api.base, 100);
     // As if their instance had died between committing them and adding their flows.
     for (const id of [lost, young]) await (await cluster.assemble.getJob(parentId(id)))?.remove({ removeChildren: true });
     expect(await cluster.chunks.getJob(childId(lost, 0))).toBeUndefined();
@@ -309,7 +300,7 @@ describe('the paths of a cluster that end, re-queue and hold back jobs', () => {
 
   it('a chunk and an assembly short of disk room wait for it, the job failed with why meanwhile, and go on where there is room', async () => {
     only([full], [steady]);
-    const id = await postJob(api.base, 100);
+    const id = await postKokuhoJob(api.base, 100);
     await within(
       60_000,
       'the chunk to wait',

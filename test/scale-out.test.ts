@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { startRedis, type RedisProcess } from '../cli/redis-server.ts';
-import { AUTH, JSON_AUTH, kokuhoRecords, waitForJob } from './helpers/service.ts';
+import { AUTH, JSON_AUTH, kokuhoRecords, postKokuhoJob, waitForJob } from './helpers/service.ts';
 import {
   killAll,
   killHard,
@@ -73,17 +73,6 @@ async function startCluster(workers: number[], more: NodeJS.ProcessEnv = {}) {
   }
 }
 
-/** Posts `n` kokuho-card records as a job; answers its id. */
-async function postJob(base: string, n: number): Promise<string> {
-  const res = await fetch(`${base}/v1/jobs?layout=kokuho-card`, {
-    method: 'POST',
-    headers: JSON_AUTH,
-    body: JSON.stringify(kokuhoRecords(n)),
-  });
-  expect(res.status).toBe(202);
-  return ((await res.json()) as { id: string }).id;
-}
-
 /** The 番号 printed on each page of a PDF (undefined on a page without one: a back). */
 function numbersOnPages(pdf: string): (string | undefined)[] {
   const text = execFileSync('pdftotext', ['-layout', pdf, '-'], { encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
@@ -120,7 +109,7 @@ describe('scale-out on BullMQ and Redis', () => {
     const cluster = await startCluster([1, 1]);
     try {
       const { api, workers } = cluster;
-      const id = await postJob(api.base, 2000);
+      const id = await postKokuhoJob(api.base, 2000);
       // Its 20 chunks went into Redis in steps of 7 (SHIKAKU_FLOW_STEP), its assembly held until the last.
       await firstLog([api], (e) => e.msg === 'job flow added in steps' && e.job === id && e.chunks === 20 && e.steps === 3, 60_000);
       const { process: victim, entry } = await firstLog(workers, (e) => e.msg === 'chunk started' && e.job === id, 60_000);
@@ -163,7 +152,7 @@ describe('scale-out on BullMQ and Redis', () => {
     const cluster = await startCluster([1, 1], { SHIKAKU_SHUTDOWN_GRACE_S: '0' });
     try {
       const { api, workers, redis, dataDir } = cluster;
-      const big = await postJob(api.base, 1200);
+      const big = await postKokuhoJob(api.base, 1200);
       // A graceful stop past its grace period: the chunk in hand goes back to the queue, not to a stall.
       const { process: leaving, entry } = await firstLog(workers, (e) => e.msg === 'chunk started' && e.job === big, 60_000);
       const staying = workers.find((w) => w !== leaving) as ServiceProcess;
@@ -193,14 +182,14 @@ describe('scale-out on BullMQ and Redis', () => {
       expect(await ready()).toMatchObject({ ready: true, redis: true });
 
       // A one-chunk job posted behind the big one's many is printed first (a priority by size).
-      const small = await postJob(api.base, 100);
+      const small = await postKokuhoJob(api.base, 100);
       expect((await waitForJob(api.base, small, 60_000)).state).toBe('done');
       const bigNow = (await (await fetch(`${api.base}/v1/jobs/${big}`, { headers: AUTH })).json()) as { state: string };
       expect(bigNow.state).toBe('running');
       await expectEveryRecordOnceInOrder(api.base, small, 100);
 
       // A job deleted while it prints: 204, no chunk of it started after the answer, nothing of it left.
-      const gone = await postJob(api.base, 300);
+      const gone = await postKokuhoJob(api.base, 300);
       await firstLog([staying], (e) => e.msg === 'chunk done' && e.job === gone, 60_000);
       expect((await fetch(`${api.base}/v1/jobs/${gone}`, { method: 'DELETE', headers: AUTH })).status).toBe(204);
       const answered = staying.log.length;
@@ -214,7 +203,7 @@ describe('scale-out on BullMQ and Redis', () => {
       // A chunk that cannot be printed (its input is gone) fails its job once its tries are spent, naming
       // the chunk; what the other chunks printed is counted. (The one tab prints chunks 1 and 2 first:
       // seconds, against the moment it takes to remove chunk 3's input after the 202.)
-      const broken = await postJob(api.base, 300);
+      const broken = await postKokuhoJob(api.base, 300);
       rmSync(join(dataDir, 'jobs', broken, 'input', '000002.json'));
       const failed = (await waitForJob(api.base, broken, 60_000)) as { state: string; error?: string; progress: unknown };
       expect(failed).toMatchObject({

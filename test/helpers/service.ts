@@ -49,6 +49,17 @@ export const KOKUHO_SAMPLES = JSON.parse(
 export const kokuhoRecords = (n: number) =>
   Array.from({ length: n }, (_, i) => ({ ...KOKUHO_SAMPLES[i % KOKUHO_SAMPLES.length], number: String(i + 1).padStart(7, '0') }));
 
+/** Posts `n` kokuho-card records as a job (checked before its answer): answers its id; throws unless 202. */
+export async function postKokuhoJob(base: string, n: number): Promise<string> {
+  const res = await fetch(`${base}/v1/jobs?layout=kokuho-card`, {
+    method: 'POST',
+    headers: JSON_AUTH,
+    body: JSON.stringify(kokuhoRecords(n)),
+  });
+  if (res.status !== 202) throw new Error(`job not taken in: ${res.status} ${await res.text()}`);
+  return ((await res.json()) as { id: string }).id;
+}
+
 /** Polls a job until it is done or failed. */
 export async function waitForJob(
   base: string,
