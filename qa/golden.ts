@@ -18,9 +18,9 @@ import {
   type Layout,
   type OutputOptions,
 } from '../engine/index.ts';
-import { compareImages, EXACT } from './compare.ts';
+import { compareImages, EXACT, type Comparison } from './compare.ts';
 import { decodePng, encodePng } from './png.ts';
-import { decodeBarcodes, fonts, pageBoxes, pageCount, pageText } from './poppler.ts';
+import { decodeBarcodesInPngs, fonts, pageBoxes, pageCount, pageText } from './poppler.ts';
 import type { Report, ReportPage } from './report.ts';
 
 /** Where the approved goldens live: golden/<layout>/<case>/record.json and page-N.png. */
@@ -94,14 +94,18 @@ function environmentNotes(recorded: GoldenEnvironment | undefined, now: GoldenEn
   return out.length ? out : [`Same environment as the goldens: ${now.chromium}, ${now.poppler}.`];
 }
 
-/** The meaning of a rendered case, checked before its pixels: pages, size, fonts, key text, QR code. */
-function meaningProblems(
+/**
+ * The meaning of a rendered case, checked before its pixels: pages, size, fonts, key text, QR code (read
+ * from `pngs`, its pages as rasterized for the comparison).
+ */
+async function meaningProblems(
   pdf: string,
+  pngs: Buffer[],
   layout: Layout,
   record: Record<string, unknown>,
   expectedPages: number,
   output: OutputOptions,
-): string[] {
+): Promise<string[]> {
   const out: string[] = [];
   const pages = pageCount(pdf);
   if (pages !== expectedPages) out.push(`${pages} pages, expected ${expectedPages}`);
@@ -123,7 +127,7 @@ function meaningProblems(
   if (layout.portalQr) {
     // The portal QR code is on one page: the A4 notice's only page, the card-type notice's back.
     const want = `QR-Code:${typeof record.portalUrl === 'string' ? record.portalUrl : PORTAL_DEFAULT}`;
-    const got = Array.from({ length: pages }, (_, i) => decodeBarcodes(pdf, i + 1)).filter((g) => g.length);
+    const got = (await decodeBarcodesInPngs(pngs)).filter((g) => g.length);
     if (got.length !== 1 || got[0]?.join() !== want) out.push(`QR code decodes as ${JSON.stringify(got)}, expected ${want} on one page`);
   }
   return out;
@@ -232,11 +236,14 @@ async function checkCase(
   writeFileSync(pdfPath, pdf);
   // A carrier's case is a mailing run (layout.json mailer.carries): its pages are the run's.
   const expectedPages = output.impose || layout.document === 'mailer' ? pageTotal : records.length * layout.sides.length;
-  const meaning = meaningProblems(pdfPath, layout, records[0] as Record<string, unknown>, expectedPages, output);
   const dpi = goldenDpi(layout, output);
   const pngs = await rasterizePdf(pdf, pageTotal, outputPageSize(layout, output), dpi);
+  const meaning = await meaningProblems(pdfPath, pngs, layout, records[0] as Record<string, unknown>, expectedPages, output);
   return comparePages(pngs, { dir, title, meaning, dpi, options });
 }
+
+/** A page whose PNG file is the golden's, byte for byte. */
+const IDENTICAL: Comparison = { same: true, diffPixels: 0, region: null, diff: null };
 
 /**
  * A case's pages against its approved PNGs (`dir`/page-N.png) under the exact rule; with `update`, writes them
@@ -252,7 +259,12 @@ function comparePages(
     const file = join(dir, `page-${i + 1}.png`);
     const notes = i === 0 ? meaning.map((m) => `meaning: ${m}`) : [];
     const expectedPng = existsSync(file) ? readFileSync(file) : undefined;
-    const c = expectedPng ? compareImages(decodePng(expectedPng), decodePng(actualPng), EXACT) : undefined;
+    // Equal bytes are equal pixels: only a page whose file differs is decoded and compared pixel by pixel.
+    const c = !expectedPng
+      ? undefined
+      : expectedPng.equals(actualPng)
+        ? IDENTICAL
+        : compareImages(decodePng(expectedPng), decodePng(actualPng), EXACT);
     if (c?.sizeMismatch) notes.push(`size ${c.sizeMismatch.actual.join(' × ')} px, golden ${c.sizeMismatch.expected.join(' × ')} px`);
     const previous = !c ? 'missing' : c.same ? 'same' : 'different';
     const mode = options.update;

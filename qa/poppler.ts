@@ -1,7 +1,8 @@
 // Reads PDFs the way a print shop would, with poppler-utils and zbar-tools from Debian (installed by
 // scripts/setup.sh): page boxes, fonts, text and barcodes. Used by the golden check and the tests.
-import { execFileSync } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -68,6 +69,33 @@ export function decodeBarcodes(pdf: string, page: number, dpi = 300): string[] {
     return []; // zbarimg exits 4 when it finds no symbol
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * What zbarimg decodes from each of `pngs` (pages already rasterized), as decodeBarcodes: one zbarimg per
+ * page, two at a time, without blocking. The golden check reads its QR codes from the pages it compares
+ * (300 dpi cards, 150 dpi A4) instead of drawing each page again at 300 dpi: a third of its time went there.
+ */
+export async function decodeBarcodesInPngs(pngs: Buffer[]): Promise<string[][]> {
+  const dir = await mkdtemp(join(tmpdir(), 'shikaku-zbar-'));
+  const decode = async (png: Buffer, i: number): Promise<string[]> => {
+    const file = join(dir, `page-${i + 1}.png`);
+    await writeFile(file, png);
+    return new Promise((resolve, reject) =>
+      execFile('zbarimg', ['-q', file], { encoding: 'utf8' }, (err, stdout) => {
+        // zbarimg exits 4 when it finds no symbol; anything else is a failure to read, not an empty page.
+        if (err && err.code !== 4) reject(new Error(`zbarimg on page ${i + 1}: ${err.message}`));
+        else resolve(stdout.trim() ? stdout.trim().split('\n') : []);
+      }),
+    );
+  };
+  try {
+    const out: string[][] = [];
+    for (let i = 0; i < pngs.length; i += 2) out.push(...(await Promise.all(pngs.slice(i, i + 2).map((p, k) => decode(p, i + k)))));
+    return out;
+  } finally {
+    await rm(dir, { recursive: true, force: true });
   }
 }
 

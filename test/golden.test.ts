@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { Engine, LAYOUTS_DIR, SAMPLE_INSURERS_DIR } from '../engine/index.ts';
 import { sharedEngine } from './helpers/shared-engine.ts';
 import { checkGoldens, writeReport, GOLDEN_DIR, type Report } from '../qa/index.ts';
+import { decodeBarcodesInPngs } from '../qa/poppler.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'shikaku-golden-test-'));
 let engine: Engine;
@@ -58,6 +59,12 @@ describe('golden check', () => {
     // The 17th piece is the second row of page 2, about 35 mm down the table.
     expect(changed.pages[1]!.regionMm!.y).toBeGreaterThan(80);
     expect(changed.pages[1]!.regionMm!.y).toBeLessThan(95);
+  });
+
+  it("reads a notice's QR code from the page it compares, and none from a card", async () => {
+    const notice = readFileSync(join(GOLDEN_DIR, 'kokuho-notice', 'under-70', 'page-1.png'));
+    const card = readFileSync(join(GOLDEN_DIR, 'kokuho-card', 'under-70', 'page-1.png'));
+    expect(await decodeBarcodesInPngs([notice, card])).toEqual([['QR-Code:https://myna.go.jp/'], []]);
   });
 
   it('fails on one changed digit of a record and shows the region of the 番号', async () => {
