@@ -154,15 +154,17 @@ async function inRedis(id: string) {
 }
 
 describe('a big job added to Redis in steps', () => {
-  it('goes in as MULTIs of 500 chunks: no command holds Redis for more than 500 ms, and every chunk is there once', async () => {
+  it('goes in as MULTIs of 500 chunks: no command holds Redis for a second, and every chunk is there once', async () => {
     const job = await committedJob(20_000);
     await admin.config('SET', 'latency-monitor-threshold', '1');
     await admin.call('LATENCY', 'RESET');
     await queue.enqueue(job);
-    // The latency monitor times a MULTI's EXEC whole ("command"); one MULTI of 20,000 took 1.4-2 s here, a step 30-90 ms.
+    // The latency monitor times a MULTI's EXEC whole ("command"). A step of 500 took 30-90 ms quiet and 92-176 ms
+    // beside a fresh-clone CI run; one MULTI of all 20,000 took 1.4-2 s quiet and 1.5-1.8 s beside CI. The bound is a
+    // safety net of 5-10x a busy step (500 ms was 3x, and CI's machines are slower) that one MULTI still fails.
     const events = (await admin.call('LATENCY', 'LATEST')) as [string, number, number, number][];
     const longest = Math.max(0, ...events.filter((e) => e[0] === 'command').map((e) => e[3]));
-    expect(longest).toBeLessThan(500);
+    expect(longest).toBeLessThan(1000);
     expect(await inRedis(job.id)).toEqual({ parent: true, gate: false, chunks: 20_000 });
     const parent = await new Queue(ASSEMBLE, { connection: admin, prefix: PREFIX }).getJob(parentId(job.id));
     expect(await parent?.getState()).toBe('waiting-children');
