@@ -5,7 +5,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { forEachLimited } from '../engine/index.ts';
 
+const runAsync = promisify(execFile);
 const run = (cmd: string, args: string[]) => execFileSync(cmd, args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
 
 /** Every page's MediaBox and TrimBox in points, from pdfinfo -box. */
@@ -62,9 +65,7 @@ export function decodeBarcodes(pdf: string, page: number, dpi = 300): string[] {
       pdf,
       join(dir, 'page'),
     ]);
-    return execFileSync('zbarimg', ['-q', join(dir, 'page.png')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })
-      .trim()
-      .split('\n');
+    return symbols(execFileSync('zbarimg', ['-q', join(dir, 'page.png')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }));
   } catch {
     return []; // zbarimg exits 4 when it finds no symbol
   } finally {
@@ -79,24 +80,29 @@ export function decodeBarcodes(pdf: string, page: number, dpi = 300): string[] {
  */
 export async function decodeBarcodesInPngs(pngs: Buffer[]): Promise<string[][]> {
   const dir = await mkdtemp(join(tmpdir(), 'shikaku-zbar-'));
-  const decode = async (png: Buffer, i: number): Promise<string[]> => {
-    const file = join(dir, `page-${i + 1}.png`);
-    await writeFile(file, png);
-    return new Promise((resolve, reject) =>
-      execFile('zbarimg', ['-q', file], { encoding: 'utf8' }, (err, stdout) => {
-        // zbarimg exits 4 when it finds no symbol; anything else is a failure to read, not an empty page.
-        if (err && err.code !== 4) reject(new Error(`zbarimg on page ${i + 1}: ${err.message}`));
-        else resolve(stdout.trim() ? stdout.trim().split('\n') : []);
-      }),
-    );
-  };
   try {
     const out: string[][] = [];
-    for (let i = 0; i < pngs.length; i += 2) out.push(...(await Promise.all(pngs.slice(i, i + 2).map((p, k) => decode(p, i + k)))));
+    await forEachLimited(pngs, 2, async (png, i) => {
+      const file = join(dir, `page-${i + 1}.png`);
+      await writeFile(file, png);
+      try {
+        out[i] = symbols((await runAsync('zbarimg', ['-q', file], { encoding: 'utf8' })).stdout);
+      } catch (err) {
+        // zbarimg exits 4 when it finds no symbol; anything else is a failure to read, not an empty page.
+        if ((err as { code?: unknown }).code !== 4) throw new Error(`zbarimg on page ${i + 1}: ${(err as Error).message}`);
+        out[i] = [];
+      }
+    });
     return out;
   } finally {
     await rm(dir, { recursive: true, force: true });
   }
+}
+
+/** zbarimg's output: one line per symbol. */
+function symbols(stdout: string): string[] {
+  const text = stdout.trim();
+  return text ? text.split('\n') : [];
 }
 
 /** The text of one page (1-based) in the order the PDF draws it, which is the document's order. */
