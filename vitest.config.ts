@@ -78,6 +78,7 @@ const ENGINE = [
   'safe-area',
   'shared-pages',
   'subset-tags',
+  'text-layer',
 ];
 
 const STUDIO = ['studio*'];

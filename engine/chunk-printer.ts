@@ -76,6 +76,7 @@ export async function printChunks(target: OutputTarget, run: ChunkRun, printer: 
         fieldBoxes: wantBoxes,
         layers: options.wholePages ? undefined : printer.statics,
         staticMarkup: options.staticMarkup !== undefined,
+        chromiumText: options.chromiumText,
       },
     );
     if (printed.layers?.markup) {

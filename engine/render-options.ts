@@ -116,6 +116,11 @@ export interface RenderOptions {
    */
   wholePages?: boolean | undefined;
   /**
+   * Print the variable layer with Chromium even where the glyph writer would write it
+   * (engine/pdf/text-layer.ts): the check that both draw the same glyphs in the same places.
+   */
+  chromiumText?: boolean | undefined;
+  /**
    * Called with each chunk's static layers as markup (engine/browser/layers.ts staticSignatures), one per
    * page of the output in the chunk's order: the static-layer check (engine/static-check.ts).
    */

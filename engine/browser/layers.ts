@@ -21,6 +21,16 @@
 export const VAR_SELECTOR = '[data-field],[data-var]';
 
 /**
+ * Keeps only the pages (`.sheet`s) at `indices` (0-based, in order): the variable layer of the others is
+ * written without Chromium (engine/pdf/text-layer.ts). Each page is a box of its own size, so the pages kept
+ * lay out as before.
+ */
+export const KEEP_SHEETS = `((indices) => {
+  const keep = new Set(indices);
+  [...document.querySelectorAll('.sheet')].forEach((sheet, i) => { if (!keep.has(i)) sheet.remove(); });
+})`;
+
+/**
  * What each page's static layer is: the page's markup with every record box emptied (its tag and
  * attributes kept, the style fitting gave it dropped) and its place and size written in (to 1/64 px, as
  * laid out), the page's record number left out. Two pages with the same static markup have the same static

@@ -4,6 +4,7 @@ import type { AssetServer } from './asset-server.ts';
 import { DRAW_RULES, drawRules } from './rules.ts';
 import {
   END_LAYER,
+  KEEP_SHEETS,
   STATIC_CELLS,
   STATIC_LAYER,
   STATIC_PART,
@@ -17,6 +18,8 @@ import { FIELD_BOXES, FIT_FIELDS, FITTING_REPORT, OVERFLOWS, type FieldFit } fro
 import type { StepTimes } from '../step-times.ts';
 import { printToPdf } from './print-to-pdf.ts';
 import { documentHtml } from '../template/document.ts';
+import { TEXT_RUNS, type PageText } from './text-runs.ts';
+import { frameOf, planPage, writeTextLayer, type WrittenPage } from '../pdf/text-layer.ts';
 
 /** A box whose text did not fit, found in the rendered document. */
 export interface OverflowingField {
@@ -105,6 +108,11 @@ export interface PrintOptions {
   layers?: StaticLayers | undefined;
   /** With `layers`: also answer each page's static layer as markup (the static-layer check). */
   staticMarkup?: boolean | undefined;
+  /**
+   * With `layers`: print the variable layer with Chromium even where the glyph writer could write it
+   * (engine/pdf/text-layer.ts): the check that both draw the same.
+   */
+  chromiumText?: boolean | undefined;
 }
 
 /**
@@ -221,7 +229,7 @@ export class TabPool {
     if ((overflowing.length && !draft) || checkOnly) return { pdf: new Uint8Array(), overflowing, ...(fitting ? { fitting } : {}) };
     const boxes = fieldBoxes ? ((await this.evaluate(page, FIELD_BOXES)) as string[]) : undefined;
     const printed = options.layers
-      ? await this.printLayers(page, doc, options.layers, options.staticMarkup === true)
+      ? await this.printLayers(page, doc, options.layers, options.staticMarkup === true, options.chromiumText === true)
       : { pdf: await this.printWhole(page) };
     return { ...printed, overflowing, ...(fitting ? { fitting } : {}), ...(boxes ? { fieldBoxes: boxes } : {}) };
   }
@@ -242,6 +250,7 @@ export class TabPool {
     doc: PrintDocument,
     statics: StaticLayers,
     withMarkup: boolean,
+    chromiumText: boolean,
   ): Promise<Pick<PrintedChunk, 'pdf' | 'layers'>> {
     const step = <T>(name: string, work: () => Promise<T>) => this.times.time(name, work);
     let pageNames: string[];
@@ -274,14 +283,35 @@ export class TabPool {
       own.set(name, { under, over });
       statics.set(name, { under, over });
     }
-    await step('variable layer', async () => {
-      await this.evaluate(page, drawRules(STATIC_CELLS, false));
-      await this.evaluate(page, drawRules(VARIABLE_RULES, true, 'data-layer-rules'));
-      await this.evaluate(page, `${VARIABLE_LAYER}(${JSON.stringify(pageNames)})`);
-    });
-    // The next chunk's PUT_BODY takes the variable layer's style away (END_LAYER).
-    const variable = await step('print (page.pdf)', () => this.pdf(page));
-    return { pdf: variable, layers: { names, statics: own, ...(markup ? { markup } : {}) } };
+    // The variable layer: written from the laid-out text where a page is plain text in the pinned fonts
+    // (text-runs.ts, text-layer.ts), printed by Chromium for the other pages alone.
+    let written: (WrittenPage | null)[] = names.map(() => null);
+    if (!chromiumText) {
+      const texts = (await step('text runs', () => this.evaluate(page, `${TEXT_RUNS}(${JSON.stringify(pageNames)})`))) as PageText[];
+      written = texts.map((t) => {
+        const planned = planPage(t);
+        return 'drawing' in planned ? planned : null;
+      });
+    }
+    const left = written.flatMap((w, i) => (w ? [] : [i]));
+    let printed: Uint8Array | undefined;
+    if (left.length) {
+      await step('variable layer', async () => {
+        if (left.length < names.length) await this.evaluate(page, `${KEEP_SHEETS}(${JSON.stringify(left)})`);
+        await this.evaluate(page, drawRules(STATIC_CELLS, false));
+        await this.evaluate(page, drawRules(VARIABLE_RULES, true, 'data-layer-rules'));
+        await this.evaluate(page, `${VARIABLE_LAYER}(${JSON.stringify(left.map((i) => pageNames[i]))})`);
+      });
+      // The next chunk's PUT_BODY takes the variable layer's style away (END_LAYER).
+      printed = await step('print (page.pdf)', () => this.pdf(page));
+    }
+    const pdf =
+      left.length === names.length
+        ? (printed as Uint8Array)
+        : await step('write text layer', async () =>
+            writeTextLayer(written, await Promise.all(names.map((n) => frameOf((own.get(n) as StaticPage).under))), printed),
+          );
+    return { pdf, layers: { names, statics: own, ...(markup ? { markup } : {}) } };
   }
 
   private pdf(page: Page): Promise<Uint8Array> {

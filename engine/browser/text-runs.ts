@@ -1,0 +1,168 @@
+import { VAR_SELECTOR } from './layers.ts';
+
+/**
+ * The variable layer's text, read from the laid-out chunk for engine/pdf/text-layer.ts to write without
+ * Chromium's print (print once, the glyph writer: docs/spec/interfaces.md).
+ *
+ * For each page: its record boxes (layers.ts), each with the rectangle that clips it and the text it draws,
+ * one run per text node with the style that decides its glyphs and where each of its lines was laid out; or,
+ * for a page whose boxes draw anything but plain text in one colour (a code, a rule, a background, a
+ * transform such as fitting's compression, a generated text), why not: that page is left to Chromium.
+ * Whether each run's glyphs are exactly what the pinned fonts give is decided where the fonts are read
+ * (text-layer.ts), against the widths laid out here.
+ */
+
+/** One text node of a record box: its text, its style, and each line it was laid out on. */
+export interface TextRun {
+  text: string;
+  /** The first family of its `font-family` (a pinned font's id), and its weight. */
+  family: string;
+  weight: number;
+  /** Its font size and letter spacing, in CSS pixels, as laid out. */
+  size: number;
+  spacing: number;
+  /** Its colour, 0–255 each. */
+  color: [number, number, number];
+  /** Each line's box (getClientRects of the text), relative to the page: left, top, width. */
+  lines: [number, number, number][];
+}
+
+/** A record box: the rectangle that clips it (its border box, CSS pixels, relative to its page) and its runs. */
+export interface TextBox {
+  clip: [number, number, number, number] | null;
+  runs: TextRun[];
+}
+
+/** A page's record boxes as text, or why they are not only text. */
+export type PageText = { boxes: TextBox[] } | { not: string };
+
+/**
+ * The in-page script, called with each page's static layer name (layers.ts): answers a PageText per
+ * `.sheet`, in order. Changes nothing. What an element's style decides is read once per kind of element
+ * (its page's static layer, its box, its own and its ancestors' tags, classes, inline styles and places
+ * in the box), and kept in the tab while it keeps its layout: reading styles element by element cost
+ * 370 ms a 100-card chunk.
+ */
+export const TEXT_RUNS = `((names) => {
+  const VAR = '${VAR_SELECTOR}';
+  const SIDES = ['Top', 'Right', 'Bottom', 'Left'];
+  const TEXT_TAGS = new Set(['DIV', 'SPAN', 'DD', 'DT', 'DL', 'P', 'B', 'STRONG', 'SMALL', 'LABEL']);
+  const NONE_PSEUDO = (el, p) => { const c = getComputedStyle(el, p).content; return c === 'none' || c === 'normal'; };
+  const color = (s) => {
+    const m = /^rgba?\\((\\d+), (\\d+), (\\d+)(?:, ([\\d.]+))?\\)$/.exec(s);
+    return m && (m[4] === undefined || m[4] === '1') ? [Number(m[1]), Number(m[2]), Number(m[3])] : null;
+  };
+  // What an element may have and still draw nothing but its text's glyphs (its own border, when it is the
+  // box, goes to the static layer).
+  const plain = (el, isBox) => {
+    if (!TEXT_TAGS.has(el.tagName)) return 'a ' + el.tagName.toLowerCase() + ' element';
+    const cs = getComputedStyle(el);
+    if (cs.display === 'none') return '';
+    if (cs.visibility !== 'visible') return 'visibility';
+    if (cs.opacity !== '1') return 'opacity';
+    if (cs.transform !== 'none') return 'a transform';
+    if (cs.filter !== 'none' || cs.mixBlendMode !== 'normal') return 'a filter';
+    if (cs.display === 'list-item' || cs.display.startsWith('table') || cs.display === 'ruby') return 'display ' + cs.display;
+    if (cs.backgroundColor !== 'rgba(0, 0, 0, 0)' || cs.backgroundImage !== 'none') return 'a background';
+    if (cs.boxShadow !== 'none' || cs.textShadow !== 'none' || cs.outlineStyle !== 'none') return 'a shadow or outline';
+    if (!isBox && SIDES.some((s) => cs['border' + s + 'Style'] !== 'none' && parseFloat(cs['border' + s + 'Width']) > 0)) return 'a border';
+    if (cs.textDecorationLine !== 'none' || cs.textEmphasisStyle !== 'none') return 'a text decoration';
+    if (cs.fontStyle !== 'normal' || cs.writingMode !== 'horizontal-tb' || cs.direction !== 'ltr') return 'a font style or writing mode';
+    if (cs.fontFeatureSettings !== 'normal' || cs.fontVariant !== 'normal' || cs.textTransform !== 'none' || cs.fontKerning === 'normal') return 'a font feature';
+    if (cs.webkitTextStrokeWidth !== '0px') return 'a text stroke';
+    if (!NONE_PSEUDO(el, '::before') || !NONE_PSEUDO(el, '::after')) return 'generated text';
+    return '';
+  };
+  // The style a text node's glyphs are drawn with, from its element.
+  const runStyle = (el) => {
+    const cs = getComputedStyle(el);
+    // Exact values (Typed OM): getComputedStyle writes 6 digits.
+    const map = el.computedStyleMap();
+    const spacing = map.get('letter-spacing');
+    return {
+      hidden: cs.display === 'none',
+      pre: cs.whiteSpace.startsWith('pre'),
+      color: color(cs.color),
+      family: cs.fontFamily.split(',')[0].trim().replace(/^"|"$/g, ''),
+      weight: Number(cs.fontWeight),
+      size: map.get('font-size').value,
+      spacing: spacing instanceof CSSUnitValue ? spacing.value : 0,
+    };
+  };
+  // Kept in the tab from chunk to chunk: a tab keeps its layout's head (its CSS), and a kind's key holds
+  // its page's static layer name.
+  const kinds = (window.__shikakuTextKinds ??= new Map());
+  const kindOf = (prefix, el, box, read) => {
+    let key = prefix;
+    for (let e = el; e !== box.parentElement; e = e.parentElement) {
+      let index = 0;
+      for (let s = e.previousElementSibling; s; s = s.previousElementSibling) index++;
+      key += '<' + e.tagName + '#' + index + '.' + e.className + '[' + (e.getAttribute('style') ?? '') + ']' + (e.firstChild ? '' : '0');
+    }
+    let kind = kinds.get(key);
+    if (kind === undefined) {
+      kind = read();
+      kinds.set(key, kind);
+    }
+    return kind;
+  };
+  const pages = [];
+  [...document.querySelectorAll('.sheet')].forEach((sheet, n) => {
+    const o = sheet.getBoundingClientRect();
+    const boxes = [];
+    let not = '';
+    // A table's cells draw rules that follow the record's rows (layers.ts, STATIC_CELLS).
+    if (sheet.querySelector('td, th')) not = 'a table';
+    let b = 0;
+    for (const el of not ? [] : sheet.querySelectorAll(VAR)) {
+      if (el.parentElement.closest(VAR)) continue;
+      const prefix = names[n] + '|' + b++;
+      not = kindOf(prefix + 'a', el, el, () => {
+        for (let a = el.parentElement; a && a !== sheet; a = a.parentElement) {
+          const cs = getComputedStyle(a);
+          if (cs.transform !== 'none' || cs.opacity !== '1' || cs.filter !== 'none') return 'a transformed container';
+        }
+        return '';
+      });
+      for (const e of [el, ...el.querySelectorAll('*')]) {
+        if (not) break;
+        not = kindOf(prefix + 'p', e, el, () => plain(e, e === el));
+      }
+      if (not) break;
+      const clip = kindOf(prefix + 'c', el, el, () => {
+        const cs = getComputedStyle(el);
+        return cs.overflowX !== 'visible' || cs.overflowY !== 'visible';
+      });
+      const r = el.getBoundingClientRect();
+      const runs = [];
+      const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
+      for (let t = walker.nextNode(); t && !not; t = walker.nextNode()) {
+        const st = kindOf(prefix + 's', t.parentElement, el, () => runStyle(t.parentElement));
+        if (st.hidden) continue;
+        const data = t.data;
+        const range = document.createRange();
+        range.selectNodeContents(t);
+        const rects = [...range.getClientRects()].filter((q) => q.width > 0);
+        if (/^\\s*$/.test(data)) {
+          if (rects.length) not = 'a space between elements';
+          continue;
+        }
+        if (!st.pre && /^\\s|\\s$|\\s\\s|[\\t\\n\\r]/.test(data)) { not = 'collapsed white space'; continue; }
+        if (!st.color) { not = 'a colour with alpha'; continue; }
+        runs.push({
+          text: data,
+          family: st.family,
+          weight: st.weight,
+          size: st.size,
+          spacing: st.spacing,
+          color: st.color,
+          lines: rects.map((q) => [q.left - o.left, q.top - o.top, q.width]),
+        });
+      }
+      boxes.push({ clip: clip ? [r.left - o.left, r.top - o.top, r.width, r.height] : null, runs });
+      if (not) break;
+    }
+    pages.push(not ? { not } : { boxes });
+  });
+  return pages;
+})`;

@@ -1,0 +1,116 @@
+// The glyph writer (engine/pdf/text-layer.ts): a chunk's variable layer written from the laid-out text and
+// the pinned fonts, without Chromium's print, where a page's record boxes are plain text. Each layout's
+// samples are printed both ways and read back by MuPDF (`mutool trace`, an independent reader): every page
+// draws the same glyphs (font, id, character), at the same places (1/1000 px), the same sizes and
+// colours, under the same clips. The goldens and print-once.test.ts compare the pixels.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PDFDict, PDFDocument, PDFName } from 'pdf-lib';
+import { type Engine, type Layout, loadLayouts, loadSamples } from '../engine/index.ts';
+import { planPage } from '../engine/pdf/text-layer.ts';
+import type { TextRun } from '../engine/browser/text-runs.ts';
+import { sharedEngine } from './helpers/shared-engine.ts';
+
+const layouts = loadLayouts();
+let engine: Engine;
+const dir = mkdtempSync(join(tmpdir(), 'shikaku-text-layer-'));
+/** Pages written by the glyph writer, per layout. */
+const writtenPages = new Map<string, number>();
+
+beforeAll(async () => {
+  engine = await sharedEngine();
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+/** A page as MuPDF draws it, subset tags taken out; the writer's resource names differ from Chromium's. */
+function trace(pdf: string, page: number): string[] {
+  const xml = execFileSync('mutool', ['trace', pdf, String(page)], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  return xml
+    .split('\n')
+    .slice(1) // <document filename=…>
+    .map((l) => l.trim().replace(/\b[A-Z]{6}\+/g, ''));
+}
+
+/** Whether two trace lines say the same, numbers within `eps`. */
+function sameLine(a: string, b: string, eps: number): boolean {
+  const NUM = /-?\d*\.?\d+(?:e-?\d+)?/g;
+  if (a.replace(NUM, '#') !== b.replace(NUM, '#')) return false;
+  const x = a.match(NUM) ?? [];
+  const y = b.match(NUM) ?? [];
+  return x.every((v, i) => Math.abs(Number(v) - Number(y[i])) <= eps);
+}
+
+/** Pages (0-based) whose fonts include one the glyph writer embedded (its resource names: /T400…). */
+function pagesWritten(doc: PDFDocument): number[] {
+  return doc.getPages().flatMap((p, i) => {
+    const fonts = p.node.Resources()?.lookup(PDFName.of('Font'));
+    return fonts instanceof PDFDict && fonts.keys().some((k) => /^\/T\d{3}/.test(k.toString())) ? [i] : [];
+  });
+}
+
+describe('the glyph writer', () => {
+  it.each([...layouts.values()].map((l) => [l.id, l] as const))(
+    '%s: its samples draw the same glyphs in the same places written as printed by Chromium',
+    async (id, layout: Layout) => {
+      const records = loadSamples(layout);
+      const chromium = await engine.renderPdf(layout, records, { chromiumText: true });
+      const written = await engine.renderPdf(layout, records);
+      expect(written.pageCount).toBe(chromium.pageCount);
+      const [a, b] = [join(dir, `${id}-chromium.pdf`), join(dir, `${id}-written.pdf`)];
+      writeFileSync(a, chromium.pdf);
+      writeFileSync(b, written.pdf);
+      expect(pagesWritten(await PDFDocument.load(chromium.pdf))).toEqual([]);
+      const pages = pagesWritten(await PDFDocument.load(written.pdf));
+      writtenPages.set(id, pages.length);
+      for (const i of pages) {
+        const [x, y] = [trace(a, i + 1), trace(b, i + 1)];
+        expect(y.length, `page ${i + 1}: lines of the trace`).toBe(x.length);
+        const differ = x.findIndex((line, k) => !sameLine(line, y[k] as string, 1e-3));
+        expect(differ === -1 ? undefined : `page ${i + 1}:\n  chromium ${x[differ]}\n  written  ${y[differ]}`).toBeUndefined();
+      }
+    },
+    60_000,
+  );
+
+  it('writes the card layouts’ pages of plain text (every sample but an MJ name, a fitted name or a drawn mark)', () => {
+    for (const id of ['kokuho-card', 'kenpo-card', 'kouki-card']) expect(writtenPages.get(id), id).toBeGreaterThan(0);
+  });
+});
+
+describe('a page the writer leaves to Chromium', () => {
+  const run = (o: Partial<TextRun>): TextRun => ({
+    text: '山田太郎',
+    family: 'bizud-mincho',
+    weight: 400,
+    size: 10,
+    spacing: 0,
+    color: [0, 0, 0],
+    lines: [[10, 20, 40]],
+    ...o,
+  });
+  const plan = (r: TextRun) => planPage({ boxes: [{ clip: [0, 0, 100, 20], runs: [r] }] });
+
+  it('is written when the advances add up to the laid-out width', () => {
+    const page = plan(run({}));
+    expect('drawing' in page && page.drawing).toContain('<');
+    expect('drawing' in page && page.drawing).toContain('1 0 0 -1 10 29 Tm');
+  });
+
+  it.each([
+    ['a character outside the face', run({ text: '山田𠮷郎', lines: [[10, 20, 40]] }), 'a character outside'],
+    ['a width the advances do not make (kerning, justification)', run({ lines: [[10, 20, 41]] }), 'do not add up'],
+    ['a face that is not pinned', run({ family: 'serif' }), 'not a pinned face'],
+    ['a variation selector', run({ text: '葛\u{E0100}', lines: [[10, 20, 10]] }), 'variation selector'],
+    ['text left after its lines', run({ lines: [[10, 20, 20]] }), 'left over'],
+  ])('%s', (_what, r, why) => {
+    const page = plan(r);
+    expect('not' in page && page.not).toContain(why);
+  });
+
+  it('keeps what the page said', () => {
+    expect(planPage({ not: 'a svg element' })).toEqual({ not: 'a svg element' });
+  });
+});
