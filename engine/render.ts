@@ -33,6 +33,7 @@ import { bleedMm } from './output/page-size.ts';
 import { checkPageNumber, rasterizePdf } from './png/rasterize.ts';
 import { StepTimes } from './step-times.ts';
 import { StaticLayers } from './browser/static-layers.ts';
+import { writeTextLayer } from './pdf/text-layer.ts';
 import {
   ENGINE_DEFAULTS,
   summarizeLayout,
@@ -106,7 +107,8 @@ export class Engine {
     const fontconfig = writeFontconfig(fonts);
     const assets = new AssetServer(fonts, insurers.seals());
     const stepTimes = new StepTimes();
-    const browser = new BrowserSupervisor(assets, fontconfig, opts, stepTimes);
+    // The variable layers' text is written by the PDF stage where it can be (print once: text-layer.ts).
+    const browser = new BrowserSupervisor(assets, fontconfig, { ...opts, writeVariableLayer: writeTextLayer }, stepTimes);
     const engine = new Engine(layouts, insurers, assets, browser, fontFaceCss(fonts), fontconfig, opts, stepTimes, envelopes);
     try {
       await assets.start();

@@ -3,7 +3,7 @@ import type { Browser } from 'puppeteer-core';
 import { PrintError, throwIfCancelled } from '../errors.ts';
 import type { AssetServer } from './asset-server.ts';
 import { launchChromium, killChromium } from './chromium.ts';
-import { TabPool, type PrintDocument, type PrintedChunk, type PrintOptions } from './tab-pool.ts';
+import { TabPool, type PrintDocument, type PrintedChunk, type PrintOptions, type VariableLayerWriter } from './tab-pool.ts';
 import { CounterBatcher, type CounterBatchOptions } from './counter-batch.ts';
 import type { StepTimes } from '../step-times.ts';
 
@@ -24,6 +24,8 @@ export interface SupervisorOptions {
   attempts: number;
   /** Counter prints that arrive together print in one call (counter-batch.ts). */
   counterBatch: CounterBatchOptions;
+  /** The glyph writer of the variable layers (tab-pool.ts); left out, Chromium prints them. */
+  writeVariableLayer?: VariableLayerWriter | undefined;
 }
 
 /** One running browser with its tabs. */

@@ -18,8 +18,8 @@ import { FIELD_BOXES, FIT_FIELDS, FITTING_REPORT, OVERFLOWS, type FieldFit } fro
 import type { StepTimes } from '../step-times.ts';
 import { printToPdf } from './print-to-pdf.ts';
 import { documentHtml } from '../template/document.ts';
-import { TEXT_RUNS, type PageText } from './text-runs.ts';
-import { frameOf, planPage, writeTextLayer, type WrittenPage } from '../pdf/text-layer.ts';
+import { TEXT_RUNS } from './text-runs.ts';
+import { placeGlyphs, type GlyphPage, type PageText } from '../fonts/glyph-runs.ts';
 
 /** A box whose text did not fit, found in the rendered document. */
 export interface OverflowingField {
@@ -62,6 +62,17 @@ export interface PrintDocument {
   pages: number;
 }
 
+/**
+ * Writes a chunk's variable layer where its pages' glyphs were placed (engine/pdf/text-layer.ts, given by the
+ * engine): a page per page, the placed ones (`pages[i]`, in the frame of its static layer's print
+ * `staticPrints[i]`) and, for each null, the next page of `printed`, Chromium's print of those pages alone.
+ */
+export type VariableLayerWriter = (
+  pages: readonly (GlyphPage | null)[],
+  staticPrints: readonly Uint8Array[],
+  printed: Uint8Array | undefined,
+) => Promise<Uint8Array>;
+
 /** How a pool's tabs are kept. */
 export interface TabPoolOptions {
   /** Tabs any print may take. */
@@ -76,6 +87,8 @@ export interface TabPoolOptions {
    * renderers grew from 1.2 to 1.9 GiB between 10,000 and 100,000 cards). A fresh tab costs about 0.2 s.
    */
   freshTabAfterPages: number;
+  /** The glyph writer; left out, Chromium prints every variable layer. */
+  writeVariableLayer?: VariableLayerWriter | undefined;
 }
 
 /**
@@ -285,12 +298,13 @@ export class TabPool {
     }
     // The variable layer: written from the laid-out text where a page is plain text in the pinned fonts
     // (text-runs.ts, text-layer.ts), printed by Chromium for the other pages alone.
-    let written: (WrittenPage | null)[] = names.map(() => null);
-    if (!chromiumText) {
+    const writer = this.options.writeVariableLayer;
+    let written: (GlyphPage | null)[] = names.map(() => null);
+    if (writer && !chromiumText) {
       const texts = (await step('text runs', () => this.evaluate(page, `${TEXT_RUNS}(${JSON.stringify(pageNames)})`))) as PageText[];
       written = texts.map((t) => {
-        const planned = planPage(t);
-        return 'drawing' in planned ? planned : null;
+        const placed = placeGlyphs(t);
+        return 'boxes' in placed ? placed : null;
       });
     }
     const left = written.flatMap((w, i) => (w ? [] : [i]));
@@ -306,10 +320,14 @@ export class TabPool {
       printed = await step('print (page.pdf)', () => this.pdf(page));
     }
     const pdf =
-      left.length === names.length
+      writer === undefined || left.length === names.length
         ? (printed as Uint8Array)
-        : await step('write text layer', async () =>
-            writeTextLayer(written, await Promise.all(names.map((n) => frameOf((own.get(n) as StaticPage).under))), printed),
+        : await step('write text layer', () =>
+            writer(
+              written,
+              names.map((n) => (own.get(n) as StaticPage).under),
+              printed,
+            ),
           );
     return { pdf, layers: { names, statics: own, ...(markup ? { markup } : {}) } };
   }

@@ -9,32 +9,8 @@ import { VAR_SELECTOR } from './layers.ts';
  * for a page whose boxes draw anything but plain text in one colour (a code, a rule, a background, a
  * transform such as fitting's compression, a generated text), why not: that page is left to Chromium.
  * Whether each run's glyphs are exactly what the pinned fonts give is decided where the fonts are read
- * (text-layer.ts), against the widths laid out here.
+ * (engine/fonts/glyph-runs.ts), against the widths laid out here. What it answers: PageText (glyph-runs.ts).
  */
-
-/** One text node of a record box: its text, its style, and each line it was laid out on. */
-export interface TextRun {
-  text: string;
-  /** The first family of its `font-family` (a pinned font's id), and its weight. */
-  family: string;
-  weight: number;
-  /** Its font size and letter spacing, in CSS pixels, as laid out. */
-  size: number;
-  spacing: number;
-  /** Its colour, 0–255 each. */
-  color: [number, number, number];
-  /** Each line's box (getClientRects of the text), relative to the page: left, top, width. */
-  lines: [number, number, number][];
-}
-
-/** A record box: the rectangle that clips it (its border box, CSS pixels, relative to its page) and its runs. */
-export interface TextBox {
-  clip: [number, number, number, number] | null;
-  runs: TextRun[];
-}
-
-/** A page's record boxes as text, or why they are not only text. */
-export type PageText = { boxes: TextBox[] } | { not: string };
 
 /**
  * The in-page script, called with each page's static layer name (layers.ts): answers a PageText per

@@ -1,0 +1,168 @@
+import fontkit from '@pdf-lib/fontkit';
+import { readPinnedFonts, readVerifiedFont, type PinnedFont } from './fonts.ts';
+
+/**
+ * Chromium's glyph runs predicted from the laid-out text and the pinned faces: which glyphs it draws for a
+ * text node, at which size, and where (print once, the glyph writer: engine/pdf/text-layer.ts writes them).
+ *
+ * The rules, read from Chromium's print and checked against it run for run on every layout's samples
+ * (test/text-layer.test.ts):
+ * - a record box is clipped to its border box snapped to whole pixels (each edge rounded);
+ * - the font size is cut to 1/100 px (8.66667 px is drawn at 8.66);
+ * - each line starts where it was laid out (x to 1/64 px), its baseline at its top plus the face's ascent
+ *   (hhea) at the size, each rounded to a whole pixel;
+ * - each glyph advances by its advance width at the size rounded to a whole pixel, itself rounded, plus the
+ *   letter spacing (float32);
+ * - glyphs are the face's own ids, one per character (the cmap).
+ * A run is placed only when every character is in its face (no fallback font, no variation sequence) and
+ * its advances add up, line by line, to the widths Chromium laid out (to 1/64 px: no kerning, no
+ * justification); any other page is left to Chromium's print.
+ */
+
+/** One text node of a record box: its text, its style, and each line it was laid out on. */
+export interface TextRun {
+  text: string;
+  /** The first family of its `font-family` (a pinned font's id), and its weight. */
+  family: string;
+  weight: number;
+  /** Its font size and letter spacing, in CSS pixels, as laid out. */
+  size: number;
+  spacing: number;
+  /** Its colour, 0–255 each. */
+  color: [number, number, number];
+  /** Each line's box (getClientRects of the text), relative to the page: left, top, width. */
+  lines: [number, number, number][];
+}
+
+/** A record box: the rectangle that clips it (its border box, CSS pixels, relative to its page) and its runs. */
+export interface TextBox {
+  clip: [number, number, number, number] | null;
+  runs: TextRun[];
+}
+
+/** A page's record boxes as text (read by engine/browser/text-runs.ts), or why they are not only text. */
+export type PageText = { boxes: TextBox[] } | { not: string };
+
+/** A pinned face read with fontkit: its glyphs, metrics and file. */
+export interface Face {
+  pinned: PinnedFont;
+  font: fontkit.Font;
+  bytes: Uint8Array;
+  unitsPerEm: number;
+  ascent: number;
+  descent: number;
+}
+
+/** One line of a run: where its first glyph stands (CSS px), its glyph ids and each one's advance. */
+export interface PlacedLine {
+  x: number;
+  baseline: number;
+  glyphs: number[];
+  advances: number[];
+  /** Whether every advance is the glyph's own width at the run's size: Chromium then shows the line at once. */
+  own: boolean;
+}
+
+/** A run's glyphs: face, size as drawn (float32), colour and lines. */
+export interface PlacedRun {
+  face: Face;
+  size: number;
+  color: [number, number, number];
+  lines: PlacedLine[];
+}
+
+/** A page's glyphs, box by box (clip in whole CSS px: x, y, width, height), and each face's characters. */
+export interface GlyphPage {
+  boxes: { clip: [number, number, number, number] | null; runs: PlacedRun[] }[];
+  /** For each face, each glyph drawn and the character it stands for (the ToUnicode map). */
+  chars: Map<Face, Map<number, string>>;
+}
+
+/** Chromium lays out in 1/64 px. */
+const LAYOUT_UNIT = 1 / 64;
+
+const faces = new Map<string, Face | null>();
+
+/** The pinned face of a family id and weight, read once per process; null if none is pinned. */
+export function pinnedFace(family: string, weight: number): Face | null {
+  const key = `${family}/${weight}`;
+  let face = faces.get(key);
+  if (face === undefined) {
+    const pinned = readPinnedFonts().find((f) => f.id === family && f.weight === weight);
+    if (pinned) {
+      const bytes = readVerifiedFont(pinned);
+      const font = fontkit.create(bytes);
+      // fontkit reads the horizontal header; its types leave it out
+      const hhea = (font as unknown as { hhea: { ascent: number; descent: number } }).hhea;
+      face = { pinned, font, bytes, unitsPerEm: font.unitsPerEm, ascent: hhea.ascent, descent: hhea.descent };
+    } else face = null;
+    faces.set(key, face);
+  }
+  return face;
+}
+
+const isSelector = (cp: number) => (cp >= 0xfe00 && cp <= 0xfe0f) || (cp >= 0xe0100 && cp <= 0xe01ef);
+
+/** A page's glyphs as Chromium would draw them, or why they cannot be placed exactly. */
+export function placeGlyphs(page: PageText): GlyphPage | { not: string } {
+  if ('not' in page) return page;
+  const chars = new Map<Face, Map<number, string>>();
+  const boxes: GlyphPage['boxes'] = [];
+  for (const box of page.boxes) {
+    if (box.runs.length === 0) continue;
+    let clip: [number, number, number, number] | null = null;
+    if (box.clip) {
+      const [x, y, w, h] = box.clip;
+      const [x0, y0, x1, y1] = [x, y, x + w, y + h].map(Math.round) as [number, number, number, number];
+      clip = [x0, y0, x1 - x0, y1 - y0];
+    }
+    const runs: PlacedRun[] = [];
+    for (const run of box.runs) {
+      const placed = placeRun(run, chars);
+      if ('not' in placed) return placed;
+      runs.push(placed);
+    }
+    boxes.push({ clip, runs });
+  }
+  return { boxes, chars };
+}
+
+function placeRun(run: TextRun, chars: Map<Face, Map<number, string>>): PlacedRun | { not: string } {
+  const face = pinnedFace(run.family, run.weight);
+  if (!face) return { not: `the font ${run.family} ${run.weight} is not a pinned face` };
+  const text = [...run.text];
+  const ids: number[] = [];
+  const advances: number[] = [];
+  const hinted = Math.round(run.size);
+  const spacing = Math.fround(run.spacing);
+  for (const ch of text) {
+    const cp = ch.codePointAt(0) ?? 0;
+    if (isSelector(cp)) return { not: 'a variation selector' };
+    const g = face.font.glyphForCodePoint(cp);
+    if (!g || g.id === 0) return { not: `a character outside ${face.pinned.name}` };
+    ids.push(g.id);
+    advances.push(Math.fround(Math.floor((g.advanceWidth / face.unitsPerEm) * hinted + 0.5) + spacing));
+  }
+  const size = Math.fround(Math.floor(run.size * 100 + 1e-6) / 100);
+  const ascent = Math.round((face.ascent / face.unitsPerEm) * run.size);
+  const lines: PlacedLine[] = [];
+  let at = 0;
+  for (const [left, top, width] of run.lines) {
+    let end = at;
+    let sum = 0;
+    while (end < ids.length && sum < width - LAYOUT_UNIT / 2) sum += advances[end++] as number;
+    if (end === at || Math.abs(sum - width) > LAYOUT_UNIT) return { not: 'advances that do not add up to the laid-out width' };
+    const glyphs = ids.slice(at, end);
+    const adv = advances.slice(at, end);
+    const own = adv.every((a, i) => a === (face.font.getGlyph(glyphs[i] as number).advanceWidth / face.unitsPerEm) * size);
+    lines.push({ x: Math.fround(left), baseline: Math.round(top + ascent), glyphs, advances: adv, own });
+    at = end;
+  }
+  if (at !== ids.length) return { not: 'text left over after its lines' };
+  const used = chars.get(face) ?? new Map<number, string>();
+  chars.set(face, used);
+  text.forEach((ch, i) => {
+    if (!used.has(ids[i] as number)) used.set(ids[i] as number, ch);
+  });
+  return { face, size, color: run.color, lines };
+}
