@@ -37,7 +37,10 @@ export interface MailEngine {
 }
 
 /** What a mailing run takes besides the records. */
-export interface MailRunOptions extends Pick<RenderOptions, 'signal' | 'name' | 'envelope' | 'onProgress' | 'staticMarkup'> {
+export interface MailRunOptions extends Pick<
+  RenderOptions,
+  'signal' | 'name' | 'envelope' | 'onProgress' | 'staticMarkup' | 'wholePages' | 'chromiumText'
+> {
   mail: MailMode;
   sort?: MailSort | undefined;
   /** The run's id in the matching codes; made from what the run prints when left out (runIdOf). */
@@ -396,7 +399,13 @@ export async function renderMailRun(
   const envelopeOf = new Map(envelopes.flatMap((e, k) => e.records.map((i) => [i, k] as const)));
   const docRaw = (i: number) =>
     numbers && carrier === null ? { ...(raws[i] as object), registeredNumber: numbers[envelopeOf.get(i) as number] } : raws[i];
-  const common = { signal: options.signal, name: options.name, staticMarkup: options.staticMarkup };
+  const common = {
+    signal: options.signal,
+    name: options.name,
+    staticMarkup: options.staticMarkup,
+    wholePages: options.wholePages,
+    chromiumText: options.chromiumText,
+  };
   let docsSummary: RenderSummary = { layout: layout.id, pageCount: 0, records: [] };
   const docs = await printed(async (sink) => {
     docsSummary = await engine.render(layout, order.map(docRaw), sink, {

@@ -209,7 +209,7 @@ export class Engine {
         `layout ${carrier.id} carries ${documents.id} by ${carries.mail}, but ${documents.id} names another carrier for it`,
       );
     }
-    const { signal, name, envelope, onProgress, registered, staticMarkup } = options;
+    const { signal, name, envelope, onProgress, registered, staticMarkup, wholePages, chromiumText } = options;
     const run = {
       mail: carries.mail,
       sort: carries.sort,
@@ -217,6 +217,8 @@ export class Engine {
       name,
       envelope,
       staticMarkup,
+      wholePages,
+      chromiumText,
       // Its records keep their numbers (registeredNumber): a carrier's sample or golden of registered mail.
       ...(registered ? { registered: { kind: registered } } : {}),
       ...(onProgress ? { onProgress } : {}),

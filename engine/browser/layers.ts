@@ -290,7 +290,9 @@ const COPIED = [
  * what is inside a box (VARIABLE_RULES). A box's own border is left to the static layer (padding takes
  * its place, so nothing inside moves); its background stays with it. A box laid out as a line of text
  * (display: inline) keeps its baseline: its line is made exactly as tall as the text's own box. Run
- * after drawRules(VARIABLE_RULES). Answers the number of boxes.
+ * after drawRules(VARIABLE_RULES). Called with each page's static layer name and, optionally, for each page
+ * the indices (in the page's order of boxes) of the boxes to leave out: those the glyph writer writes
+ * (engine/browser/text-runs.ts). Answers the number of boxes.
  *
  * Reading an element's computed styles exactly is slow (Typed OM), and a hundred pages repeat the same
  * boxes: styles are read once per kind of element, which is what decides them: its page's static layer
@@ -299,7 +301,7 @@ const COPIED = [
  * the copies' own attributes. The copies get one class per distinct style, so
  * the print matches one rule per element.
  */
-export const VARIABLE_LAYER = `((names) => {
+export const VARIABLE_LAYER = `((names, skip) => {
   const VAR = '${VAR_SELECTOR}';
   const COPIED = ${JSON.stringify(COPIED)}.filter((p) => CSS.supports(p, 'initial'));
   const SIDES = ['Top', 'Right', 'Bottom', 'Left'];
@@ -350,8 +352,10 @@ export const VARIABLE_LAYER = `((names) => {
   sheets.forEach((sheet, n) => {
     const o = sheet.getBoundingClientRect();
     const boxes = [];
+    let index = 0;
     for (const el of sheet.querySelectorAll(VAR)) {
       if (el.parentElement.closest(VAR)) continue;
+      if (skip?.[n]?.includes(index++)) continue;
       const r = el.getBoundingClientRect();
       const cs = getComputedStyle(el);
       const padding = SIDES.map((s) => parseFloat(cs['padding' + s]) + (cs['border' + s + 'Style'] === 'none' ? 0 : parseFloat(cs['border' + s + 'Width'])));

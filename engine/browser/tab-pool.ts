@@ -65,7 +65,8 @@ export interface PrintDocument {
 /**
  * Writes a chunk's variable layer where its pages' glyphs were placed (engine/pdf/text-layer.ts, given by the
  * engine): a page per page, the placed ones (`pages[i]`, in the frame of its static layer's print
- * `staticPrints[i]`) and, for each null, the next page of `printed`, Chromium's print of those pages alone.
+ * `staticPrints[i]`) over the next page of `printed` when some of their boxes were left to Chromium, and
+ * for each null the next page of `printed` alone; `printed` is Chromium's print of those pages' other boxes.
  */
 export type VariableLayerWriter = (
   pages: readonly (GlyphPage | null)[],
@@ -296,35 +297,38 @@ export class TabPool {
       own.set(name, { under, over });
       statics.set(name, { under, over });
     }
-    // The variable layer: written from the laid-out text where a page is plain text in the pinned fonts
-    // (text-runs.ts, text-layer.ts), printed by Chromium for the other pages alone.
+    // The variable layer lays out without the static cells' borders (STATIC_CELLS); its boxes of plain text
+    // in the pinned fonts are written (text-runs.ts, engine/fonts/glyph-runs.ts, the engine's writer), and
+    // Chromium prints the others, on the pages that have any.
+    await this.evaluate(page, drawRules(STATIC_CELLS, false));
     const writer = this.options.writeVariableLayer;
-    let written: (GlyphPage | null)[] = names.map(() => null);
+    let placed: (GlyphPage | null)[] = names.map(() => null);
     if (writer && !chromiumText) {
       const texts = (await step('text runs', () => this.evaluate(page, `${TEXT_RUNS}(${JSON.stringify(pageNames)})`))) as PageText[];
-      written = texts.map((t) => {
-        const placed = placeGlyphs(t);
-        return 'boxes' in placed ? placed : null;
+      placed = texts.map((t) => {
+        const glyphs = placeGlyphs(t);
+        return glyphs.boxes.some((b) => b !== null) ? glyphs : null;
       });
     }
-    const left = written.flatMap((w, i) => (w ? [] : [i]));
+    const left = placed.flatMap((g, i) => (g && g.boxes.every((b) => b !== null) ? [] : [i]));
     let printed: Uint8Array | undefined;
     if (left.length) {
       await step('variable layer', async () => {
         if (left.length < names.length) await this.evaluate(page, `${KEEP_SHEETS}(${JSON.stringify(left)})`);
-        await this.evaluate(page, drawRules(STATIC_CELLS, false));
         await this.evaluate(page, drawRules(VARIABLE_RULES, true, 'data-layer-rules'));
-        await this.evaluate(page, `${VARIABLE_LAYER}(${JSON.stringify(left.map((i) => pageNames[i]))})`);
+        // the boxes written are left out of the pages Chromium prints
+        const skip = left.map((i) => placed[i]?.boxes.flatMap((b, k) => (b ? [k] : [])) ?? []);
+        await this.evaluate(page, `${VARIABLE_LAYER}(${JSON.stringify(left.map((i) => pageNames[i]))}, ${JSON.stringify(skip)})`);
       });
       // The next chunk's PUT_BODY takes the variable layer's style away (END_LAYER).
       printed = await step('print (page.pdf)', () => this.pdf(page));
     }
     const pdf =
-      writer === undefined || left.length === names.length
+      writer === undefined || placed.every((g) => g === null)
         ? (printed as Uint8Array)
         : await step('write text layer', () =>
             writer(
-              written,
+              placed,
               names.map((n) => (own.get(n) as StaticPage).under),
               printed,
             ),

@@ -4,10 +4,12 @@ import { VAR_SELECTOR } from './layers.ts';
  * The variable layer's text, read from the laid-out chunk for engine/pdf/text-layer.ts to write without
  * Chromium's print (print once, the glyph writer: docs/spec/interfaces.md).
  *
- * For each page: its record boxes (layers.ts), each with the rectangle that clips it and the text it draws,
- * one run per text node with the style that decides its glyphs and where each of its lines was laid out; or,
- * for a page whose boxes draw anything but plain text in one colour (a code, a rule, a background, a
- * transform such as fitting's compression, a generated text), why not: that page is left to Chromium.
+ * For each page, each of its record boxes (layers.ts, in their order) with the rectangle that clips it and
+ * the text it draws, one run per text node with the style that decides its glyphs and where each of its
+ * lines was laid out; or, for a box that draws anything but plain text in one colour (a code, a rule, a
+ * background, a transform such as fitting's compression, a generated text), why not: that box is left to
+ * Chromium. Run after the static cells' borders are taken away (STATIC_CELLS), as the variable layer lays
+ * out.
  * Whether each run's glyphs are exactly what the pinned fonts give is decided where the fonts are read
  * (engine/fonts/glyph-runs.ts), against the widths laid out here. What it answers: PageText (glyph-runs.ts).
  */
@@ -86,14 +88,11 @@ export const TEXT_RUNS = `((names) => {
   [...document.querySelectorAll('.sheet')].forEach((sheet, n) => {
     const o = sheet.getBoundingClientRect();
     const boxes = [];
-    let not = '';
-    // A table's cells draw rules that follow the record's rows (layers.ts, STATIC_CELLS).
-    if (sheet.querySelector('td, th')) not = 'a table';
     let b = 0;
-    for (const el of not ? [] : sheet.querySelectorAll(VAR)) {
+    for (const el of sheet.querySelectorAll(VAR)) {
       if (el.parentElement.closest(VAR)) continue;
       const prefix = names[n] + '|' + b++;
-      not = kindOf(prefix + 'a', el, el, () => {
+      let not = kindOf(prefix + 'a', el, el, () => {
         for (let a = el.parentElement; a && a !== sheet; a = a.parentElement) {
           const cs = getComputedStyle(a);
           if (cs.transform !== 'none' || cs.opacity !== '1' || cs.filter !== 'none') return 'a transformed container';
@@ -104,7 +103,6 @@ export const TEXT_RUNS = `((names) => {
         if (not) break;
         not = kindOf(prefix + 'p', e, el, () => plain(e, e === el));
       }
-      if (not) break;
       const clip = kindOf(prefix + 'c', el, el, () => {
         const cs = getComputedStyle(el);
         return cs.overflowX !== 'visible' || cs.overflowY !== 'visible';
@@ -112,7 +110,7 @@ export const TEXT_RUNS = `((names) => {
       const r = el.getBoundingClientRect();
       const runs = [];
       const walker = document.createTreeWalker(el, NodeFilter.SHOW_TEXT);
-      for (let t = walker.nextNode(); t && !not; t = walker.nextNode()) {
+      for (let t = not ? null : walker.nextNode(); t && !not; t = walker.nextNode()) {
         const st = kindOf(prefix + 's', t.parentElement, el, () => runStyle(t.parentElement));
         if (st.hidden) continue;
         const data = t.data;
@@ -135,10 +133,9 @@ export const TEXT_RUNS = `((names) => {
           lines: rects.map((q) => [q.left - o.left, q.top - o.top, q.width]),
         });
       }
-      boxes.push({ clip: clip ? [r.left - o.left, r.top - o.top, r.width, r.height] : null, runs });
-      if (not) break;
+      boxes.push(not ? { not } : { clip: clip ? [r.left - o.left, r.top - o.top, r.width, r.height] : null, runs });
     }
-    pages.push(not ? { not } : { boxes });
+    pages.push({ boxes });
   });
   return pages;
 })`;

@@ -40,8 +40,10 @@ export interface TextBox {
   runs: TextRun[];
 }
 
-/** A page's record boxes as text (read by engine/browser/text-runs.ts), or why they are not only text. */
-export type PageText = { boxes: TextBox[] } | { not: string };
+/** A page's record boxes, each as text (read by engine/browser/text-runs.ts) or why it is not only text. */
+export interface PageText {
+  boxes: (TextBox | { not: string })[];
+}
 
 /** A pinned face read with fontkit: its glyphs, metrics and file. */
 export interface Face {
@@ -71,9 +73,18 @@ export interface PlacedRun {
   lines: PlacedLine[];
 }
 
-/** A page's glyphs, box by box (clip in whole CSS px: x, y, width, height), and each face's characters. */
+/** A record box's glyphs: its clip in whole CSS px (x, y, width, height) and its runs. */
+export interface PlacedBox {
+  clip: [number, number, number, number] | null;
+  runs: PlacedRun[];
+}
+
+/**
+ * A page's glyphs, box by box in the page's order (null: a box left to Chromium's print), and each face's
+ * characters.
+ */
 export interface GlyphPage {
-  boxes: { clip: [number, number, number, number] | null; runs: PlacedRun[] }[];
+  boxes: (PlacedBox | null)[];
   /** For each face, each glyph drawn and the character it stands for (the ToUnicode map). */
   chars: Map<Face, Map<number, string>>;
 }
@@ -103,31 +114,44 @@ export function pinnedFace(family: string, weight: number): Face | null {
 
 const isSelector = (cp: number) => (cp >= 0xfe00 && cp <= 0xfe0f) || (cp >= 0xe0100 && cp <= 0xe01ef);
 
-/** A page's glyphs as Chromium would draw them, or why they cannot be placed exactly. */
-export function placeGlyphs(page: PageText): GlyphPage | { not: string } {
-  if ('not' in page) return page;
+/**
+ * A page's glyphs as Chromium would draw them, box by box; a box that is not plain text, or whose glyphs
+ * cannot be placed exactly, is null (Chromium prints it).
+ */
+export function placeGlyphs(page: PageText): GlyphPage {
   const chars = new Map<Face, Map<number, string>>();
-  const boxes: GlyphPage['boxes'] = [];
-  for (const box of page.boxes) {
-    if (box.runs.length === 0) continue;
+  const boxes = page.boxes.map((box): PlacedBox | null => {
+    if ('not' in box) return null;
     let clip: [number, number, number, number] | null = null;
     if (box.clip) {
       const [x, y, w, h] = box.clip;
       const [x0, y0, x1, y1] = [x, y, x + w, y + h].map(Math.round) as [number, number, number, number];
       clip = [x0, y0, x1 - x0, y1 - y0];
     }
-    const runs: PlacedRun[] = [];
+    const runs: (PlacedRun & { chars: Map<Face, Map<number, string>> })[] = [];
     for (const run of box.runs) {
-      const placed = placeRun(run, chars);
-      if ('not' in placed) return placed;
+      const placed = placeRun(run);
+      if ('not' in placed) return null;
       runs.push(placed);
     }
-    boxes.push({ clip, runs });
-  }
+    for (const run of runs)
+      for (const [face, drawn] of run.chars) {
+        const used = chars.get(face) ?? new Map<number, string>();
+        chars.set(face, used);
+        for (const [id, ch] of drawn) if (!used.has(id)) used.set(id, ch);
+      }
+    return { clip, runs: runs.map(({ chars: _, ...run }) => run) };
+  });
   return { boxes, chars };
 }
 
-function placeRun(run: TextRun, chars: Map<Face, Map<number, string>>): PlacedRun | { not: string } {
+/** Why a run's glyphs cannot be placed exactly, if they cannot (the box is then Chromium's). */
+export function unplaceable(run: TextRun): string | undefined {
+  const placed = placeRun(run);
+  return 'not' in placed ? placed.not : undefined;
+}
+
+function placeRun(run: TextRun): (PlacedRun & { chars: Map<Face, Map<number, string>> }) | { not: string } {
   const face = pinnedFace(run.family, run.weight);
   if (!face) return { not: `the font ${run.family} ${run.weight} is not a pinned face` };
   const text = [...run.text];
@@ -159,10 +183,9 @@ function placeRun(run: TextRun, chars: Map<Face, Map<number, string>>): PlacedRu
     at = end;
   }
   if (at !== ids.length) return { not: 'text left over after its lines' };
-  const used = chars.get(face) ?? new Map<number, string>();
-  chars.set(face, used);
+  const used = new Map<number, string>();
   text.forEach((ch, i) => {
     if (!used.has(ids[i] as number)) used.set(ids[i] as number, ch);
   });
-  return { face, size, color: run.color, lines };
+  return { face, size, color: run.color, lines, chars: new Map([[face, used]]) };
 }

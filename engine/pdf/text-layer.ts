@@ -1,5 +1,5 @@
 import { deflateSync, inflateSync } from 'node:zlib';
-import { PDFArray, PDFDocument, PDFName, PDFNumber, PDFRawStream, PDFString, type PDFRef } from 'pdf-lib';
+import { PDFArray, PDFDict, PDFDocument, PDFName, PDFNumber, PDFRawStream, PDFString, type PDFRef } from 'pdf-lib';
 import { PrintError } from '../errors.ts';
 import type { Face, GlyphPage } from '../fonts/glyph-runs.ts';
 import { float32Text, tokens } from './content-offset.ts';
@@ -24,14 +24,26 @@ const hex4 = (gid: number) => gid.toString(16).toUpperCase().padStart(4, '0');
 interface PageFrame {
   mediaBox: number[];
   transform: string;
+  /** The page's own clip (its width and height in the page's units), which every box's clip is cut to. */
+  width: number;
+  height: number;
 }
 
 /** A page's glyphs as Chromium draws them, without the page transform. */
-function drawingOf(page: GlyphPage): string {
+function drawingOf(page: GlyphPage, frame: PageFrame): string {
   const out: string[] = [];
   for (const box of page.boxes) {
+    if (!box) continue;
     out.push('q');
-    if (box.clip) out.push(`${box.clip.map((v) => float32Text(Math.fround(v * PX))).join(' ')} re`, 'W* n');
+    // A box that clips is cut to the page, as Chromium clips one that reaches past it; one that does not
+    // is clipped to the page.
+    if (!box.clip) out.push(`0 0 ${float32Text(frame.width)} ${float32Text(frame.height)} re`, 'W* n');
+    else {
+      const [x, y, w, h] = box.clip;
+      const [x0, y0] = [Math.max(0, Math.fround(x * PX)), Math.max(0, Math.fround(y * PX))];
+      const [x1, y1] = [Math.min(frame.width, Math.fround((x + w) * PX)), Math.min(frame.height, Math.fround((y + h) * PX))];
+      out.push(`${[x0, y0, Math.fround(x1 - x0), Math.fround(y1 - y0)].map(float32Text).join(' ')} re`, 'W* n');
+    }
     for (const run of box.runs) {
       const [r, g, b] = run.color.map((c) => float32Text(Math.fround(c / 255)));
       out.push(
@@ -82,23 +94,28 @@ async function readFrame(staticPrint: Uint8Array): Promise<PageFrame> {
     .map((n) => (n as PDFNumber).asNumber());
   const contents = page.node.Contents();
   const first = contents instanceof PDFArray ? doc.context.lookup(contents.get(0)) : contents;
-  if (!(first instanceof PDFRawStream)) throw new Error('a static print has no content stream');
+  if (!(first instanceof PDFRawStream)) throw new PrintError('RENDER', 'a static layer print has no content stream');
   const filtered = first.dict.get(PDFName.of('Filter')) !== undefined;
   const text = Buffer.from(filtered ? inflateSync(first.contents) : first.contents).toString('latin1');
+  // `a b c d e f cm` then the page's clip `0 0 w h re W* n`
   const numbers: string[] = [];
+  let transform: string | undefined;
   for (const t of tokens(text)) {
     const word = text.slice(t.start, t.end);
     if (t.kind === 'number') numbers.push(word);
-    else if (word === 'cm' && numbers.length === 6) return { mediaBox: box, transform: numbers.join(' ') };
-    else numbers.length = 0;
+    else if (word === 'cm' && numbers.length === 6 && transform === undefined) transform = numbers.join(' ');
+    else if (word === 're' && numbers.length === 4 && transform !== undefined)
+      return { mediaBox: box, transform, width: Math.fround(Number(numbers[2])), height: Math.fround(Number(numbers[3])) };
+    if (t.kind !== 'number') numbers.length = 0;
   }
-  throw new Error('a static print does not begin with its page transform');
+  throw new PrintError('RENDER', 'a static layer print does not begin with its page transform and clip');
 }
 
 /**
  * The variable layer of a chunk as one PDF, a page per page of the chunk, as Chromium's print of it would
- * be: the pages placed (`pages[i]`, in the frame of its static layer's print `staticPrints[i]`), and in the
- * places of the others (null), the pages of `printed`, Chromium's print of those alone, in order.
+ * be: the pages placed (`pages[i]`, in the frame of its static layer's print `staticPrints[i]`), each over
+ * the next page of `printed` when a box of it was left to Chromium (null), and in the places of pages with
+ * nothing placed (null), the next page of `printed` alone. `printed` is Chromium's print of those pages.
  */
 export async function writeTextLayer(
   pages: readonly (GlyphPage | null)[],
@@ -119,22 +136,40 @@ export async function writeTextLayer(
   const resources = context.obj({ Font: fonts });
   const others = printed ? await PDFDocument.load(printed, { updateMetadata: false }) : undefined;
   const copied = others ? await doc.copyPages(others, others.getPageIndices()) : [];
-  const left = pages.filter((p) => p === null).length;
-  if (copied.length !== left) throw new PrintError('RENDER', `the variable layer printed ${copied.length} pages, expected ${left}`);
+  const wanted = pages.filter((p) => p === null || p.boxes.includes(null)).length;
+  if (copied.length !== wanted) throw new PrintError('RENDER', `the variable layer printed ${copied.length} pages, expected ${wanted}`);
+  const stream = (text: string) => {
+    const bytes = deflateSync(Buffer.from(text, 'latin1'));
+    return context.register(PDFRawStream.of(context.obj({ Length: bytes.length, Filter: 'FlateDecode' }), bytes));
+  };
   for (const [i, p] of pages.entries()) {
     if (p === null) {
       doc.addPage(copied.shift());
       continue;
     }
     const frame = await frameOf(staticPrints[i] as Uint8Array);
+    const own = stream(`${frame.transform} cm\n${drawingOf(p, frame)}\n`);
+    if (p.boxes.includes(null)) {
+      // Chromium's print of the other boxes of the page, in q … Q (it leaves its page transform set), then
+      // the written ones, with their fonts added to the page's.
+      const page = doc.addPage(copied.shift());
+      const contents = page.node.get(PDFName.of('Contents'));
+      const theirs = contents instanceof PDFArray ? contents.asArray() : contents ? [contents] : [];
+      page.node.set(PDFName.of('Contents'), context.obj([stream('q\n'), ...theirs, stream('\nQ\n'), own]));
+      const res = page.node.Resources() ?? context.obj({});
+      page.node.set(PDFName.of('Resources'), res);
+      let pageFonts = res.lookup(PDFName.of('Font'));
+      if (!(pageFonts instanceof PDFDict)) {
+        pageFonts = context.obj({});
+        res.set(PDFName.of('Font'), pageFonts);
+      }
+      for (const [name, ref] of fonts.entries()) (pageFonts as PDFDict).set(name, ref);
+      continue;
+    }
     const page = doc.addPage([frame.mediaBox[2] as number, frame.mediaBox[3] as number]);
     page.node.set(PDFName.of('MediaBox'), context.obj(frame.mediaBox));
     page.node.set(PDFName.of('Resources'), resources);
-    const bytes = deflateSync(Buffer.from(`${frame.transform} cm\n${drawingOf(p)}\n`, 'latin1'));
-    page.node.set(
-      PDFName.of('Contents'),
-      context.register(PDFRawStream.of(context.obj({ Length: bytes.length, Filter: 'FlateDecode' }), bytes)),
-    );
+    page.node.set(PDFName.of('Contents'), own);
   }
   return doc.save({ useObjectStreams: false, addDefaultPage: false });
 }
