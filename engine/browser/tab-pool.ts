@@ -18,8 +18,8 @@ import { FIELD_BOXES, FIT_FIELDS, FITTING_REPORT, OVERFLOWS, type FieldFit } fro
 import type { StepTimes } from '../step-times.ts';
 import { printToPdf } from './print-to-pdf.ts';
 import { documentHtml } from '../template/document.ts';
-import { TEXT_RUNS } from './text-runs.ts';
-import { placeGlyphs, type GlyphPage, type PageText } from '../fonts/glyph-runs.ts';
+import { TEXT_RUNS, pageTexts } from './text-runs.ts';
+import { placeGlyphs, type GlyphPage } from '../fonts/glyph-runs.ts';
 
 /** A box whose text did not fit, found in the rendered document. */
 export interface OverflowingField {
@@ -300,11 +300,11 @@ export class TabPool {
     // The variable layer lays out without the static cells' borders (STATIC_CELLS); its boxes of plain text
     // in the pinned fonts are written (text-runs.ts, engine/fonts/glyph-runs.ts, the engine's writer), and
     // Chromium prints the others, on the pages that have any.
-    await this.evaluate(page, drawRules(STATIC_CELLS, false));
+    await step('static cells', () => this.evaluate(page, drawRules(STATIC_CELLS, false)));
     const writer = this.options.writeVariableLayer;
     let placed: (GlyphPage | null)[] = names.map(() => null);
     if (writer && !chromiumText) {
-      const texts = (await step('text runs', () => this.evaluate(page, `${TEXT_RUNS}(${JSON.stringify(pageNames)})`))) as PageText[];
+      const texts = pageTexts(await step('text runs', () => this.evaluate(page, `${TEXT_RUNS}(${JSON.stringify(pageNames)})`)));
       placed = texts.map((t) => {
         const glyphs = placeGlyphs(t);
         return glyphs.boxes.some((b) => b !== null) ? glyphs : null;

@@ -1,3 +1,4 @@
+import type { PageText, TextRun } from '../fonts/glyph-runs.ts';
 import { VAR_SELECTOR } from './layers.ts';
 
 /**
@@ -15,8 +16,8 @@ import { VAR_SELECTOR } from './layers.ts';
  */
 
 /**
- * The in-page script, called with each page's static layer name (layers.ts): answers a PageText per
- * `.sheet`, in order. Changes nothing. What an element's style decides is read once per kind of element
+ * The in-page script, called with each page's static layer name (layers.ts): answers, compactly, a
+ * PageText per `.sheet`, in order (pageTexts reads it). Changes nothing. What an element's style decides is read once per kind of element
  * (its page's static layer, its box, its own and its ancestors' tags, classes, inline styles and places
  * in the box), and kept in the tab while it keeps its layout: reading styles element by element cost
  * 370 ms a 100-card chunk.
@@ -84,6 +85,9 @@ export const TEXT_RUNS = `((names) => {
     }
     return kind;
   };
+  // Answered compactly (the answer crosses DevTools as JSON): each run's style once, by index.
+  const styles = [];
+  const styleIndex = new Map();
   const pages = [];
   [...document.querySelectorAll('.sheet')].forEach((sheet, n) => {
     const o = sheet.getBoundingClientRect();
@@ -123,19 +127,45 @@ export const TEXT_RUNS = `((names) => {
         }
         if (!st.pre && /^\\s|\\s$|\\s\\s|[\\t\\n\\r]/.test(data)) { not = 'collapsed white space'; continue; }
         if (!st.color) { not = 'a colour with alpha'; continue; }
-        runs.push({
-          text: data,
-          family: st.family,
-          weight: st.weight,
-          size: st.size,
-          spacing: st.spacing,
-          color: st.color,
-          lines: rects.map((q) => [q.left - o.left, q.top - o.top, q.width]),
-        });
+        let si = styleIndex.get(st);
+        if (si === undefined) {
+          si = styles.length;
+          styleIndex.set(st, si);
+          styles.push([st.family, st.weight, st.size, st.spacing, st.color]);
+        }
+        const lines = [];
+        for (const q of rects) lines.push(q.left - o.left, q.top - o.top, q.width);
+        runs.push(data, si, lines);
       }
-      boxes.push(not ? { not } : { clip: clip ? [r.left - o.left, r.top - o.top, r.width, r.height] : null, runs });
+      boxes.push(not ? not : [clip ? [r.left - o.left, r.top - o.top, r.width, r.height] : 0, runs]);
     }
-    pages.push({ boxes });
+    pages.push(boxes);
   });
-  return pages;
+  return { styles, pages };
 })`;
+
+/** What TEXT_RUNS answers: styles [family, weight, size, spacing, colour]; per page, per box, why not, or [clip or 0, runs: text, style, lines flat]. */
+interface RawText {
+  styles: [string, number, number, number, [number, number, number]][];
+  pages: (string | [[number, number, number, number] | 0, (string | number | number[])[]])[][];
+}
+
+/** TEXT_RUNS' answer as each page's PageText. */
+export function pageTexts(answer: unknown): PageText[] {
+  const { styles, pages } = answer as RawText;
+  return pages.map((boxes) => ({
+    boxes: boxes.map((box) => {
+      if (typeof box === 'string') return { not: box };
+      const [clip, flat] = box;
+      const runs: TextRun[] = [];
+      for (let i = 0; i < flat.length; i += 3) {
+        const [family, weight, size, spacing, color] = styles[flat[i + 1] as number] as RawText['styles'][number];
+        const l = flat[i + 2] as number[];
+        const lines: [number, number, number][] = [];
+        for (let k = 0; k < l.length; k += 3) lines.push([l[k] as number, l[k + 1] as number, l[k + 2] as number]);
+        runs.push({ text: flat[i] as string, family, weight, size, spacing, color, lines });
+      }
+      return { clip: clip === 0 ? null : clip, runs };
+    }),
+  }));
+}
