@@ -103,6 +103,28 @@ export const TEXT_RUNS = `((names) => {
         }
         return '';
       });
+      // A QR code (engine/format/qr-code.ts) alone in its box, which does not clip: its modules are written too.
+      const svg = el.firstElementChild;
+      if (!not && el.childNodes.length === 1 && svg?.tagName === 'svg' && svg.classList.contains('qr-code')) {
+        const why = kindOf(prefix + 'q', svg, el, () => {
+          const box = plain(el, true);
+          if (box && !box.startsWith('a svg')) return box;
+          const cs = getComputedStyle(el);
+          if (cs.overflowX !== 'visible' || cs.overflowY !== 'visible') return 'a QR code in a box that clips';
+          const ss = getComputedStyle(svg);
+          if (ss.transform !== 'none' || ss.opacity !== '1' || ss.visibility !== 'visible' || ss.filter !== 'none') return 'a transformed QR code';
+          return '';
+        });
+        const [rect, path] = svg.children;
+        const vb = svg.viewBox.baseVal;
+        if (!why && svg.children.length === 2 && rect?.tagName === 'rect' && rect.getAttribute('fill') === '#fff' &&
+            path?.tagName === 'path' && path.getAttribute('fill') === '#000' && vb.x === 0 && vb.y === 0 && vb.width === vb.height &&
+            rect.getAttribute('width') === String(vb.width) && rect.getAttribute('height') === String(vb.height) && !rect.getAttribute('x') && !rect.getAttribute('y')) {
+          const q = svg.getBoundingClientRect();
+          boxes.push({ qr: [q.left - o.left, q.top - o.top, q.width, q.height, vb.width, path.getAttribute('d')] });
+          continue;
+        }
+      }
       for (const e of [el, ...el.querySelectorAll('*')]) {
         if (not) break;
         not = kindOf(prefix + 'p', e, el, () => plain(e, e === el));
@@ -144,10 +166,17 @@ export const TEXT_RUNS = `((names) => {
   return { styles, pages };
 })`;
 
-/** What TEXT_RUNS answers: styles [family, weight, size, spacing, colour]; per page, per box, why not, or [clip or 0, runs: text, style, lines flat]. */
+/**
+ * What TEXT_RUNS answers: styles [family, weight, size, spacing, colour]; per page, per box, why not, or
+ * [clip or 0, runs: text, style, lines flat], or a QR code {qr: [x, y, width, height, modules, path]}.
+ */
 interface RawText {
   styles: [string, number, number, number, [number, number, number]][];
-  pages: (string | [[number, number, number, number] | 0, (string | number | number[])[]])[][];
+  pages: (
+    | string
+    | [[number, number, number, number] | 0, (string | number | number[])[]]
+    | { qr: [number, number, number, number, number, string] }
+  )[][];
 }
 
 /** TEXT_RUNS' answer as each page's PageText. */
@@ -156,6 +185,10 @@ export function pageTexts(answer: unknown): PageText[] {
   return pages.map((boxes) => ({
     boxes: boxes.map((box) => {
       if (typeof box === 'string') return { not: box };
+      if (!Array.isArray(box)) {
+        const [x, y, width, height, modules, path] = box.qr;
+        return { qr: { rect: [x, y, width, height], modules, path } };
+      }
       const [clip, flat] = box;
       const runs: TextRun[] = [];
       for (let i = 0; i < flat.length; i += 3) {

@@ -40,9 +40,17 @@ export interface TextBox {
   runs: TextRun[];
 }
 
-/** A page's record boxes, each as text (read by engine/browser/text-runs.ts) or why it is not only text. */
+/**
+ * A QR code alone in its box (engine/format/qr-code.ts): where its SVG was laid out (CSS px, relative to its
+ * page), its side in modules (quiet zone included, its viewBox) and its path (`M x y h w v1 h-w z` per run).
+ */
+export interface QrBox {
+  qr: { rect: [number, number, number, number]; modules: number; path: string };
+}
+
+/** A page's record boxes, each as text or a QR code (read by engine/browser/text-runs.ts), or why neither. */
 export interface PageText {
-  boxes: (TextBox | { not: string })[];
+  boxes: (TextBox | QrBox | { not: string })[];
 }
 
 /** A pinned face read with fontkit: its glyphs, metrics and file. */
@@ -73,11 +81,20 @@ export interface PlacedRun {
   lines: PlacedLine[];
 }
 
-/** A record box's glyphs: its clip in whole CSS px (x, y, width, height) and its runs. */
+/**
+ * A record box's glyphs: its clip in whole CSS px (x, y, width, height) and its runs; or a QR code, clipped
+ * to its SVG's place snapped to whole px, drawn from there at `scale` page units a module.
+ */
 export interface PlacedBox {
   clip: [number, number, number, number] | null;
   runs: PlacedRun[];
+  qr?: { modules: number; scale: number; runs: [number, number, number][] };
 }
+
+/** Chromium's page units (0.24 pt) in a CSS px. */
+const PAGE_UNITS_PER_PX = 3.125;
+/** One run of dark modules, as engine/format/qr-code.ts writes it. */
+const QR_RUN = /M(\d+) (\d+)h(\d+)v1h-(\d+)z/y;
 
 /**
  * A page's glyphs, box by box in the page's order (null: a box left to Chromium's print), and each face's
@@ -120,14 +137,29 @@ const isSelector = (cp: number) => (cp >= 0xfe00 && cp <= 0xfe0f) || (cp >= 0xe0
  */
 export function placeGlyphs(page: PageText): GlyphPage {
   const chars = new Map<Face, Map<number, string>>();
+  const snap = ([x, y, w, h]: [number, number, number, number]): [number, number, number, number] => {
+    const [x0, y0, x1, y1] = [x, y, x + w, y + h].map(Math.round) as [number, number, number, number];
+    return [x0, y0, x1 - x0, y1 - y0];
+  };
   const boxes = page.boxes.map((box): PlacedBox | null => {
     if ('not' in box) return null;
-    let clip: [number, number, number, number] | null = null;
-    if (box.clip) {
-      const [x, y, w, h] = box.clip;
-      const [x0, y0, x1, y1] = [x, y, x + w, y + h].map(Math.round) as [number, number, number, number];
-      clip = [x0, y0, x1 - x0, y1 - y0];
+    if ('qr' in box) {
+      // Modules: each run `x y width` (one module high); the path must be qr-code.ts's own.
+      const runs: [number, number, number][] = [];
+      let read = 0;
+      QR_RUN.lastIndex = 0;
+      for (let m = QR_RUN.exec(box.qr.path); m; m = QR_RUN.exec(box.qr.path)) {
+        if (m[3] !== m[4]) return null;
+        runs.push([Number(m[1]), Number(m[2]), Number(m[3])]);
+        read = QR_RUN.lastIndex;
+      }
+      if (read !== box.qr.path.length) return null;
+      const [, , width] = box.qr.rect;
+      // the viewBox's scale (float32), then the page's
+      const scale = Math.fround(Math.fround(width / box.qr.modules) * PAGE_UNITS_PER_PX);
+      return { clip: snap(box.qr.rect), runs: [], qr: { modules: box.qr.modules, scale, runs } };
     }
+    const clip = box.clip ? snap(box.clip) : null;
     const runs: (PlacedRun & { chars: Map<Face, Map<number, string>> })[] = [];
     for (const run of box.runs) {
       const placed = placeRun(run);

@@ -44,6 +44,18 @@ function drawingOf(page: GlyphPage, frame: PageFrame): string {
       const [x1, y1] = [Math.min(frame.width, Math.fround((x + w) * PX)), Math.min(frame.height, Math.fround((y + h) * PX))];
       out.push(`${[x0, y0, Math.fround(x1 - x0), Math.fround(y1 - y0)].map(float32Text).join(' ')} re`, 'W* n');
     }
+    if (box.qr && box.clip) {
+      // The SVG drawn from its place snapped to whole px, a module a unit: its white square, then its modules
+      // as one path (a run a subpath, closed back to its start), filled once.
+      const { modules, scale, runs } = box.qr;
+      const s = float32Text(scale);
+      out.push('q', `${s} 0 0 ${s} ${float32Text(box.clip[0] * PX)} ${float32Text(box.clip[1] * PX)} cm`);
+      out.push('1 1 1 RG 1 1 1 rg', `0 0 ${modules} ${modules} re`, 'f', '0 0 0 RG 0 0 0 rg');
+      for (const [x, y, w] of runs)
+        out.push(`${x} ${y} m`, `${x + w} ${y} l`, `${x + w} ${y + 1} l`, `${x} ${y + 1} l`, `${x} ${y} l`, 'h');
+      if (runs.length) out.push('f');
+      out.push('Q');
+    }
     for (const run of box.runs) {
       const [r, g, b] = run.color.map((c) => float32Text(Math.fround(c / 255)));
       out.push(
