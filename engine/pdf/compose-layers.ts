@@ -15,6 +15,12 @@ const STATIC_FORM_NAME = /^SP[UO][0-9a-f]{16,64}$/;
 /** How far a static form's box reaches past its page, in points (staticForm). */
 const BBOX_MARGIN = 72;
 
+/**
+ * The mark of a page whose one content stream is already its own drawing as composeLayers makes it: in
+ * `q … Q`, free of any place in a print, deflated (engine/pdf/text-layer.ts writes such pages). Taken away here.
+ */
+export const WRITTEN = PDFName.of('ShikakuOwnDrawing');
+
 /** Whether a resource name (without its slash) is a static layer's form. */
 export function isStaticFormName(name: string): boolean {
   return STATIC_FORM_NAME.test(name);
@@ -65,9 +71,18 @@ export async function composeLayers(
   const drawings: Drawing[] = [];
   for (const [i, page] of pages.entries()) {
     const name = names[i] as string;
-    const drawing = drawingOf(context, page);
-    if (range) drawings.push({ text: drawing, resources: page.node.Resources() });
-    const own = ownContent(context, drawing);
+    let own: PDFRef;
+    const contents = page.node.get(PDFName.of('Contents'));
+    if (page.node.get(WRITTEN) !== undefined && contents instanceof PDFRef) {
+      // Written by the glyph writer as this pass would make it (text-layer.ts): taken as it is.
+      page.node.delete(WRITTEN);
+      own = contents;
+      if (range) drawings.push({ text: decoded(context.lookup(contents)), resources: page.node.Resources() });
+    } else {
+      const drawing = drawingOf(context, page);
+      if (range) drawings.push({ text: drawing, resources: page.node.Resources() });
+      own = ownContent(context, drawing);
+    }
     let form = forms.get(name);
     if (!form) {
       const at = staticOf(name);

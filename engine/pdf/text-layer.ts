@@ -1,5 +1,6 @@
 import { deflateSync, inflateSync } from 'node:zlib';
-import { PDFArray, PDFDict, PDFDocument, PDFName, PDFNumber, PDFRawStream, PDFString, type PDFRef } from 'pdf-lib';
+import { PDFArray, PDFBool, PDFDict, PDFDocument, PDFName, PDFNumber, PDFRawStream, PDFString, type PDFRef } from 'pdf-lib';
+import { WRITTEN } from './compose-layers.ts';
 import { PrintError } from '../errors.ts';
 import type { Face, GlyphPage } from '../fonts/glyph-runs.ts';
 import { float32Text, tokens } from './content-offset.ts';
@@ -160,8 +161,9 @@ export async function writeTextLayer(
       continue;
     }
     const frame = await frameOf(staticPrints[i] as Uint8Array);
-    const own = stream(`${frame.transform} cm\n${drawingOf(p, frame)}\n`);
+    const drawing = `${frame.transform} cm\n${drawingOf(p, frame)}\n`;
     if (p.boxes.includes(null)) {
+      const own = stream(drawing);
       // Chromium's print of the other boxes of the page, in q … Q (it leaves its page transform set), then
       // the written ones, with their fonts added to the page's.
       const page = doc.addPage(copied.shift());
@@ -178,10 +180,13 @@ export async function writeTextLayer(
       for (const [name, ref] of fonts.entries()) (pageFonts as PDFDict).set(name, ref);
       continue;
     }
+    // Written whole: its drawing is already what compose-layers.ts makes of a page (numbers as float32's
+    // shortest text, no place in a print), so it is written so and marked, and compose takes it as it is.
     const page = doc.addPage([frame.mediaBox[2] as number, frame.mediaBox[3] as number]);
     page.node.set(PDFName.of('MediaBox'), context.obj(frame.mediaBox));
     page.node.set(PDFName.of('Resources'), resources);
-    page.node.set(PDFName.of('Contents'), own);
+    page.node.set(PDFName.of('Contents'), stream(`q\n${drawing}\nQ\n`));
+    page.node.set(WRITTEN, PDFBool.True);
   }
   return doc.save({ useObjectStreams: false, addDefaultPage: false });
 }
