@@ -160,30 +160,37 @@ export function placeGlyphs(page: PageText): GlyphPage {
       return { clip: snap(box.qr.rect), runs: [], qr: { modules: box.qr.modules, scale, runs } };
     }
     const clip = box.clip ? snap(box.clip) : null;
-    const runs: (PlacedRun & { chars: Map<Face, Map<number, string>> })[] = [];
+    // the box's characters count once the whole box is placed
+    const drawn = new Map<Face, Map<number, string>>();
+    const runs: PlacedRun[] = [];
     for (const run of box.runs) {
-      const placed = placeRun(run);
+      const placed = placeRun(run, drawn);
       if ('not' in placed) return null;
       runs.push(placed);
     }
-    for (const run of runs)
-      for (const [face, drawn] of run.chars) {
-        const used = chars.get(face) ?? new Map<number, string>();
-        chars.set(face, used);
-        for (const [id, ch] of drawn) if (!used.has(id)) used.set(id, ch);
-      }
-    return { clip, runs: runs.map(({ chars: _, ...run }) => run) };
+    addChars(chars, drawn);
+    return { clip, runs };
   });
   return { boxes, chars };
 }
 
+/** Adds each face's characters of `from` to `into`, keeping the first character a glyph was drawn for. */
+export function addChars(into: Map<Face, Map<number, string>>, from: Map<Face, Map<number, string>>): void {
+  for (const [face, glyphs] of from) {
+    const all = into.get(face) ?? new Map<number, string>();
+    into.set(face, all);
+    for (const [id, ch] of glyphs) if (!all.has(id)) all.set(id, ch);
+  }
+}
+
 /** Why a run's glyphs cannot be placed exactly, if they cannot (the box is then Chromium's). */
 export function unplaceable(run: TextRun): string | undefined {
-  const placed = placeRun(run);
+  const placed = placeRun(run, new Map());
   return 'not' in placed ? placed.not : undefined;
 }
 
-function placeRun(run: TextRun): (PlacedRun & { chars: Map<Face, Map<number, string>> }) | { not: string } {
+/** A run's glyphs, its characters added to `chars`; or why they cannot be placed. */
+function placeRun(run: TextRun, chars: Map<Face, Map<number, string>>): PlacedRun | { not: string } {
   const face = pinnedFace(run.family, run.weight);
   if (!face) return { not: `the font ${run.family} ${run.weight} is not a pinned face` };
   const text = [...run.text];
@@ -215,9 +222,10 @@ function placeRun(run: TextRun): (PlacedRun & { chars: Map<Face, Map<number, str
     at = end;
   }
   if (at !== ids.length) return { not: 'text left over after its lines' };
-  const used = new Map<number, string>();
+  const mine = new Map<number, string>();
   text.forEach((ch, i) => {
-    if (!used.has(ids[i] as number)) used.set(ids[i] as number, ch);
+    if (!mine.has(ids[i] as number)) mine.set(ids[i] as number, ch);
   });
-  return { face, size, color: run.color, lines, chars: new Map([[face, used]]) };
+  addChars(chars, new Map([[face, mine]]));
+  return { face, size, color: run.color, lines };
 }

@@ -1,5 +1,16 @@
 import { deflateSync, inflateSync } from 'node:zlib';
-import { PDFArray, PDFDict, PDFDocument, PDFName, PDFObjectCopier, PDFRawStream, PDFRef, type PDFContext, type PDFPage } from 'pdf-lib';
+import {
+  PDFArray,
+  PDFDict,
+  PDFDocument,
+  PDFName,
+  PDFObjectCopier,
+  PDFRawStream,
+  PDFRef,
+  type PDFContext,
+  type PDFPage,
+  type PDFPageLeaf,
+} from 'pdf-lib';
 import { PrintError } from '../errors.ts';
 import { withoutPageOffset } from './content-offset.ts';
 import { keepOwnGlyphs, type Drawing } from './own-glyphs.ts';
@@ -94,15 +105,9 @@ export async function composeLayers(
       };
       forms.set(name, form);
     }
-    const resources = page.node.Resources() ?? context.obj({});
-    page.node.set(PDFName.of('Resources'), resources);
-    let xobjects = resources.lookup(PDFName.of('XObject'));
-    if (!(xobjects instanceof PDFDict)) {
-      xobjects = context.obj({});
-      resources.set(PDFName.of('XObject'), xobjects);
-    }
-    (xobjects as PDFDict).set(PDFName.of(`SPU${name}`), form.under);
-    (xobjects as PDFDict).set(PDFName.of(`SPO${name}`), form.over);
+    const xobjects = resourcesOf(context, page.node, 'XObject');
+    xobjects.set(PDFName.of(`SPU${name}`), form.under);
+    xobjects.set(PDFName.of(`SPO${name}`), form.over);
     page.node.set(PDFName.of('Contents'), context.obj([form.drawUnder, own, form.drawOver]));
   }
   if (range) {
@@ -129,8 +134,19 @@ function ownContent(context: PDFContext, drawing: string): PDFRef {
   return context.register(PDFRawStream.of(context.obj({ Length: bytes.length, Filter: 'FlateDecode' }), bytes));
 }
 
+/** A page's resources of one kind (`XObject`, `Font` …), the dictionary and the page's Resources made when missing. */
+export function resourcesOf(context: PDFContext, page: PDFPageLeaf, kind: string): PDFDict {
+  const resources = page.Resources() ?? context.obj({});
+  page.set(PDFName.of('Resources'), resources);
+  const found = resources.lookup(PDFName.of(kind));
+  if (found instanceof PDFDict) return found;
+  const made = context.obj({});
+  resources.set(PDFName.of(kind), made);
+  return made;
+}
+
 /** A content stream's text (latin1): FlateDecode or none. */
-function decoded(stream: unknown): string {
+export function decoded(stream: unknown): string {
   if (!(stream instanceof PDFRawStream)) throw new PrintError('RENDER', 'a printed page has a content that is no stream');
   const filter = stream.dict.get(PDFName.of('Filter'));
   if (filter !== undefined && filter !== PDFName.of('FlateDecode'))

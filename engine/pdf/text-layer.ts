@@ -1,8 +1,8 @@
-import { deflateSync, inflateSync } from 'node:zlib';
-import { PDFArray, PDFBool, PDFDict, PDFDocument, PDFName, PDFNumber, PDFRawStream, PDFString, type PDFRef } from 'pdf-lib';
-import { WRITTEN } from './compose-layers.ts';
+import { deflateSync } from 'node:zlib';
+import { PDFArray, PDFBool, PDFDocument, PDFName, PDFNumber, PDFRawStream, PDFString, type PDFRef } from 'pdf-lib';
+import { WRITTEN, decoded, resourcesOf } from './compose-layers.ts';
 import { PrintError } from '../errors.ts';
-import type { Face, GlyphPage } from '../fonts/glyph-runs.ts';
+import { addChars, type Face, type GlyphPage } from '../fonts/glyph-runs.ts';
 import { float32Text, tokens } from './content-offset.ts';
 import { subsetTrueType } from './own-glyphs.ts';
 
@@ -106,10 +106,7 @@ async function readFrame(staticPrint: Uint8Array): Promise<PageFrame> {
     .asArray()
     .map((n) => (n as PDFNumber).asNumber());
   const contents = page.node.Contents();
-  const first = contents instanceof PDFArray ? doc.context.lookup(contents.get(0)) : contents;
-  if (!(first instanceof PDFRawStream)) throw new PrintError('RENDER', 'a static layer print has no content stream');
-  const filtered = first.dict.get(PDFName.of('Filter')) !== undefined;
-  const text = Buffer.from(filtered ? inflateSync(first.contents) : first.contents).toString('latin1');
+  const text = decoded(contents instanceof PDFArray ? doc.context.lookup(contents.get(0)) : contents);
   // `a b c d e f cm` then the page's clip `0 0 w h re W* n`
   const numbers: string[] = [];
   let transform: string | undefined;
@@ -138,12 +135,7 @@ export async function writeTextLayer(
   const doc = await PDFDocument.create({ updateMetadata: false });
   const { context } = doc;
   const used = new Map<Face, Map<number, string>>();
-  for (const p of pages)
-    for (const [face, glyphs] of p?.chars ?? []) {
-      const all = used.get(face) ?? new Map<number, string>();
-      used.set(face, all);
-      for (const [id, ch] of glyphs) if (!all.has(id)) all.set(id, ch);
-    }
+  for (const p of pages) if (p) addChars(used, p.chars);
   const fonts = context.obj({});
   for (const [face, glyphs] of used) fonts.set(PDFName.of(fontName(face)), embedFace(doc, face, glyphs));
   const resources = context.obj({ Font: fonts });
@@ -155,6 +147,8 @@ export async function writeTextLayer(
     const bytes = deflateSync(Buffer.from(text, 'latin1'));
     return context.register(PDFRawStream.of(context.obj({ Length: bytes.length, Filter: 'FlateDecode' }), bytes));
   };
+  /** What a page that is partly Chromium's draws its print in (it leaves its page transform set): one pair a chunk. */
+  let wrap: [PDFRef, PDFRef] | undefined;
   for (const [i, p] of pages.entries()) {
     if (p === null) {
       doc.addPage(copied.shift());
@@ -163,21 +157,15 @@ export async function writeTextLayer(
     const frame = await frameOf(staticPrints[i] as Uint8Array);
     const drawing = `${frame.transform} cm\n${drawingOf(p, frame)}\n`;
     if (p.boxes.includes(null)) {
-      const own = stream(drawing);
-      // Chromium's print of the other boxes of the page, in q … Q (it leaves its page transform set), then
-      // the written ones, with their fonts added to the page's.
+      // Chromium's print of the other boxes of the page, in q … Q, then the written ones, with their fonts
+      // added to the page's.
       const page = doc.addPage(copied.shift());
       const contents = page.node.get(PDFName.of('Contents'));
       const theirs = contents instanceof PDFArray ? contents.asArray() : contents ? [contents] : [];
-      page.node.set(PDFName.of('Contents'), context.obj([stream('q\n'), ...theirs, stream('\nQ\n'), own]));
-      const res = page.node.Resources() ?? context.obj({});
-      page.node.set(PDFName.of('Resources'), res);
-      let pageFonts = res.lookup(PDFName.of('Font'));
-      if (!(pageFonts instanceof PDFDict)) {
-        pageFonts = context.obj({});
-        res.set(PDFName.of('Font'), pageFonts);
-      }
-      for (const [name, ref] of fonts.entries()) (pageFonts as PDFDict).set(name, ref);
+      wrap ??= [stream('q\n'), stream('\nQ\n')];
+      page.node.set(PDFName.of('Contents'), context.obj([wrap[0], ...theirs, wrap[1], stream(drawing)]));
+      const pageFonts = resourcesOf(context, page.node, 'Font');
+      for (const [name, ref] of fonts.entries()) pageFonts.set(name, ref);
       continue;
     }
     // Written whole: its drawing is already what compose-layers.ts makes of a page (numbers as float32's
